@@ -1,0 +1,247 @@
+/* cache.c - atomic, root-only on-disk cache of IdP metadata. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+
+#define MAGIC "pam_oauth2-cache-v1"
+
+int oa2_cache_name(const char *issuer, const char *kind, char *out, size_t outlen)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char hex[65];
+
+	if (EVP_Digest(issuer, strlen(issuer), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return -1;
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if ((size_t)snprintf(out, outlen, "%s-%s", kind, hex) >= outlen)
+		return -1;
+	return 0;
+}
+
+long oa2_cache_ttl(long max_age, int no_store)
+{
+	long ttl = max_age < 0 ? OA2_CACHE_DEFAULT_TTL : max_age;
+
+	if (no_store)
+		ttl = OA2_CACHE_MIN_TTL;
+	if (ttl < OA2_CACHE_MIN_TTL)
+		ttl = OA2_CACHE_MIN_TTL;
+	if (ttl > OA2_CACHE_MAX_TTL)
+		ttl = OA2_CACHE_MAX_TTL;
+	return ttl;
+}
+
+/* The directory must be a root-owned directory nobody else can write to. */
+static int dir_ok(const char *dir, int create, oa2_error *err)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) != 0) {
+		if (errno != ENOENT || !create)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: %s", dir, strerror(errno));
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: cannot create: %s", dir,
+					strerror(errno));
+		if (lstat(dir, &st) != 0)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: %s", dir, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: not a directory", dir);
+	if (st.st_uid != geteuid())
+		return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: not owned by uid %u", dir,
+				(unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: writable by group or others",
+				dir);
+	return 0;
+}
+
+static int path_of(const char *dir, const char *name, char *out, size_t outlen)
+{
+	return (size_t)snprintf(out, outlen, "%s/%s", dir, name) >= outlen ? -1 : 0;
+}
+
+static int read_all(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* Parse "MAGIC <expires> <len>\n<body>" and check it is whole and fresh. */
+static int parse_entry(char *buf, size_t size, time_t now, size_t *off, size_t *len,
+		       const char **why)
+{
+	char *nl = memchr(buf, '\n', size < 128 ? size : 128);
+	char magic[32];
+	int64_t expires;
+	size_t blen;
+	int used = 0;
+
+	if (nl == NULL) {
+		*why = "corrupt header";
+		return 1;
+	}
+	*nl = '\0';
+	if (sscanf(buf, "%31s %" SCNd64 " %zu%n", magic, &expires, &blen, &used) != 3 ||
+	    buf + used != nl || strcmp(magic, MAGIC) != 0) {
+		*why = "corrupt header";
+		return 1;
+	}
+	*off = (size_t)(nl - buf) + 1;
+	if (blen != size - *off) {
+		*why = "truncated or padded body";
+		return 1;
+	}
+	if (expires <= (int64_t)now) {
+		*why = "expired";
+		return 1;
+	}
+	if (expires > (int64_t)now + OA2_CACHE_MAX_TTL) {
+		*why = "expiry too far in the future";
+		return 1;
+	}
+	*len = blen;
+	return 0;
+}
+
+int oa2_cache_get(const char *dir, const char *name, time_t now, char **body, size_t *len,
+		  const char **why)
+{
+	char path[4096];
+	struct stat st;
+	char *buf = NULL;
+	size_t off = 0;
+	int fd = -1, rc = 1;
+
+	*body = NULL;
+	*len = 0;
+	*why = "absent";
+	if (dir_ok(dir, 0, NULL) != 0) {
+		*why = "cache directory missing or unsafe";
+		goto out;
+	}
+	if (path_of(dir, name, path, sizeof(path)) != 0)
+		goto out;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		goto out;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_size <= 0 ||
+	    st.st_size > OA2_CACHE_MAX_SIZE) {
+		*why = "unsafe owner, mode, type or size";
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		rc = -1;
+		goto out;
+	}
+	if (read_all(fd, buf, (size_t)st.st_size) != 0) {
+		*why = "read error";
+		goto out;
+	}
+	buf[st.st_size] = '\0';
+	if (parse_entry(buf, (size_t)st.st_size, now, &off, len, why) != 0)
+		goto out;
+	memmove(buf, buf + off, *len);
+	buf[*len] = '\0';
+	*body = buf;
+	buf = NULL;
+	*why = "hit";
+	rc = 0;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int oa2_cache_put(const char *dir, const char *name, const char *body, size_t len, time_t now,
+		  long ttl, oa2_error *err)
+{
+	char path[4096], tmp[4096], head[128];
+	int fd = -1, rc = -1, n;
+
+	if (len > OA2_CACHE_MAX_SIZE - sizeof(head))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "cache entry %s too large", name);
+	if (dir_ok(dir, 1, err) != 0)
+		return -1;
+	if (path_of(dir, name, path, sizeof(path)) != 0 ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= sizeof(tmp))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "cache path too long");
+	n = snprintf(head, sizeof(head), "%s %" PRId64 " %zu\n", MAGIC,
+		     (int64_t)now + oa2_cache_ttl(ttl, 0), len);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "cache %s: cannot create: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0600) != 0 || write_all(fd, head, (size_t)n) != 0 ||
+	    write_all(fd, body, len) != 0 || fsync(fd) != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "cache %s: write failed: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		oa2_fail(err, OA2_ERR_INTERNAL, "cache %s: write failed: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "cache %s: rename failed: %s", path, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0] != '\0' && rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+void oa2_cache_drop(const char *dir, const char *name)
+{
+	char path[4096];
+
+	if (dir_ok(dir, 0, NULL) == 0 && path_of(dir, name, path, sizeof(path)) == 0)
+		unlink(path);
+}

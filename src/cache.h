@@ -1,0 +1,42 @@
+/* cache.h - small on-disk cache of IdP metadata (discovery, JWKS).
+ *
+ * Files live in cache_dir (created 0700 root:root when missing; refused when
+ * it is not root-owned or is writable by others). Each entry is written to a
+ * temporary file and renamed into place, so readers see the old or the new
+ * version, never a mix. An entry records its expiry time; a corrupt, foreign-
+ * owned, group/world-writable or expired file is reported as a miss and will
+ * be rewritten, never trusted. */
+#ifndef OA2_CACHE_H
+#define OA2_CACHE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "error.h"
+
+#define OA2_CACHE_MAX_SIZE (512 * 1024)
+#define OA2_CACHE_MIN_TTL 60
+#define OA2_CACHE_MAX_TTL 86400
+#define OA2_CACHE_DEFAULT_TTL 3600
+
+/* Entry name for (issuer, kind): "<kind>-<sha256(issuer) hex>". out must hold
+ * at least 80 bytes. */
+int oa2_cache_name(const char *issuer, const char *kind, char *out, size_t outlen);
+
+/* Read a fresh entry. Returns 0 and a malloc'd body on a hit; 1 on a miss
+ * (absent, expired, corrupt or unsafe; *why says which, for debug logs);
+ * -1 only on out-of-memory. */
+int oa2_cache_get(const char *dir, const char *name, time_t now, char **body, size_t *len,
+		  const char **why);
+
+/* Store body with an expiry of now + ttl (clamped to the bounds above). */
+int oa2_cache_put(const char *dir, const char *name, const char *body, size_t len, time_t now,
+		  long ttl, oa2_error *err);
+
+/* Remove an entry (used when a cached document turned out to be unusable). */
+void oa2_cache_drop(const char *dir, const char *name);
+
+/* TTL from an HTTP response's Cache-Control, within the bounds above. */
+long oa2_cache_ttl(long max_age, int no_store);
+
+#endif

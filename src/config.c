@@ -1,0 +1,398 @@
+/* config.c - parse and validate the configuration file and module arguments. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "secfile.h"
+#include "strutil.h"
+
+enum vtype {
+	V_WORD,   /* printable ASCII, no spaces */
+	V_TEXT,   /* printable ASCII, spaces allowed */
+	V_URL,    /* https URL */
+	V_PATH,   /* absolute path */
+	V_INT,    /* integer within [min, max] */
+	V_ENUM,   /* one of choices */
+	V_SECRET, /* word, never accepted as a module argument */
+};
+
+struct key {
+	const char *name;
+	enum vtype type;
+	size_t off;
+	int min, max;
+	const char *const *choices;
+};
+
+static const char *const grant_choices[] = {"auto", "device", "password", NULL};
+static const char *const qr_choices[] = {"auto", "utf8", "ascii", "off", NULL};
+
+#define STR(k, t) {#k, t, offsetof(struct oa2_config, k), 0, 0, NULL}
+#define NUM(k, lo, hi) {#k, V_INT, offsetof(struct oa2_config, k), lo, hi, NULL}
+#define ENUM(k, c) {#k, V_ENUM, offsetof(struct oa2_config, k), 0, 0, c}
+
+static const struct key keys[] = {
+	STR(issuer, V_URL),
+	STR(client_id, V_WORD),
+	STR(client_secret, V_SECRET),
+	STR(client_secret_file, V_PATH),
+	STR(ca_file, V_PATH),
+	STR(scope, V_TEXT),
+	STR(username_claim, V_WORD),
+	STR(groups_claim, V_WORD),
+	STR(require_groups, V_TEXT),
+	ENUM(grant, grant_choices),
+	STR(password_ttys, V_TEXT),
+	NUM(device_timeout, 10, 3600),
+	NUM(http_timeout, 1, 120),
+	ENUM(qr, qr_choices),
+	STR(cache_dir, V_PATH),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+#define MAX_LINE 4096
+
+/* Where a value came from, for error messages. */
+struct origin {
+	const char *file; /* NULL for module arguments */
+	unsigned line;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int where_fail(oa2_error *err, const struct origin *o, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (o->file != NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG, "%s:%u: %s", o->file, o->line, what);
+	return oa2_fail(err, OA2_ERR_CONFIG, "module argument: %s", what);
+}
+
+static const struct key *find_key(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
+static bool is_text(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		if ((*s < 0x20 || *s > 0x7e))
+			return false;
+	}
+	return true;
+}
+
+static int parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int check_value(const struct key *k, const char *val, const struct origin *o,
+		       oa2_error *err)
+{
+	switch (k->type) {
+	case V_WORD:
+	case V_SECRET:
+		if (!oa2_is_token_chars(val))
+			return where_fail(err, o, "%s: value must be printable ASCII without spaces",
+					  k->name);
+		break;
+	case V_TEXT:
+		if (!is_text(val))
+			return where_fail(err, o, "%s: value must be printable ASCII", k->name);
+		break;
+	case V_URL:
+		if (!oa2_is_https_url(val) || strchr(val, '?') != NULL)
+			return where_fail(err, o, "%s: '%s' is not an https:// URL without query or fragment",
+					  k->name, val);
+		break;
+	case V_PATH:
+		if (val[0] != '/' || !is_text(val))
+			return where_fail(err, o, "%s: '%s' is not an absolute path", k->name, val);
+		break;
+	case V_INT: {
+		int dummy;
+
+		if (parse_int(val, k->min, k->max, &dummy) != 0)
+			return where_fail(err, o, "%s: value must be a whole number in %d..%d", k->name,
+					  k->min, k->max);
+		break;
+	}
+	case V_ENUM:
+		for (const char *const *c = k->choices; *c; c++) {
+			if (strcmp(*c, val) == 0)
+				return 0;
+		}
+		return where_fail(err, o, "%s: '%s' is not one of the allowed values", k->name, val);
+	}
+	return 0;
+}
+
+static int set_value(struct oa2_config *cfg, const struct key *k, const char *val)
+{
+	void *field = (char *)cfg + k->off;
+
+	if (k->type == V_INT)
+		return parse_int(val, k->min, k->max, (int *)field);
+	if (k->type == V_ENUM) {
+		for (int i = 0; k->choices[i]; i++) {
+			if (strcmp(k->choices[i], val) == 0)
+				*(int *)field = i;
+		}
+		return 0;
+	}
+	char **str = field;
+	char *copy = strdup(val);
+
+	if (copy == NULL)
+		return -1;
+	if (k->type == V_SECRET)
+		oa2_free_secret(*str);
+	else
+		free(*str);
+	*str = copy;
+	return 0;
+}
+
+/* Apply "key = value" (from the file) or "key=value" (an argument). seen[]
+ * catches a key given twice in the same source. */
+static int apply(struct oa2_config *cfg, char *line, bool seen[NKEYS], const struct origin *o,
+		 oa2_error *err)
+{
+	char *eq = strchr(line, '=');
+	char *name, *val;
+	const struct key *k;
+
+	if (eq == NULL)
+		return where_fail(err, o, "expected 'key = value'");
+	*eq = '\0';
+	name = oa2_trim(line);
+	val = oa2_trim(eq + 1);
+	k = find_key(name);
+	if (k == NULL)
+		return where_fail(err, o, "unknown key '%s'", name);
+	if (seen[k - keys])
+		return where_fail(err, o, "key '%s' given twice", name);
+	seen[k - keys] = true;
+	if (o->file == NULL && k->type == V_SECRET)
+		return where_fail(err, o,
+				  "%s must not be a module argument (PAM service files are world-readable); "
+				  "use %s_file",
+				  name, name);
+	if (*val == '\0')
+		return where_fail(err, o, "%s: empty value", name);
+	if (check_value(k, val, o, err) != 0)
+		return -1;
+	if (set_value(cfg, k, val) != 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+static int parse_file(struct oa2_config *cfg, const char *path, oa2_error *err)
+{
+	bool seen[NKEYS] = {false};
+	struct origin o = {path, 0};
+	char *buf = NULL, *p, *line;
+	size_t len;
+	mode_t perm = 0;
+	int rc = -1;
+
+	if (oa2_read_secure_file(path, OA2_FILE_PUBLIC, OA2_CONFIG_MAX_SIZE, &buf, &len, &perm,
+				 err) != 0)
+		goto out;
+	for (p = buf; p != NULL && *p; ) {
+		char *nl = strchr(p, '\n');
+
+		o.line++;
+		if (nl != NULL)
+			*nl = '\0';
+		if (strlen(p) > MAX_LINE) {
+			where_fail(err, &o, "line longer than %d bytes", MAX_LINE);
+			goto out;
+		}
+		line = oa2_trim(p);
+		p = nl ? nl + 1 : NULL;
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (apply(cfg, line, seen, &o, err) != 0)
+			goto out;
+	}
+	if (seen[find_key("client_secret") - keys] && (perm & (S_IRGRP | S_IROTH))) {
+		oa2_fail(err, OA2_ERR_CONFIG,
+			 "%s: contains client_secret but is readable by group or others (mode %04o), refusing",
+			 path, (unsigned)perm);
+		goto out;
+	}
+	rc = 0;
+out:
+	oa2_free_secret_len(buf, buf ? len + 1 : 0);
+	return rc;
+}
+
+static int read_secret_file(struct oa2_config *cfg, oa2_error *err)
+{
+	char *buf = NULL, *secret;
+	size_t len = 0;
+	int rc = -1;
+
+	if (oa2_read_secure_file(cfg->client_secret_file, OA2_FILE_SECRET, 4096, &buf, &len, NULL,
+				 err) != 0)
+		goto out;
+	secret = oa2_trim(buf);
+	if (!oa2_is_token_chars(secret)) {
+		oa2_fail(err, OA2_ERR_CONFIG, "%s: client secret must be one line of printable ASCII",
+			 cfg->client_secret_file);
+		goto out;
+	}
+	cfg->client_secret = strdup(secret);
+	if (cfg->client_secret == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	oa2_free_secret_len(buf, buf ? len + 1 : 0);
+	return rc;
+}
+
+static int set_default(char **field, const char *val, oa2_error *err)
+{
+	if (*field != NULL)
+		return 0;
+	*field = strdup(val);
+	if (*field == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+static int finish(struct oa2_config *cfg, oa2_error *err)
+{
+	const char *file = cfg->config_file;
+
+	if (cfg->issuer == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG, "%s: required key 'issuer' is missing", file);
+	if (cfg->client_id == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG, "%s: required key 'client_id' is missing", file);
+	if (cfg->client_secret != NULL && cfg->client_secret_file != NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: client_secret and client_secret_file are both set; keep one", file);
+	if (cfg->client_secret_file != NULL && read_secret_file(cfg, err) != 0)
+		return -1;
+	if (set_default(&cfg->scope, "openid profile email", err) != 0 ||
+	    set_default(&cfg->username_claim, "preferred_username", err) != 0 ||
+	    set_default(&cfg->groups_claim, "groups", err) != 0 ||
+	    set_default(&cfg->password_ttys, "tty[0-9]* console", err) != 0 ||
+	    set_default(&cfg->cache_dir, OA2_DEFAULT_CACHE_DIR, err) != 0)
+		return -1;
+	if (!oa2_list_contains(cfg->scope, "openid"))
+		return oa2_fail(err, OA2_ERR_CONFIG, "%s: scope must include 'openid'", file);
+	return 0;
+}
+
+/* First pass over the arguments: config=PATH and debug. */
+static int scan_special_args(struct oa2_config *cfg, int argc, const char **argv, oa2_error *err)
+{
+	const char *path = OA2_DEFAULT_CONFIG;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "debug") == 0) {
+			cfg->debug = true;
+		} else if (strncmp(argv[i], "config=", 7) == 0) {
+			path = argv[i] + 7;
+			if (path[0] != '/')
+				return oa2_fail(err, OA2_ERR_CONFIG,
+						"module argument: config=%s is not an absolute path", path);
+		} else if (strchr(argv[i], '=') == NULL) {
+			return oa2_fail(err, OA2_ERR_CONFIG, "module argument: unknown option '%s'",
+					argv[i]);
+		}
+	}
+	cfg->config_file = strdup(path);
+	if (cfg->config_file == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+static int apply_args(struct oa2_config *cfg, int argc, const char **argv, oa2_error *err)
+{
+	bool seen[NKEYS] = {false};
+	struct origin o = {NULL, 0};
+
+	for (int i = 0; i < argc; i++) {
+		char buf[MAX_LINE + 1];
+
+		if (strcmp(argv[i], "debug") == 0 || strncmp(argv[i], "config=", 7) == 0)
+			continue;
+		if (strlen(argv[i]) > MAX_LINE)
+			return oa2_fail(err, OA2_ERR_CONFIG, "module argument: too long");
+		strcpy(buf, argv[i]);
+		if (apply(cfg, buf, seen, &o, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err)
+{
+	struct oa2_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (cfg == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	cfg->grant = OA2_GRANT_AUTO;
+	cfg->qr = OA2_QR_AUTO;
+	cfg->device_timeout = 300;
+	cfg->http_timeout = 10;
+	if (scan_special_args(cfg, argc, argv, err) != 0 ||
+	    parse_file(cfg, cfg->config_file, err) != 0 ||
+	    apply_args(cfg, argc, argv, err) != 0 || finish(cfg, err) != 0) {
+		oa2_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void oa2_config_free(struct oa2_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < NKEYS; i++) {
+		char **str = (char **)((char *)cfg + keys[i].off);
+
+		if (keys[i].type == V_INT || keys[i].type == V_ENUM)
+			continue;
+		if (keys[i].type == V_SECRET)
+			oa2_free_secret(*str);
+		else
+			free(*str);
+	}
+	free(cfg->config_file);
+	free(cfg);
+}

@@ -1,0 +1,49 @@
+/* config.h - the module's configuration: file + module arguments.
+ *
+ * One parser serves both: the file (/etc/security/pam_oauth2.conf or
+ * config=PATH) is read first, then each module argument "key=value" overrides
+ * it for this PAM service. Unknown keys, malformed lines, duplicates, unsafe
+ * files and out-of-range values are errors: the caller must fail closed. */
+#ifndef OA2_CONFIG_H
+#define OA2_CONFIG_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+#define OA2_DEFAULT_CONFIG "/etc/security/pam_oauth2.conf"
+#define OA2_DEFAULT_CACHE_DIR "/var/cache/pam_oauth2"
+#define OA2_CONFIG_MAX_SIZE (64 * 1024)
+
+enum oa2_grant_mode { OA2_GRANT_AUTO, OA2_GRANT_DEVICE, OA2_GRANT_PASSWORD };
+enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
+
+struct oa2_config {
+	char *config_file;     /* the file that was read */
+	bool debug;
+
+	char *issuer;
+	char *client_id;
+	char *client_secret;   /* from client_secret or client_secret_file; wiped on free */
+	char *client_secret_file;
+	char *ca_file;
+	char *scope;
+	char *username_claim;
+	char *groups_claim;
+	char *require_groups;  /* space/comma separated, any-of; NULL = no requirement */
+	int grant;             /* enum oa2_grant_mode */
+	char *password_ttys;
+	int device_timeout;    /* seconds */
+	int http_timeout;      /* seconds */
+	int qr;                /* enum oa2_qr_mode */
+	char *cache_dir;
+};
+
+/* Build the configuration from module arguments (argc/argv as PAM passes
+ * them). Returns NULL with err set (kind OA2_ERR_CONFIG or INTERNAL). */
+struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err);
+
+/* Free, wiping the client secret. NULL is allowed. */
+void oa2_config_free(struct oa2_config *cfg);
+
+#endif

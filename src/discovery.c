@@ -1,0 +1,144 @@
+/* discovery.c - fetch, check and cache the OpenID Provider metadata. */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "discovery.h"
+#include "json.h"
+#include "strutil.h"
+
+#define WELL_KNOWN "/.well-known/openid-configuration"
+
+void oa2_discovery_clear(struct oa2_discovery *d)
+{
+	if (d == NULL)
+		return;
+	free(d->issuer);
+	free(d->token_endpoint);
+	free(d->device_authorization_endpoint);
+	free(d->jwks_uri);
+	free(d->userinfo_endpoint);
+	free(d->introspection_endpoint);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Copy an endpoint URL; required ones must be present. */
+static int endpoint(json_object *doc, const char *key, int required, char **out, oa2_error *err)
+{
+	const char *val = NULL;
+	int rc = oa2_json_string(doc, key, &val);
+
+	if (rc == 1 && !required)
+		return 0;
+	if (rc == 1)
+		return oa2_fail(err, OA2_ERR_PROTOCOL, "discovery: '%s' is missing", key);
+	if (rc != 0 || !oa2_is_https_url(val))
+		return oa2_fail(err, OA2_ERR_PROTOCOL, "discovery: '%s' is not an https URL", key);
+	*out = strdup(val);
+	if (*out == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
+			struct oa2_discovery *out, oa2_error *err)
+{
+	json_object *doc;
+	const char *iss = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	doc = oa2_json_parse(body, len, "discovery document", err);
+	if (doc == NULL)
+		return -1;
+	if (oa2_json_string(doc, "issuer", &iss) != 0) {
+		oa2_fail(err, OA2_ERR_PROTOCOL, "discovery: 'issuer' missing or not a string");
+		goto out;
+	}
+	if (strcmp(iss, issuer) != 0) {
+		oa2_fail(err, OA2_ERR_PROTOCOL,
+			 "discovery: issuer '%.100s' does not equal the configured '%.100s'", iss,
+			 issuer);
+		goto out;
+	}
+	out->issuer = strdup(iss);
+	if (out->issuer == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (endpoint(doc, "token_endpoint", 1, &out->token_endpoint, err) != 0 ||
+	    endpoint(doc, "jwks_uri", 1, &out->jwks_uri, err) != 0 ||
+	    endpoint(doc, "device_authorization_endpoint", 0, &out->device_authorization_endpoint,
+		     err) != 0 ||
+	    endpoint(doc, "userinfo_endpoint", 0, &out->userinfo_endpoint, err) != 0 ||
+	    endpoint(doc, "introspection_endpoint", 0, &out->introspection_endpoint, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_object_put(doc);
+	if (rc != 0)
+		oa2_discovery_clear(out);
+	return rc;
+}
+
+static char *well_known_url(const char *issuer)
+{
+	size_t n = strlen(issuer);
+	char *base = strdup(issuer), *url;
+
+	if (base == NULL)
+		return NULL;
+	if (n > 0 && base[n - 1] == '/')
+		base[n - 1] = '\0';
+	url = oa2_concat(base, WELL_KNOWN);
+	free(base);
+	return url;
+}
+
+int oa2_discovery_load(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
+		       struct oa2_discovery *out, oa2_error *err)
+{
+	struct oa2_http_response resp = {0};
+	char name[128];
+	char *body = NULL, *url = NULL;
+	const char *why = NULL;
+	size_t len = 0;
+	int rc = -1, cacheable;
+
+	memset(out, 0, sizeof(*out));
+	cacheable = cache_dir != NULL &&
+		    oa2_cache_name(issuer, "discovery", name, sizeof(name)) == 0;
+	if (cacheable && oa2_cache_get(cache_dir, name, now, &body, &len, &why) == 0) {
+		if (oa2_discovery_parse(body, len, issuer, out, NULL) == 0) {
+			out->from_cache = 1;
+			rc = 0;
+			goto out;
+		}
+		/* A cached document that no longer passes is refetched. */
+		oa2_cache_drop(cache_dir, name);
+	}
+	url = well_known_url(issuer);
+	if (url == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (oa2_http_get(http, url, &resp, err) != 0)
+		goto out;
+	if (resp.status != 200) {
+		oa2_fail(err, OA2_ERR_UNAVAIL, "%s: HTTP status %ld", url, resp.status);
+		goto out;
+	}
+	if (oa2_discovery_parse(resp.body, resp.len, issuer, out, err) != 0)
+		goto out;
+	if (cacheable)
+		(void)oa2_cache_put(cache_dir, name, resp.body, resp.len, now,
+				    oa2_cache_ttl(resp.max_age, resp.no_store), NULL);
+	rc = 0;
+out:
+	free(body);
+	free(url);
+	oa2_http_response_clear(&resp);
+	return rc;
+}

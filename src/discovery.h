@@ -1,0 +1,35 @@
+/* discovery.h - OpenID Provider metadata (OIDC Discovery 1.0 section 4).
+ *
+ * Loaded from the disk cache when fresh, else fetched from
+ * <issuer>/.well-known/openid-configuration over verified HTTPS. The
+ * document's issuer must equal the configured one exactly, and every endpoint
+ * must be an https URL. */
+#ifndef OA2_DISCOVERY_H
+#define OA2_DISCOVERY_H
+
+#include <time.h>
+
+#include "error.h"
+#include "http.h"
+
+struct oa2_discovery {
+	char *issuer;
+	char *token_endpoint;
+	char *device_authorization_endpoint; /* NULL when not offered */
+	char *jwks_uri;
+	char *userinfo_endpoint;             /* NULL when not offered */
+	char *introspection_endpoint;        /* NULL when not offered */
+	int from_cache;                      /* 1 when no request was made */
+};
+
+/* Parse and check a discovery document against the expected issuer. */
+int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
+			struct oa2_discovery *out, oa2_error *err);
+
+/* Cache first, then network. cache_dir may be NULL (no caching). */
+int oa2_discovery_load(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
+		       struct oa2_discovery *out, oa2_error *err);
+
+void oa2_discovery_clear(struct oa2_discovery *d);
+
+#endif

@@ -1,0 +1,45 @@
+/* error.c - the error record. */
+#include "autoconfig.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+int oa2_fail(oa2_error *err, enum oa2_errkind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || err->kind != OA2_OK)
+		return -1;
+	err->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void oa2_error_clear(oa2_error *err)
+{
+	if (err == NULL)
+		return;
+	err->kind = OA2_OK;
+	err->msg[0] = '\0';
+}
+
+const char *oa2_errkind_name(enum oa2_errkind kind)
+{
+	switch (kind) {
+	case OA2_OK: return "ok";
+	case OA2_ERR_CONFIG: return "config";
+	case OA2_ERR_UNAVAIL: return "unavailable";
+	case OA2_ERR_PROTOCOL: return "protocol";
+	case OA2_ERR_DENIED: return "denied";
+	case OA2_ERR_PERM: return "not authorised";
+	case OA2_ERR_USER: return "unknown user";
+	case OA2_ERR_ABORT: return "aborted";
+	case OA2_ERR_INTERNAL: return "internal";
+	}
+	return "unknown";
+}

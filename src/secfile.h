@@ -1,0 +1,28 @@
+/* secfile.h - read a root-owned file the safe way.
+ *
+ * Opened with O_NOFOLLOW|O_CLOEXEC, it must be a regular file owned by root,
+ * writable by nobody else, no larger than a cap; a file holding a secret must
+ * also be unreadable by group and others. */
+#ifndef OA2_SECFILE_H
+#define OA2_SECFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+enum oa2_secfile_mode {
+	OA2_FILE_PUBLIC, /* may be world-readable (config without secrets, map files) */
+	OA2_FILE_SECRET, /* must be readable by the owner only */
+};
+
+/* Read the whole file into a NUL-terminated buffer (*out, *len). Refusals and
+ * I/O failures set err with kind OA2_ERR_CONFIG, naming the file. The caller
+ * frees *out (with oa2_free_secret_len for secrets). When perm is not NULL it
+ * receives the file's permission bits. */
+int oa2_read_secure_file(const char *path, enum oa2_secfile_mode mode, size_t max,
+			 char **out, size_t *len, mode_t *perm, oa2_error *err);
+
+
+#endif

@@ -1,0 +1,92 @@
+/* strutil.c - small string helpers and secret hygiene. */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strutil.h"
+
+void oa2_free_secret_len(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, len);
+	free(p);
+}
+
+void oa2_free_secret(char *s)
+{
+	if (s == NULL)
+		return;
+	oa2_free_secret_len(s, strlen(s));
+}
+
+char *oa2_trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+		*--end = '\0';
+	return s;
+}
+
+bool oa2_is_token_chars(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+bool oa2_is_https_url(const char *s)
+{
+	const char *host, *end;
+
+	if (!oa2_is_token_chars(s) || strncmp(s, "https://", 8) != 0)
+		return false;
+	host = s + 8;
+	end = host + strcspn(host, "/?#");
+	if (end == host)
+		return false;
+	if (memchr(host, '@', (size_t)(end - host)) != NULL)
+		return false;
+	return strchr(s, '#') == NULL;
+}
+
+char *oa2_concat(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *r = malloc(la + lb + 1);
+
+	if (r == NULL)
+		return NULL;
+	memcpy(r, a, la);
+	memcpy(r + la, b, lb + 1);
+	return r;
+}
+
+bool oa2_list_contains(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+	const char *p = list;
+
+	if (list == NULL || wl == 0)
+		return false;
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == wl && memcmp(p, word, wl) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}

@@ -1,0 +1,298 @@
+/* test_config.c - the configuration contract: keys, defaults, overrides, and
+ * every refusal (unknown key, malformed line, unsafe files, bad values). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static char dir[] = "/tmp/oa2-test-config.XXXXXX";
+static char path[512];
+
+#define BASE "issuer = https://idp.example.test/realm\nclient_id = pam\n"
+
+static void write_file(const char *p, const char *content, mode_t mode)
+{
+	FILE *f;
+
+	unlink(p);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	assert_int_equal(chmod(p, mode), 0);
+}
+
+/* Load with config=<path> plus extra arguments. */
+static struct oa2_config *load(const char *content, mode_t mode, const char **extra, int nextra,
+			       oa2_error *err)
+{
+	char arg[600];
+	const char *argv[16];
+	int argc = 0;
+
+	write_file(path, content, mode);
+	snprintf(arg, sizeof(arg), "config=%s", path);
+	argv[argc++] = arg;
+	for (int i = 0; i < nextra; i++)
+		argv[argc++] = extra[i];
+	memset(err, 0, sizeof(*err));
+	return oa2_config_load(argc, argv, err);
+}
+
+/* Expect a refusal whose message contains want. */
+static void refused(const char *content, mode_t mode, const char **extra, int nextra,
+		    const char *want)
+{
+	oa2_error err;
+	struct oa2_config *cfg = load(content, mode, extra, nextra, &err);
+
+	assert_null(cfg);
+	assert_int_equal(err.kind, OA2_ERR_CONFIG);
+	if (strstr(err.msg, want) == NULL)
+		fail_msg("message '%s' lacks '%s'", err.msg, want);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/pam_oauth2.conf", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void minimal_file_gets_defaults(void **state)
+{
+	oa2_error err;
+	struct oa2_config *cfg = load("# comment\n\n  " BASE, 0644, NULL, 0, &err);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_string_equal(cfg->issuer, "https://idp.example.test/realm");
+	assert_string_equal(cfg->client_id, "pam");
+	assert_null(cfg->client_secret);
+	assert_string_equal(cfg->scope, "openid profile email");
+	assert_string_equal(cfg->username_claim, "preferred_username");
+	assert_string_equal(cfg->groups_claim, "groups");
+	assert_null(cfg->require_groups);
+	assert_int_equal(cfg->grant, OA2_GRANT_AUTO);
+	assert_int_equal(cfg->qr, OA2_QR_AUTO);
+	assert_int_equal(cfg->device_timeout, 300);
+	assert_int_equal(cfg->http_timeout, 10);
+	assert_string_equal(cfg->cache_dir, OA2_DEFAULT_CACHE_DIR);
+	assert_false(cfg->debug);
+	oa2_config_free(cfg);
+}
+
+static void every_key_parses(void **state)
+{
+	oa2_error err;
+	struct oa2_config *cfg = load(BASE "ca_file = /etc/ssl/idp.pem\nscope = openid email\n"
+				      "username_claim = email\ngroups_claim = realm_access.roles\n"
+				      "require_groups = admins wheel\ngrant = device\n"
+				      "password_ttys = tty1 console\ndevice_timeout = 120\n"
+				      "http_timeout = 5\nqr = ascii\ncache_dir = /run/oa2\n",
+				      0644, NULL, 0, &err);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_string_equal(cfg->ca_file, "/etc/ssl/idp.pem");
+	assert_string_equal(cfg->scope, "openid email");
+	assert_string_equal(cfg->username_claim, "email");
+	assert_string_equal(cfg->groups_claim, "realm_access.roles");
+	assert_string_equal(cfg->require_groups, "admins wheel");
+	assert_int_equal(cfg->grant, OA2_GRANT_DEVICE);
+	assert_string_equal(cfg->password_ttys, "tty1 console");
+	assert_int_equal(cfg->device_timeout, 120);
+	assert_int_equal(cfg->http_timeout, 5);
+	assert_int_equal(cfg->qr, OA2_QR_ASCII);
+	assert_string_equal(cfg->cache_dir, "/run/oa2");
+	oa2_config_free(cfg);
+}
+
+static void module_arguments_override_file(void **state)
+{
+	const char *args[] = {"debug", "require_groups=sudoers", "grant=password", "qr=off"};
+	oa2_error err;
+	struct oa2_config *cfg = load(BASE "require_groups = users\n", 0644, args, 4, &err);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_true(cfg->debug);
+	assert_string_equal(cfg->require_groups, "sudoers");
+	assert_int_equal(cfg->grant, OA2_GRANT_PASSWORD);
+	assert_int_equal(cfg->qr, OA2_QR_OFF);
+	oa2_config_free(cfg);
+}
+
+static void refuses_bad_lines(void **state)
+{
+	const char *unknown_arg[] = {"frobnicate"};
+	const char *unknown_kv[] = {"colour=blue"};
+	const char *twice[] = {"qr=off", "qr=utf8"};
+
+	(void)state;
+	refused(BASE "colour = blue\n", 0644, NULL, 0, ":3: unknown key 'colour'");
+	refused(BASE "just words\n", 0644, NULL, 0, ":3: expected 'key = value'");
+	refused(BASE "client_id = again\n", 0644, NULL, 0, ":3: key 'client_id' given twice");
+	refused(BASE "scope =\n", 0644, NULL, 0, ":3: scope: empty value");
+	refused(BASE, 0644, unknown_arg, 1, "unknown option 'frobnicate'");
+	refused(BASE, 0644, unknown_kv, 1, "module argument: unknown key 'colour'");
+	refused(BASE, 0644, twice, 2, "given twice");
+}
+
+static void refuses_relative_config_path(void **state)
+{
+	const char *argv[] = {"config=etc/x.conf"};
+	oa2_error err = {0};
+
+	(void)state;
+	assert_null(oa2_config_load(1, argv, &err));
+	assert_int_equal(err.kind, OA2_ERR_CONFIG);
+	assert_non_null(strstr(err.msg, "not an absolute path"));
+}
+
+static void refuses_missing_required_keys(void **state)
+{
+	(void)state;
+	refused("client_id = pam\n", 0644, NULL, 0, "required key 'issuer' is missing");
+	refused("issuer = https://idp.example.test\n", 0644, NULL, 0,
+		"required key 'client_id' is missing");
+}
+
+static void refuses_bad_values(void **state)
+{
+	(void)state;
+	refused("issuer = http://idp.example.test\nclient_id = pam\n", 0644, NULL, 0,
+		":1: issuer: 'http://idp.example.test' is not an https:// URL");
+	refused("issuer = https://idp.example.test/?x=1\nclient_id = pam\n", 0644, NULL, 0,
+		"not an https:// URL");
+	refused("issuer = https://user@idp.example.test\nclient_id = pam\n", 0644, NULL, 0,
+		"not an https:// URL");
+	refused("issuer = https://\nclient_id = pam\n", 0644, NULL, 0, "not an https:// URL");
+	refused(BASE "device_timeout = 5\n", 0644, NULL, 0, "device_timeout: value must be a whole number in 10..3600");
+	refused(BASE "device_timeout = 99999\n", 0644, NULL, 0, "10..3600");
+	refused(BASE "http_timeout = ten\n", 0644, NULL, 0, "http_timeout: value must be");
+	refused(BASE "http_timeout = 5s\n", 0644, NULL, 0, "http_timeout: value must be");
+	refused(BASE "grant = magic\n", 0644, NULL, 0, "grant: 'magic' is not one of");
+	refused(BASE "qr = color\n", 0644, NULL, 0, "qr: 'color' is not one of");
+	refused(BASE "ca_file = relative.pem\n", 0644, NULL, 0, "is not an absolute path");
+	refused(BASE "client_id = a b\n", 0644, NULL, 0, "given twice");
+	refused("issuer = https://idp.example.test\nclient_id = a b\n", 0644, NULL, 0,
+		"client_id: value must be printable ASCII without spaces");
+	refused(BASE "scope = profile email\n", 0644, NULL, 0, "scope must include 'openid'");
+}
+
+static void refuses_unsafe_config_file(void **state)
+{
+	char link[600];
+	oa2_error err;
+
+	(void)state;
+	refused(BASE, 0664, NULL, 0, "writable by group or others");
+	refused(BASE, 0646, NULL, 0, "writable by group or others");
+	write_file(path, BASE, 0644);
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	{
+		char arg[600];
+		const char *argv[1];
+
+		snprintf(arg, sizeof(arg), "config=%s", path);
+		argv[0] = arg;
+		memset(&err, 0, sizeof(err));
+		assert_null(oa2_config_load(1, argv, &err));
+		assert_non_null(strstr(err.msg, "owned by uid 65534, must be owned by root"));
+	}
+	/* a symbolic link is refused, even to a good file */
+	write_file(path, BASE, 0644);
+	snprintf(link, sizeof(link), "%s/link.conf", dir);
+	unlink(link);
+	assert_int_equal(symlink(path, link), 0);
+	{
+		char arg[700];
+		const char *argv[1];
+
+		snprintf(arg, sizeof(arg), "config=%s", link);
+		argv[0] = arg;
+		memset(&err, 0, sizeof(err));
+		assert_null(oa2_config_load(1, argv, &err));
+		assert_non_null(strstr(err.msg, "symbolic link"));
+	}
+	/* a missing file */
+	{
+		const char *argv[] = {"config=/nonexistent/pam_oauth2.conf"};
+
+		memset(&err, 0, sizeof(err));
+		assert_null(oa2_config_load(1, argv, &err));
+		assert_int_equal(err.kind, OA2_ERR_CONFIG);
+		assert_non_null(strstr(err.msg, "/nonexistent/pam_oauth2.conf: cannot open"));
+	}
+}
+
+static void secrets_need_private_files(void **state)
+{
+	char secret[600], line[700];
+	const char *arg_secret[] = {"client_secret=s3cret"};
+	oa2_error err;
+	struct oa2_config *cfg;
+
+	(void)state;
+	/* inline secret: the config file must then be private */
+	refused(BASE "client_secret = s3cret\n", 0644, NULL, 0,
+		"contains client_secret but is readable by group or others");
+	cfg = load(BASE "client_secret = s3cret\n", 0600, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->client_secret, "s3cret");
+	oa2_config_free(cfg);
+	/* never as a module argument */
+	refused(BASE, 0644, arg_secret, 1, "client_secret must not be a module argument");
+	/* secret file */
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	snprintf(line, sizeof(line), BASE "client_secret_file = %s\n", secret);
+	write_file(secret, "file-secret\n", 0640);
+	refused(line, 0644, NULL, 0, "holds a secret but is readable by group or others");
+	write_file(secret, "file-secret\n", 0600);
+	cfg = load(line, 0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->client_secret, "file-secret");
+	oa2_config_free(cfg);
+	write_file(secret, "two words\n", 0600);
+	refused(line, 0644, NULL, 0, "one line of printable ASCII");
+	/* both at once */
+	snprintf(line, sizeof(line), BASE "client_secret = a\nclient_secret_file = %s\n", secret);
+	refused(line, 0600, NULL, 0, "both set");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(minimal_file_gets_defaults),
+		cmocka_unit_test(every_key_parses),
+		cmocka_unit_test(module_arguments_override_file),
+		cmocka_unit_test(refuses_bad_lines),
+		cmocka_unit_test(refuses_relative_config_path),
+		cmocka_unit_test(refuses_missing_required_keys),
+		cmocka_unit_test(refuses_bad_values),
+		cmocka_unit_test(refuses_unsafe_config_file),
+		cmocka_unit_test(secrets_need_private_files),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,126 @@
+/* test_json.c - strict JSON parsing and typed getters. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "json.h"
+
+static json_object *parse(const char *s)
+{
+	oa2_error err = {0};
+
+	return oa2_json_parse(s, strlen(s), "test", &err);
+}
+
+static void refuses_malformed(void **state)
+{
+	static const char *bad[] = {
+		"", "{", "[]", "\"str\"", "42", "{\"a\":1} x", "{\"a\":1}{}",
+		"{\"a\":01}", "{\"a\":1,}", "nul",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		oa2_error err = {0};
+		json_object *o = oa2_json_parse(bad[i], strlen(bad[i]), "doc", &err);
+
+		assert_null(o);
+		assert_int_equal(err.kind, OA2_ERR_PROTOCOL);
+		assert_non_null(strstr(err.msg, "doc"));
+	}
+}
+
+static void accepts_object_with_trailing_space(void **state)
+{
+	json_object *o = parse("{\"a\":\"b\"}\r\n ");
+	const char *v = NULL;
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(oa2_json_string(o, "a", &v), 0);
+	assert_string_equal(v, "b");
+	json_object_put(o);
+}
+
+static void refuses_deep_nesting(void **state)
+{
+	char buf[256] = "";
+	json_object *o;
+
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		strcat(buf, "{\"a\":");
+	strcat(buf, "1");
+	for (int i = 0; i < 40; i++)
+		strcat(buf, "}");
+	o = parse(buf);
+	assert_null(o);
+}
+
+static void getters_tell_absent_from_wrong_type(void **state)
+{
+	json_object *o = parse("{\"s\":\"x\",\"i\":5,\"d\":7.9,\"b\":true,\"n\":null,"
+			       "\"o\":{},\"a\":[],\"nul\":\"al\\u0000ice\"}");
+	const char *s;
+	int64_t i;
+	bool b;
+	json_object *sub;
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(oa2_json_string(o, "s", &s), 0);
+	assert_int_equal(oa2_json_string(o, "missing", &s), 1);
+	assert_int_equal(oa2_json_string(o, "n", &s), 1);
+	assert_int_equal(oa2_json_string(o, "i", &s), -1);
+	assert_int_equal(oa2_json_string(o, "nul", &s), -1);
+	assert_int_equal(oa2_json_int64(o, "i", &i), 0);
+	assert_int_equal(i, 5);
+	assert_int_equal(oa2_json_int64(o, "d", &i), 0);
+	assert_int_equal(i, 7);
+	assert_int_equal(oa2_json_int64(o, "s", &i), -1);
+	assert_int_equal(oa2_json_bool(o, "b", &b), 0);
+	assert_true(b);
+	assert_int_equal(oa2_json_bool(o, "i", &b), -1);
+	assert_int_equal(oa2_json_object(o, "o", &sub), 0);
+	assert_int_equal(oa2_json_object(o, "a", &sub), -1);
+	assert_int_equal(oa2_json_array(o, "a", &sub), 0);
+	assert_int_equal(oa2_json_array(o, "o", &sub), -1);
+	json_object_put(o);
+}
+
+static void path_follows_dots(void **state)
+{
+	json_object *o = parse("{\"realm_access\":{\"roles\":[\"admin\"]},"
+			       "\"https://x.io/groups\":[\"g\"],\"a\":{\"b\":{\"c\":\"deep\"}}}");
+	json_object *v;
+
+	(void)state;
+	assert_non_null(o);
+	v = oa2_json_path(o, "realm_access.roles");
+	assert_non_null(v);
+	assert_true(json_object_is_type(v, json_type_array));
+	assert_non_null(oa2_json_path(o, "https://x.io/groups"));
+	v = oa2_json_path(o, "a.b.c");
+	assert_non_null(v);
+	assert_string_equal(json_object_get_string(v), "deep");
+	assert_null(oa2_json_path(o, "a.b.c.d"));
+	assert_null(oa2_json_path(o, "a..b"));
+	assert_null(oa2_json_path(o, ""));
+	assert_null(oa2_json_path(o, "missing.x"));
+	json_object_put(o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(refuses_malformed),
+		cmocka_unit_test(accepts_object_with_trailing_space),
+		cmocka_unit_test(refuses_deep_nesting),
+		cmocka_unit_test(getters_tell_absent_from_wrong_type),
+		cmocka_unit_test(path_follows_dots),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
