@@ -1,0 +1,342 @@
+/* harness.c - pam_wrapper re-exec, the test IdP, control calls, log capture. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char tmpdir[128];
+static char *logbuf;
+static int saved_stderr = -1;
+static char logpath[300];
+
+const char *oa2t_tmp(void)
+{
+	return tmpdir;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(99);
+}
+
+/* Stop every IdP a crashed child may have left behind, then remove tmp. */
+static void cleanup_tmp(void)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "for d in '%s'/idp-*; do [ -f \"$d/idp.pid\" ] && sh '%s/tests/idp/idp.sh' stop \"$d\"; "
+		 "done; rm -rf '%s'",
+		 tmpdir, SRCDIR, tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "harness: cleanup of %s failed\n", tmpdir);
+}
+
+static void write_service(const char *dir, const struct oa2t_service *svc)
+{
+	char args[1024], path[400];
+	const char *a = svc->args;
+	size_t n = 0;
+	FILE *f;
+
+	while (*a && n + sizeof(tmpdir) + 1 < sizeof(args)) {
+		if (a[0] == '%' && a[1] == 'T') {
+			n += (size_t)snprintf(args + n, sizeof(args) - n, "%s", tmpdir);
+			a += 2;
+		} else {
+			args[n++] = *a++;
+		}
+	}
+	args[n] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, svc->name);
+	f = fopen(path, "w");
+	if (f == NULL)
+		die(path);
+	fprintf(f, "auth required %s %s\naccount required %s %s\n", MODULE_PATH, args,
+		MODULE_PATH, args);
+	fclose(f);
+}
+
+void oa2t_init(int argc, char **argv, const struct oa2t_service *services)
+{
+	char svc[200];
+	pid_t pid;
+	int status;
+
+	(void)argc;
+	if (getenv("OA2T_CHILD") != NULL) {
+		snprintf(tmpdir, sizeof(tmpdir), "%s", getenv("OA2T_TMP"));
+		/* pam_wrapper is loaded now; the helper programs we run need not. */
+		unsetenv("LD_PRELOAD");
+		return;
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/oa2-it.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		die("mkdtemp");
+	snprintf(svc, sizeof(svc), "%s/pam.d", tmpdir);
+	if (mkdir(svc, 0755) != 0)
+		die("mkdir");
+	for (; services != NULL && services->name != NULL; services++)
+		write_service(svc, services);
+	setenv("OA2T_CHILD", "1", 1);
+	setenv("OA2T_TMP", tmpdir, 1);
+	setenv("PAM_WRAPPER", "1", 1);
+	setenv("PAM_WRAPPER_SERVICE_DIR", svc, 1);
+	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
+	setenv("LD_PRELOAD", PAM_WRAPPER_LIB, 1);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		execv("/proc/self/exe", argv);
+		die("execv");
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			die("waitpid");
+	}
+	cleanup_tmp();
+	if (WIFEXITED(status))
+		exit(WEXITSTATUS(status));
+	fprintf(stderr, "harness: test process died with signal %d\n", WTERMSIG(status));
+	exit(99);
+}
+
+static int read_env(struct oa2t_idp *idp)
+{
+	char path[400], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/idp.env", idp->dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "IDP_ISSUER=", 11) == 0)
+			snprintf(idp->issuer, sizeof(idp->issuer), "%s", line + 11);
+		else if (strncmp(line, "IDP_CONTROL=", 12) == 0)
+			snprintf(idp->control, sizeof(idp->control), "%s", line + 12);
+		else if (strncmp(line, "IDP_CA=", 7) == 0)
+			snprintf(idp->ca, sizeof(idp->ca), "%s", line + 7);
+		else if (strncmp(line, "IDP_PORT=", 9) == 0)
+			idp->port = atoi(line + 9);
+	}
+	fclose(f);
+	return idp->issuer[0] && idp->control[0] && idp->ca[0] ? 0 : -1;
+}
+
+int oa2t_idp_start(struct oa2t_idp *idp, const char *name, const char *extra)
+{
+	char cmd[1024];
+
+	memset(idp, 0, sizeof(*idp));
+	snprintf(idp->dir, sizeof(idp->dir), "%s/idp-%s", tmpdir, name);
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/idp/idp.sh' start '%s' %s >&2", SRCDIR, idp->dir,
+		 extra ? extra : "");
+	if (system(cmd) != 0 || read_env(idp) != 0) {
+		fprintf(stderr, "harness: the test IdP did not start\n");
+		return -1;
+	}
+	return 0;
+}
+
+void oa2t_idp_stop(struct oa2t_idp *idp)
+{
+	char cmd[600];
+
+	if (idp->dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "sh '%s/tests/idp/idp.sh' stop '%s' >&2", SRCDIR, idp->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "harness: stopping the IdP in %s failed\n", idp->dir);
+}
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+static size_t sink(char *d, size_t s, size_t n, void *u)
+{
+	struct buf *b = u;
+	char *g = realloc(b->p, b->n + s * n + 1);
+
+	if (g == NULL)
+		return 0;
+	memcpy(g + b->n, d, s * n);
+	b->n += s * n;
+	g[b->n] = '\0';
+	b->p = g;
+	return s * n;
+}
+
+long oa2t_control(const struct oa2t_idp *idp, const char *method, const char *path,
+		  const char *json, char **out)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+	struct buf b = {NULL, 0};
+	char url[512];
+	long status = -1;
+
+	snprintf(url, sizeof(url), "%s%s", idp->control, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	if (json != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (out != NULL)
+		*out = b.p;
+	else
+		free(b.p);
+	return status;
+}
+
+long oa2t_count(const struct oa2t_idp *idp, const char *endpoint)
+{
+	char *body = NULL, key[64], *p;
+	long n = -1;
+
+	if (oa2t_control(idp, "GET", "/counts", NULL, &body) == 200 && body != NULL) {
+		snprintf(key, sizeof(key), "\"%s\":", endpoint);
+		p = strstr(body, key);
+		if (p != NULL)
+			n = strtol(p + strlen(key), NULL, 10);
+	}
+	free(body);
+	return n;
+}
+
+const char *oa2t_write(const char *name, const char *content, unsigned mode)
+{
+	static char paths[8][400];
+	static int next;
+	char *p = paths[next++ % 8];
+	FILE *f;
+
+	snprintf(p, 400, "%s/%s", tmpdir, name);
+	unlink(p);
+	f = fopen(p, "w");
+	if (f == NULL)
+		die(p);
+	fputs(content, f);
+	fclose(f);
+	if (chmod(p, mode) != 0)
+		die("chmod");
+	return p;
+}
+
+void oa2t_log_begin(void)
+{
+	int fd;
+
+	free(logbuf);
+	logbuf = NULL;
+	snprintf(logpath, sizeof(logpath), "%s/module.log", tmpdir);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || saved_stderr < 0)
+		die("log capture");
+	dup2(fd, 2);
+	close(fd);
+}
+
+void oa2t_log_end(void)
+{
+	FILE *f;
+	long n;
+
+	fflush(stderr);
+	if (saved_stderr >= 0) {
+		dup2(saved_stderr, 2);
+		close(saved_stderr);
+		saved_stderr = -1;
+	}
+	f = fopen(logpath, "r");
+	if (f == NULL)
+		return;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	logbuf = calloc(1, (size_t)n + 1);
+	if (logbuf != NULL && fread(logbuf, 1, (size_t)n, f) != (size_t)n)
+		logbuf[0] = '\0';
+	fclose(f);
+	/* Echo into the test log so a failure can be read afterwards. */
+	fprintf(stderr, "---- module log ----\n%s--------------------\n", logbuf ? logbuf : "");
+}
+
+bool oa2t_log_has(const char *needle)
+{
+	return logbuf != NULL && strstr(logbuf, needle) != NULL;
+}
+
+const char *oa2t_log_text(void)
+{
+	return logbuf ? logbuf : "";
+}
+
+#include <libpamtest.h>
+
+static int conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	struct oa2t_conv *c = data;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < n; i++) {
+		const char *m = msg[i]->msg ? msg[i]->msg : "";
+		size_t used = strlen(c->text);
+
+		snprintf(c->text + used, sizeof(c->text) - used, "%s\n", m);
+		if (c->on_message != NULL)
+			c->on_message(c, msg[i]->msg_style, m);
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
+			const char *a = c->prompts < c->nanswers ? c->answers[c->prompts] : "";
+
+			c->prompts++;
+			r[i].resp = strdup(a);
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+int oa2t_auth(const char *service, const char *user, struct oa2t_conv *conv, bool acct)
+{
+	struct oa2t_conv local = {0};
+	struct pam_testcase cases[2] = {
+		pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+		pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+	};
+	int rc;
+
+	if (conv == NULL)
+		conv = &local;
+	oa2t_log_begin();
+	(void)_pamtest_conv(service, user, conv_fn, conv, cases, acct ? 2 : 1, NULL);
+	oa2t_log_end();
+	rc = cases[0].op_rv;
+	if (acct && rc == PAM_SUCCESS)
+		rc = cases[1].op_rv;
+	return rc;
+}

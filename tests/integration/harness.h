@@ -1,0 +1,76 @@
+/* harness.h - what every integration test needs: the real PAM stack through
+ * pam_wrapper (never the machine's /etc/pam.d), the bundled test IdP over
+ * real HTTPS, and a way to read what the module logged. */
+#ifndef OA2_TEST_HARNESS_H
+#define OA2_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct oa2t_idp {
+	char dir[256];      /* state dir: CA, log, idp.env */
+	char issuer[160];
+	char control[160];
+	char ca[320];
+	int port;
+};
+
+/* A PAM service for pam_wrapper. pam_wrapper copies the service directory
+ * when the process starts, so services are declared up front; "%T" in args
+ * stands for the scratch directory (configs are written there later). */
+struct oa2t_service {
+	const char *name;
+	const char *args;
+};
+
+/* Call first in main(): writes the services, re-executes the test with
+ * pam_wrapper preloaded, and makes a scratch directory (oa2t_tmp). The list
+ * ends with a {NULL, NULL} entry. */
+void oa2t_init(int argc, char **argv, const struct oa2t_service *services);
+
+/* The scratch directory of this test run (removed at exit). */
+const char *oa2t_tmp(void);
+
+/* Start / stop the test IdP (tests/idp/idp.sh). extra: server options. */
+int oa2t_idp_start(struct oa2t_idp *idp, const char *name, const char *extra);
+void oa2t_idp_stop(struct oa2t_idp *idp);
+
+/* Call the IdP's control API; returns the HTTP status, body in *out (may be
+ * NULL) which the caller frees. */
+long oa2t_control(const struct oa2t_idp *idp, const char *method, const char *path,
+		  const char *json, char **out);
+
+/* Counter for one endpoint from GET /counts (-1 on error). */
+long oa2t_count(const struct oa2t_idp *idp, const char *endpoint);
+
+/* Write a file (mode applied) under the scratch dir; returns its path in a
+ * static buffer rotation of 8 entries. */
+const char *oa2t_write(const char *name, const char *content, unsigned mode);
+
+
+/* Module log capture: everything pam_syslog writes (pam_wrapper turns it
+ * into stderr lines) between _begin and _end is kept for _has. */
+void oa2t_log_begin(void);
+void oa2t_log_end(void);
+bool oa2t_log_has(const char *needle);
+const char *oa2t_log_text(void);
+
+#endif
+
+#include <security/pam_appl.h>
+
+/* What a conversation saw and how it answers. */
+struct oa2t_conv {
+	char text[16384];        /* every message shown, concatenated */
+	const char *answers[8];  /* answers to prompts in order; "" after them */
+	int nanswers;
+	int prompts;
+	/* Called on each message before answering (may approve at the IdP). */
+	void (*on_message)(struct oa2t_conv *conv, int style, const char *msg);
+	void *user;
+};
+
+/* Run pam_authenticate (and, when acct is true, pam_acct_mgmt after a
+ * success) for user through service with conv; returns the PAM result of
+ * the last step run. Module log lines are captured (see oa2t_log_has). */
+int oa2t_auth(const char *service, const char *user, struct oa2t_conv *conv, bool acct);
