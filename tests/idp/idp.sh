@@ -1,0 +1,125 @@
+#!/bin/sh
+# idp.sh start DIR [server options]   start the test IdP in the background
+# idp.sh stop DIR                     stop the IdP started for DIR
+#
+# start: installs the node deps if needed (install.sh), creates the TLS
+# material (mkca.sh DIR), runs "node server.mjs --state DIR ..." with its log in
+# DIR/idp.log and its PID in DIR/idp.pid, and waits (max ~15 s) until DIR/idp.env
+# exists and the discovery document answers over TLS verified with DIR/ca.pem.
+# Server options: --interval N, --device-ttl N, --cert expired,
+# --enforce-interval, --cache-max-age N (see README.md).
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+usage() {
+    echo "usage: $0 start DIR [server options] | $0 stop DIR" >&2
+    exit 2
+}
+
+[ $# -ge 2 ] || usage
+CMD=$1
+DIR=$2
+shift 2
+
+fail() {
+    echo "idp.sh: $*" >&2
+    if [ -f "$DIR/idp.log" ]; then
+        echo "---- last lines of $DIR/idp.log ----" >&2
+        tail -n 30 "$DIR/idp.log" >&2
+        echo "------------------------------------" >&2
+    fi
+    exit 1
+}
+
+# true while PID runs (a zombie, waiting for its reaper, counts as gone)
+alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    if [ -r "/proc/$1/stat" ]; then
+        state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null || echo Z)
+        [ "$state" != Z ] || return 1
+    fi
+    return 0
+}
+
+# true when PID is alive and is our server for this DIR
+is_ours() {
+    [ -n "$1" ] && alive "$1" || return 1
+    [ -r "/proc/$1/cmdline" ] || return 0
+    tr '\0' ' ' < "/proc/$1/cmdline" | grep -q "server.mjs --state $DIR"
+}
+
+do_stop() {
+    [ -f "$DIR/idp.pid" ] || return 0
+    pid=$(cat "$DIR/idp.pid")
+    if is_ours "$pid"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        i=0
+        while alive "$pid"; do
+            i=$((i + 1))
+            if [ $i -ge 50 ]; then
+                echo "idp.sh: IdP (pid $pid) did not stop on SIGTERM, sending SIGKILL" >&2
+                kill -KILL "$pid" 2>/dev/null || true
+                sleep 0.2
+                break
+            fi
+            sleep 0.1
+        done
+    fi
+    rm -f "$DIR/idp.pid" "$DIR/idp.env"
+}
+
+case $CMD in
+start)
+    mkdir -p "$DIR"
+    DIR=$(cd "$DIR" && pwd)
+    if [ -f "$DIR/idp.pid" ] && is_ours "$(cat "$DIR/idp.pid")"; then
+        fail "an IdP is already running for $DIR (pid $(cat "$DIR/idp.pid")); run: $0 stop $DIR"
+    fi
+    command -v node >/dev/null 2>&1 || fail "node is not installed"
+    command -v curl >/dev/null 2>&1 || fail "curl is not installed"
+    "$HERE/install.sh" >&2 || fail "npm dependencies could not be installed"
+    "$HERE/mkca.sh" "$DIR" || fail "mkca.sh failed"
+    rm -f "$DIR/idp.env"
+    node "$HERE/server.mjs" --state "$DIR" "$@" </dev/null >"$DIR/idp.log" 2>&1 &
+    pid=$!
+    echo "$pid" > "$DIR/idp.pid"
+    i=0
+    while :; do
+        if ! alive "$pid"; then
+            rm -f "$DIR/idp.pid"
+            fail "the IdP exited during start-up"
+        fi
+        if [ -f "$DIR/idp.env" ]; then
+            # shellcheck disable=SC1091
+            issuer=$(. "$DIR/idp.env" && echo "$IDP_ISSUER")
+            if curl -fsS -o /dev/null --max-time 2 --cacert "$DIR/ca.pem" "$issuer/.well-known/openid-configuration" 2>/dev/null; then
+                break
+            fi
+            # with --cert expired the verified probe cannot pass: accept an answer
+            # that fails only certificate verification
+            case " $* " in
+            *" --cert expired "*)
+                if curl -ksS -o /dev/null --max-time 2 "$issuer/.well-known/openid-configuration" 2>/dev/null; then
+                    break
+                fi ;;
+            esac
+        fi
+        i=$((i + 1))
+        if [ $i -ge 150 ]; then
+            do_stop
+            fail "the IdP did not become ready within 15 s"
+        fi
+        sleep 0.1
+    done
+    cat "$DIR/idp.env"
+    ;;
+stop)
+    [ -d "$DIR" ] || exit 0
+    DIR=$(cd "$DIR" && pwd)
+    do_stop
+    ;;
+*)
+    usage
+    ;;
+esac

@@ -1,0 +1,183 @@
+#!/bin/sh
+# selftest.sh -- start the test IdP in a temporary directory and check it end
+# to end with curl over verified TLS. Exits non-zero on any failure.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/idp-selftest.XXXXXX")
+PASS=0
+FAIL=0
+
+cleanup() {
+    "$HERE/idp.sh" stop "$TMP" >/dev/null 2>&1 || true
+    [ -n "${KEEP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+check() { # description, then a command
+    d=$1
+    shift
+    if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# js EXPR: evaluate EXPR with `j` = JSON.parse(stdin); prints the result
+# (strings raw, other values as JSON). Fails when stdin is not JSON.
+js() {
+    node -e '
+const src = require("fs").readFileSync(0, "utf8");
+const j = JSON.parse(src);
+const dec = (t, i) => JSON.parse(Buffer.from(t.split(".")[i], "base64url").toString());
+const r = (function (j, dec) { return eval(process.argv[1]); })(j, dec);
+process.stdout.write(typeof r === "string" ? r : JSON.stringify(r));' "$1"
+}
+
+"$HERE/idp.sh" start "$TMP" --interval 1 >/dev/null || { echo "not ok - IdP start"; exit 1; }
+# shellcheck disable=SC1091
+. "$TMP/idp.env"
+CURL="curl -sS --max-time 20 --cacert $IDP_CA"
+CTL="curl -sS --max-time 10 -H Content-Type:application/json"
+DEVICE_GT=urn:ietf:params:oauth:grant-type:device_code
+ok "IdP started: $IDP_ISSUER (control $IDP_CONTROL)"
+
+# ---- discovery and JWKS
+DISC=$($CURL "$IDP_ISSUER/.well-known/openid-configuration")
+check "discovery issuer is exact" test "$(echo "$DISC" | js j.issuer)" = "$IDP_ISSUER"
+check "discovery device_authorization_endpoint" test "$(echo "$DISC" | js j.device_authorization_endpoint)" = "$IDP_ISSUER/device/auth"
+check "discovery introspection_endpoint" test "$(echo "$DISC" | js j.introspection_endpoint)" = "$IDP_ISSUER/token/introspection"
+check "discovery advertises RS256 and ES256" test "$(echo "$DISC" | js 'j.id_token_signing_alg_values_supported.join(",")')" = "RS256,ES256"
+check "discovery advertises password grant" test "$(echo "$DISC" | js 'j.grant_types_supported.includes("password")')" = true
+HDRS=$($CURL -D - -o /dev/null "$IDP_ISSUER/.well-known/openid-configuration" | tr -d '\r')
+check "discovery Cache-Control max-age=300" sh -c "echo '$HDRS' | grep -qi '^cache-control: max-age=300$'"
+JWKS=$($CURL "$IDP_ISSUER/$(echo "$DISC" | js 'j.jwks_uri.split("/").pop()')")
+check "jwks has 2 keys (RSA + EC)" test "$(echo "$JWKS" | js 'j.keys.map(k => k.kty + ":" + k.kid + ":" + k.alg).join(",")')" = "RSA:rsa-1:RS256,EC:ec-1:ES256"
+check "jwks has no private parts" test "$(echo "$JWKS" | js 'j.keys.some(k => "d" in k)')" = false
+$CTL -d '{"max_age":0}' "$IDP_CONTROL/cache-control" >/dev/null
+HDRS=$($CURL -D - -o /dev/null "$IDP_ISSUER/jwks" | tr -d '\r')
+check "cache-control max_age 0 gives no-store on jwks" sh -c "echo '$HDRS' | grep -qi '^cache-control: no-store$'"
+$CTL -d '{"max_age":300}' "$IDP_CONTROL/cache-control" >/dev/null
+
+# ---- TLS negatives
+check "https://127.0.0.1 is a host-name mismatch" sh -c "! curl -sS --max-time 5 --cacert '$IDP_CA' -o /dev/null 'https://127.0.0.1:$IDP_PORT/jwks' 2>/dev/null"
+check "other-ca.pem does not verify the server" sh -c "! curl -sS --max-time 5 --cacert '$TMP/other-ca.pem' -o /dev/null '$IDP_ISSUER/jwks' 2>/dev/null"
+
+# ---- device flow approved as alice
+$CTL -X POST "$IDP_CONTROL/counts/reset" >/dev/null
+$CTL -X POST "$IDP_CONTROL/polls/reset" >/dev/null
+DA=$($CURL -d client_id=pam-public --data-urlencode 'scope=openid profile email' "$IDP_ISSUER/device/auth")
+UC=$(echo "$DA" | js j.user_code)
+DC=$(echo "$DA" | js j.device_code)
+check "device authorization has interval 1" test "$(echo "$DA" | js j.interval)" = 1
+check "device authorization has verification_uri" test "$(echo "$DA" | js j.verification_uri)" = "$IDP_ISSUER/device"
+check "device authorization has verification_uri_complete" test "$(echo "$DA" | js j.verification_uri_complete)" = "$IDP_ISSUER/device?user_code=$UC"
+check "user_code format XXXX-XXXX" sh -c "echo '$UC' | grep -Eq '^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$'"
+check "pending list holds the user code" test "$($CTL "$IDP_CONTROL/device/pending" | js 'j[j.length - 1]')" = "$UC"
+T=$($CURL -d client_id=pam-public -d grant_type=$DEVICE_GT -d device_code="$DC" "$IDP_ISSUER/token")
+check "poll before approval: authorization_pending" test "$(echo "$T" | js j.error)" = authorization_pending
+# approve with the lower-case, dash-less form of the code
+LC=$(echo "$UC" | tr 'A-Z' 'a-z' | tr -d -)
+check "approve as alice" test "$($CTL -d "{\"user_code\":\"$LC\",\"username\":\"alice\"}" "$IDP_CONTROL/device/approve" | js j.ok)" = true
+T=$($CURL -d client_id=pam-public -d grant_type=$DEVICE_GT -d device_code="$DC" "$IDP_ISSUER/token")
+check "device token has access_token" test -n "$(echo "$T" | js 'j.access_token || ""')"
+check "device token type Bearer" test "$(echo "$T" | js j.token_type)" = Bearer
+check "device id_token is RS256 rsa-1" test "$(echo "$T" | js 'dec(j.id_token, 0).alg + ":" + dec(j.id_token, 0).kid')" = "RS256:rsa-1"
+check "device id_token preferred_username alice" test "$(echo "$T" | js 'dec(j.id_token, 1).preferred_username')" = alice
+check "device id_token groups users,admins" test "$(echo "$T" | js 'dec(j.id_token, 1).groups.join(",")')" = "users,admins"
+check "device id_token iss/aud" test "$(echo "$T" | js 'dec(j.id_token, 1).iss + " " + dec(j.id_token, 1).aud')" = "$IDP_ISSUER pam-public"
+check "device id_token email" test "$(echo "$T" | js 'dec(j.id_token, 1).email')" = alice@example.test
+AT=$(echo "$T" | js j.access_token)
+UI=$($CURL -H "Authorization: Bearer $AT" "$IDP_ISSUER/me")
+check "userinfo for device token: alice" test "$(echo "$UI" | js 'j.preferred_username + ":" + j.groups.join(",")')" = "alice:users,admins"
+check "pending list empty after approval" test "$($CTL "$IDP_CONTROL/device/pending" | js 'j.length')" = 0
+check "approve unknown code: 404" test "$($CTL -o /dev/null -w '%{http_code}' -d '{"user_code":"BBBB-CCCC","username":"alice"}' "$IDP_CONTROL/device/approve")" = 404
+
+# ---- device flow denied
+DA=$($CURL -d client_id=pam-public -d scope=openid "$IDP_ISSUER/device/auth")
+check "deny" test "$($CTL -d "{\"user_code\":\"$(echo "$DA" | js j.user_code)\"}" "$IDP_CONTROL/device/deny" | js j.ok)" = true
+T=$($CURL -w ' %{http_code}' -d client_id=pam-public -d grant_type=$DEVICE_GT -d device_code="$(echo "$DA" | js j.device_code)" "$IDP_ISSUER/token")
+check "denied poll: access_denied 400" test "$(echo "${T% *}" | js j.error) ${T##* }" = "access_denied 400"
+
+# ---- password grant (pam-confidential, client_secret_basic)
+T=$($CURL -u pam-confidential:confidential-secret -d grant_type=password -d username=bob -d password=bob-pass --data-urlencode 'scope=openid profile email' "$IDP_ISSUER/token")
+check "password grant: access_token + id_token + scope" test "$(echo "$T" | js '[!!j.access_token, !!j.id_token, j.scope, j.token_type, j.expires_in > 0].join(",")')" = "true,true,openid profile email,Bearer,true"
+check "password id_token is ES256 ec-1" test "$(echo "$T" | js 'dec(j.id_token, 0).alg + ":" + dec(j.id_token, 0).kid')" = "ES256:ec-1"
+check "password id_token bob / groups users" test "$(echo "$T" | js 'dec(j.id_token, 1).preferred_username + ":" + dec(j.id_token, 1).groups.join(",")')" = "bob:users"
+AT=$(echo "$T" | js j.access_token)
+T=$($CURL -w ' %{http_code}' -u pam-confidential:confidential-secret -d grant_type=password -d username=bob -d password=wrong "$IDP_ISSUER/token")
+check "password grant wrong password: invalid_grant 400" test "$(echo "${T% *}" | js j.error) ${T##* }" = "invalid_grant 400"
+T=$($CURL -w ' %{http_code}' -d client_id=pam-confidential-post -d client_secret=confidential-secret -d grant_type=password -d username=carol -d password=carol-pass -d scope=openid "$IDP_ISSUER/token")
+check "password grant client_secret_post: carol, groups []" test "$(echo "${T% *}" | js 'JSON.stringify(dec(j.id_token, 1).groups)') ${T##* }" = "[] 200"
+T=$($CURL -w ' %{http_code}' -u pam-confidential:wrong-secret -d grant_type=password -d username=bob -d password=bob-pass "$IDP_ISSUER/token")
+check "wrong client secret: invalid_client 401" test "$(echo "${T% *}" | js j.error) ${T##* }" = "invalid_client 401"
+
+# ---- introspection and userinfo
+I=$($CURL -u pam-confidential:confidential-secret -d token="$AT" "$IDP_ISSUER/token/introspection")
+check "introspection: active, client, sub" test "$(echo "$I" | js '[j.active, j.client_id, j.sub].join(",")')" = "true,pam-confidential,3d9b5e10-7f2c-4a61-8b3e-b0b000000002"
+I=$($CURL -u pam-confidential:confidential-secret -d token=not-a-token "$IDP_ISSUER/token/introspection")
+check "introspection of garbage: inactive" test "$(echo "$I" | js j.active)" = false
+UI=$($CURL -H "Authorization: Bearer $AT" "$IDP_ISSUER/me")
+check "userinfo: bob email" test "$(echo "$UI" | js 'j.preferred_username + ":" + j.email')" = "bob:bob@example.test"
+
+# ---- faults, one of each kind
+fault() { $CTL -d "$1" "$IDP_CONTROL/fault" >/dev/null; }
+fault '{"endpoint":"discovery","kind":"status500","count":1}'
+check "fault status500 on discovery" test "$($CURL -o /dev/null -w '%{http_code}' "$IDP_ISSUER/.well-known/openid-configuration")" = 500
+check "fault consumed (count 1)" test "$($CURL -o /dev/null -w '%{http_code}' "$IDP_ISSUER/.well-known/openid-configuration")" = 200
+fault '{"endpoint":"jwks","kind":"slow","ms":1200,"count":1}'
+check "fault slow on jwks (>= 1.2 s, then 200)" sh -c "$CURL -o /dev/null -w '%{http_code} %{time_total}' '$IDP_ISSUER/jwks' | awk '{ exit !(\$1 == 200 && \$2 >= 1.2) }'"
+fault '{"endpoint":"userinfo","kind":"garbage","count":1}'
+check "fault garbage on userinfo: 200 non-JSON" sh -c "B=\$($CURL -w ' %{http_code}' -H 'Authorization: Bearer $AT' '$IDP_ISSUER/me'); [ \"\${B##* }\" = 200 ] && ! echo \"\${B% *}\" | node -e 'JSON.parse(require(\"fs\").readFileSync(0,\"utf8\"))' 2>/dev/null"
+fault '{"endpoint":"discovery","kind":"truncated","count":1}'
+check "fault truncated on discovery: 200, cut JSON" sh -c "B=\$($CURL '$IDP_ISSUER/.well-known/openid-configuration'); case \"\$B\" in '{\"'*) ;; *) exit 1;; esac; ! echo \"\$B\" | node -e 'JSON.parse(require(\"fs\").readFileSync(0,\"utf8\"))' 2>/dev/null"
+fault '{"endpoint":"introspection","kind":"oversize","count":1}'
+check "fault oversize on introspection: 200, >= 4 MiB" sh -c "$CURL -o /dev/null -w '%{http_code} %{size_download}' -u pam-confidential:confidential-secret -d token=$AT '$IDP_ISSUER/token/introspection' | awk '{ exit !(\$1 == 200 && \$2 >= 4194304) }'"
+fault '{"endpoint":"token","kind":"slow_down","count":1}'
+T=$($CURL -w ' %{http_code}' -d client_id=pam-public -d grant_type=$DEVICE_GT -d device_code=whatever "$IDP_ISSUER/token")
+check "fault slow_down on token: slow_down 400" test "$(echo "${T% *}" | js j.error) ${T##* }" = "slow_down 400"
+fault '{"endpoint":"device_authorization","kind":"status500"}'
+fault '{"endpoint":"device_authorization","kind":"status500"}'
+$CTL -X POST "$IDP_CONTROL/fault/clear" >/dev/null
+check "fault/clear removes faults" test "$($CURL -o /dev/null -w '%{http_code}' -d client_id=pam-public -d scope=openid "$IDP_ISSUER/device/auth")" = 200
+check "bad fault kind: 400" test "$($CTL -o /dev/null -w '%{http_code}' -d '{"endpoint":"token","kind":"nope"}' "$IDP_CONTROL/fault")" = 400
+
+# ---- counts and polls
+C=$($CTL "$IDP_CONTROL/counts"); [ -n "${DEBUG:-}" ] && echo "$C"
+check "counts: device_authorization 3, userinfo 3, introspection 3" test "$(echo "$C" | js '[j.device_authorization, j.userinfo, j.introspection].join(",")')" = "3,3,3"
+check "counts: token 8" test "$(echo "$C" | js j.token)" = 8
+P=$($CTL "$IDP_CONTROL/polls")
+check "polls: 8 token requests, first authorization_pending" test "$(echo "$P" | js 'j.length + ":" + j[0].error + ":" + j[0].grant_type')" = "8:authorization_pending:$DEVICE_GT"
+check "polls: status and slow_down recorded" test "$(echo "$P" | js 'j[j.length - 1].status + ":" + j[j.length - 1].error')" = "400:slow_down"
+$CTL -X POST "$IDP_CONTROL/counts/reset" >/dev/null
+check "counts reset" test "$($CTL "$IDP_CONTROL/counts" | js 'Object.values(j).reduce((a, b) => a + b, 0)')" = 0
+
+# ---- /sign and key rotation
+S=$($CTL -d '{"alg":"ES256","header":{"kid":"other"},"claims":{"sub":"x"}}' "$IDP_CONTROL/sign")
+check "sign ES256 with header override" test "$(echo "$S" | js 'dec(j.jws, 0).alg + ":" + dec(j.jws, 0).kid + ":" + dec(j.jws, 1).sub')" = "ES256:other:x"
+check "sign RS256 verifies with the JWKS key" sh -c "$CTL -d '{\"alg\":\"RS256\",\"claims\":{\"a\":1}}' '$IDP_CONTROL/sign' | node -e '
+const c = require(\"crypto\"); const { jws } = JSON.parse(require(\"fs\").readFileSync(0, \"utf8\"));
+const jwks = JSON.parse(process.argv[1]); const [h, p, s] = jws.split(\".\");
+const key = c.createPublicKey({ key: jwks.keys.find((k) => k.kid === \"rsa-1\"), format: \"jwk\" });
+process.exit(c.verify(\"sha256\", Buffer.from(h + \".\" + p), key, Buffer.from(s, \"base64url\")) ? 0 : 1);' '$JWKS'"
+DA=$($CURL -d client_id=pam-public -d scope=openid "$IDP_ISSUER/device/auth")
+check "rotate RSA key" test "$($CTL -d '{"kty":"RSA"}' "$IDP_CONTROL/keys/rotate" | js j.kid)" = rsa-2
+check "jwks after rotation: rsa-2, rsa-1, ec-1" test "$($CURL "$IDP_ISSUER/jwks" | js 'j.keys.map(k => k.kid).join(",")')" = "rsa-2,rsa-1,ec-1"
+$CTL -d "{\"user_code\":\"$(echo "$DA" | js j.user_code)\",\"username\":\"bob\"}" "$IDP_CONTROL/device/approve" >/dev/null
+T=$($CURL -d client_id=pam-public -d grant_type=$DEVICE_GT -d device_code="$(echo "$DA" | js j.device_code)" "$IDP_ISSUER/token"); [ -n "${DEBUG:-}" ] && echo "$T"
+check "device code survives rotation; id_token signed by rsa-2" test "$(echo "$T" | js 'dec(j.id_token, 0).kid + ":" + dec(j.id_token, 1).sub')" = "rsa-2:3d9b5e10-7f2c-4a61-8b3e-b0b000000002"
+
+# ---- browser approval page exists and rejects nothing silently
+check "verification page answers 200 HTML" sh -c "$CURL -o /dev/null -w '%{http_code} %{content_type}' '$IDP_ISSUER/device' | grep -q '^200 text/html'"
+
+# ---- shutdown through the control API
+$CTL -X POST "$IDP_CONTROL/shutdown" >/dev/null
+i=0
+while kill -0 "$IDP_PID" 2>/dev/null && [ "$(sed 's/^.*) \(.\).*$/\1/' "/proc/$IDP_PID/stat" 2>/dev/null)" != Z ] && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+check "POST /shutdown stops the IdP" test $i -lt 50
+
+echo "selftest: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

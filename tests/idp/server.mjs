@@ -1,0 +1,900 @@
+// Test OpenID Provider for the pam_oauth2 test suites.
+//
+// node server.mjs --state DIR [--device-ttl SECONDS] [--interval SECONDS]
+//                 [--cert valid|expired] [--enforce-interval] [--cache-max-age N]
+//
+// HTTPS provider (oidc-provider) on 127.0.0.1:<random>, issuer https://localhost:<port>,
+// plus a plain-HTTP control API on 127.0.0.1:<random>. When both are ready,
+// DIR/idp.env is written atomically. See README.md.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import process from 'node:process';
+
+import Provider, { errors } from 'oidc-provider';
+
+import {
+  USERS, checkPassword, claimsOf, findBySub, findByUsername,
+} from './users.mjs';
+
+// ---------------------------------------------------------------- options
+
+function parseArgs(argv) {
+  const opts = {
+    state: process.env.IDP_STATE || '',
+    deviceTtl: Number(process.env.IDP_DEVICE_TTL || 600),
+    interval: Number(process.env.IDP_INTERVAL || 5),
+    cert: process.env.IDP_CERT || 'valid',
+    enforceInterval: process.env.IDP_ENFORCE_INTERVAL === '1',
+    cacheMaxAge: Number(process.env.IDP_CACHE_MAX_AGE || 300),
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      i += 1;
+      return argv[i];
+    };
+    switch (a) {
+      case '--state': opts.state = val(); break;
+      case '--device-ttl': opts.deviceTtl = Number(val()); break;
+      case '--interval': opts.interval = Number(val()); break;
+      case '--cert': opts.cert = val(); break;
+      case '--enforce-interval': opts.enforceInterval = true; break;
+      case '--cache-max-age': opts.cacheMaxAge = Number(val()); break;
+      default: throw new Error(`unknown argument: ${a}`);
+    }
+  }
+  if (!opts.state) throw new Error('--state DIR is required');
+  for (const k of ['deviceTtl', 'interval']) {
+    if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k} must be a positive integer`);
+  }
+  if (!Number.isInteger(opts.cacheMaxAge) || opts.cacheMaxAge < 0) throw new Error('--cache-max-age must be >= 0');
+  if (!['valid', 'expired'].includes(opts.cert)) throw new Error('--cert must be "valid" or "expired"');
+  opts.state = path.resolve(opts.state);
+  return opts;
+}
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (e) {
+  console.error(`server.mjs: ${e.message}`);
+  process.exit(2);
+}
+
+const STATE = opts.state;
+const log = (...a) => console.log(new Date().toISOString(), ...a);
+
+// ---------------------------------------------------------------- signing keys
+
+// Newest key first within each type: oidc-provider signs with the first key
+// matching the client's alg, so index 0 is the "active" key of its type.
+const signingKeys = { RSA: [], EC: [] };
+const keySerial = { RSA: 0, EC: 0 };
+
+function newKey(kty) {
+  keySerial[kty] += 1;
+  const kp = kty === 'RSA'
+    ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
+    : crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const alg = kty === 'RSA' ? 'RS256' : 'ES256';
+  const kid = `${kty === 'RSA' ? 'rsa' : 'ec'}-${keySerial[kty]}`;
+  const jwk = { ...kp.privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
+  const entry = { kid, alg, kty, jwk, privateKey: kp.privateKey };
+  signingKeys[kty].unshift(entry);
+  return entry;
+}
+
+newKey('RSA');
+newKey('EC');
+
+const currentJwks = () => ({ keys: [...signingKeys.RSA, ...signingKeys.EC].map((k) => ({ ...k.jwk })) });
+
+const b64u = (buf) => Buffer.from(buf).toString('base64url');
+
+function signJws(kty, header, claims) {
+  const key = signingKeys[kty][0];
+  const h = { alg: key.alg, typ: 'JWT', kid: key.kid, ...header };
+  const input = `${b64u(JSON.stringify(h))}.${b64u(JSON.stringify(claims))}`;
+  const sig = kty === 'RSA'
+    ? crypto.sign('sha256', Buffer.from(input), key.privateKey)
+    : crypto.sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${b64u(sig)}`;
+}
+
+// ---------------------------------------------------------------- storage
+
+// One in-memory store shared by every Provider instance this process builds
+// (a key rotation rebuilds the Provider; pending device codes, grants and
+// tokens survive it).
+const store = new Map(); // "Model:id" -> { payload, exp (ms epoch) | undefined }
+const userCodeIndex = new Map(); // userCode -> "DeviceCode:id"
+const uidIndex = new Map(); // uid -> "Session:id"
+const grantIndex = new Map(); // grantId -> Set of store keys
+
+class MemoryAdapter {
+  constructor(model) {
+    this.model = model;
+  }
+
+  key(id) {
+    return `${this.model}:${id}`;
+  }
+
+  async upsert(id, payload, expiresIn) {
+    const k = this.key(id);
+    store.set(k, { payload: structuredClone(payload), exp: expiresIn ? Date.now() + expiresIn * 1000 : undefined });
+    if (payload.userCode) userCodeIndex.set(payload.userCode, k);
+    if (payload.uid) uidIndex.set(payload.uid, k);
+    if (payload.grantId) {
+      if (!grantIndex.has(payload.grantId)) grantIndex.set(payload.grantId, new Set());
+      grantIndex.get(payload.grantId).add(k);
+    }
+  }
+
+  static get(k) {
+    const e = store.get(k);
+    if (!e) return undefined;
+    if (e.exp !== undefined && e.exp <= Date.now()) {
+      store.delete(k);
+      return undefined;
+    }
+    return structuredClone(e.payload);
+  }
+
+  async find(id) {
+    return MemoryAdapter.get(this.key(id));
+  }
+
+  async findByUserCode(userCode) {
+    const k = userCodeIndex.get(userCode);
+    return k && k.startsWith(`${this.model}:`) ? MemoryAdapter.get(k) : undefined;
+  }
+
+  async findByUid(uid) {
+    const k = uidIndex.get(uid);
+    return k && k.startsWith(`${this.model}:`) ? MemoryAdapter.get(k) : undefined;
+  }
+
+  async consume(id) {
+    const e = store.get(this.key(id));
+    if (e) e.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id) {
+    store.delete(this.key(id));
+  }
+
+  async revokeByGrantId(grantId) {
+    const keys = grantIndex.get(grantId);
+    if (!keys) return;
+    for (const k of keys) store.delete(k);
+    grantIndex.delete(grantId);
+  }
+}
+
+// ---------------------------------------------------------------- runtime state
+
+const normalizeUserCode = (s) => String(s).toUpperCase().replace(/[^A-Z0-9]/g, '');
+const formatUserCode = (n) => (n.length === 8 ? `${n.slice(0, 4)}-${n.slice(4)}` : n);
+
+const ENDPOINTS = ['discovery', 'jwks', 'device_authorization', 'token', 'userinfo', 'introspection', 'other'];
+const counts = Object.fromEntries(ENDPOINTS.map((e) => [e, 0]));
+const polls = [];
+let faults = []; // { endpoint, kind, ms, remaining }
+let cacheMaxAge = opts.cacheMaxAge;
+let enforceInterval = opts.enforceInterval;
+const pollState = new Map(); // device_code -> { last, interval }
+let rotations = 0;
+
+const cookieKeys = [crypto.randomBytes(32).toString('base64url')];
+
+function classify(pathname) {
+  switch (pathname) {
+    case '/.well-known/openid-configuration': return 'discovery';
+    case '/jwks': return 'jwks';
+    case '/device/auth': return 'device_authorization';
+    case '/token': return 'token';
+    case '/me': return 'userinfo';
+    case '/token/introspection': return 'introspection';
+    default: return 'other';
+  }
+}
+
+const SCOPES = ['openid', 'profile', 'email', 'groups'];
+
+// ---------------------------------------------------------------- HTML
+
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({
+  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+}[c]));
+
+function page(title, body) {
+  return `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>${esc(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:sans-serif;max-width:28em;margin:3em auto;padding:0 1em}
+input,button{font-size:1.1em;margin:.3em 0;padding:.3em;width:100%;box-sizing:border-box}
+.err{color:#b00}.small{font-size:.85em;color:#555}code{font-size:1.4em}</style>
+</head><body><h1>${esc(title)}</h1>
+${body}
+<p class="small">pam_oauth2 test identity provider &mdash; test users only.</p>
+</body></html>`;
+}
+
+// ---------------------------------------------------------------- provider
+
+let issuer; // set once the HTTPS port is known
+let provider;
+let providerHandler;
+
+function passwordGrantHandler(p) {
+  return async function passwordGrant(ctx) {
+    const { username, password, scope } = ctx.oidc.params;
+    if (!username) throw new errors.InvalidRequest("missing required parameter 'username'");
+    if (password === undefined) throw new errors.InvalidRequest("missing required parameter 'password'");
+    const user = checkPassword(username, password);
+    if (!user) throw new errors.InvalidGrant('invalid resource owner credentials');
+
+    const requested = [...new Set(String(scope || 'openid').split(' ').filter(Boolean))];
+    const unknown = requested.filter((s) => !SCOPES.includes(s));
+    if (unknown.length) throw new errors.InvalidScope('requested scope is not supported', unknown.join(' '));
+    const scopeStr = requested.join(' ');
+
+    const { client } = ctx.oidc;
+    const grant = new p.Grant({ accountId: user.sub, clientId: client.clientId });
+    grant.addOIDCScope(scopeStr);
+    const grantId = await grant.save();
+    ctx.oidc.entity('Grant', grant);
+
+    const at = new p.AccessToken({
+      accountId: user.sub,
+      client,
+      grantId,
+      gty: 'password',
+      scope: scopeStr,
+    });
+    ctx.oidc.entity('AccessToken', at);
+    const accessToken = await at.save();
+
+    let idToken;
+    if (requested.includes('openid')) {
+      const token = new p.IdToken({ ...claimsOf(user), auth_time: Math.floor(Date.now() / 1000) }, { ctx });
+      token.scope = grant.getOIDCScopeFiltered(new Set(requested));
+      token.mask = undefined;
+      token.rejected = [];
+      idToken = await token.issue({ use: 'idtoken' });
+    }
+
+    ctx.body = {
+      access_token: accessToken,
+      expires_in: at.expiration,
+      ...(idToken ? { id_token: idToken } : {}),
+      scope: scopeStr,
+      token_type: at.tokenType,
+    };
+  };
+}
+
+function buildProvider() {
+  const p = new Provider(issuer, {
+    adapter: MemoryAdapter,
+    jwks: currentJwks(),
+    cookies: { keys: cookieKeys },
+    clients: [
+      {
+        client_id: 'pam-public',
+        client_name: 'pam_oauth2 (public)',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'password'],
+        response_types: [],
+        redirect_uris: [],
+        id_token_signed_response_alg: 'RS256',
+      },
+      {
+        client_id: 'pam-confidential',
+        client_name: 'pam_oauth2 (confidential)',
+        client_secret: 'confidential-secret',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'password'],
+        response_types: [],
+        redirect_uris: [],
+        id_token_signed_response_alg: 'ES256',
+      },
+      {
+        client_id: 'pam-confidential-post',
+        client_name: 'pam_oauth2 (confidential, post)',
+        client_secret: 'confidential-secret',
+        token_endpoint_auth_method: 'client_secret_post',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'password'],
+        response_types: [],
+        redirect_uris: [],
+        id_token_signed_response_alg: 'ES256',
+      },
+    ],
+    async findAccount(ctx, sub) {
+      const user = findBySub(sub);
+      if (!user) return undefined;
+      return {
+        accountId: sub,
+        async claims() { return claimsOf(user); },
+      };
+    },
+    claims: {
+      openid: ['sub', 'groups'],
+      profile: ['preferred_username', 'name'],
+      email: ['email', 'email_verified'],
+      groups: ['groups'],
+    },
+    scopes: SCOPES,
+    // Put scope-granted claims (groups, preferred_username, email...) into the
+    // ID token too, not only into the userinfo response.
+    conformIdTokenClaims: false,
+    features: {
+      devInteractions: { enabled: false },
+      deviceFlow: {
+        enabled: true,
+        async userCodeInputSource(ctx, form, out, err) {
+          let msg = '<p>Enter the code shown on your device.</p>';
+          if (err && (err.userCode || err.name === 'NoCodeError')) msg = '<p class="err">The code you entered is incorrect. Try again.</p>';
+          else if (err && err.name === 'AbortedError') msg = '<p class="err">The sign-in request was aborted.</p>';
+          else if (err) msg = `<p class="err">Error: ${esc(err.message || err.name)}</p>`;
+          ctx.type = 'html';
+          ctx.body = page('Device sign-in', `${msg}${form}<button type="submit" form="op.deviceInputForm">Continue</button>`);
+        },
+        async userCodeConfirmSource(ctx, form, client, deviceInfo, userCode) {
+          ctx.type = 'html';
+          ctx.body = page('Confirm device', `<p><b>${esc(client.clientName || client.clientId)}</b> wants to sign you in.
+Check that your device shows this code:</p><p><code>${esc(userCode)}</code></p>${form}
+<button autofocus type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Abort</button>`);
+        },
+        async successSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = page('Signed in', '<p>Sign-in successful. You can close this page and return to your device.</p>');
+        },
+      },
+      introspection: {
+        enabled: true,
+        // public clients may only introspect their own tokens (same as the default policy)
+        async allowedPolicy(ctx, client, token) {
+          return !(client.clientAuthMethod === 'none' && token.clientId !== ctx.oidc.client.clientId);
+        },
+      },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+    },
+    interactions: {
+      url: (ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    ttl: {
+      AccessToken: 3600,
+      ClientCredentials: 600,
+      DeviceCode: opts.deviceTtl,
+      Grant: 86400,
+      IdToken: 3600,
+      Interaction: 3600,
+      Session: 86400,
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = page('Error', `<pre>${esc(JSON.stringify(out, null, 2))}</pre>`);
+    },
+  });
+
+  p.registerGrantType('password', passwordGrantHandler(p), ['username', 'password', 'scope']);
+
+  // Cache-Control for discovery and JWKS, and `interval` in the device
+  // authorization response (oidc-provider 9 never sends it itself).
+  p.use(async (ctx, next) => {
+    await next();
+    const ep = classify(ctx.path);
+    if ((ep === 'discovery' || ep === 'jwks') && ctx.status === 200) {
+      ctx.set('Cache-Control', cacheMaxAge > 0 ? `max-age=${cacheMaxAge}` : 'no-store');
+    }
+    if (ep === 'device_authorization' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object' && ctx.body.device_code) {
+      ctx.body = { ...ctx.body, interval: opts.interval };
+    }
+  });
+
+  p.on('server_error', (ctx, err) => log('server_error', err));
+  p.on('grant.error', (ctx, err) => log('grant.error', err.name, err.error_description || err.message));
+  return p;
+}
+
+function rebuildProvider() {
+  provider = buildProvider();
+  providerHandler = provider.callback();
+}
+
+// ---------------------------------------------------------------- HTTP helpers
+
+function readBody(req, limit = 1024 * 1024) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let n = 0;
+    req.on('data', (c) => {
+      n += c.length;
+      if (n > limit) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res, status, obj, extraHeaders = {}) {
+  const body = Buffer.from(`${JSON.stringify(obj)}\n`);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+    ...extraHeaders,
+  });
+  res.end(body);
+}
+
+function sendRaw(res, status, type, body) {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+// Replace write/end of res so the complete body can be transformed before it
+// is sent (headers are not sent before res.end with Koa's buffered bodies).
+function interceptBody(res, transform) {
+  const chunks = [];
+  const origEnd = res.end;
+  res.write = (chunk, enc, cb) => {
+    if (chunk) chunks.push(Buffer.from(chunk, typeof enc === 'string' ? enc : undefined));
+    if (typeof enc === 'function') enc(); else if (typeof cb === 'function') cb();
+    return true;
+  };
+  res.end = (chunk, enc, cb) => {
+    if (typeof chunk === 'function') { cb = chunk; chunk = undefined; }
+    if (typeof enc === 'function') { cb = enc; enc = undefined; }
+    if (chunk) chunks.push(Buffer.from(chunk, typeof enc === 'string' ? enc : undefined));
+    const out = transform(Buffer.concat(chunks));
+    if (!res.headersSent) res.setHeader('Content-Length', out.length);
+    return origEnd.call(res, out, cb);
+  };
+}
+
+// Keep a copy of (the start of) the response body without changing it.
+function teeBody(res, onDone) {
+  const chunks = [];
+  let n = 0;
+  const keep = (chunk, enc) => {
+    if (!chunk || typeof chunk === 'function' || n > 65536) return;
+    const b = Buffer.from(chunk, typeof enc === 'string' ? enc : undefined);
+    n += b.length;
+    chunks.push(b);
+  };
+  const origWrite = res.write;
+  const origEnd = res.end;
+  res.write = function write(chunk, enc, cb) { keep(chunk, enc); return origWrite.call(this, chunk, enc, cb); };
+  res.end = function end(chunk, enc, cb) { keep(chunk, enc); return origEnd.call(this, chunk, enc, cb); };
+  res.on('finish', () => onDone(res.statusCode, Buffer.concat(chunks).toString('utf8')));
+}
+
+const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
+
+function takeFault(ep) {
+  const f = faults.find((x) => (x.endpoint === ep || x.endpoint === '*') && x.remaining > 0);
+  if (!f) return undefined;
+  f.remaining -= 1;
+  faults = faults.filter((x) => x.remaining > 0);
+  return f;
+}
+
+// ---------------------------------------------------------------- browser login
+
+function loginForm(uid, details, error) {
+  const hint = details.params.login_hint ? esc(details.params.login_hint) : '';
+  return page('Sign in', `${error ? `<p class="err">${esc(error)}</p>` : ''}
+<p>Client: <b>${esc(details.params.client_id)}</b></p>
+<form method="post" action="/interaction/${esc(uid)}/login" autocomplete="off">
+<input name="username" placeholder="username" value="${hint}" autofocus required>
+<input name="password" type="password" placeholder="password" required>
+<button type="submit">Sign in</button></form>
+<p><a href="/interaction/${esc(uid)}/abort">Cancel</a></p>`);
+}
+
+async function autoConsent(req, res, details) {
+  const { prompt: { details: missing }, params, session } = details;
+  let grant;
+  if (details.grantId) grant = await provider.Grant.find(details.grantId);
+  if (!grant) grant = new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  if (missing.missingResourceScopes) {
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes)) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+  }
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+async function handleInteraction(req, res, url) {
+  const m = url.pathname.match(/^\/interaction\/([^/]+)(?:\/(login|abort))?$/);
+  if (!m) return sendRaw(res, 404, 'text/plain', 'not found\n');
+  const [, uid, action] = m;
+  try {
+    const details = await provider.interactionDetails(req, res);
+    if (details.uid !== uid) return sendRaw(res, 400, 'text/plain', 'interaction mismatch\n');
+    if (action === 'abort') {
+      return provider.interactionFinished(req, res, {
+        error: 'access_denied', error_description: 'End-User aborted interaction',
+      }, { mergeWithLastSubmission: false });
+    }
+    if (details.prompt.name === 'consent') return autoConsent(req, res, details);
+    if (details.prompt.name !== 'login') return sendRaw(res, 400, 'text/plain', `unsupported prompt ${details.prompt.name}\n`);
+    if (action === 'login' && req.method === 'POST') {
+      const form = new URLSearchParams(await readBody(req, 65536));
+      const user = checkPassword(form.get('username') || '', form.get('password') || '');
+      if (!user) {
+        return sendRaw(res, 200, 'text/html; charset=utf-8', loginForm(uid, details, 'Invalid username or password.'));
+      }
+      return provider.interactionFinished(req, res, {
+        login: { accountId: user.sub, amr: ['pwd'] },
+      }, { mergeWithLastSubmission: false });
+    }
+    return sendRaw(res, 200, 'text/html; charset=utf-8', loginForm(uid, details));
+  } catch (e) {
+    log('interaction error', e.name, e.message);
+    return sendRaw(res, 400, 'text/html; charset=utf-8', page('Error', `<p class="err">${esc(e.message)}</p>`));
+  }
+}
+
+// ---------------------------------------------------------------- HTTPS front
+
+async function onHttpsRequest(req, res) {
+  const t_ms = Date.now();
+  let url;
+  try {
+    url = new URL(req.url, 'https://localhost');
+  } catch {
+    return sendJson(res, 400, { error: 'invalid_request', error_description: 'bad request target' });
+  }
+  const ep = classify(url.pathname);
+  counts[ep] += 1;
+
+  let form;
+  if (ep === 'token' && req.method === 'POST') {
+    let raw;
+    try {
+      raw = await readBody(req, 56 * 1024);
+    } catch (e) {
+      return sendJson(res, 400, { error: 'invalid_request', error_description: e.message });
+    }
+    req.body = raw; // oidc-provider uses req.body when the stream was consumed
+    form = new URLSearchParams(raw);
+    const grantType = form.get('grant_type');
+    teeBody(res, (status, text) => {
+      let error = null;
+      try {
+        const j = JSON.parse(text);
+        if (j && typeof j.error === 'string') error = j.error;
+      } catch { /* not JSON */ }
+      polls.push({ t_ms, grant_type: grantType, status, error });
+      if (polls.length > 10000) polls.shift();
+    });
+  }
+
+  const fault = takeFault(ep);
+  if (fault) {
+    log('fault', ep, fault.kind);
+    switch (fault.kind) {
+      case 'status500':
+        return sendJson(res, 500, { error: 'server_error', error_description: 'injected fault: status500' });
+      case 'garbage':
+        return sendRaw(res, 200, 'application/json; charset=utf-8', '<html><body>502 Bad Gateway</body></html>\n\u0000\u0001garbage{[}');
+      case 'oversize': {
+        const pad = 'A'.repeat(4 * 1024 * 1024);
+        return sendRaw(res, 200, 'application/json; charset=utf-8', `{"error":"none","padding":"${pad}"}`);
+      }
+      case 'slow_down':
+        return sendJson(res, 400, { error: 'slow_down', error_description: 'injected fault: slow_down' });
+      case 'slow':
+        await sleep(fault.ms || 0);
+        break;
+      case 'truncated':
+        interceptBody(res, (buf) => buf.subarray(0, Math.floor(buf.length / 2)));
+        break;
+      default:
+        break;
+    }
+  }
+
+  if (ep === 'token' && enforceInterval && form
+      && form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code' && form.get('device_code')) {
+    const dc = form.get('device_code');
+    const now = Date.now();
+    const st = pollState.get(dc);
+    if (st && now - st.last < st.interval * 1000 - 100) {
+      st.last = now;
+      st.interval += 5;
+      return sendJson(res, 400, { error: 'slow_down', error_description: `poll interval is now ${st.interval}s` });
+    }
+    pollState.set(dc, { last: now, interval: st ? st.interval : opts.interval });
+  }
+
+  if (url.pathname.startsWith('/interaction/')) return handleInteraction(req, res, url);
+  return providerHandler(req, res);
+}
+
+// ---------------------------------------------------------------- device codes
+
+async function findDeviceCode(userCode) {
+  if (typeof userCode !== 'string' || !userCode) return undefined;
+  return provider.DeviceCode.findByUserCode(normalizeUserCode(userCode), { ignoreExpiration: true });
+}
+
+function parseClaimsParam(raw) {
+  if (!raw) return undefined;
+  try {
+    const c = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    return c && typeof c === 'object' ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function approveDevice(userCode, username) {
+  const user = findByUsername(username);
+  if (!user) return [404, { error: 'unknown_user', username }];
+  const code = await findDeviceCode(userCode);
+  if (!code) return [404, { error: 'unknown_user_code', user_code: userCode }];
+  if (code.isExpired) return [410, { error: 'expired', user_code: userCode }];
+  if (code.accountId || code.error || code.consumed) return [409, { error: 'already_used', user_code: userCode }];
+
+  const params = code.params || {};
+  const requested = String(params.scope || '').split(' ').filter((s) => SCOPES.includes(s));
+  const scope = [...new Set(requested)].join(' ');
+  const claims = parseClaimsParam(params.claims);
+
+  const grant = new provider.Grant({ accountId: user.sub, clientId: code.clientId });
+  if (scope) grant.addOIDCScope(scope);
+  if (claims) {
+    for (const use of ['id_token', 'userinfo']) {
+      if (claims[use] && typeof claims[use] === 'object') grant.addOIDCClaims(Object.keys(claims[use]));
+    }
+  }
+  const grantId = await grant.save();
+
+  Object.assign(code, {
+    accountId: user.sub,
+    authTime: Math.floor(Date.now() / 1000),
+    amr: ['pwd'],
+    grantId,
+    scope,
+  });
+  if (claims) code.claims = claims;
+  await code.save();
+  log('device approved', formatUserCode(code.userCode), 'as', username);
+  return [200, {
+    ok: true, user_code: formatUserCode(code.userCode), username, sub: user.sub, client_id: code.clientId, scope,
+  }];
+}
+
+async function denyDevice(userCode) {
+  const code = await findDeviceCode(userCode);
+  if (!code) return [404, { error: 'unknown_user_code', user_code: userCode }];
+  if (code.isExpired) return [410, { error: 'expired', user_code: userCode }];
+  if (code.accountId || code.error || code.consumed) return [409, { error: 'already_used', user_code: userCode }];
+  Object.assign(code, { error: 'access_denied', errorDescription: 'End-User denied the authorization request' });
+  await code.save();
+  log('device denied', formatUserCode(code.userCode));
+  return [200, { ok: true, user_code: formatUserCode(code.userCode) }];
+}
+
+function pendingDeviceCodes() {
+  const out = [];
+  const now = Date.now();
+  for (const [k, e] of store) {
+    if (!k.startsWith('DeviceCode:')) continue;
+    const p = e.payload;
+    if ((e.exp !== undefined && e.exp <= now) || p.accountId || p.error || p.consumed) continue;
+    if (p.exp && p.exp * 1000 <= now) continue;
+    out.push({
+      user_code: formatUserCode(p.userCode),
+      client_id: p.clientId,
+      scope: p.params?.scope ?? null,
+      created_ms: (p.iat || 0) * 1000,
+      expires_ms: (p.exp || 0) * 1000,
+      in_flight: !!p.inFlight,
+    });
+  }
+  out.sort((a, b) => a.created_ms - b.created_ms); // stable: insertion order within a second
+  return out;
+}
+
+// ---------------------------------------------------------------- control API
+
+const FAULT_KINDS = ['status500', 'slow', 'garbage', 'truncated', 'oversize', 'slow_down'];
+const FAULT_ENDPOINTS = [...ENDPOINTS, '*'];
+
+let httpsServer;
+let controlServer;
+let shuttingDown = false;
+
+async function controlRoute(method, pathname, query, body) {
+  const route = `${method} ${pathname}`;
+  switch (route) {
+    case 'GET /':
+    case 'GET /health':
+      return [200, {
+        ok: true, issuer, pid: process.pid, interval: opts.interval, device_ttl: opts.deviceTtl, cert: opts.cert,
+      }];
+    case 'POST /device/approve':
+      return approveDevice(body.user_code, body.username || 'alice');
+    case 'POST /device/deny':
+      return denyDevice(body.user_code);
+    case 'GET /device/pending': {
+      const list = pendingDeviceCodes();
+      return [200, query.get('detail') ? list : list.map((x) => x.user_code)];
+    }
+    case 'POST /device/enforce-interval':
+      enforceInterval = !!body.enabled;
+      pollState.clear();
+      return [200, { ok: true, enforce_interval: enforceInterval }];
+    case 'GET /counts':
+      return [200, counts];
+    case 'POST /counts/reset':
+      for (const k of ENDPOINTS) counts[k] = 0;
+      return [200, { ok: true }];
+    case 'GET /polls':
+      return [200, polls];
+    case 'POST /polls/reset':
+      polls.length = 0;
+      return [200, { ok: true }];
+    case 'GET /fault':
+      return [200, faults.map((f) => ({ ...f, remaining: Number.isFinite(f.remaining) ? f.remaining : null }))];
+    case 'POST /fault': {
+      const endpoint = body.endpoint || '*';
+      const { kind } = body;
+      if (!FAULT_ENDPOINTS.includes(endpoint)) return [400, { error: 'bad_endpoint', allowed: FAULT_ENDPOINTS }];
+      if (!FAULT_KINDS.includes(kind)) return [400, { error: 'bad_kind', allowed: FAULT_KINDS }];
+      const count = body.count === undefined || body.count === null ? Infinity : Number(body.count);
+      if (!(count > 0)) return [400, { error: 'bad_count' }];
+      const ms = Number(body.ms ?? (kind === 'slow' ? 5000 : 0));
+      faults.push({ endpoint, kind, ms, remaining: count });
+      return [200, { ok: true, endpoint, kind, ms, count: Number.isFinite(count) ? count : null }];
+    }
+    case 'POST /fault/clear':
+      faults = [];
+      return [200, { ok: true }];
+    case 'POST /cache-control': {
+      const n = Number(body.max_age);
+      if (!Number.isInteger(n) || n < 0) return [400, { error: 'bad_max_age' }];
+      cacheMaxAge = n;
+      return [200, { ok: true, max_age: n }];
+    }
+    case 'POST /sign': {
+      const alg = body.alg || 'RS256';
+      const kty = { RS256: 'RSA', ES256: 'EC' }[alg];
+      if (!kty) return [400, { error: 'bad_alg', allowed: ['RS256', 'ES256'] }];
+      const header = body.header && typeof body.header === 'object' ? body.header : {};
+      const claims = body.claims && typeof body.claims === 'object' ? body.claims : {};
+      return [200, { jws: signJws(kty, header, claims), kid: signingKeys[kty][0].kid }];
+    }
+    case 'GET /keys':
+      return [200, {
+        active: { RSA: signingKeys.RSA[0].kid, EC: signingKeys.EC[0].kid },
+        kids: [...signingKeys.RSA, ...signingKeys.EC].map((k) => k.kid),
+      }];
+    case 'POST /keys/rotate': {
+      const kty = body.kty || 'RSA';
+      if (!['RSA', 'EC'].includes(kty)) return [400, { error: 'bad_kty', allowed: ['RSA', 'EC'] }];
+      const k = newKey(kty);
+      rebuildProvider();
+      rotations += 1;
+      log('rotated', kty, 'key; active kid', k.kid);
+      return [200, { ok: true, kid: k.kid, kids: currentJwks().keys.map((x) => x.kid) }];
+    }
+    case 'GET /users':
+      return [200, USERS.map((u) => ({ username: u.username, sub: u.sub, groups: u.groups }))];
+    case 'POST /shutdown':
+      setImmediate(() => shutdown(0));
+      return [200, { ok: true }];
+    default:
+      return [404, { error: 'not_found', route }];
+  }
+}
+
+async function onControlRequest(req, res) {
+  try {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    let body = {};
+    if (req.method === 'POST') {
+      const raw = await readBody(req, 65536);
+      if (raw.trim()) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          return sendJson(res, 400, { error: 'bad_json' });
+        }
+        if (!body || typeof body !== 'object') body = {};
+      }
+    }
+    const [status, obj] = await controlRoute(req.method, url.pathname, url.searchParams, body);
+    return sendJson(res, status, obj);
+  } catch (e) {
+    log('control error', e);
+    return sendJson(res, 500, { error: 'internal', message: e.message });
+  }
+}
+
+// ---------------------------------------------------------------- start / stop
+
+function writeEnvAtomically(file, text) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+function shutdown(code) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log('shutting down');
+  try { fs.unlinkSync(path.join(STATE, 'idp.env')); } catch { /* gone */ }
+  for (const s of [httpsServer, controlServer]) {
+    if (!s) continue;
+    s.close();
+    s.closeAllConnections?.();
+  }
+  // give the answer to POST /shutdown a moment to leave, then exit
+  setTimeout(() => process.exit(code), 50);
+}
+
+const listen = (server) => new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+});
+
+async function main() {
+  const certName = opts.cert === 'expired' ? 'expired' : 'server';
+  const tls = {
+    cert: fs.readFileSync(path.join(STATE, `${certName}.pem`)),
+    key: fs.readFileSync(path.join(STATE, `${certName}-key.pem`)),
+  };
+  httpsServer = https.createServer(tls, (req, res) => {
+    onHttpsRequest(req, res).catch((e) => {
+      log('request error', e);
+      if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'internal error' });
+      else res.destroy();
+    });
+  });
+  const port = await listen(httpsServer);
+  issuer = `https://localhost:${port}`;
+  rebuildProvider();
+
+  controlServer = http.createServer((req, res) => { onControlRequest(req, res); });
+  const cport = await listen(controlServer);
+
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGINT', () => shutdown(0));
+
+  writeEnvAtomically(path.join(STATE, 'idp.env'), [
+    `IDP_ISSUER=${issuer}`,
+    `IDP_PORT=${port}`,
+    `IDP_CONTROL=http://127.0.0.1:${cport}`,
+    `IDP_CA=${path.join(STATE, 'ca.pem')}`,
+    `IDP_PID=${process.pid}`,
+    '',
+  ].join('\n'));
+  log(`ready: issuer ${issuer}, control http://127.0.0.1:${cport}, interval ${opts.interval}s, device ttl ${opts.deviceTtl}s, cert ${opts.cert}`);
+}
+
+main().catch((e) => {
+  console.error('server.mjs: start-up failed:', e);
+  process.exit(1);
+});

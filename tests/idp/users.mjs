@@ -1,0 +1,57 @@
+// User table of the test IdP. Passwords are plain text on purpose: test data only.
+export const USERS = [
+  {
+    username: 'alice',
+    password: 'alice-pass',
+    sub: '6f1c2a7e-0b4d-4c8a-9e21-a11ce0000001',
+    name: 'Alice Example',
+    email: 'alice@example.test',
+    email_verified: true,
+    groups: ['users', 'admins'],
+  },
+  {
+    username: 'bob',
+    password: 'bob-pass',
+    sub: '3d9b5e10-7f2c-4a61-8b3e-b0b000000002',
+    name: 'Bob Example',
+    email: 'bob@example.test',
+    email_verified: true,
+    groups: ['users'],
+  },
+  {
+    username: 'carol',
+    password: 'carol-pass',
+    sub: '9a4e7c23-5d18-4f90-a6b2-ca5010000003',
+    name: 'Carol Example',
+    email: 'carol@example.test',
+    email_verified: false,
+    groups: [],
+  },
+];
+
+export function findByUsername(username) {
+  return USERS.find((u) => u.username === username);
+}
+
+export function findBySub(sub) {
+  return USERS.find((u) => u.sub === sub);
+}
+
+// Returns the user when username and password match, else undefined.
+export function checkPassword(username, password) {
+  const u = findByUsername(username);
+  if (!u || typeof password !== 'string' || password !== u.password) return undefined;
+  return u;
+}
+
+// All claims of a user; oidc-provider filters them by scope / claims mapping.
+export function claimsOf(u) {
+  return {
+    sub: u.sub,
+    preferred_username: u.username,
+    name: u.name,
+    email: u.email,
+    email_verified: u.email_verified,
+    groups: [...u.groups],
+  };
+}
