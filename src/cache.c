@@ -245,3 +245,14 @@ void oa2_cache_drop(const char *dir, const char *name)
 	if (dir_ok(dir, 0, NULL) == 0 && path_of(dir, name, path, sizeof(path)) == 0)
 		unlink(path);
 }
+
+long oa2_cache_age(const char *dir, const char *name, time_t now)
+{
+	char path[4096];
+	struct stat st;
+
+	if (dir_ok(dir, 0, NULL) != 0 || path_of(dir, name, path, sizeof(path)) != 0 ||
+	    lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+		return -1;
+	return st.st_mtime > now ? 0 : (long)(now - st.st_mtime);
+}

@@ -33,6 +33,10 @@ int oa2_cache_get(const char *dir, const char *name, time_t now, char **body, si
 int oa2_cache_put(const char *dir, const char *name, const char *body, size_t len, time_t now,
 		  long ttl, oa2_error *err);
 
+/* Seconds since the entry was written, or -1 when there is no usable entry
+ * (used to rate-limit refetches). */
+long oa2_cache_age(const char *dir, const char *name, time_t now);
+
 /* Remove an entry (used when a cached document turned out to be unusable). */
 void oa2_cache_drop(const char *dir, const char *name);
 

@@ -22,6 +22,7 @@ enum vtype {
 	V_INT,    /* integer within [min, max] */
 	V_ENUM,   /* one of choices */
 	V_SECRET, /* word, never accepted as a module argument */
+	V_BOOL,   /* yes/no */
 };
 
 struct key {
@@ -34,16 +35,22 @@ struct key {
 
 static const char *const grant_choices[] = {"auto", "device", "password", NULL};
 static const char *const qr_choices[] = {"auto", "utf8", "ascii", "off", NULL};
+static const char *const claims_choices[] = {"auto", "id_token", "userinfo", "introspection",
+					     NULL};
+static const char *const auth_choices[] = {"client_secret_basic", "client_secret_post", NULL};
+static const char *const bool_choices[] = {"no", "yes", NULL};
 
 #define STR(k, t) {#k, t, offsetof(struct oa2_config, k), 0, 0, NULL}
 #define NUM(k, lo, hi) {#k, V_INT, offsetof(struct oa2_config, k), lo, hi, NULL}
 #define ENUM(k, c) {#k, V_ENUM, offsetof(struct oa2_config, k), 0, 0, c}
+#define BOOL(k) {#k, V_BOOL, offsetof(struct oa2_config, k), 0, 0, bool_choices}
 
 static const struct key keys[] = {
 	STR(issuer, V_URL),
 	STR(client_id, V_WORD),
 	STR(client_secret, V_SECRET),
 	STR(client_secret_file, V_PATH),
+	ENUM(client_auth, auth_choices),
 	STR(ca_file, V_PATH),
 	STR(scope, V_TEXT),
 	STR(username_claim, V_WORD),
@@ -55,6 +62,15 @@ static const struct key keys[] = {
 	NUM(http_timeout, 1, 120),
 	ENUM(qr, qr_choices),
 	STR(cache_dir, V_PATH),
+	ENUM(claims_source, claims_choices),
+	NUM(leeway, 0, 300),
+	{"strip_domain", V_TEXT, offsetof(struct oa2_config, strip_domains), 0, 0, NULL},
+	BOOL(lowercase),
+	STR(user_map_file, V_PATH),
+	BOOL(allow_root),
+	STR(require_scope, V_TEXT),
+	STR(require_acr, V_TEXT),
+	STR(require_amr, V_TEXT),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -145,6 +161,7 @@ static int check_value(const struct key *k, const char *val, const struct origin
 		break;
 	}
 	case V_ENUM:
+	case V_BOOL:
 		for (const char *const *c = k->choices; *c; c++) {
 			if (strcmp(*c, val) == 0)
 				return 0;
@@ -160,7 +177,7 @@ static int set_value(struct oa2_config *cfg, const struct key *k, const char *va
 
 	if (k->type == V_INT)
 		return parse_int(val, k->min, k->max, (int *)field);
-	if (k->type == V_ENUM) {
+	if (k->type == V_ENUM || k->type == V_BOOL) {
 		for (int i = 0; k->choices[i]; i++) {
 			if (strcmp(k->choices[i], val) == 0)
 				*(int *)field = i;
@@ -370,6 +387,7 @@ struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err)
 	cfg->qr = OA2_QR_AUTO;
 	cfg->device_timeout = 300;
 	cfg->http_timeout = 10;
+	cfg->leeway = 60;
 	if (scan_special_args(cfg, argc, argv, err) != 0 ||
 	    parse_file(cfg, cfg->config_file, err) != 0 ||
 	    apply_args(cfg, argc, argv, err) != 0 || finish(cfg, err) != 0) {
@@ -386,7 +404,7 @@ void oa2_config_free(struct oa2_config *cfg)
 	for (size_t i = 0; i < NKEYS; i++) {
 		char **str = (char **)((char *)cfg + keys[i].off);
 
-		if (keys[i].type == V_INT || keys[i].type == V_ENUM)
+		if (keys[i].type == V_INT || keys[i].type == V_ENUM || keys[i].type == V_BOOL)
 			continue;
 		if (keys[i].type == V_SECRET)
 			oa2_free_secret(*str);

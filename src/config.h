@@ -17,6 +17,13 @@
 
 enum oa2_grant_mode { OA2_GRANT_AUTO, OA2_GRANT_DEVICE, OA2_GRANT_PASSWORD };
 enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
+enum oa2_client_auth { OA2_AUTH_BASIC, OA2_AUTH_POST };
+enum oa2_claims_source {
+	OA2_CLAIMS_AUTO,
+	OA2_CLAIMS_ID_TOKEN,
+	OA2_CLAIMS_USERINFO,
+	OA2_CLAIMS_INTROSPECTION,
+};
 
 struct oa2_config {
 	char *config_file;     /* the file that was read */
@@ -26,6 +33,7 @@ struct oa2_config {
 	char *client_id;
 	char *client_secret;   /* from client_secret or client_secret_file; wiped on free */
 	char *client_secret_file;
+	int client_auth;       /* enum oa2_client_auth */
 	char *ca_file;
 	char *scope;
 	char *username_claim;
@@ -37,6 +45,17 @@ struct oa2_config {
 	int http_timeout;      /* seconds */
 	int qr;                /* enum oa2_qr_mode */
 	char *cache_dir;
+
+	/* token validation and mapping */
+	int claims_source;     /* enum oa2_claims_source */
+	int leeway;            /* seconds of clock skew tolerated */
+	char *strip_domains;   /* "@domain" suffixes removed from the identity */
+	int lowercase;         /* bool: ASCII-lower-case the identity */
+	char *user_map_file;   /* "identity local-user" lines */
+	int allow_root;        /* bool: allow mapping to uid 0 */
+	char *require_scope;   /* all of these scopes must be granted */
+	char *require_acr;     /* the acr claim must be one of these */
+	char *require_amr;     /* the amr claim must contain one of these */
 };
 
 /* Build the configuration from module arguments (argc/argv as PAM passes

@@ -17,6 +17,12 @@ int oa2_fail(oa2_error *err, enum oa2_errkind kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	/* Messages may quote what an IdP or a token said: keep log lines to
+	 * printable ASCII so nobody can forge a second line. */
+	for (char *p = err->msg; *p; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
+	}
 	return -1;
 }
 

@@ -183,8 +183,10 @@ static int perform(oa2_http *h, const char *url, struct sink *sink, oa2_error *e
 }
 
 static int request(oa2_http *h, const char *url, const char *form, const char *user,
-		   const char *pass, struct oa2_http_response *resp, oa2_error *err)
+		   const char *pass, const char *bearer, struct oa2_http_response *resp,
+		   oa2_error *err)
 {
+	char *auth = NULL;
 	struct curl_slist *hdrs = NULL, *tmp;
 	struct sink sink = {resp, 0, 0};
 	char *euser = NULL, *epass = NULL;
@@ -203,6 +205,15 @@ static int request(oa2_http *h, const char *url, const char *form, const char *u
 	if (tmp == NULL)
 		goto oom;
 	hdrs = tmp;
+	if (bearer != NULL) {
+		auth = oa2_concat("Authorization: Bearer ", bearer);
+		if (auth == NULL)
+			goto oom;
+		tmp = curl_slist_append(hdrs, auth);
+		if (tmp == NULL)
+			goto oom;
+		hdrs = tmp;
+	}
 	if (setup(h, url, &sink, hdrs) != 0)
 		goto oom;
 	if (form != NULL) {
@@ -240,19 +251,28 @@ out:
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	for (struct curl_slist *l = hdrs; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(hdrs);
+	oa2_free_secret(auth);
 	return rc;
 }
 
 int oa2_http_get(oa2_http *h, const char *url, struct oa2_http_response *resp, oa2_error *err)
 {
-	return request(h, url, NULL, NULL, NULL, resp, err);
+	return request(h, url, NULL, NULL, NULL, NULL, resp, err);
+}
+
+int oa2_http_get_bearer(oa2_http *h, const char *url, const char *token,
+			struct oa2_http_response *resp, oa2_error *err)
+{
+	return request(h, url, NULL, NULL, NULL, token, resp, err);
 }
 
 int oa2_http_post_form(oa2_http *h, const char *url, const char *form, const char *basic_user,
 		       const char *basic_pass, struct oa2_http_response *resp, oa2_error *err)
 {
-	return request(h, url, form ? form : "", basic_user, basic_pass, resp, err);
+	return request(h, url, form ? form : "", basic_user, basic_pass, NULL, resp, err);
 }
 
 int oa2_form_add(char **form, const char *name, const char *value, oa2_error *err)

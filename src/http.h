@@ -30,6 +30,10 @@ void oa2_http_free(oa2_http *http);
 int oa2_http_get(oa2_http *http, const char *url, struct oa2_http_response *resp,
 		 oa2_error *err);
 
+/* GET with "Authorization: Bearer <token>" (userinfo). */
+int oa2_http_get_bearer(oa2_http *http, const char *url, const char *token,
+			struct oa2_http_response *resp, oa2_error *err);
+
 /* POST application/x-www-form-urlencoded. form must already be encoded (see
  * oa2_form_add). When basic_user is not NULL, HTTP Basic authentication is
  * sent with user and password form-urlencoded as RFC 6749 2.3.1 requires. */

@@ -860,7 +860,19 @@ const listen = (server) => new Promise((resolve, reject) => {
   server.listen(0, '127.0.0.1', () => resolve(server.address().port));
 });
 
+// A test that crashes cannot stop us: when IDP_PARENT_PID names a process,
+// exit as soon as it is gone.
+function watchParent() {
+  const parent = Number(process.env.IDP_PARENT_PID || 0);
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  const timer = setInterval(() => {
+    try { process.kill(parent, 0); } catch { log(`parent ${parent} is gone`); shutdown(0); }
+  }, 500);
+  timer.unref();
+}
+
 async function main() {
+  watchParent();
   const certName = opts.cert === 'expired' ? 'expired' : 'server';
   const tls = {
     cert: fs.readFileSync(path.join(STATE, `${certName}.pem`)),

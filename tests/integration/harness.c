@@ -140,8 +140,8 @@ int oa2t_idp_start(struct oa2t_idp *idp, const char *name, const char *extra)
 
 	memset(idp, 0, sizeof(*idp));
 	snprintf(idp->dir, sizeof(idp->dir), "%s/idp-%s", tmpdir, name);
-	snprintf(cmd, sizeof(cmd), "sh '%s/tests/idp/idp.sh' start '%s' %s >&2", SRCDIR, idp->dir,
-		 extra ? extra : "");
+	snprintf(cmd, sizeof(cmd), "IDP_PARENT_PID=%d sh '%s/tests/idp/idp.sh' start '%s' %s >&2",
+		 (int)getpid(), SRCDIR, idp->dir, extra ? extra : "");
 	if (system(cmd) != 0 || read_env(idp) != 0) {
 		fprintf(stderr, "harness: the test IdP did not start\n");
 		return -1;

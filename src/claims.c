@@ -1,0 +1,164 @@
+/* claims.c - check iss, aud, azp, exp, nbf, iat, sub and introspection state. */
+#include "autoconfig.h"
+
+#include <string.h>
+
+#include "claims.h"
+#include "json.h"
+
+#define MAX_SUB 255
+
+static int check_iss(const json_object *c, const struct oa2_claims_policy *p, int required,
+		     oa2_error *err)
+{
+	const char *iss = NULL;
+	int rc = oa2_json_string(c, "iss", &iss);
+
+	if (rc == 1 && !required)
+		return 0;
+	if (rc != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "claim 'iss' is %s",
+				rc == 1 ? "missing" : "not a string");
+	if (strcmp(iss, p->issuer) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "issuer mismatch: token from '%.100s'", iss);
+	return 0;
+}
+
+/* aud is a string or an array of strings; one of them must be client_id. */
+static int check_aud(const json_object *c, const char *client_id, size_t *count, oa2_error *err)
+{
+	json_object *aud = NULL;
+	const char *one = NULL;
+	int found = 0;
+
+	*count = 0;
+	if (oa2_json_string(c, "aud", &one) == 0) {
+		*count = 1;
+		if (strcmp(one, client_id) != 0)
+			return oa2_fail(err, OA2_ERR_DENIED, "audience mismatch: token is for '%.100s'",
+					one);
+		return 0;
+	}
+	if (oa2_json_array(c, "aud", &aud) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "claim 'aud' is missing or not a string/array");
+	*count = json_object_array_length(aud);
+	for (size_t i = 0; i < *count; i++) {
+		json_object *v = json_object_array_get_idx(aud, i);
+
+		if (!oa2_json_is_clean_string(v))
+			return oa2_fail(err, OA2_ERR_DENIED, "claim 'aud' holds a non-string");
+		if (strcmp(json_object_get_string(v), client_id) == 0)
+			found = 1;
+	}
+	if (!found)
+		return oa2_fail(err, OA2_ERR_DENIED, "audience mismatch: client_id not in 'aud'");
+	return 0;
+}
+
+static int check_azp(const json_object *c, const char *client_id, oa2_error *err)
+{
+	const char *azp = NULL;
+	int rc = oa2_json_string(c, "azp", &azp);
+
+	if (rc == 1)
+		return 0;
+	if (rc != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "claim 'azp' is not a string");
+	if (strcmp(azp, client_id) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "authorized party mismatch: azp is '%.100s'", azp);
+	return 0;
+}
+
+/* Read a NumericDate claim: 0 found, 1 absent, -1 refused (err set). */
+static int get_time(const json_object *c, const char *name, int required, int64_t *out,
+		    oa2_error *err)
+{
+	int rc = oa2_json_int64(c, name, out);
+
+	if (rc == 1 && !required)
+		return 1;
+	if (rc == 1)
+		return oa2_fail(err, OA2_ERR_DENIED, "claim '%s' is missing", name);
+	if (rc != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "claim '%s' is not a number", name);
+	return 0;
+}
+
+static int check_times(const json_object *c, const struct oa2_claims_policy *p, int need_iat,
+		       oa2_error *err)
+{
+	int64_t exp = 0, nbf = 0, iat = 0;
+	int rc;
+
+	if (get_time(c, "exp", 1, &exp, err) != 0)
+		return -1;
+	if (exp > INT64_MAX - p->leeway || exp + p->leeway <= p->now)
+		return oa2_fail(err, OA2_ERR_DENIED, "token expired %lld s ago",
+				(long long)(p->now - exp));
+	rc = get_time(c, "nbf", 0, &nbf, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && nbf > p->now + p->leeway)
+		return oa2_fail(err, OA2_ERR_DENIED, "token not valid before %lld (now %lld)",
+				(long long)nbf, (long long)p->now);
+	rc = get_time(c, "iat", need_iat, &iat, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && iat > p->now + p->leeway)
+		return oa2_fail(err, OA2_ERR_DENIED, "token issued in the future (iat %lld, now %lld)",
+				(long long)iat, (long long)p->now);
+	return 0;
+}
+
+const char *oa2_claims_sub(const json_object *c)
+{
+	const char *sub = NULL;
+
+	if (oa2_json_string(c, "sub", &sub) != 0 || sub[0] == '\0' || strlen(sub) > MAX_SUB)
+		return NULL;
+	return sub;
+}
+
+int oa2_claims_check_id_token(const json_object *c, const struct oa2_claims_policy *p,
+			      oa2_error *err)
+{
+	size_t naud = 0;
+
+	if (check_iss(c, p, 1, err) != 0 || check_aud(c, p->client_id, &naud, err) != 0 ||
+	    check_azp(c, p->client_id, err) != 0 || check_times(c, p, 1, err) != 0)
+		return -1;
+	if (oa2_claims_sub(c) == NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "claim 'sub' is missing, empty or not a string");
+	return 0;
+}
+
+int oa2_claims_check_introspection(const json_object *r, const struct oa2_claims_policy *p,
+				   oa2_error *err)
+{
+	const char *cid = NULL;
+	bool active = false;
+	size_t naud = 0;
+	int rc;
+
+	if (oa2_json_bool(r, "active", &active) != 0)
+		return oa2_fail(err, OA2_ERR_PROTOCOL, "introspection: 'active' missing or not boolean");
+	if (!active)
+		return oa2_fail(err, OA2_ERR_DENIED, "introspection: token is not active");
+	if (check_iss(r, p, 0, err) != 0)
+		return -1;
+	rc = oa2_json_string(r, "client_id", &cid);
+	if (rc == 0) {
+		if (strcmp(cid, p->client_id) != 0)
+			return oa2_fail(err, OA2_ERR_DENIED,
+					"introspection: token was issued to client '%.100s'", cid);
+	} else if (rc < 0) {
+		return oa2_fail(err, OA2_ERR_DENIED, "introspection: 'client_id' is not a string");
+	} else if (check_aud(r, p->client_id, &naud, err) != 0) {
+		return -1;
+	}
+	if (check_times(r, p, 0, err) != 0)
+		return -1;
+	if (oa2_claims_sub(r) == NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "introspection: 'sub' is missing or not a string");
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* claims.h - the checks every identity claim set must pass.
+ *
+ * For an ID token (OIDC Core 3.1.3.7 / RFC 7519): iss equals the configured
+ * issuer exactly; aud is, or contains, client_id; azp, when present, equals
+ * client_id; exp is in the future, nbf and iat are not, each within leeway;
+ * sub is a non-empty string. For an RFC 7662 introspection answer: active is
+ * true, the token belongs to this client, it has not expired and its iss, if
+ * given, is the issuer. Every claim read is type-checked. */
+#ifndef OA2_CLAIMS_H
+#define OA2_CLAIMS_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct oa2_claims_policy {
+	const char *issuer;
+	const char *client_id;
+	int64_t now;
+	int leeway;
+};
+
+int oa2_claims_check_id_token(const json_object *claims, const struct oa2_claims_policy *p,
+			      oa2_error *err);
+
+int oa2_claims_check_introspection(const json_object *resp, const struct oa2_claims_policy *p,
+				   oa2_error *err);
+
+/* The validated sub (borrowed), or NULL. */
+const char *oa2_claims_sub(const json_object *claims);
+
+#endif

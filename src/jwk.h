@@ -1,0 +1,46 @@
+/* jwk.h - a JSON Web Key Set (RFC 7517) turned into OpenSSL public keys.
+ *
+ * Only public signature-verification keys are kept: RSA (2048 bits or more),
+ * EC P-256 / P-384 / P-521 (point checked to be on the curve) and OKP
+ * Ed25519. A key meant for something else (use other than "sig", key_ops
+ * without "verify"), of an unknown type or curve, malformed, or carrying
+ * private parts is skipped, not fatal: an IdP may publish keys we have no use
+ * for. A set in which no key survives is an error. */
+#ifndef OA2_JWK_H
+#define OA2_JWK_H
+
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define OA2_JWKS_MAX_SIZE (256 * 1024) /* bytes of JSON */
+#define OA2_JWKS_MAX_KEYS 64           /* entries in "keys" */
+#define OA2_RSA_MIN_BITS 2048
+#define OA2_RSA_MAX_BITS 16384
+
+typedef struct oa2_jwks oa2_jwks;
+
+/* Parse len bytes of a JWK Set document. Returns NULL with err set
+ * (OA2_ERR_PROTOCOL) when the document is malformed, too large, has more
+ * than OA2_JWKS_MAX_KEYS entries or no usable key. */
+oa2_jwks *oa2_jwks_parse(const char *json, size_t len, oa2_error *err);
+
+void oa2_jwks_free(oa2_jwks *jwks);
+
+/* Number of usable keys kept. */
+size_t oa2_jwks_count(const oa2_jwks *jwks);
+
+/* The key to check a signature made with alg (a JWS "alg" value) by the key
+ * named kid (NULL when the token names none). The key's type and curve must
+ * suit alg, and a key that states its own "alg" must state this one. With a
+ * kid, the one key of that kid that suits alg; without, the one key of the
+ * whole set that suits alg. NULL when there is none or more than one.
+ * The key is borrowed: it lives as long as jwks. */
+EVP_PKEY *oa2_jwks_find(const oa2_jwks *jwks, const char *kid, const char *alg);
+
+/* True when some usable key has exactly this kid. */
+bool oa2_jwks_has_kid(const oa2_jwks *jwks, const char *kid);
+
+#endif

@@ -1,0 +1,399 @@
+/* jws.c - compact JWS parsing and signature verification with OpenSSL 3. */
+#include "autoconfig.h"
+
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "b64url.h"
+#include "json.h"
+#include "jws.h"
+
+enum family {
+	FAM_RSA, /* RSASSA-PKCS1-v1_5 */
+	FAM_PSS, /* RSASSA-PSS, MGF1 with the same hash, salt = hash length */
+	FAM_EC,  /* ECDSA, signature is raw r || s */
+	FAM_ED,  /* Ed25519 */
+};
+
+/* The allow-list: anything not named here is refused at parse time. */
+static const struct alg {
+	const char *name;
+	const char *md;    /* digest name, NULL for EdDSA */
+	enum family fam;
+	const char *group; /* EC curve (OpenSSL short name) */
+	size_t coord;      /* bytes of r and of s */
+} algs[] = {
+	{ "RS256", "SHA256", FAM_RSA, NULL, 0 },
+	{ "RS384", "SHA384", FAM_RSA, NULL, 0 },
+	{ "RS512", "SHA512", FAM_RSA, NULL, 0 },
+	{ "PS256", "SHA256", FAM_PSS, NULL, 0 },
+	{ "PS384", "SHA384", FAM_PSS, NULL, 0 },
+	{ "PS512", "SHA512", FAM_PSS, NULL, 0 },
+	{ "ES256", "SHA256", FAM_EC, "prime256v1", 32 },
+	{ "ES384", "SHA384", FAM_EC, "secp384r1", 48 },
+	{ "ES512", "SHA512", FAM_EC, "secp521r1", 66 },
+	{ "EdDSA", NULL, FAM_ED, NULL, 0 },
+};
+
+/* Media types a token may declare in "typ" (RFC 7515 §4.1.9, RFC 9068). */
+static const char *const typs[] = {
+	"JWT", "application/jwt", "at+jwt", "application/at+jwt",
+};
+
+struct oa2_jws {
+	char *input; /* the signing input: "header.payload" as received */
+	size_t inlen;
+	unsigned char *sig;
+	size_t siglen;
+	json_object *header;
+	json_object *payload;
+	const struct alg *alg;
+	const char *kid; /* borrowed from header, NULL when absent */
+};
+
+static const struct alg *find_alg(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strcmp(name, algs[i].name) == 0)
+			return &algs[i];
+	return NULL;
+}
+
+/* Copy s into dst for a log line: printable ASCII only, truncated. */
+static const char *printable(char *dst, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < n; i++)
+		dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	dst[i] = '\0';
+	return dst;
+}
+
+static int check_alg(const char *name, const struct alg **out, oa2_error *err)
+{
+	char buf[24];
+
+	if (strcasecmp(name, "none") == 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: unsigned token (alg none) refused");
+	if (strncasecmp(name, "HS", 2) == 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: HMAC algorithm %s refused",
+				printable(buf, sizeof(buf), name));
+	*out = find_alg(name);
+	if (*out == NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: algorithm \"%s\" not allowed",
+				printable(buf, sizeof(buf), name));
+	return 0;
+}
+
+static bool typ_allowed(const char *typ)
+{
+	for (size_t i = 0; i < sizeof(typs) / sizeof(typs[0]); i++)
+		if (strcasecmp(typ, typs[i]) == 0)
+			return true;
+	return false;
+}
+
+static int check_header(oa2_jws *jws, oa2_error *err)
+{
+	const json_object *h = jws->header;
+	const char *alg, *typ, *kid;
+	int rc;
+
+	if (oa2_json_string(h, "alg", &alg) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"alg\" missing or not a string");
+	if (check_alg(alg, &jws->alg, err) != 0)
+		return -1;
+	/* We understand no extension, so any "crit" must be refused (§4.1.11). */
+	if (json_object_object_get_ex(h, "crit", NULL))
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"crit\" header refused");
+	if (json_object_object_get_ex(h, "b64", NULL))
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"b64\" header refused");
+	rc = oa2_json_string(h, "typ", &typ);
+	if (rc < 0 || (rc == 0 && !typ_allowed(typ)))
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"typ\" is not a JWT type");
+	rc = oa2_json_string(h, "kid", &kid);
+	if (rc < 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"kid\" is not a string");
+	jws->kid = rc == 0 ? kid : NULL;
+	return 0;
+}
+
+/* Decode one base64url part holding a JSON object. */
+static json_object *decode_json(const char *part, size_t len, const char *what, oa2_error *err)
+{
+	unsigned char *buf = NULL;
+	size_t blen;
+	json_object *obj = NULL;
+	oa2_error jerr = { 0 };
+
+	if (oa2_b64url_decode(part, len, &buf, &blen) != 0) {
+		oa2_fail(err, OA2_ERR_DENIED, "%s: not base64url", what);
+		goto out;
+	}
+	obj = oa2_json_parse((const char *)buf, blen, what, &jerr);
+	if (obj == NULL)
+		oa2_fail(err, jerr.kind == OA2_ERR_INTERNAL ? OA2_ERR_INTERNAL : OA2_ERR_DENIED,
+			 "%s", jerr.msg);
+out:
+	free(buf);
+	return obj;
+}
+
+/* Split compact into its three parts; dots[0] and dots[1] point at the dots. */
+static int split(const char *compact, size_t len, const char *dots[2], oa2_error *err)
+{
+	const char *end = compact + len;
+
+	dots[0] = memchr(compact, '.', len);
+	dots[1] = dots[0] ? memchr(dots[0] + 1, '.', (size_t)(end - dots[0] - 1)) : NULL;
+	if (dots[1] == NULL || memchr(dots[1] + 1, '.', (size_t)(end - dots[1] - 1)) != NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: not three dot-separated parts");
+	if (dots[0] == compact || dots[1] == dots[0] + 1 || dots[1] + 1 == end)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: empty part");
+	return 0;
+}
+
+oa2_jws *oa2_jws_parse(const char *compact, oa2_error *err)
+{
+	oa2_jws *jws = NULL;
+	const char *dots[2];
+	size_t len;
+
+	if (compact == NULL) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: no token");
+		return NULL;
+	}
+	len = strnlen(compact, OA2_JWS_MAX_SIZE + 1);
+	if (len > OA2_JWS_MAX_SIZE) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: token longer than %d characters", OA2_JWS_MAX_SIZE);
+		return NULL;
+	}
+	if (split(compact, len, dots, err) != 0)
+		return NULL;
+	jws = calloc(1, sizeof(*jws));
+	if (jws == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "JWS: out of memory");
+		return NULL;
+	}
+	jws->header = decode_json(compact, (size_t)(dots[0] - compact), "JWS header", err);
+	if (jws->header == NULL || check_header(jws, err) != 0)
+		goto fail;
+	jws->payload = decode_json(dots[0] + 1, (size_t)(dots[1] - dots[0] - 1), "JWS payload", err);
+	if (jws->payload == NULL)
+		goto fail;
+	if (oa2_b64url_decode(dots[1] + 1, (size_t)(compact + len - dots[1] - 1),
+			      &jws->sig, &jws->siglen) != 0) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS signature: not base64url");
+		goto fail;
+	}
+	jws->inlen = (size_t)(dots[1] - compact);
+	jws->input = strndup(compact, jws->inlen);
+	if (jws->input == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "JWS: out of memory");
+		goto fail;
+	}
+	return jws;
+fail:
+	oa2_jws_free(jws);
+	return NULL;
+}
+
+void oa2_jws_free(oa2_jws *jws)
+{
+	if (jws == NULL)
+		return;
+	/* The token is a bearer credential: leave no copy of it in freed memory. */
+	if (jws->input != NULL)
+		OPENSSL_clear_free(jws->input, jws->inlen);
+	free(jws->sig);
+	json_object_put(jws->header);
+	json_object_put(jws->payload);
+	free(jws);
+}
+
+const char *oa2_jws_alg(const oa2_jws *jws)
+{
+	return jws == NULL ? NULL : jws->alg->name;
+}
+
+const char *oa2_jws_kid(const oa2_jws *jws)
+{
+	return jws == NULL ? NULL : jws->kid;
+}
+
+json_object *oa2_jws_header(const oa2_jws *jws)
+{
+	return jws == NULL ? NULL : jws->header;
+}
+
+json_object *oa2_jws_payload(const oa2_jws *jws)
+{
+	return jws == NULL ? NULL : jws->payload;
+}
+
+static int group_nid(const char *name)
+{
+	int nid = EC_curve_nist2nid(name);
+
+	return nid != NID_undef ? nid : OBJ_sn2nid(name);
+}
+
+/* The key must be of the type (and curve) the algorithm names. */
+static int check_key(const struct alg *a, EVP_PKEY *key, oa2_error *err)
+{
+	char group[64];
+
+	switch (a->fam) {
+	case FAM_RSA:
+	case FAM_PSS:
+		if (!EVP_PKEY_is_a(key, "RSA"))
+			break;
+		if (EVP_PKEY_get_bits(key) < OA2_RSA_MIN_BITS)
+			return oa2_fail(err, OA2_ERR_DENIED, "JWS: RSA key too small");
+		return 0;
+	case FAM_EC:
+		if (!EVP_PKEY_is_a(key, "EC") ||
+		    EVP_PKEY_get_group_name(key, group, sizeof(group), NULL) != 1)
+			break;
+		if (group_nid(group) == NID_undef || group_nid(group) != OBJ_sn2nid(a->group))
+			break;
+		return 0;
+	case FAM_ED:
+		if (EVP_PKEY_is_a(key, "ED25519"))
+			return 0;
+		break;
+	}
+	return oa2_fail(err, OA2_ERR_DENIED, "JWS: key type does not suit %s", a->name);
+}
+
+/* JWS carries ECDSA signatures as r || s; OpenSSL wants DER. */
+static int ec_to_der(const struct alg *a, const unsigned char *sig, size_t siglen,
+		     unsigned char **der, size_t *derlen, oa2_error *err)
+{
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	int n, rc = -1;
+
+	*der = NULL;
+	if (siglen != 2 * a->coord) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: %s signature must be %zu bytes, not %zu",
+			 a->name, 2 * a->coord, siglen);
+		goto out;
+	}
+	r = BN_bin2bn(sig, (int)a->coord, NULL);
+	s = BN_bin2bn(sig + a->coord, (int)a->coord, NULL);
+	es = ECDSA_SIG_new();
+	if (r == NULL || s == NULL || es == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "JWS: out of memory");
+		goto out;
+	}
+	r = s = NULL; /* now owned by es */
+	n = i2d_ECDSA_SIG(es, der);
+	if (n <= 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "JWS: cannot encode the ECDSA signature");
+		goto out;
+	}
+	*derlen = (size_t)n;
+	rc = 0;
+out:
+	ECDSA_SIG_free(es);
+	BN_free(r);
+	BN_free(s);
+	return rc;
+}
+
+/* Check the signature length the algorithm and key demand. */
+static int check_length(const struct alg *a, EVP_PKEY *key, size_t siglen, oa2_error *err)
+{
+	size_t want;
+
+	if (a->fam == FAM_EC)
+		return 0; /* ec_to_der checks */
+	want = a->fam == FAM_ED ? 64 : (size_t)EVP_PKEY_get_size(key);
+	if (siglen != want)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: %s signature must be %zu bytes, not %zu",
+				a->name, want, siglen);
+	return 0;
+}
+
+static int set_padding(const struct alg *a, EVP_PKEY_CTX *pctx)
+{
+	if (a->fam == FAM_RSA)
+		return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 ? 0 : -1;
+	if (a->fam != FAM_PSS)
+		return 0;
+	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, a->md, NULL) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
+		return -1;
+	return 0;
+}
+
+int oa2_jws_verify_signature(const char *alg, EVP_PKEY *key, const unsigned char *input,
+			     size_t inlen, const unsigned char *sig, size_t siglen, oa2_error *err)
+{
+	const struct alg *a = find_alg(alg);
+	unsigned char *der = NULL;
+	size_t derlen = 0;
+	EVP_MD_CTX *md = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	int rc = -1;
+
+	if (a == NULL || key == NULL || input == NULL || sig == NULL) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: no usable algorithm or key");
+		goto out;
+	}
+	if (check_key(a, key, err) != 0 || check_length(a, key, siglen, err) != 0)
+		goto out;
+	if (a->fam == FAM_EC) {
+		if (ec_to_der(a, sig, siglen, &der, &derlen, err) != 0)
+			goto out;
+		sig = der;
+		siglen = derlen;
+	}
+	md = EVP_MD_CTX_new();
+	if (md == NULL || EVP_DigestVerifyInit_ex(md, &pctx, a->md, NULL, NULL, key, NULL) != 1 ||
+	    set_padding(a, pctx) != 0) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: cannot set up %s verification", a->name);
+		goto out;
+	}
+	if (EVP_DigestVerify(md, sig, siglen, input, inlen) != 1) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: %s signature does not verify", a->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	OPENSSL_free(der);
+	return rc;
+}
+
+int oa2_jws_verify(const oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err)
+{
+	EVP_PKEY *key;
+	char buf[65];
+
+	if (jws == NULL || jwks == NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: no token or no JWKS");
+	if (jws->kid != NULL && !oa2_jwks_has_kid(jwks, jws->kid)) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: no key with kid \"%s\" in the JWKS",
+			 printable(buf, sizeof(buf), jws->kid));
+		return OA2_JWS_NO_KEY;
+	}
+	key = oa2_jwks_find(jwks, jws->kid, jws->alg->name);
+	if (key == NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: no single key in the JWKS suits %s%s",
+				jws->alg->name, jws->kid ? " with that kid" : "");
+	return oa2_jws_verify_signature(jws->alg->name, key, (const unsigned char *)jws->input,
+					jws->inlen, jws->sig, jws->siglen, err);
+}

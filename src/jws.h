@@ -1,0 +1,54 @@
+/* jws.h - JWS compact serialization (RFC 7515): parse, then verify with a JWKS.
+ *
+ * Parsing refuses what must never be verified: a missing or unknown "alg",
+ * "none" in any case, every HMAC algorithm (a public key must never become a
+ * shared secret), a "crit" header (we implement no extension) and "b64"
+ * (RFC 7797 unencoded payloads). Header parameters that carry or point at
+ * keys (jwk, jku, x5u, x5c, x5t, x5t#S256) are ignored: the signing key only
+ * ever comes from the JWKS the administrator configured. A "typ", when
+ * present, must name a JWT: "JWT" or "at+jwt" (RFC 9068), with or without
+ * the "application/" prefix, in any case; any other type (a logout token, a
+ * DPoP proof...) is refused so that one kind of token cannot pass for
+ * another. Claims (iss, aud, exp...) are checked elsewhere (claims.c). */
+#ifndef OA2_JWS_H
+#define OA2_JWS_H
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "error.h"
+#include "jwk.h"
+
+#define OA2_JWS_MAX_SIZE (16 * 1024) /* characters of compact JWS */
+
+/* oa2_jws_verify: no key in the JWKS carries the token's kid. The JWKS may be
+ * stale (key rotation): the caller may refetch it once, rate-limited. */
+#define OA2_JWS_NO_KEY 1
+
+typedef struct oa2_jws oa2_jws;
+
+/* Parse "header.payload.signature". The payload must be a JSON object.
+ * Returns NULL with err set (OA2_ERR_DENIED, or OA2_ERR_INTERNAL when out of
+ * memory) on any refusal. */
+oa2_jws *oa2_jws_parse(const char *compact, oa2_error *err);
+
+void oa2_jws_free(oa2_jws *jws);
+
+const char *oa2_jws_alg(const oa2_jws *jws);
+const char *oa2_jws_kid(const oa2_jws *jws);          /* NULL when absent */
+json_object *oa2_jws_header(const oa2_jws *jws);      /* borrowed */
+json_object *oa2_jws_payload(const oa2_jws *jws);     /* borrowed */
+
+/* Verify the signature with the key oa2_jwks_find(jwks, kid, alg) picks.
+ * Returns 0 when valid; -1 when not (err set, OA2_ERR_DENIED);
+ * OA2_JWS_NO_KEY (err set too) when the JWKS has no key of that kid. */
+int oa2_jws_verify(const oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err);
+
+/* The primitive under oa2_jws_verify: check sig over input with key for the
+ * JWS algorithm alg. The key's type (and curve) must suit alg; RSA keys must
+ * have at least OA2_RSA_MIN_BITS; ES* signatures are raw r||s. Returns 0
+ * when valid, -1 otherwise (err set, OA2_ERR_DENIED). */
+int oa2_jws_verify_signature(const char *alg, EVP_PKEY *key, const unsigned char *input,
+			     size_t inlen, const unsigned char *sig, size_t siglen, oa2_error *err);
+
+#endif

@@ -1,0 +1,245 @@
+/* token.c - validate a token response: id_token, introspection or userinfo. */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "claims.h"
+#include "json.h"
+#include "jws.h"
+#include "keyset.h"
+#include "oauth.h"
+#include "strutil.h"
+#include "token.h"
+
+void oa2_identity_clear(struct oa2_identity *id)
+{
+	if (id == NULL)
+		return;
+	json_object_put(id->claims);
+	free(id->scope);
+	memset(id, 0, sizeof(*id));
+}
+
+static struct oa2_claims_policy policy(const struct oa2_config *cfg, time_t now)
+{
+	struct oa2_claims_policy p = {cfg->issuer, cfg->client_id, (int64_t)now, cfg->leeway};
+
+	return p;
+}
+
+int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
+			      int *jwks_fetched, oa2_error *err)
+{
+	struct oa2_keyset ks = {cfg->issuer, disc->jwks_uri, cfg->cache_dir, http, now, NULL, 0};
+	struct oa2_claims_policy p = policy(cfg, now);
+	oa2_error verr = {0};
+	oa2_jws *jws = NULL;
+	int rc = -1, v;
+
+	*claims = NULL;
+	jws = oa2_jws_parse(jwt, err);
+	if (jws == NULL)
+		goto out;
+	if (oa2_keyset_load(&ks, err) != 0)
+		goto out;
+	v = oa2_jws_verify(jws, ks.jwks, &verr);
+	if (v == OA2_JWS_NO_KEY) {
+		/* Perhaps the IdP rotated its keys: one rate-limited refetch. */
+		int r = oa2_keyset_refresh(&ks, err);
+
+		if (r < 0)
+			goto out;
+		if (r == 0) {
+			oa2_error_clear(&verr);
+			v = oa2_jws_verify(jws, ks.jwks, &verr);
+		}
+	}
+	if (v != 0) {
+		oa2_fail(err, OA2_ERR_DENIED, "id_token: %s", verr.msg);
+		goto out;
+	}
+	if (oa2_claims_check_id_token(oa2_jws_payload(jws), &p, err) != 0)
+		goto out;
+	*claims = json_object_get(oa2_jws_payload(jws));
+	rc = 0;
+out:
+	if (jwks_fetched != NULL)
+		*jwks_fetched = ks.fetched;
+	oa2_jws_free(jws);
+	oa2_keyset_clear(&ks);
+	return rc;
+}
+
+/* GET userinfo with the access token as a Bearer credential. */
+static int userinfo(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		    oa2_http *http, const char *access_token, json_object **out, oa2_error *err)
+{
+	struct oa2_http_response resp = {0};
+	int rc = -1;
+
+	(void)cfg;
+	*out = NULL;
+	if (disc->userinfo_endpoint == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG, "the IdP offers no userinfo endpoint");
+	if (oa2_http_get_bearer(http, disc->userinfo_endpoint, access_token, &resp, err) != 0)
+		goto out;
+	if (resp.status != 200) {
+		oa2_fail(err, resp.status >= 500 ? OA2_ERR_UNAVAIL : OA2_ERR_DENIED,
+			 "userinfo: HTTP status %ld", resp.status);
+		goto out;
+	}
+	*out = oa2_json_parse(resp.body, resp.len, "userinfo", err);
+	if (*out == NULL)
+		goto out;
+	if (oa2_claims_sub(*out) == NULL) {
+		oa2_fail(err, OA2_ERR_DENIED, "userinfo: 'sub' is missing or not a string");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	oa2_http_response_clear(&resp);
+	return rc;
+}
+
+/* POST the access token to the introspection endpoint (RFC 7662). */
+static int introspect(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		      oa2_http *http, const char *access_token, time_t now, json_object **out,
+		      oa2_error *err)
+{
+	struct oa2_claims_policy p = policy(cfg, now);
+	struct oa2_http_response resp = {0};
+	char *form = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if (disc->introspection_endpoint == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG, "the IdP offers no introspection endpoint");
+	if (cfg->client_secret == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG, "introspection needs a confidential client");
+	if (oa2_form_add(&form, "token", access_token, err) != 0 ||
+	    oa2_form_add(&form, "token_type_hint", "access_token", err) != 0)
+		goto out;
+	if (oa2_oauth_post(cfg, http, disc->introspection_endpoint, &form, &resp, err) != 0)
+		goto out;
+	if (resp.status != 200) {
+		oa2_fail(err, resp.status >= 500 ? OA2_ERR_UNAVAIL : OA2_ERR_PROTOCOL,
+			 "introspection: HTTP status %ld", resp.status);
+		goto out;
+	}
+	*out = oa2_json_parse(resp.body, resp.len, "introspection", err);
+	if (*out == NULL || oa2_claims_check_introspection(*out, &p, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	oa2_free_secret(form);
+	oa2_http_response_clear(&resp);
+	return rc;
+}
+
+static int same_sub(const json_object *a, const json_object *b, const char *what, oa2_error *err)
+{
+	const char *sa = oa2_claims_sub(a), *sb = oa2_claims_sub(b);
+
+	if (sa == NULL || sb == NULL || strcmp(sa, sb) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "%s 'sub' does not match the id_token's", what);
+	return 0;
+}
+
+static int pick_source(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		       int have_id_token)
+{
+	if (cfg->claims_source != OA2_CLAIMS_AUTO)
+		return cfg->claims_source;
+	if (have_id_token)
+		return OA2_CLAIMS_ID_TOKEN;
+	if (disc->introspection_endpoint != NULL && cfg->client_secret != NULL)
+		return OA2_CLAIMS_INTROSPECTION;
+	return OA2_CLAIMS_USERINFO;
+}
+
+int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		       oa2_http *http, const char *body, size_t len, time_t now,
+		       struct oa2_identity *out, oa2_error *err)
+{
+	json_object *resp = NULL, *idc = NULL, *other = NULL;
+	const char *id_token = NULL, *access = NULL, *type = NULL, *scope = NULL;
+	int rc = -1, src;
+
+	memset(out, 0, sizeof(*out));
+	resp = oa2_json_parse(body, len, "token response", err);
+	if (resp == NULL)
+		goto out;
+	if (oa2_json_string(resp, "id_token", &id_token) < 0 ||
+	    oa2_json_string(resp, "access_token", &access) < 0 ||
+	    oa2_json_string(resp, "token_type", &type) < 0 ||
+	    oa2_json_string(resp, "scope", &scope) < 0) {
+		oa2_fail(err, OA2_ERR_PROTOCOL, "token response: a field has the wrong type");
+		goto out;
+	}
+	if (access != NULL && (type == NULL || strcasecmp(type, "Bearer") != 0)) {
+		oa2_fail(err, OA2_ERR_PROTOCOL, "token response: token_type is not Bearer");
+		goto out;
+	}
+	src = pick_source(cfg, disc, id_token != NULL);
+	if (src == OA2_CLAIMS_ID_TOKEN && id_token == NULL) {
+		oa2_fail(err, OA2_ERR_DENIED, "token response has no id_token");
+		goto out;
+	}
+	if (src != OA2_CLAIMS_ID_TOKEN && access == NULL) {
+		oa2_fail(err, OA2_ERR_DENIED, "token response has no access_token");
+		goto out;
+	}
+	if (id_token != NULL &&
+	    oa2_token_verify_id_token(cfg, disc, http, id_token, now, &idc, &out->jwks_fetched,
+				      err) != 0)
+		goto out;
+	if (src == OA2_CLAIMS_INTROSPECTION) {
+		if (introspect(cfg, disc, http, access, now, &other, err) != 0)
+			goto out;
+	} else if (src == OA2_CLAIMS_USERINFO) {
+		if (userinfo(cfg, disc, http, access, &other, err) != 0)
+			goto out;
+	}
+	if (other != NULL && idc != NULL &&
+	    same_sub(other, idc, src == OA2_CLAIMS_USERINFO ? "userinfo" : "introspection", err) != 0)
+		goto out;
+	out->source = src == OA2_CLAIMS_ID_TOKEN    ? "id_token"
+		      : src == OA2_CLAIMS_USERINFO ? "userinfo"
+						   : "introspection";
+	out->claims = other != NULL ? json_object_get(other) : json_object_get(idc);
+	if (scope != NULL) {
+		out->scope = strdup(scope);
+		if (out->scope == NULL) {
+			oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		oa2_identity_clear(out);
+	json_object_put(idc);
+	json_object_put(other);
+	if (resp != NULL) {
+		/* The response holds tokens: wipe the strings before freeing. */
+		json_object_object_foreach(resp, key, val) {
+			(void)key;
+			if (json_object_is_type(val, json_type_string))
+				explicit_bzero((char *)json_object_get_string(val),
+					       (size_t)json_object_get_string_len(val));
+		}
+		json_object_put(resp);
+	}
+	return rc;
+}

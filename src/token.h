@@ -1,0 +1,41 @@
+/* token.h - from a token endpoint answer to a set of verified identity claims.
+ *
+ * claims_source picks the evidence: the id_token (JWS verified against the
+ * issuer's JWKS, then iss/aud/azp/exp/nbf/iat/sub checked), RFC 7662
+ * introspection of the access token (with client authentication), or the
+ * userinfo endpoint called with the access token. "auto" uses the id_token
+ * when there is one, else introspection when the client is confidential and
+ * the IdP offers it, else userinfo. Whenever an id_token and a second source
+ * both speak, their sub must be the same. */
+#ifndef OA2_TOKEN_H
+#define OA2_TOKEN_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+#include "discovery.h"
+#include "error.h"
+#include "http.h"
+
+struct oa2_identity {
+	json_object *claims; /* owned: the claims mapping and policy read */
+	char *scope;         /* granted scope from the token response, or NULL */
+	const char *source;  /* "id_token", "introspection" or "userinfo" */
+	int jwks_fetched;    /* the JWKS came from the network in this login */
+};
+
+int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		       oa2_http *http, const char *body, size_t len, time_t now,
+		       struct oa2_identity *out, oa2_error *err);
+
+/* Verify one compact JWT as an ID token (signature + claims); exposed for
+ * the tests and the diagnostic tool. */
+int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
+			      int *jwks_fetched, oa2_error *err);
+
+void oa2_identity_clear(struct oa2_identity *id);
+
+#endif

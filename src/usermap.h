@@ -1,0 +1,32 @@
+/* usermap.h - from validated claims to a local Unix account.
+ *
+ * The identity is the username_claim (dotted paths allowed). An exact entry
+ * in user_map_file wins; otherwise a configured "@domain" suffix is removed
+ * and, when asked, ASCII letters are lower-cased. The result must be a
+ * plausible user name (no white space, slash, control or non-ASCII byte, no
+ * leading '-' or '.'), an existing account (getpwnam_r), and not uid 0
+ * unless allow_root is set. Nothing else is folded or normalised. */
+#ifndef OA2_USERMAP_H
+#define OA2_USERMAP_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+
+#define OA2_USER_MAX 64
+
+/* True for a name we are willing to look up. */
+bool oa2_username_valid(const char *name);
+
+/* Map claims to a local user name, written to out (OA2_USER_MAX bytes). */
+int oa2_usermap_resolve(const struct oa2_config *cfg, const json_object *claims, char *out,
+			oa2_error *err);
+
+/* Check that name is an existing account acceptable to log into (uid 0 only
+ * with allow_root). Used again by pam_sm_acct_mgmt. */
+int oa2_usermap_account_ok(const struct oa2_config *cfg, const char *name, oa2_error *err);
+
+#endif

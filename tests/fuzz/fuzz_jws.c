@@ -1,0 +1,58 @@
+/* fuzz_jws.c - libFuzzer target: compact JWS and JWKS parsing, then verification.
+ *
+ * Input: "<compact JWS>\n--\n<JWKS JSON>". Without the separator the whole
+ * input is tried as a token against a fixed JWKS and as a JWKS. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jwk.h"
+#include "jws.h"
+
+#define SEP "\n--\n"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char fixed_jwks[] =
+	"{\"keys\":[{\"kty\":\"EC\",\"kid\":\"p256\",\"crv\":\"P-256\","
+	"\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
+	"\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\"},"
+	"{\"kty\":\"OKP\",\"kid\":\"ed\",\"crv\":\"Ed25519\","
+	"\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}";
+
+static void run(const char *token, const char *json, size_t jlen)
+{
+	oa2_error err = { 0 };
+	oa2_jwks *jwks = oa2_jwks_parse(json, jlen, &err);
+	oa2_jws *jws = oa2_jws_parse(token, &err);
+
+	if (jws != NULL && jwks != NULL) {
+		oa2_jws_verify(jws, jwks, &err);
+		(void)oa2_jwks_find(jwks, oa2_jws_kid(jws), oa2_jws_alg(jws));
+	}
+	oa2_jws_free(jws);
+	oa2_jwks_free(jwks);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1);
+	char *sep;
+
+	if (buf == NULL)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	sep = strstr(buf, SEP);
+	if (sep != NULL) {
+		*sep = '\0';
+		sep += strlen(SEP);
+		run(buf, sep, size - (size_t)(sep - buf));
+	} else {
+		run(buf, fixed_jwks, sizeof(fixed_jwks) - 1);
+		run("", buf, size);
+	}
+	free(buf);
+	return 0;
+}
