@@ -38,6 +38,8 @@ static const char *const qr_choices[] = {"auto", "utf8", "ascii", "off", NULL};
 static const char *const claims_choices[] = {"auto", "id_token", "userinfo", "introspection",
 					     NULL};
 static const char *const auth_choices[] = {"client_secret_basic", "client_secret_post", NULL};
+static const char *const ui_choices[] = {"auto", "info", "prompt", NULL};
+static const char *const bg_choices[] = {"dark", "light", NULL};
 static const char *const bool_choices[] = {"no", "yes", NULL};
 
 #define STR(k, t) {#k, t, offsetof(struct oa2_config, k), 0, 0, NULL}
@@ -61,6 +63,8 @@ static const struct key keys[] = {
 	NUM(device_timeout, 10, 3600),
 	NUM(http_timeout, 1, 120),
 	ENUM(qr, qr_choices),
+	{"qr_background", V_ENUM, offsetof(struct oa2_config, qr_light), 0, 0, bg_choices},
+	ENUM(device_ui, ui_choices),
 	STR(cache_dir, V_PATH),
 	ENUM(claims_source, claims_choices),
 	NUM(leeway, 0, 300),

@@ -17,6 +17,7 @@
 
 enum oa2_grant_mode { OA2_GRANT_AUTO, OA2_GRANT_DEVICE, OA2_GRANT_PASSWORD };
 enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
+enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
 enum oa2_client_auth { OA2_AUTH_BASIC, OA2_AUTH_POST };
 enum oa2_claims_source {
 	OA2_CLAIMS_AUTO,
@@ -33,7 +34,8 @@ struct oa2_config {
 	char *client_id;
 	char *client_secret;   /* from client_secret or client_secret_file; wiped on free */
 	char *client_secret_file;
-	int client_auth;       /* enum oa2_client_auth */
+	int client_auth;       /* enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
+enum oa2_client_auth */
 	char *ca_file;
 	char *scope;
 	char *username_claim;
@@ -44,6 +46,8 @@ struct oa2_config {
 	int device_timeout;    /* seconds */
 	int http_timeout;      /* seconds */
 	int qr;                /* enum oa2_qr_mode */
+	int qr_light;          /* bool: terminal has a light background */
+	int device_ui;         /* enum oa2_device_ui */
 	char *cache_dir;
 
 	/* token validation and mapping */

@@ -1,19 +1,131 @@
 /* login.c - one login, step by step. */
 #include "autoconfig.h"
 
+#include <fnmatch.h>
+#include <security/pam_ext.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "authz.h"
+#include "claims.h"
+#include "conv.h"
+#include "device_grant.h"
 #include "discovery.h"
 #include "http.h"
 #include "log.h"
 #include "login.h"
+#include "strutil.h"
+#include "token.h"
+#include "usermap.h"
 
-int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_error *err)
+static const char *item(pam_handle_t *pamh, int type)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL || *(const char *)v == '\0')
+		return NULL;
+	return v;
+}
+
+/* Does tty (with or without "/dev/") match one of the globs? */
+static int tty_trusted(const char *globs, const char *tty)
+{
+	char pat[128];
+	const char *p = globs;
+
+	if (tty == NULL)
+		return 0;
+	if (strncmp(tty, "/dev/", 5) == 0)
+		tty += 5;
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n > 0 && n < sizeof(pat)) {
+			memcpy(pat, p, n);
+			pat[n] = '\0';
+			if (fnmatch(pat, tty, FNM_PATHNAME) == 0)
+				return 1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+/* The password grant only where the administrator trusts the terminal. */
+static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_error *err)
+{
+	const char *rhost = item(pamh, PAM_RHOST);
+	const char *tty = item(pamh, PAM_TTY);
+
+	switch (cfg->grant) {
+	case OA2_GRANT_DEVICE:
+		return OA2_GRANT_DEVICE;
+	case OA2_GRANT_PASSWORD:
+		if (rhost != NULL)
+			return oa2_fail(err, OA2_ERR_PERM,
+					"the password grant is never used for remote sessions (rhost %s)",
+					rhost);
+		return OA2_GRANT_PASSWORD;
+	default:
+		return rhost == NULL && tty_trusted(cfg->password_ttys, tty) ? OA2_GRANT_PASSWORD
+									       : OA2_GRANT_DEVICE;
+	}
+}
+
+/* The mapped user must be the PAM user; with no PAM user it becomes one. */
+static int bind_user(pam_handle_t *pamh, const char *mapped, oa2_error *err)
+{
+	const char *pam_user = item(pamh, PAM_USER);
+
+	if (pam_user == NULL) {
+		if (pam_set_item(pamh, PAM_USER, mapped) != PAM_SUCCESS)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "cannot set the PAM user");
+		return 0;
+	}
+	if (strcmp(pam_user, mapped) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "the IdP identity maps to '%s', not to '%.64s'",
+				mapped, pam_user);
+	return 0;
+}
+
+static void free_data(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+static int run_grant(pam_handle_t *pamh, const struct oa2_config *cfg, int grant,
+		     const struct oa2_discovery *disc, oa2_http *http, char **token, size_t *len,
+		     oa2_error *err)
+{
+	struct oa2_ui ui;
+
+	oa2_conv_ui(pamh, cfg, &ui);
+	if (grant == OA2_GRANT_DEVICE)
+		return oa2_device_grant(cfg, disc, http, &ui, token, len, err);
+	return oa2_fail(err, OA2_ERR_CONFIG, "the password grant is not available in this build");
+}
+
+int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_login_result *res,
+	      oa2_error *err)
 {
 	struct oa2_discovery disc = {0};
+	struct oa2_identity id = {0};
 	oa2_http *http = NULL;
-	int rc = -1;
+	char *token = NULL, *keep = NULL;
+	size_t len = 0;
+	int grant, rc = -1;
 
+	memset(res, 0, sizeof(*res));
+	grant = choose_grant(pamh, cfg, err);
+	if (grant < 0)
+		goto out;
+	res->grant = grant == OA2_GRANT_DEVICE ? "device" : "password";
 	http = oa2_http_new(cfg->ca_file, cfg->http_timeout, err);
 	if (http == NULL)
 		goto out;
@@ -21,10 +133,30 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_error *err)
 		goto out;
 	oa2_debug(pamh, cfg->debug, "discovery for %s %s", cfg->issuer,
 		  disc.from_cache ? "read from cache" : "fetched");
-	/* Token validation and user mapping do not exist yet: no grant may
-	 * succeed until they do. */
-	oa2_fail(err, OA2_ERR_DENIED, "no login method is available in this build");
+	if (run_grant(pamh, cfg, grant, &disc, http, &token, &len, err) != 0)
+		goto out;
+	if (oa2_token_validate(cfg, &disc, http, token, len, time(NULL), &id, err) != 0)
+		goto out;
+	res->source = id.source;
+	snprintf(res->sub, sizeof(res->sub), "%s", oa2_claims_sub(id.claims) ? oa2_claims_sub(id.claims) : "?");
+	oa2_debug(pamh, cfg->debug, "token validated from %s (keys %s)", id.source,
+		  id.jwks_fetched ? "fetched" : "cached");
+	if (oa2_usermap_resolve(cfg, id.claims, res->user, err) != 0)
+		goto out;
+	if (bind_user(pamh, res->user, err) != 0)
+		goto out;
+	if (oa2_authz_check(cfg, id.claims, id.scope, err) != 0)
+		goto out;
+	keep = strdup(res->user);
+	if (keep == NULL || pam_set_data(pamh, OA2_DATA_USER, keep, free_data) != PAM_SUCCESS) {
+		free(keep);
+		oa2_fail(err, OA2_ERR_INTERNAL, "cannot remember the mapped user");
+		goto out;
+	}
+	rc = 0;
 out:
+	oa2_free_secret_len(token, len);
+	oa2_identity_clear(&id);
 	oa2_discovery_clear(&disc);
 	oa2_http_free(http);
 	return rc;

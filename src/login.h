@@ -1,7 +1,9 @@
-/* login.h - the story of one login: discovery, grant, validation, mapping.
+/* login.h - the story of one login: discovery, grant, validation, mapping,
+ * authorisation.
  *
- * Returns 0 only when the identity is verified, mapped to the PAM user and
- * authorised; otherwise -1 with err explaining why. */
+ * Returns 0 only when the identity is verified, mapped to the PAM user (or
+ * made the PAM user when none was set) and authorised; otherwise -1 with
+ * err saying why. res is filled as far as the login got, for the log line. */
 #ifndef OA2_LOGIN_H
 #define OA2_LOGIN_H
 
@@ -9,7 +11,20 @@
 
 #include "config.h"
 #include "error.h"
+#include "usermap.h"
 
-int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_error *err);
+struct oa2_login_result {
+	const char *grant;           /* "device" or "password" */
+	const char *source;          /* evidence: "id_token", "userinfo", "introspection" */
+	char sub[256];               /* the IdP subject, once validated */
+	char user[OA2_USER_MAX];     /* the mapped local user */
+};
+
+/* pam_set_data key under which a successful login leaves the mapped user,
+ * for pam_sm_acct_mgmt. */
+#define OA2_DATA_USER "pam_oauth2_mapped_user"
+
+int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_login_result *res,
+	      oa2_error *err);
 
 #endif

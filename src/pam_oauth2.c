@@ -1,17 +1,20 @@
 /* pam_oauth2.c - the PAM entry points, kept thin: load the configuration, run
- * the login, turn the outcome into a PAM code. Fail closed: the result starts
- * as an error and only a complete, successful login changes it. */
+ * the login, turn the outcome into a PAM code and one log line. Fail closed:
+ * the result starts as an error and only a complete, successful login
+ * changes it. */
 #include "autoconfig.h"
 
 #define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <string.h>
 
 #include "config.h"
 #include "error.h"
 #include "log.h"
 #include "login.h"
+#include "usermap.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -31,8 +34,18 @@ static int pam_code(enum oa2_errkind kind)
 	return PAM_SYSTEM_ERR;
 }
 
+static const char *item_or(pam_handle_t *pamh, int type, const char *dflt)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL)
+		return dflt;
+	return v;
+}
+
 EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	struct oa2_login_result res = {0};
 	oa2_error err = {0};
 	struct oa2_config *cfg = NULL;
 	int rc = PAM_AUTH_ERR;
@@ -41,16 +54,21 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	cfg = oa2_config_load(argc, argv, &err);
 	if (cfg == NULL)
 		goto out;
-	if (oa2_login(pamh, cfg, &err) != 0)
-		goto out;
-	if (err.kind == OA2_OK)
+	if (oa2_login(pamh, cfg, &res, &err) == 0 && err.kind == OA2_OK)
 		rc = PAM_SUCCESS;
 out:
-	if (rc != PAM_SUCCESS) {
+	if (rc == PAM_SUCCESS) {
+		oa2_log(pamh, LOG_NOTICE,
+			"login accepted: service=%s user=%s sub=%s grant=%s evidence=%s",
+			item_or(pamh, PAM_SERVICE, "?"), res.user, res.sub, res.grant, res.source);
+	} else {
 		if (err.kind == OA2_OK)
 			oa2_fail(&err, OA2_ERR_INTERNAL, "login failed without a reason");
 		rc = pam_code(err.kind);
-		oa2_log(pamh, LOG_ERR, "authentication refused (%s): %s",
+		oa2_log(pamh, LOG_WARNING,
+			"login refused: service=%s user=%s sub=%s grant=%s reason=%s: %s",
+			item_or(pamh, PAM_SERVICE, "?"), item_or(pamh, PAM_USER, "(unset)"),
+			res.sub[0] ? res.sub : "-", res.grant ? res.grant : "-",
 			oa2_errkind_name(err.kind), err.msg);
 	}
 	oa2_config_free(cfg);
@@ -69,11 +87,35 @@ EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **
 
 EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
+	oa2_error err = {0};
+	struct oa2_config *cfg = NULL;
+	const void *mapped = NULL;
+	const char *user = item_or(pamh, PAM_USER, NULL);
+	int rc = PAM_PERM_DENIED;
+
 	(void)flags;
-	(void)argc;
-	(void)argv;
-	/* Account re-checks arrive with user mapping; until then this module has
-	 * no opinion on accounts. */
-	return PAM_IGNORE;
+	/* Only a login this module authenticated is ours to vouch for. */
+	if (pam_get_data(pamh, OA2_DATA_USER, &mapped) != PAM_SUCCESS || mapped == NULL)
+		return PAM_IGNORE;
+	cfg = oa2_config_load(argc, argv, &err);
+	if (cfg == NULL) {
+		rc = pam_code(err.kind);
+		goto out;
+	}
+	if (user == NULL || strcmp(user, mapped) != 0) {
+		oa2_fail(&err, OA2_ERR_DENIED, "PAM user changed from '%s' to '%.64s' after login",
+			 (const char *)mapped, user ? user : "(unset)");
+		goto out;
+	}
+	if (oa2_usermap_account_ok(cfg, user, &err) != 0) {
+		rc = err.kind == OA2_ERR_USER ? PAM_USER_UNKNOWN : PAM_PERM_DENIED;
+		goto out;
+	}
+	rc = PAM_SUCCESS;
+out:
+	if (rc != PAM_SUCCESS)
+		oa2_log(pamh, LOG_WARNING, "account refused: user=%s reason=%s: %s",
+			user ? user : "(unset)", oa2_errkind_name(err.kind), err.msg);
+	oa2_config_free(cfg);
+	return rc;
 }

@@ -65,6 +65,32 @@ static void write_service(const char *dir, const struct oa2t_service *svc)
 	fclose(f);
 }
 
+/* alice, bob and carol as local accounts, through nss_wrapper. */
+static void write_accounts(void)
+{
+	char passwd[200], group[200];
+	FILE *f;
+
+	snprintf(passwd, sizeof(passwd), "%s/passwd", tmpdir);
+	snprintf(group, sizeof(group), "%s/group", tmpdir);
+	f = fopen(passwd, "w");
+	if (f == NULL)
+		die(passwd);
+	fputs("root:x:0:0:root:/root:/bin/sh\n"
+	      "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
+	      "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n"
+	      "carol:x:1003:1003:Carol:/home/carol:/bin/sh\n",
+	      f);
+	fclose(f);
+	f = fopen(group, "w");
+	if (f == NULL)
+		die(group);
+	fputs("root:x:0:\nalice:x:1001:\nbob:x:1002:\ncarol:x:1003:\n", f);
+	fclose(f);
+	setenv("NSS_WRAPPER_PASSWD", passwd, 1);
+	setenv("NSS_WRAPPER_GROUP", group, 1);
+}
+
 void oa2t_init(int argc, char **argv, const struct oa2t_service *services)
 {
 	char svc[200];
@@ -91,7 +117,9 @@ void oa2t_init(int argc, char **argv, const struct oa2t_service *services)
 	setenv("PAM_WRAPPER", "1", 1);
 	setenv("PAM_WRAPPER_SERVICE_DIR", svc, 1);
 	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
-	setenv("LD_PRELOAD", PAM_WRAPPER_LIB, 1);
+	setenv("LD_PRELOAD", PAM_WRAPPER_LIB " " NSS_WRAPPER_LIB, 1);
+	/* Test accounts exist only for this process (nss_wrapper). */
+	write_accounts();
 	pid = fork();
 	if (pid < 0)
 		die("fork");
@@ -339,4 +367,64 @@ int oa2t_auth(const char *service, const char *user, struct oa2t_conv *conv, boo
 	if (acct && rc == PAM_SUCCESS)
 		rc = cases[1].op_rv;
 	return rc;
+}
+
+bool oa2t_user_code(const char *text, char *out, size_t len)
+{
+	const char *p = strstr(text, "enter the code:");
+	size_t n;
+
+	if (p == NULL)
+		return false;
+	p += strlen("enter the code:");
+	p += strspn(p, " ");
+	n = strcspn(p, " \n");
+	if (n == 0 || n >= len)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return true;
+}
+
+static void act_now(struct oa2t_device_action *a)
+{
+	char json[200];
+
+	if (a->username != NULL) {
+		snprintf(json, sizeof(json), "{\"user_code\":\"%s\",\"username\":\"%s\"}",
+			 a->user_code, a->username);
+		if (oa2t_control(a->idp, "POST", "/device/approve", json, NULL) != 200)
+			fprintf(stderr, "harness: approve failed\n");
+	} else {
+		snprintf(json, sizeof(json), "{\"user_code\":\"%s\"}", a->user_code);
+		if (oa2t_control(a->idp, "POST", "/device/deny", json, NULL) != 200)
+			fprintf(stderr, "harness: deny failed\n");
+	}
+}
+
+void oa2t_device_act(struct oa2t_conv *conv, int style, const char *msg)
+{
+	struct oa2t_device_action *a = conv->user;
+	pid_t pid;
+
+	(void)style;
+	if (a == NULL || a->done || !oa2t_user_code(msg, a->user_code, sizeof(a->user_code)))
+		return;
+	a->done = 1;
+	if (a->delay_ms <= 0) {
+		act_now(a);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		usleep((useconds_t)a->delay_ms * 1000);
+		act_now(a);
+		_exit(0);
+	}
+}
+
+void oa2t_reap(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 }

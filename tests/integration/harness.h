@@ -74,3 +74,21 @@ struct oa2t_conv {
  * success) for user through service with conv; returns the PAM result of
  * the last step run. Module log lines are captured (see oa2t_log_has). */
 int oa2t_auth(const char *service, const char *user, struct oa2t_conv *conv, bool acct);
+
+/* Find the user code in the device grant's instructions. */
+bool oa2t_user_code(const char *text, char *out, size_t len);
+
+/* An on_message callback that acts on the device code at the IdP once the
+ * instructions appear: approve as `username` (NULL: deny), after delay_ms
+ * (done by a child process so the module keeps polling meanwhile). */
+struct oa2t_device_action {
+	const struct oa2t_idp *idp;
+	const char *username;
+	int delay_ms;
+	int done;
+	char user_code[32];
+};
+void oa2t_device_act(struct oa2t_conv *conv, int style, const char *msg);
+
+/* Wait for children started by delayed actions. */
+void oa2t_reap(void);

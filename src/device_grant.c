@@ -1,0 +1,370 @@
+/* device_grant.c - RFC 8628: device code, instructions with a QR code, polls. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "device_grant.h"
+#include "json.h"
+#include "oauth.h"
+#include "qr.h"
+#include "strutil.h"
+
+#define DEFAULT_INTERVAL 5
+#define MAX_INTERVAL 60
+#define SLOW_DOWN_STEP 5
+#define WAIT_AFTER_ENTER_MS 30000
+#define MAX_CODE_LEN 4096
+#define QR_MAX_COLUMNS 80
+
+struct device_code {
+	char *device_code;
+	char *user_code;
+	char *uri;
+	char *uri_complete;
+	int64_t expires_in;
+	int64_t interval;
+};
+
+enum poll_state { POLL_DONE, POLL_PENDING, POLL_SLOW_DOWN };
+
+static void code_clear(struct device_code *dc)
+{
+	oa2_free_secret(dc->device_code);
+	free(dc->user_code);
+	free(dc->uri);
+	free(dc->uri_complete);
+	memset(dc, 0, sizeof(*dc));
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_until(int64_t t_ms)
+{
+	struct timespec ts = {(time_t)(t_ms / 1000), (long)(t_ms % 1000) * 1000000L};
+
+	while (now_ms() < t_ms) {
+		int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+
+		if (rc != 0 && rc != EINTR)
+			break;
+	}
+}
+
+static int dup_field(json_object *doc, const char *key, int required, size_t max, char **out,
+		     oa2_error *err)
+{
+	const char *v = NULL;
+	int rc = oa2_json_string(doc, key, &v);
+
+	if (rc == 1 && !required)
+		return 0;
+	if (rc != 0 || v[0] == '\0' || strlen(v) > max)
+		return oa2_fail(err, OA2_ERR_PROTOCOL, "device authorization: '%s' is %s", key,
+				rc == 1 ? "missing" : "malformed");
+	*out = strdup(v);
+	if (*out == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+static int parse_code(const char *body, size_t len, struct device_code *dc, oa2_error *err)
+{
+	json_object *doc = oa2_json_parse(body, len, "device authorization response", err);
+	const char *probe = NULL;
+	int rc = -1;
+
+	if (doc == NULL)
+		return -1;
+	if (dup_field(doc, "device_code", 1, MAX_CODE_LEN, &dc->device_code, err) != 0 ||
+	    dup_field(doc, "user_code", 1, 64, &dc->user_code, err) != 0 ||
+	    dup_field(doc, "verification_uri_complete", 0, OA2_QR_MAX_TEXT, &dc->uri_complete,
+		      err) != 0)
+		goto out;
+	/* Some large providers spell it verification_url. */
+	if (oa2_json_string(doc, "verification_uri", &probe) == 1)
+		rc = dup_field(doc, "verification_url", 1, OA2_QR_MAX_TEXT, &dc->uri, err);
+	else
+		rc = dup_field(doc, "verification_uri", 1, OA2_QR_MAX_TEXT, &dc->uri, err);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	if (!oa2_is_token_chars(dc->user_code) || !oa2_is_https_url(dc->uri) ||
+	    (dc->uri_complete != NULL && !oa2_is_https_url(dc->uri_complete))) {
+		oa2_fail(err, OA2_ERR_PROTOCOL,
+			 "device authorization: user_code or verification URI is not acceptable");
+		goto out;
+	}
+	if (oa2_json_int64(doc, "expires_in", &dc->expires_in) != 0 || dc->expires_in <= 0) {
+		oa2_fail(err, OA2_ERR_PROTOCOL, "device authorization: 'expires_in' missing or invalid");
+		goto out;
+	}
+	switch (oa2_json_int64(doc, "interval", &dc->interval)) {
+	case 1:
+		dc->interval = DEFAULT_INTERVAL;
+		break;
+	case 0:
+		if (dc->interval >= 1 && dc->interval <= MAX_INTERVAL)
+			break;
+		/* fall through */
+	default:
+		oa2_fail(err, OA2_ERR_PROTOCOL, "device authorization: 'interval' invalid");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(doc);
+	return rc;
+}
+
+static int request_code(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			oa2_http *http, struct device_code *dc, oa2_error *err)
+{
+	struct oa2_http_response resp = {0};
+	char *form = NULL;
+	char code[64], desc[160];
+	int rc = -1;
+
+	if (disc->device_authorization_endpoint == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"the IdP offers no device_authorization_endpoint");
+	if (oa2_form_add(&form, "scope", cfg->scope, err) != 0)
+		goto out;
+	if (oa2_oauth_post(cfg, http, disc->device_authorization_endpoint, &form, &resp, err) != 0)
+		goto out;
+	if (resp.status != 200) {
+		oa2_oauth_error(&resp, code, sizeof(code), desc, sizeof(desc));
+		oa2_fail(err, resp.status >= 500 ? OA2_ERR_UNAVAIL : OA2_ERR_PROTOCOL,
+			 "device authorization: HTTP status %ld %s %s", resp.status, code, desc);
+		goto out;
+	}
+	rc = parse_code(resp.body, resp.len, dc, err);
+out:
+	oa2_free_secret(form);
+	oa2_http_response_clear(&resp);
+	return rc;
+}
+
+static void append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* The text the user reads: URL, code, validity and a QR code. */
+static char *instructions(const struct oa2_config *cfg, const struct oa2_ui *ui,
+			  const struct device_code *dc, int64_t valid_s)
+{
+	const char *target = dc->uri_complete ? dc->uri_complete : dc->uri;
+	enum oa2_qr_style style = OA2_QR_STYLE_UTF8;
+	char *qr = NULL, *text;
+	size_t len;
+
+	if (cfg->qr == OA2_QR_ASCII || (cfg->qr == OA2_QR_AUTO && !ui->utf8))
+		style = OA2_QR_STYLE_ASCII;
+	if (cfg->qr != OA2_QR_OFF) {
+		qr = oa2_qr_render(target, style, cfg->qr_light, NULL);
+		if (qr != NULL && oa2_qr_columns(qr) > QR_MAX_COLUMNS) {
+			free(qr);
+			qr = NULL;
+		}
+	}
+	len = 1024 + (qr ? strlen(qr) : 0);
+	text = calloc(1, len);
+	if (text == NULL) {
+		free(qr);
+		return NULL;
+	}
+	append(text, len, "To log in, open this address on your phone or computer:\n\n  %s\n\n", dc->uri);
+	append(text, len, "and enter the code:  %s\n\n", dc->user_code);
+	if (qr != NULL)
+		append(text, len, "Or scan this QR code:\n\n%s\n", qr);
+	if (valid_s >= 120)
+		append(text, len, "The code is valid for %lld minutes.", (long long)(valid_s / 60));
+	else
+		append(text, len, "The code is valid for %lld seconds.", (long long)valid_s);
+	free(qr);
+	return text;
+}
+
+/* One token request. POLL_DONE moves the answer into *token. */
+static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		     oa2_http *http, const struct device_code *dc, char **token, size_t *len,
+		     enum poll_state *state, oa2_error *err)
+{
+	struct oa2_http_response resp = {0};
+	char *form = NULL;
+	char code[64], desc[160];
+	int rc = -1;
+
+	if (oa2_form_add(&form, "grant_type", OA2_DEVICE_GRANT_TYPE, err) != 0 ||
+	    oa2_form_add(&form, "device_code", dc->device_code, err) != 0)
+		goto out;
+	if (oa2_oauth_post(cfg, http, disc->token_endpoint, &form, &resp, err) != 0)
+		goto out;
+	if (resp.status == 200) {
+		*token = resp.body;
+		*len = resp.len;
+		resp.body = NULL;
+		resp.len = 0;
+		*state = POLL_DONE;
+		rc = 0;
+		goto out;
+	}
+	if (resp.status >= 500 || (resp.status != 400 && resp.status != 401)) {
+		oa2_fail(err, OA2_ERR_UNAVAIL, "token endpoint: HTTP status %ld", resp.status);
+		goto out;
+	}
+	oa2_oauth_error(&resp, code, sizeof(code), desc, sizeof(desc));
+	if (strcmp(code, "authorization_pending") == 0) {
+		*state = POLL_PENDING;
+		rc = 0;
+	} else if (strcmp(code, "slow_down") == 0) {
+		*state = POLL_SLOW_DOWN;
+		rc = 0;
+	} else if (strcmp(code, "access_denied") == 0) {
+		oa2_fail(err, OA2_ERR_DENIED, "the login was denied at the identity provider");
+	} else if (strcmp(code, "expired_token") == 0) {
+		oa2_fail(err, OA2_ERR_DENIED, "the code expired before it was approved");
+	} else {
+		oa2_fail(err, OA2_ERR_PROTOCOL, "token endpoint refused: %s %s",
+			 code[0] ? code : "(no error code)", desc);
+	}
+out:
+	oa2_free_secret(form);
+	oa2_http_response_clear(&resp);
+	return rc;
+}
+
+static int is_cancel(const char *answer)
+{
+	static const char *const words[] = {"cancel", "c", "q", "quit", "no", "n", "abort", NULL};
+	char buf[16];
+	size_t n = strlen(answer);
+
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, answer, n + 1);
+	for (const char *const *w = words; *w; w++) {
+		if (strcasecmp(oa2_trim(buf), *w) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+struct poller {
+	const struct oa2_config *cfg;
+	const struct oa2_discovery *disc;
+	oa2_http *http;
+	const struct device_code *dc;
+	int64_t interval_ms;
+	int64_t next_poll;
+	int64_t deadline;
+};
+
+/* Poll until done, error, the deadline or (when until_ms > 0) until_ms.
+ * Returns 0 done, 1 still pending at until_ms, -1 error. */
+static int poll_until(struct poller *p, int64_t until_ms, char **token, size_t *len,
+		      oa2_error *err)
+{
+	for (;;) {
+		enum poll_state st;
+
+		if (p->next_poll >= p->deadline)
+			return oa2_fail(err, OA2_ERR_DENIED,
+					"the code was not approved in time");
+		if (until_ms > 0 && p->next_poll > until_ms)
+			return 1;
+		sleep_until(p->next_poll);
+		if (poll_once(p->cfg, p->disc, p->http, p->dc, token, len, &st, err) != 0)
+			return -1;
+		if (st == POLL_DONE)
+			return 0;
+		if (st == POLL_SLOW_DOWN)
+			p->interval_ms += SLOW_DOWN_STEP * 1000;
+		p->next_poll = now_ms() + p->interval_ms;
+	}
+}
+
+static int wait_with_prompts(struct poller *p, const struct oa2_ui *ui, char **token,
+			     size_t *len, oa2_error *err)
+{
+	const char *prompt = "Press Enter once you have approved the login (or type 'cancel'): ";
+
+	for (;;) {
+		char *answer = NULL;
+		int rc;
+
+		if (ui->ask(ui->ctx, prompt, 1, &answer) != 0 || answer == NULL) {
+			oa2_free_secret(answer);
+			return oa2_fail(err, OA2_ERR_ABORT, "the conversation ended (user gave up?)");
+		}
+		rc = is_cancel(answer);
+		oa2_free_secret(answer);
+		if (rc)
+			return oa2_fail(err, OA2_ERR_ABORT, "the user cancelled the login");
+		rc = poll_until(p, now_ms() + WAIT_AFTER_ENTER_MS, token, len, err);
+		if (rc <= 0)
+			return rc;
+		prompt = "Not approved yet. Press Enter once you have approved (or type 'cancel'): ";
+	}
+}
+
+int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		     oa2_http *http, const struct oa2_ui *ui, char **token, size_t *len,
+		     oa2_error *err)
+{
+	struct device_code dc = {0};
+	struct poller p = {cfg, disc, http, &dc, 0, 0, 0};
+	int64_t valid_s, start;
+	char *text = NULL;
+	int rc = -1;
+
+	*token = NULL;
+	*len = 0;
+	if (request_code(cfg, disc, http, &dc, err) != 0)
+		goto out;
+	start = now_ms();
+	valid_s = dc.expires_in < cfg->device_timeout ? dc.expires_in : cfg->device_timeout;
+	p.interval_ms = dc.interval * 1000;
+	p.next_poll = start + p.interval_ms;
+	p.deadline = start + valid_s * 1000;
+	text = instructions(cfg, ui, &dc, valid_s);
+	if (text == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (ui->info(ui->ctx, text) != 0) {
+		oa2_fail(err, OA2_ERR_ABORT, "cannot show the login instructions");
+		goto out;
+	}
+	if (ui->info_needs_prompt)
+		rc = wait_with_prompts(&p, ui, token, len, err);
+	else
+		rc = poll_until(&p, 0, token, len, err);
+	if (rc != 0 && ui->error != NULL && err != NULL && err->kind == OA2_ERR_DENIED)
+		ui->error(ui->ctx, err->msg);
+out:
+	free(text);
+	code_clear(&dc);
+	return rc == 0 ? 0 : -1;
+}

@@ -1,0 +1,26 @@
+/* device_grant.h - OAuth 2.0 Device Authorization Grant (RFC 8628).
+ *
+ * Asks the IdP for a device code, shows the user code, the verification URL
+ * and a QR code of it, then polls the token endpoint at the interval the IdP
+ * gives (5 s by default; slow_down adds 5 s for the rest of the flow) until
+ * the user approves, denies, the code expires or device_timeout passes. It
+ * never polls faster than allowed. On success *token holds the token
+ * endpoint's JSON answer, to be validated by token.c. */
+#ifndef OA2_DEVICE_GRANT_H
+#define OA2_DEVICE_GRANT_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "discovery.h"
+#include "error.h"
+#include "http.h"
+#include "ui.h"
+
+#define OA2_DEVICE_GRANT_TYPE "urn:ietf:params:oauth:grant-type:device_code"
+
+int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		     oa2_http *http, const struct oa2_ui *ui, char **token, size_t *len,
+		     oa2_error *err);
+
+#endif

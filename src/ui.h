@@ -1,0 +1,25 @@
+/* ui.h - how a grant talks to the person logging in, without knowing PAM.
+ *
+ * The PAM glue (conv.c) implements it with the PAM conversation; the
+ * diagnostic tool with the terminal; tests with scripts. */
+#ifndef OA2_UI_H
+#define OA2_UI_H
+
+struct oa2_ui {
+	void *ctx;
+	/* Show text now (PAM_TEXT_INFO). 0 on success. */
+	int (*info)(void *ctx, const char *text);
+	/* Show text as an error (PAM_ERROR_MSG). */
+	int (*error)(void *ctx, const char *text);
+	/* Ask; *answer is malloc'd (caller wipes and frees). echo: visible input.
+	 * 0 on success, -1 when the conversation failed or was cancelled. */
+	int (*ask)(void *ctx, const char *text, int echo, char **answer);
+	/* 1 when informational text waits for the next prompt (sshd's
+	 * keyboard-interactive): the device grant then shows its instructions
+	 * with a prompt and polls after Enter. */
+	int info_needs_prompt;
+	/* 1 when the terminal is known to take UTF-8. */
+	int utf8;
+};
+
+#endif

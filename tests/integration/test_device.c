@@ -1,0 +1,325 @@
+/* test_device.c - the device grant through real PAM transactions (pam_wrapper,
+ * nss_wrapper accounts alice/bob/carol) against the test IdP: approve, deny,
+ * expiry, slow_down, the IdP going away mid-poll, bob approving alice's
+ * login, sshd-style prompts (Enter too early, cancel), a login with no PAM
+ * user, and a warm login that asks the IdP for nothing but the device code
+ * and the polls. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct oa2t_idp idp;
+
+static void write_config(const char *extra)
+{
+	char body[2048];
+
+	snprintf(body, sizeof(body),
+		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache\n"
+		 "http_timeout = 5\ndevice_timeout = 60\n%s",
+		 idp.issuer, idp.ca, oa2t_tmp(), extra ? extra : "");
+	oa2t_write("oa2.conf", body, 0644);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (oa2t_idp_start(&idp, "device", "--interval 1 --device-ttl 60") != 0)
+		return -1;
+	write_config(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	oa2t_idp_stop(&idp);
+	return 0;
+}
+
+static void expect_log(const char *needle)
+{
+	if (!oa2t_log_has(needle))
+		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
+}
+
+/* Log in to service as user; the IdP user `approver` approves (NULL: deny). */
+static int login(const char *service, const char *user, const char *approver, int delay_ms,
+		 struct oa2t_conv *conv)
+{
+	static struct oa2t_device_action act;
+	int rc;
+
+	memset(&act, 0, sizeof(act));
+	act.idp = &idp;
+	act.username = approver;
+	act.delay_ms = delay_ms;
+	conv->on_message = oa2t_device_act;
+	conv->user = &act;
+	rc = oa2t_auth(service, user, conv, true);
+	oa2t_reap();
+	return rc;
+}
+
+static void approve_logs_alice_in(void **state)
+{
+	struct oa2t_conv conv = {0};
+	char code[32];
+
+	(void)state;
+	write_config(NULL);
+	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_SUCCESS);
+	expect_log("login accepted: service=oa2 user=alice");
+	expect_log("grant=device evidence=id_token");
+	/* what the user saw: URL, code, validity and a QR code */
+	assert_true(oa2t_user_code(conv.text, code, sizeof(code)));
+	assert_non_null(strstr(conv.text, "/device"));
+	assert_non_null(strstr(conv.text, "QR code"));
+	assert_non_null(strstr(conv.text, "\xe2\x96\x88")); /* U+2588 full block */
+	assert_non_null(strstr(conv.text, "The code is valid for 60 seconds."));
+	assert_int_equal(conv.prompts, 0);
+}
+
+static void deny_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(login("oa2", "alice", NULL, 0, &conv), PAM_AUTH_ERR);
+	expect_log("denied at the identity provider");
+	assert_non_null(strstr(conv.text, "denied at the identity provider"));
+}
+
+static void bob_cannot_approve_for_alice(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(login("oa2", "alice", "bob", 0, &conv), PAM_AUTH_ERR);
+	expect_log("maps to 'bob', not to 'alice'");
+	expect_log("sub=");
+}
+
+static void unknown_local_user_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	/* carol exists at the IdP and locally; "dave" exists nowhere locally */
+	assert_int_equal(login("oa2", "dave", "carol", 0, &conv), PAM_AUTH_ERR);
+	expect_log("maps to 'carol', not to 'dave'");
+}
+
+static void no_pam_user_becomes_mapped_user(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(login("oa2", NULL, "carol", 0, &conv), PAM_SUCCESS);
+	expect_log("login accepted: service=oa2 user=carol");
+}
+
+static void require_groups_refuses_non_member(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	write_config("require_groups = admins\n");
+	assert_int_equal(login("oa2", "bob", "bob", 0, &conv), PAM_PERM_DENIED);
+	expect_log("not in any required group (admins)");
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_SUCCESS);
+	write_config(NULL);
+}
+
+static void expiry_is_refused(void **state)
+{
+	struct oa2t_idp short_idp;
+	struct oa2t_conv conv = {0};
+	char body[1024];
+	int rc;
+
+	(void)state;
+	assert_int_equal(oa2t_idp_start(&short_idp, "short", "--interval 1 --device-ttl 3"), 0);
+	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-public\nca_file = %s\n"
+		 "cache_dir = %s/cache-short\n", short_idp.issuer, short_idp.ca, oa2t_tmp());
+	oa2t_write("oa2.conf", body, 0644);
+	rc = oa2t_auth("oa2", "alice", &conv, false); /* nobody approves */
+	oa2t_idp_stop(&short_idp);
+	write_config(NULL);
+	assert_int_equal(rc, PAM_AUTH_ERR);
+	expect_log("not approved in time");
+}
+
+/* Seconds between consecutive token polls, from the IdP's own record. */
+static int poll_times(double *t, int max)
+{
+	char *body = NULL, *p;
+	int n = 0;
+
+	assert_int_equal(oa2t_control(&idp, "GET", "/polls", NULL, &body), 200);
+	for (p = body; p && n < max && (p = strstr(p, "\"t_ms\":")) != NULL; p++)
+		t[n++] = strtod(p + 7, NULL) / 1000.0;
+	free(body);
+	return n;
+}
+
+static void slow_down_is_honoured(void **state)
+{
+	struct oa2t_conv conv = {0};
+	double t[64];
+	int n;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/polls/reset", "{}", NULL), 200);
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"token\",\"kind\":\"slow_down\",\"count\":1}",
+				      NULL), 200);
+	/* approval comes while the module waits out the longer interval */
+	assert_int_equal(login("oa2", "alice", "alice", 1500, &conv), PAM_SUCCESS);
+	n = poll_times(t, 64);
+	assert_true(n >= 2);
+	/* interval 1 s, slow_down adds 5 s: the second poll is >= 6 s later */
+	if (t[1] - t[0] < 5.95)
+		fail_msg("poll after slow_down came %.2f s later (want >= 6)", t[1] - t[0]);
+	for (int i = 2; i < n; i++) {
+		if (t[i] - t[i - 1] < 5.95)
+			fail_msg("poll %d came %.2f s after the previous one", i, t[i] - t[i - 1]);
+	}
+}
+
+static void polls_never_faster_than_interval(void **state)
+{
+	struct oa2t_conv conv = {0};
+	double t[64];
+	int n;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/polls/reset", "{}", NULL), 200);
+	assert_int_equal(login("oa2", "alice", "alice", 3500, &conv), PAM_SUCCESS);
+	n = poll_times(t, 64);
+	assert_true(n >= 3);
+	for (int i = 1; i < n; i++) {
+		if (t[i] - t[i - 1] < 0.95)
+			fail_msg("poll %d came %.2f s after the previous one (interval 1 s)", i,
+				 t[i] - t[i - 1]);
+	}
+}
+
+static void idp_down_mid_poll_is_unavailable(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"token\",\"kind\":\"status500\"}", NULL), 200);
+	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_AUTHINFO_UNAVAIL);
+	expect_log("token endpoint: HTTP status 500");
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
+}
+
+/* on_message: stop the IdP (conv->user) as soon as the code is shown. */
+static void stop_idp_on_code(struct oa2t_conv *conv, int style, const char *msg)
+{
+	char code[32];
+
+	(void)style;
+	if (oa2t_user_code(msg, code, sizeof(code)))
+		oa2t_idp_stop(conv->user);
+}
+
+static void idp_gone_mid_poll_is_unavailable(void **state)
+{
+	struct oa2t_idp gone;
+	struct oa2t_conv conv = {0};
+	char body[1024];
+	int rc;
+
+	(void)state;
+	assert_int_equal(oa2t_idp_start(&gone, "gone", "--interval 1"), 0);
+	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-public\nca_file = %s\n"
+		 "cache_dir = %s/cache-gone\nhttp_timeout = 3\n", gone.issuer, gone.ca, oa2t_tmp());
+	oa2t_write("oa2.conf", body, 0644);
+	conv.on_message = stop_idp_on_code;
+	conv.user = &gone;
+	rc = oa2t_auth("oa2", "alice", &conv, false);
+	write_config(NULL);
+	assert_int_equal(rc, PAM_AUTHINFO_UNAVAIL);
+	expect_log("Couldn't connect");
+}
+
+static void prompt_mode_waits_after_early_enter(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	/* sshd-style service: instructions travel with a prompt; Enter is
+	 * pressed at once, approval comes 2.5 s later: still a success */
+	assert_int_equal(login("sshd-oa2", "alice", "alice", 2500, &conv), PAM_SUCCESS);
+	assert_int_equal(conv.prompts, 1);
+	assert_non_null(strstr(conv.text, "Press Enter once you have approved"));
+	expect_log("login accepted: service=sshd-oa2 user=alice");
+}
+
+static void prompt_mode_cancel(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	conv.answers[0] = "cancel";
+	conv.nanswers = 1;
+	assert_int_equal(oa2t_auth("sshd-oa2", "alice", &conv, false), PAM_AUTH_ERR);
+	expect_log("cancelled");
+}
+
+static void warm_login_asks_only_code_and_polls(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_SUCCESS); /* warm up */
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_SUCCESS);
+	assert_int_equal(oa2t_count(&idp, "discovery"), 0);
+	assert_int_equal(oa2t_count(&idp, "jwks"), 0);
+	assert_int_equal(oa2t_count(&idp, "device_authorization"), 1);
+	assert_int_equal(oa2t_count(&idp, "userinfo"), 0);
+	assert_int_equal(oa2t_count(&idp, "introspection"), 0);
+	assert_int_equal(oa2t_count(&idp, "token"), 1);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct oa2t_service services[] = {
+		{"oa2", "config=%T/oa2.conf debug"},
+		{"sshd-oa2", "config=%T/oa2.conf debug"},
+		{NULL, NULL},
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(approve_logs_alice_in),
+		cmocka_unit_test(deny_is_refused),
+		cmocka_unit_test(bob_cannot_approve_for_alice),
+		cmocka_unit_test(unknown_local_user_is_refused),
+		cmocka_unit_test(no_pam_user_becomes_mapped_user),
+		cmocka_unit_test(require_groups_refuses_non_member),
+		cmocka_unit_test(expiry_is_refused),
+		cmocka_unit_test(slow_down_is_honoured),
+		cmocka_unit_test(polls_never_faster_than_interval),
+		cmocka_unit_test(idp_down_mid_poll_is_unavailable),
+		cmocka_unit_test(idp_gone_mid_poll_is_unavailable),
+		cmocka_unit_test(prompt_mode_waits_after_early_enter),
+		cmocka_unit_test(prompt_mode_cancel),
+		cmocka_unit_test(warm_login_asks_only_code_and_polls),
+	};
+
+	oa2t_init(argc, argv, services);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
