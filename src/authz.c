@@ -1,6 +1,7 @@
 /* authz.c - groups, scope, acr and amr requirements. */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "authz.h"
@@ -48,6 +49,8 @@ static int claim_has_any(const json_object *claims, const char *path, const char
 	return 0;
 }
 
+/* Every scope in required must be in granted; the first one missing is
+ * copied (possibly shortened) to missing for the message. */
 static int all_scopes_granted(const char *granted, const char *required, char *missing,
 			      size_t len)
 {
@@ -58,11 +61,9 @@ static int all_scopes_granted(const char *granted, const char *required, char *m
 
 		p += strspn(p, " ,\t");
 		n = strcspn(p, " ,\t");
-		if (n > 0 && n < len) {
-			memcpy(missing, p, n);
-			missing[n] = '\0';
-			if (granted == NULL || !oa2_list_contains(granted, missing))
-				return 0;
+		if (n > 0 && (granted == NULL || !oa2_list_contains_n(granted, p, n))) {
+			snprintf(missing, len, "%.*s", (int)(n < len ? n : len - 1), p);
+			return 0;
 		}
 		p += n;
 	}

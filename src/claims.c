@@ -92,9 +92,12 @@ static int check_times(const json_object *c, const struct oa2_claims_policy *p, 
 
 	if (get_time(c, "exp", 1, &exp, err) != 0)
 		return -1;
-	if (exp > INT64_MAX - p->leeway || exp + p->leeway <= p->now)
+	if (exp <= INT64_MAX - p->leeway && exp + p->leeway <= p->now) {
+		if (exp < 0)
+			return oa2_fail(err, OA2_ERR_DENIED, "token expired (exp %lld)", (long long)exp);
 		return oa2_fail(err, OA2_ERR_DENIED, "token expired %lld s ago",
 				(long long)(p->now - exp));
+	}
 	rc = get_time(c, "nbf", 0, &nbf, err);
 	if (rc < 0)
 		return -1;

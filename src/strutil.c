@@ -72,9 +72,8 @@ char *oa2_concat(const char *a, const char *b)
 	return r;
 }
 
-bool oa2_list_contains(const char *list, const char *word)
+bool oa2_list_contains_n(const char *list, const char *word, size_t wl)
 {
-	size_t wl = strlen(word);
 	const char *p = list;
 
 	if (list == NULL || wl == 0)
@@ -89,4 +88,9 @@ bool oa2_list_contains(const char *list, const char *word)
 		p += n;
 	}
 	return false;
+}
+
+bool oa2_list_contains(const char *list, const char *word)
+{
+	return oa2_list_contains_n(list, word, strlen(word));
 }

@@ -27,4 +27,7 @@ char *oa2_concat(const char *a, const char *b);
 /* Does word appear in list (items separated by spaces or commas)? */
 bool oa2_list_contains(const char *list, const char *word);
 
+/* The same for the first n bytes of word. */
+bool oa2_list_contains_n(const char *list, const char *word, size_t n);
+
 #endif

@@ -110,8 +110,8 @@ int oa2_usermap_account_ok(const struct oa2_config *cfg, const char *name, oa2_e
 	return 0;
 }
 
-int oa2_usermap_resolve(const struct oa2_config *cfg, const json_object *claims, char *out,
-			oa2_error *err)
+static int resolve(const struct oa2_config *cfg, const json_object *claims, char *out,
+		   oa2_error *err)
 {
 	json_object *val = oa2_json_path(claims, cfg->username_claim);
 	char name[OA2_USER_MAX * 4];
@@ -147,4 +147,14 @@ int oa2_usermap_resolve(const struct oa2_config *cfg, const json_object *claims,
 	}
 	strcpy(out, name);
 	return oa2_usermap_account_ok(cfg, out, err);
+}
+
+int oa2_usermap_resolve(const struct oa2_config *cfg, const json_object *claims, char *out,
+			oa2_error *err)
+{
+	if (resolve(cfg, claims, out, err) != 0) {
+		out[0] = '\0'; /* a refused name is never handed out */
+		return -1;
+	}
+	return 0;
 }

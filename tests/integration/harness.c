@@ -112,6 +112,20 @@ void oa2t_init(int argc, char **argv, const struct oa2t_service *services)
 		die("mkdir");
 	for (; services != NULL && services->name != NULL; services++)
 		write_service(svc, services);
+	{
+		/* libpam wants a fallback service; it refuses everything */
+		static const struct oa2t_service other = {"other", NULL};
+		char path[300];
+		FILE *f;
+
+		(void)other;
+		snprintf(path, sizeof(path), "%s/other", svc);
+		f = fopen(path, "w");
+		if (f == NULL)
+			die(path);
+		fputs("auth required pam_deny.so\naccount required pam_deny.so\n", f);
+		fclose(f);
+	}
 	setenv("OA2T_CHILD", "1", 1);
 	setenv("OA2T_TMP", tmpdir, 1);
 	setenv("PAM_WRAPPER", "1", 1);

@@ -1,0 +1,32 @@
+#!/bin/sh
+# install-deps.sh - install everything pam_oauth2 needs to build, test and
+# run its demo on Debian 12: build tools, libraries, test tools, Node.js for
+# the bundled test IdP, and the IdP's npm packages (from its lockfile).
+# Idempotent; needs root (or sudo).
+set -eu
+
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+
+PKGS="build-essential autoconf automake libtool pkg-config
+ libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev
+ libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
+ zbar-tools openssl curl ca-certificates python3"
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
+if [ -n "$missing" ]; then
+    echo "install-deps: installing:$missing"
+    $SUDO apt-get update -q
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+sh "$HERE/tests/idp/install.sh"

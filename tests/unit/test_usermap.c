@@ -1,0 +1,372 @@
+/* test_usermap.c - from claims to a local account: strict, never a wrong one.
+ *
+ * Uses accounts every Debian system has: daemon (uid 1), nobody, root (uid 0).
+ * Must run as root for the map-file cases (the file must be root-owned). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "usermap.h"
+
+static char tmpdir[64];
+
+static struct oa2_config *new_cfg(void)
+{
+	struct oa2_config *cfg = calloc(1, sizeof(*cfg));
+
+	assert_non_null(cfg);
+	cfg->username_claim = strdup("preferred_username");
+	assert_non_null(cfg->username_claim);
+	return cfg;
+}
+
+/* Resolve claims (JSON text) with cfg; out receives the user name. */
+static int resolve(const struct oa2_config *cfg, const char *json, char *out, oa2_error *err)
+{
+	json_object *c = json_tokener_parse(json);
+	int rc;
+
+	if (c == NULL)
+		fail_msg("test JSON does not parse: %s", json);
+	oa2_error_clear(err);
+	rc = oa2_usermap_resolve(cfg, c, out, err);
+	json_object_put(c);
+	return rc;
+}
+
+static void mapped_to(int line, const struct oa2_config *cfg, const char *json, const char *want)
+{
+	char out[OA2_USER_MAX];
+	oa2_error err = {0};
+
+	memset(out, 'X', sizeof(out));
+	if (resolve(cfg, json, out, &err) != 0)
+		fail_msg("line %d: refused (%s %s): %s", line, oa2_errkind_name(err.kind), err.msg,
+			 json);
+	if (strcmp(out, want) != 0)
+		fail_msg("line %d: mapped to '%s', want '%s': %s", line, out, want, json);
+}
+
+static void not_mapped(int line, const struct oa2_config *cfg, const char *json,
+		       enum oa2_errkind kind, const char *frag)
+{
+	char out[OA2_USER_MAX];
+	oa2_error err = {0};
+
+	memset(out, 'X', sizeof(out));
+	if (resolve(cfg, json, out, &err) != -1)
+		fail_msg("line %d: mapped to '%s' but should be refused: %s", line, out, json);
+	if (err.kind != kind)
+		fail_msg("line %d: refused as %s, want %s (%s): %s", line,
+			 oa2_errkind_name(err.kind),
+			 oa2_errkind_name(kind), err.msg, json);
+	if (strstr(err.msg, frag) == NULL)
+		fail_msg("line %d: message '%s' lacks '%s': %s", line, err.msg, frag, json);
+}
+
+#define MAPS(cfg, json, want) mapped_to(__LINE__, cfg, json, want)
+#define REFUSES(cfg, json, kind, frag) not_mapped(__LINE__, cfg, json, kind, frag)
+#define PU(v) "{\"sub\":\"s1\",\"preferred_username\":" v "}"
+
+static void exact_name_maps(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	MAPS(cfg, PU("\"daemon\""), "daemon");
+	MAPS(cfg, PU("\"nobody\""), "nobody");
+}
+
+static void no_case_folding_unless_asked(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	REFUSES(cfg, PU("\"Daemon\""), OA2_ERR_USER, "no local account 'Daemon'");
+	REFUSES(cfg, PU("\"DAEMON\""), OA2_ERR_USER, "no local account 'DAEMON'");
+	cfg->lowercase = 1;
+	MAPS(cfg, PU("\"Daemon\""), "daemon");
+	MAPS(cfg, PU("\"DAEMON\""), "daemon");
+	/* Lower-casing is ASCII only: a non-ASCII letter is still refused. */
+	REFUSES(cfg, PU("\"D\xc3\x86MON\""), OA2_ERR_DENIED, "does not map to a valid user name");
+}
+
+static void malformed_names_refused(void **state)
+{
+	struct oa2_config *cfg = *state;
+	static const char *bad[] = {
+		"\"daemon \"", "\" daemon\"", "\"../daemon\"", "\"dae/mon\"", "\"-daemon\"",
+		"\".daemon\"", "\"da\xc3\xa9mon\"", "\"da\\u00e9mon\"", "\"daemon\\n\"",
+		"\"daemon\\t\"", "\"\"", "\"dae mon\"", "\"daemon:x\"", "\"dae\\\\mon\"",
+		"\"$daemon\"", "\"dae$mon\"", "\"daemon@\"", "\"@daemon\"", "\"daemon\\r\"",
+	};
+	char json[512], longname[101];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(json, sizeof(json), PU("%s"), bad[i]);
+		REFUSES(cfg, json, OA2_ERR_DENIED, "does not map to a valid user name");
+	}
+	memset(longname, 'd', 100);
+	longname[100] = '\0';
+	snprintf(json, sizeof(json), PU("\"%s\""), longname);
+	REFUSES(cfg, json, OA2_ERR_DENIED, "does not map to a valid user name");
+	/* An embedded NUL would make "daemon\0x" look like "daemon" to C. */
+	REFUSES(cfg, PU("\"daemon\\u0000x\""), OA2_ERR_DENIED, "not a clean string");
+	REFUSES(cfg, PU("\"daemon\\u0000\""), OA2_ERR_DENIED, "not a clean string");
+}
+
+static void username_valid_rules(void **state)
+{
+	char n64[65], n63[64];
+
+	(void)state;
+	assert_true(oa2_username_valid("daemon"));
+	assert_true(oa2_username_valid("a.b-c_d9"));
+	assert_true(oa2_username_valid("host$"));
+	assert_false(oa2_username_valid(""));
+	assert_false(oa2_username_valid("-x"));
+	assert_false(oa2_username_valid(".x"));
+	assert_false(oa2_username_valid("a b"));
+	assert_false(oa2_username_valid("a/b"));
+	assert_false(oa2_username_valid("a$b"));
+	assert_false(oa2_username_valid("a\x7f"));
+	assert_false(oa2_username_valid("\xc3\xa9"));
+	memset(n63, 'a', 63);
+	n63[63] = '\0';
+	assert_true(oa2_username_valid(n63));
+	memset(n64, 'a', 64);
+	n64[64] = '\0';
+	assert_false(oa2_username_valid(n64));
+}
+
+static void root_needs_allow_root(void **state)
+{
+	struct oa2_config *cfg = *state;
+	oa2_error err = {0};
+
+	REFUSES(cfg, PU("\"root\""), OA2_ERR_PERM, "uid 0 and allow_root is not set");
+	assert_int_equal(oa2_usermap_account_ok(cfg, "root", &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_PERM);
+	cfg->allow_root = 1;
+	MAPS(cfg, PU("\"root\""), "root");
+	oa2_error_clear(&err);
+	assert_int_equal(oa2_usermap_account_ok(cfg, "root", &err), 0);
+	assert_int_equal(err.kind, OA2_OK);
+}
+
+static void account_ok_checks(void **state)
+{
+	struct oa2_config *cfg = *state;
+	oa2_error err = {0};
+
+	assert_int_equal(oa2_usermap_account_ok(cfg, "daemon", &err), 0);
+	assert_int_equal(oa2_usermap_account_ok(cfg, "no-such-user-oa2", &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_USER);
+	assert_non_null(strstr(err.msg, "no local account 'no-such-user-oa2'"));
+	oa2_error_clear(&err);
+	assert_int_equal(oa2_usermap_account_ok(cfg, "../daemon", &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_USER);
+	assert_non_null(strstr(err.msg, "not a valid user name"));
+}
+
+/* resolve starts by emptying out; a refusal must not leave a candidate
+ * name there either (a caller that logs or reuses it would name, or act on,
+ * an account that was refused). */
+static void refusal_leaves_no_name(void **state)
+{
+	static const char *cases[] = {PU("\"root\""), PU("\"Daemon\""), PU("\"no-such-user-oa2\"")};
+	struct oa2_config *cfg = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[OA2_USER_MAX];
+		oa2_error err = {0};
+
+		memset(out, 'X', sizeof(out));
+		assert_int_equal(resolve(cfg, cases[i], out, &err), -1);
+		assert_int_not_equal(err.kind, OA2_OK);
+		if (out[0] != '\0')
+			fail_msg("out holds '%.20s' after refusing %s (%s)", out, cases[i],
+				 err.msg);
+	}
+}
+
+static void claim_missing_or_wrong_type(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	REFUSES(cfg, "{\"sub\":\"daemon\"}", OA2_ERR_DENIED, "no 'preferred_username' claim");
+	REFUSES(cfg, PU("null"), OA2_ERR_DENIED, "no 'preferred_username' claim");
+	REFUSES(cfg, PU("1"), OA2_ERR_DENIED, "not a clean string");
+	REFUSES(cfg, PU("[\"daemon\"]"), OA2_ERR_DENIED, "not a clean string");
+	REFUSES(cfg, PU("{\"name\":\"daemon\"}"), OA2_ERR_DENIED, "not a clean string");
+	REFUSES(cfg, PU("true"), OA2_ERR_DENIED, "not a clean string");
+}
+
+static void strip_domains(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	/* Without strip_domains an address is not a user name. */
+	REFUSES(cfg, PU("\"daemon@example.com\""), OA2_ERR_DENIED, "does not map");
+	cfg->strip_domains = strdup("example.com other.org");
+	MAPS(cfg, PU("\"daemon@example.com\""), "daemon");
+	MAPS(cfg, PU("\"daemon@other.org\""), "daemon");
+	MAPS(cfg, PU("\"daemon@EXAMPLE.COM\""), "daemon");
+	REFUSES(cfg, PU("\"daemon@evil.com\""), OA2_ERR_DENIED, "does not map");
+	REFUSES(cfg, PU("\"daemon@example.com.evil.com\""), OA2_ERR_DENIED, "does not map");
+	REFUSES(cfg, PU("\"daemon@xexample.com\""), OA2_ERR_DENIED, "does not map");
+	REFUSES(cfg, PU("\"daemon@example\""), OA2_ERR_DENIED, "does not map");
+	REFUSES(cfg, PU("\"daemon@\""), OA2_ERR_DENIED, "does not map");
+	REFUSES(cfg, PU("\"@example.com\""), OA2_ERR_DENIED, "does not map");
+	/* Only the last "@domain" is removed; what is left is not a user name. */
+	REFUSES(cfg, PU("\"daemon@evil.com@example.com\""), OA2_ERR_DENIED, "does not map");
+	REFUSES(cfg, PU("\"daemon@example.com@example.com\""), OA2_ERR_DENIED, "does not map");
+	REFUSES(cfg, PU("\"root@example.com\""), OA2_ERR_PERM, "allow_root");
+	/* A case-folded local part still needs lowercase=1. */
+	REFUSES(cfg, PU("\"Daemon@example.com\""), OA2_ERR_USER, "no local account 'Daemon'");
+}
+
+static void dotted_username_claim(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	free(cfg->username_claim);
+	cfg->username_claim = strdup("ext.login");
+	MAPS(cfg, "{\"sub\":\"x\",\"ext\":{\"login\":\"daemon\"}}", "daemon");
+	/* A key that itself holds the dot wins over the path. */
+	MAPS(cfg, "{\"sub\":\"x\",\"ext.login\":\"nobody\",\"ext\":{\"login\":\"daemon\"}}",
+	     "nobody");
+	REFUSES(cfg, "{\"sub\":\"x\",\"ext\":{\"name\":\"daemon\"}}", OA2_ERR_DENIED,
+		"no 'ext.login' claim");
+	REFUSES(cfg, "{\"sub\":\"x\",\"ext\":\"daemon\"}", OA2_ERR_DENIED, "no 'ext.login' claim");
+	REFUSES(cfg, "{\"sub\":\"x\",\"ext\":{\"login\":[\"daemon\"]}}", OA2_ERR_DENIED,
+		"not a clean string");
+}
+
+/* Write a map file in tmpdir; returns its path (static buffer). */
+static const char *write_map(const char *name, const char *text, mode_t mode)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+static void map_file(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	cfg->user_map_file = strdup(write_map("map", "# identity local-user\n\n"
+						     "alice@corp daemon\n"
+						     "  bob@corp\tnobody  \n"
+						     "admin@corp root\n",
+					      0644));
+	MAPS(cfg, PU("\"alice@corp\""), "daemon");
+	MAPS(cfg, PU("\"bob@corp\""), "nobody");
+	/* A map entry to root still needs allow_root. */
+	REFUSES(cfg, PU("\"admin@corp\""), OA2_ERR_PERM, "allow_root");
+	/* The identity must match exactly. */
+	REFUSES(cfg, PU("\"Alice@corp\""), OA2_ERR_DENIED, "does not map");
+	REFUSES(cfg, PU("\"alice@corp \""), OA2_ERR_DENIED, "does not map");
+	/* Not in the map: the normal rules apply. */
+	MAPS(cfg, PU("\"daemon\""), "daemon");
+	REFUSES(cfg, PU("\"carol@corp\""), OA2_ERR_DENIED, "does not map");
+}
+
+static void map_file_unsafe_or_malformed(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	cfg->user_map_file = strdup(write_map("bad", "alice@corp ../daemon\n", 0644));
+	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "malformed entry");
+	/* Any malformed line is refused, not only the one asked for. */
+	REFUSES(cfg, PU("\"daemon\""), OA2_ERR_CONFIG, "malformed entry");
+	free(cfg->user_map_file);
+	cfg->user_map_file = strdup(write_map("extra", "alice@corp daemon nobody\n", 0644));
+	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "malformed entry");
+	free(cfg->user_map_file);
+	cfg->user_map_file = strdup(write_map("lonely", "alice@corp\n", 0644));
+	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "malformed entry");
+	free(cfg->user_map_file);
+	cfg->user_map_file = strdup(write_map("ww", "alice@corp daemon\n", 0666));
+	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "writable by group or others");
+	free(cfg->user_map_file);
+	cfg->user_map_file = strdup(write_map("gw", "alice@corp daemon\n", 0664));
+	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "writable by group or others");
+	free(cfg->user_map_file);
+	cfg->user_map_file = strdup(write_map("owned", "alice@corp daemon\n", 0644));
+	assert_int_equal(chown(cfg->user_map_file, 1, 1), 0);
+	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "must be owned by root");
+	free(cfg->user_map_file);
+	cfg->user_map_file = malloc(strlen(tmpdir) + sizeof("/absent"));
+	assert_non_null(cfg->user_map_file);
+	sprintf(cfg->user_map_file, "%s/absent", tmpdir);
+	REFUSES(cfg, PU("\"daemon\""), OA2_ERR_CONFIG, "cannot open");
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_usermap must run as root (map files must be root-owned)\n");
+		return -1;
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/oa2-usermap-XXXXXX");
+	return mkdtemp(tmpdir) != NULL ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	static const char *files[] = {"map", "bad", "extra", "lonely", "ww", "gw", "owned"};
+	char path[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
+		unlink(path);
+	}
+	return rmdir(tmpdir);
+}
+
+static int cfg_new(void **state)
+{
+	*state = new_cfg();
+	return 0;
+}
+
+static int cfg_free(void **state)
+{
+	oa2_config_free(*state);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(exact_name_maps, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(no_case_folding_unless_asked, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(malformed_names_refused, cfg_new, cfg_free),
+		cmocka_unit_test(username_valid_rules),
+		cmocka_unit_test_setup_teardown(root_needs_allow_root, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(account_ok_checks, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(refusal_leaves_no_name, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(claim_missing_or_wrong_type, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(strip_domains, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(dotted_username_claim, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(map_file, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(map_file_unsafe_or_malformed, cfg_new, cfg_free),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
