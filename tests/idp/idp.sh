@@ -5,7 +5,8 @@
 # start: installs the node deps if needed (install.sh), creates the TLS
 # material (mkca.sh DIR), runs "node server.mjs --state DIR ..." with its log in
 # DIR/idp.log and its PID in DIR/idp.pid, and waits (max ~15 s) until DIR/idp.env
-# exists and the discovery document answers over TLS verified with DIR/ca.pem.
+# exists and the discovery document answers over TLS verified with DIR/ca.pem
+# (max IDP_START_TIMEOUT seconds, default 30).
 # Server options: --interval N, --device-ttl N, --cert expired,
 # --enforce-interval, --cache-max-age N (see README.md).
 set -eu
@@ -84,7 +85,7 @@ start)
     node "$HERE/server.mjs" --state "$DIR" "$@" </dev/null >"$DIR/idp.log" 2>&1 &
     pid=$!
     echo "$pid" > "$DIR/idp.pid"
-    i=0
+    deadline=$(( $(date +%s) + ${IDP_START_TIMEOUT:-30} ))
     while :; do
         if ! alive "$pid"; then
             rm -f "$DIR/idp.pid"
@@ -105,10 +106,15 @@ start)
                 fi ;;
             esac
         fi
-        i=$((i + 1))
-        if [ $i -ge 150 ]; then
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            if [ -f "$DIR/idp.env" ]; then
+                echo "idp.sh: idp.env exists; last probe:" >&2
+                curl -sS -o /dev/null --max-time 2 --cacert "$DIR/ca.pem" "$issuer/.well-known/openid-configuration" >&2 || true
+            else
+                echo "idp.sh: idp.env was never written" >&2
+            fi
             do_stop
-            fail "the IdP did not become ready within 15 s"
+            fail "the IdP did not become ready within ${IDP_START_TIMEOUT:-30} s"
         fi
         sleep 0.1
     done

@@ -91,6 +91,7 @@ function newKey(kty) {
 
 newKey('RSA');
 newKey('EC');
+log('signing keys generated');
 
 const currentJwks = () => ({ keys: [...signingKeys.RSA, ...signingKeys.EC].map((k) => ({ ...k.jwk })) });
 
@@ -887,7 +888,9 @@ async function main() {
   });
   const port = await listen(httpsServer);
   issuer = `https://localhost:${port}`;
+  log(`https listening on ${port}`);
   rebuildProvider();
+  log('provider built');
 
   controlServer = http.createServer((req, res) => { onControlRequest(req, res); });
   const cport = await listen(controlServer);
