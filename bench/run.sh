@@ -1,0 +1,12 @@
+#!/bin/sh
+# run.sh - every benchmark figure of the project in one run (see README.md).
+# Builds first; needs the dependencies from scripts/install-deps.sh.
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+sh scripts/build.sh >/dev/null
+echo "== token validation throughput (parse + key choice + verify) vs openssl speed"
+sh bench/jws_verify.sh 2
+echo
+echo "== device grant"
+sh bench/device_login.sh 5 3

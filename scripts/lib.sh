@@ -1,0 +1,66 @@
+# lib.sh - shell helpers shared by the demo and the benchmarks (sourced).
+#
+# pam_stack STATE MODULE: write, under STATE, a pam_oauth2 configuration for
+# the test IdP described by STATE/idp/idp.env, a PAM service "oa2-demo"
+# using MODULE, and an nss_wrapper account "alice". Extra config lines come
+# from $OA2_EXTRA_CONFIG.
+# pam_login STATE USER: run tests/demo/pam_demo through pam_wrapper and
+# nss_wrapper with that stack (the machine's PAM configuration is untouched).
+# approve_next STATE USER DELAY: wait for a pending device code, sleep DELAY
+# seconds, approve it as USER, print the time of approval (epoch seconds).
+
+pam_stack() {
+    _state=$1
+    _module=$2
+    # shellcheck disable=SC1091
+    . "$_state/idp/idp.env"
+    mkdir -p "$_state/pam.d"
+    cat > "$_state/pam_oauth2.conf" <<CONF
+issuer = $IDP_ISSUER
+client_id = pam-public
+ca_file = $IDP_CA
+cache_dir = $_state/cache
+device_ui = info
+device_timeout = 300
+${OA2_EXTRA_CONFIG:-}
+CONF
+    chmod 644 "$_state/pam_oauth2.conf"
+    cat > "$_state/pam.d/oa2-demo" <<PAM
+auth    required $_module config=$_state/pam_oauth2.conf
+account required $_module config=$_state/pam_oauth2.conf
+PAM
+    printf 'auth required pam_deny.so\naccount required pam_deny.so\n' > "$_state/pam.d/other"
+    echo "alice:x:1001:1001:Alice:/home/alice:/bin/sh" > "$_state/passwd"
+    echo "alice:x:1001:" > "$_state/group"
+}
+
+pam_login() {
+    _state=$1
+    _user=$2
+    env LD_PRELOAD="$(pkg-config --libs pam_wrapper | tr -d ' ') $(pkg-config --libs nss_wrapper | tr -d ' ')" \
+        PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$_state/pam.d" \
+        NSS_WRAPPER_PASSWD="$_state/passwd" NSS_WRAPPER_GROUP="$_state/group" \
+        "$TOP/tests/demo/pam_demo" oa2-demo "$_user"
+}
+
+approve_next() {
+    _state=$1
+    _user=$2
+    _delay=$3
+    # shellcheck disable=SC1091
+    . "$_state/idp/idp.env"
+    _i=0
+    while [ $_i -lt 100 ]; do
+        _code=$(curl -s "$IDP_CONTROL/device/pending" | sed -n 's/^\["\([A-Z-]*\)".*/\1/p')
+        if [ -n "$_code" ]; then
+            sleep "$_delay"
+            curl -s -X POST "$IDP_CONTROL/device/approve" \
+                -d "{\"user_code\":\"$_code\",\"username\":\"$_user\"}" >/dev/null
+            date +%s.%N
+            return 0
+        fi
+        sleep 0.2
+        _i=$((_i + 1))
+    done
+    return 1
+}
