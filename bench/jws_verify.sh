@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 : > "$tmp/autoconfig.h"
-${CC:-gcc} -std=c11 -O2 -D_GNU_SOURCE -I"$tmp" -I"$top/src" -o "$tmp/jws_verify" \
+${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$tmp" -I"$top/src" -o "$tmp/jws_verify" \
 	"$top/bench/jws_verify.c" "$top/src/b64url.c" "$top/src/jwk.c" "$top/src/jws.c" \
 	"$top/src/json.c" "$top/src/error.c" -lcrypto -ljson-c -lm
 
@@ -24,6 +24,7 @@ ssl_ec=$(awk '/ecdsa \(nistp256\)/ { print $NF }' "$tmp/speed")
 our_rsa=$(awk '$1 == "RS256" { print $2 }' "$tmp/ours")
 our_ec=$(awk '$1 == "ES256" { print $2 }' "$tmp/ours")
 
+sed -n 's/^# //p' "$tmp/ours"
 printf '%-8s %16s %18s %8s\n' alg "pam_oauth2 /s" "openssl speed /s" ratio
 for row in "RS256 $our_rsa $ssl_rsa" "ES256 $our_ec $ssl_ec"; do
 	set -- $row

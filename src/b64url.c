@@ -9,28 +9,50 @@
 static const char alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* The 6-bit value of c, or -1 when c is not in the URL-safe alphabet. */
-static int sextet(unsigned char c)
+/* The 6-bit value of each byte, or 0xff when the byte is not in the
+ * URL-safe alphabet (this covers '=', '+', '/', white space and NUL). */
+#define X 0xff
+static const unsigned char sextets[256] = {
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x00 */
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x10 */
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  62, X,  X,  /* 0x20 '-' */
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X,  X,  X,  X,  X,  X,  /* 0x30 0-9 */
+	X,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, /* 0x40 A-O */
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X,  X,  X,  X,  63, /* 0x50 P-Z '_' */
+	X,  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, /* 0x60 a-o */
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X,  X,  X,  X,  X,  /* 0x70 p-z */
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* 0x80 ... */
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  /* ... 0xff */
+};
+#undef X
+
+/* The 24 bits of n (2 to 4) characters, left-aligned; > 0xffffff when one
+ * character is outside the alphabet. */
+static uint32_t quantum(const unsigned char *in, size_t n)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	uint32_t v = 0, bad = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		uint32_t s = i < n ? sextets[in[i]] : 0;
+
+		bad |= s & 0xc0;
+		v = v << 6 | (s & 0x3f);
+	}
+	return bad ? UINT32_MAX : v;
 }
 
 int oa2_b64url_decode(const char *in, size_t inlen, unsigned char **out, size_t *outlen)
 {
+	const unsigned char *p = (const unsigned char *)in;
 	unsigned char *buf = NULL;
-	uint32_t acc = 0;
-	unsigned int bits = 0;
-	size_t n = 0;
+	size_t full = inlen / 4, rest = inlen % 4, n = 0;
+	uint32_t v;
 	int rc = -1;
 
 	*out = NULL;
@@ -38,27 +60,28 @@ int oa2_b64url_decode(const char *in, size_t inlen, unsigned char **out, size_t 
 	if (in == NULL && inlen != 0)
 		goto out;
 	/* One leftover character carries only 6 bits: never a whole byte. */
-	if (inlen % 4 == 1 || inlen > SIZE_MAX / 3)
+	if (rest == 1 || inlen > SIZE_MAX / 3)
 		goto out;
-	buf = malloc(inlen / 4 * 3 + 3);
+	buf = malloc(full * 3 + 3);
 	if (buf == NULL)
 		goto out;
-	for (size_t i = 0; i < inlen; i++) {
-		int v = sextet((unsigned char)in[i]);
-
-		if (v < 0)
+	for (size_t i = 0; i < full; i++, p += 4) {
+		v = quantum(p, 4);
+		if (v > 0xffffff)
 			goto out;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[n++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
+		buf[n++] = (unsigned char)(v >> 16);
+		buf[n++] = (unsigned char)(v >> 8);
+		buf[n++] = (unsigned char)v;
 	}
-	/* Left-over bits must be zero, or two spellings would decode alike. */
-	if (acc != 0)
-		goto out;
+	if (rest != 0) {
+		v = quantum(p, rest);
+		/* Left-over bits must be zero, or two spellings would decode alike. */
+		if (v > 0xffffff || (v & (rest == 2 ? 0xffff : 0xff)) != 0)
+			goto out;
+		buf[n++] = (unsigned char)(v >> 16);
+		if (rest == 3)
+			buf[n++] = (unsigned char)(v >> 8);
+	}
 	buf[n] = '\0';
 	*out = buf;
 	*outlen = n;

@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,15 @@ enum kind {
 	KIND_ED25519,
 };
 
+#define N_ALGS 10 /* entries in alg_kinds */
+
 struct jwk {
 	char *kid; /* NULL when the JWK has none */
 	char *alg; /* NULL when the JWK has none */
 	enum kind kind;
 	EVP_PKEY *pkey;
+	/* By alg_kinds index; made only for the algorithms the key may serve. */
+	struct oa2_jwk_verifier ver[N_ALGS];
 };
 
 struct oa2_jwks {
@@ -47,11 +52,20 @@ static const struct curve {
 static const struct alg_kind {
 	const char *alg;
 	enum kind kind;
-} alg_kinds[] = {
-	{ "RS256", KIND_RSA }, { "RS384", KIND_RSA }, { "RS512", KIND_RSA },
-	{ "PS256", KIND_RSA }, { "PS384", KIND_RSA }, { "PS512", KIND_RSA },
-	{ "ES256", KIND_P256 }, { "ES384", KIND_P384 }, { "ES512", KIND_P521 },
-	{ "EdDSA", KIND_ED25519 },
+	const char *md; /* digest of the signing input; NULL for EdDSA */
+	int padding;    /* RSA padding; 0 for the others */
+} alg_kinds[N_ALGS] = {
+	{ "RS256", KIND_RSA, "SHA256", RSA_PKCS1_PADDING },
+	{ "RS384", KIND_RSA, "SHA384", RSA_PKCS1_PADDING },
+	{ "RS512", KIND_RSA, "SHA512", RSA_PKCS1_PADDING },
+	/* RSASSA-PSS: MGF1 with the same hash, salt as long as the hash. */
+	{ "PS256", KIND_RSA, "SHA256", RSA_PKCS1_PSS_PADDING },
+	{ "PS384", KIND_RSA, "SHA384", RSA_PKCS1_PSS_PADDING },
+	{ "PS512", KIND_RSA, "SHA512", RSA_PKCS1_PSS_PADDING },
+	{ "ES256", KIND_P256, "SHA256", 0 },
+	{ "ES384", KIND_P384, "SHA384", 0 },
+	{ "ES512", KIND_P521, "SHA512", 0 },
+	{ "EdDSA", KIND_ED25519, NULL, 0 },
 };
 
 /* Members that only a private key has (RFC 7518 §6.2.2, §6.3.2, §6.4). */
@@ -59,14 +73,68 @@ static const char *const private_members[] = {
 	"d", "p", "q", "dp", "dq", "qi", "oth", "k",
 };
 
-static enum kind kind_of_alg(const char *alg)
+/* The alg_kinds index of alg, or -1. */
+static int alg_index(const char *alg)
 {
 	if (alg == NULL)
-		return KIND_NONE;
-	for (size_t i = 0; i < sizeof(alg_kinds) / sizeof(alg_kinds[0]); i++)
+		return -1;
+	for (int i = 0; i < N_ALGS; i++)
 		if (strcmp(alg, alg_kinds[i].alg) == 0)
-			return alg_kinds[i].kind;
-	return KIND_NONE;
+			return i;
+	return -1;
+}
+
+static enum kind kind_of_alg(const char *alg)
+{
+	int i = alg_index(alg);
+
+	return i < 0 ? KIND_NONE : alg_kinds[i].kind;
+}
+
+static int set_padding(const struct alg_kind *a, EVP_PKEY_CTX *ctx, EVP_MD *md)
+{
+	if (a->padding == 0)
+		return 0;
+	if (EVP_PKEY_CTX_set_rsa_padding(ctx, a->padding) <= 0)
+		return -1;
+	if (a->padding != RSA_PKCS1_PSS_PADDING)
+		return 0;
+	if (EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
+		return -1;
+	return 0;
+}
+
+int oa2_jwk_verifier_init(struct oa2_jwk_verifier *v, EVP_PKEY *pkey, const char *alg)
+{
+	int i = alg_index(alg);
+	const struct alg_kind *a;
+
+	memset(v, 0, sizeof(*v));
+	if (i < 0 || pkey == NULL)
+		return -1;
+	a = &alg_kinds[i];
+	v->pkey = pkey;
+	if (a->md == NULL)
+		return 0;
+	v->md = EVP_MD_fetch(NULL, a->md, NULL);
+	v->ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	if (v->md == NULL || v->ctx == NULL || EVP_PKEY_verify_init(v->ctx) <= 0 ||
+	    EVP_PKEY_CTX_set_signature_md(v->ctx, v->md) <= 0 || set_padding(a, v->ctx, v->md) != 0) {
+		oa2_jwk_verifier_clear(v);
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+void oa2_jwk_verifier_clear(struct oa2_jwk_verifier *v)
+{
+	if (v == NULL)
+		return;
+	EVP_PKEY_CTX_free(v->ctx);
+	EVP_MD_free(v->md);
+	memset(v, 0, sizeof(*v));
 }
 
 /* Decode the base64url string member name; 0 on success. */
@@ -299,6 +367,28 @@ static EVP_PKEY *load_key(const json_object *jwk, enum kind *kind, oa2_error *wh
 	return NULL;
 }
 
+static void clear_key(struct jwk *k)
+{
+	for (int i = 0; i < N_ALGS; i++)
+		oa2_jwk_verifier_clear(&k->ver[i]);
+	EVP_PKEY_free(k->pkey);
+	free(k->kid);
+	free(k->alg);
+}
+
+/* A verifier for each algorithm the key may serve: its kind, its "alg". */
+static int make_verifiers(struct jwk *k)
+{
+	for (int i = 0; i < N_ALGS; i++) {
+		if (alg_kinds[i].kind != k->kind ||
+		    (k->alg != NULL && strcmp(k->alg, alg_kinds[i].alg) != 0))
+			continue;
+		if (oa2_jwk_verifier_init(&k->ver[i], k->pkey, alg_kinds[i].alg) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s == NULL ? NULL : strdup(s);
@@ -325,7 +415,8 @@ static int add_key(oa2_jwks *jwks, const json_object *obj, oa2_error *why)
 	}
 	k.kid = dup_or_null(kid);
 	k.alg = dup_or_null(alg);
-	if ((kid != NULL && k.kid == NULL) || (alg != NULL && k.alg == NULL)) {
+	if ((kid != NULL && k.kid == NULL) || (alg != NULL && k.alg == NULL) ||
+	    make_verifiers(&k) != 0) {
 		oa2_fail(why, OA2_ERR_INTERNAL, "out of memory");
 		goto fail;
 	}
@@ -333,9 +424,7 @@ static int add_key(oa2_jwks *jwks, const json_object *obj, oa2_error *why)
 	return 0;
 fail:
 	ERR_clear_error();
-	EVP_PKEY_free(k.pkey);
-	free(k.kid);
-	free(k.alg);
+	clear_key(&k);
 	return -1;
 }
 
@@ -390,11 +479,8 @@ void oa2_jwks_free(oa2_jwks *jwks)
 {
 	if (jwks == NULL)
 		return;
-	for (size_t i = 0; i < jwks->count; i++) {
-		EVP_PKEY_free(jwks->keys[i].pkey);
-		free(jwks->keys[i].kid);
-		free(jwks->keys[i].alg);
-	}
+	for (size_t i = 0; i < jwks->count; i++)
+		clear_key(&jwks->keys[i]);
 	free(jwks->keys);
 	free(jwks);
 }
@@ -413,22 +499,32 @@ static bool suits(const struct jwk *k, const char *kid, const char *alg, enum ki
 	return k->alg == NULL || strcmp(k->alg, alg) == 0;
 }
 
-EVP_PKEY *oa2_jwks_find(const oa2_jwks *jwks, const char *kid, const char *alg)
+const struct oa2_jwk_verifier *oa2_jwks_find_verifier(const oa2_jwks *jwks, const char *kid,
+						      const char *alg)
 {
-	enum kind want = kind_of_alg(alg);
-	EVP_PKEY *found = NULL;
+	int a = alg_index(alg);
+	const struct jwk *found = NULL;
 	size_t matches = 0;
 
-	if (jwks == NULL || want == KIND_NONE)
+	if (jwks == NULL || a < 0)
 		return NULL;
 	for (size_t i = 0; i < jwks->count; i++) {
-		if (suits(&jwks->keys[i], kid, alg, want)) {
-			found = jwks->keys[i].pkey;
+		if (suits(&jwks->keys[i], kid, alg, alg_kinds[a].kind)) {
+			found = &jwks->keys[i];
 			matches++;
 		}
 	}
 	/* Two candidates would mean guessing: refuse instead. */
-	return matches == 1 ? found : NULL;
+	if (matches != 1 || found->ver[a].pkey == NULL)
+		return NULL;
+	return &found->ver[a];
+}
+
+EVP_PKEY *oa2_jwks_find(const oa2_jwks *jwks, const char *kid, const char *alg)
+{
+	const struct oa2_jwk_verifier *v = oa2_jwks_find_verifier(jwks, kid, alg);
+
+	return v == NULL ? NULL : v->pkey;
 }
 
 bool oa2_jwks_has_kid(const oa2_jwks *jwks, const char *kid)

@@ -40,6 +40,32 @@ size_t oa2_jwks_count(const oa2_jwks *jwks);
  * The key is borrowed: it lives as long as jwks. */
 EVP_PKEY *oa2_jwks_find(const oa2_jwks *jwks, const char *kid, const char *alg);
 
+/* What checking a signature of one JWS algorithm with one key needs, made
+ * once so that a verification fetches nothing by name: the digest of the
+ * signing input (md) and an EVP_PKEY_verify context with that digest and the
+ * algorithm's padding set (ctx). ctx is a template that must not change:
+ * verify with a copy of it (EVP_PKEY_CTX_dup). md and ctx are NULL for
+ * EdDSA, which signs the message itself. pkey is borrowed. */
+struct oa2_jwk_verifier {
+	EVP_PKEY *pkey;
+	EVP_MD *md;
+	EVP_PKEY_CTX *ctx;
+};
+
+/* Make v ready to check alg (a JWS "alg" value) signatures with pkey. The
+ * key's type is not checked here. Returns 0, or -1 when alg is unknown or
+ * OpenSSL refuses (v is then cleared). */
+int oa2_jwk_verifier_init(struct oa2_jwk_verifier *v, EVP_PKEY *pkey, const char *alg);
+
+/* Free what oa2_jwk_verifier_init made; v may be all zero. */
+void oa2_jwk_verifier_clear(struct oa2_jwk_verifier *v);
+
+/* The key oa2_jwks_find picks, with its verifier for alg, made when the set
+ * was parsed (one per algorithm the key may serve: up to six for an RSA key
+ * that states no "alg"). Borrowed: lives as long as jwks. */
+const struct oa2_jwk_verifier *oa2_jwks_find_verifier(const oa2_jwks *jwks, const char *kid,
+						      const char *alg);
+
 /* True when some usable key has exactly this kid. */
 bool oa2_jwks_has_kid(const oa2_jwks *jwks, const char *kid);
 

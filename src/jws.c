@@ -21,24 +21,24 @@ enum family {
 	FAM_ED,  /* Ed25519 */
 };
 
-/* The allow-list: anything not named here is refused at parse time. */
+/* The allow-list: anything not named here is refused at parse time. The
+ * digest and padding of each are set in jwk.c (oa2_jwk_verifier_init). */
 static const struct alg {
 	const char *name;
-	const char *md;    /* digest name, NULL for EdDSA */
 	enum family fam;
 	const char *group; /* EC curve (OpenSSL short name) */
 	size_t coord;      /* bytes of r and of s */
 } algs[] = {
-	{ "RS256", "SHA256", FAM_RSA, NULL, 0 },
-	{ "RS384", "SHA384", FAM_RSA, NULL, 0 },
-	{ "RS512", "SHA512", FAM_RSA, NULL, 0 },
-	{ "PS256", "SHA256", FAM_PSS, NULL, 0 },
-	{ "PS384", "SHA384", FAM_PSS, NULL, 0 },
-	{ "PS512", "SHA512", FAM_PSS, NULL, 0 },
-	{ "ES256", "SHA256", FAM_EC, "prime256v1", 32 },
-	{ "ES384", "SHA384", FAM_EC, "secp384r1", 48 },
-	{ "ES512", "SHA512", FAM_EC, "secp521r1", 66 },
-	{ "EdDSA", NULL, FAM_ED, NULL, 0 },
+	{ "RS256", FAM_RSA, NULL, 0 },
+	{ "RS384", FAM_RSA, NULL, 0 },
+	{ "RS512", FAM_RSA, NULL, 0 },
+	{ "PS256", FAM_PSS, NULL, 0 },
+	{ "PS384", FAM_PSS, NULL, 0 },
+	{ "PS512", FAM_PSS, NULL, 0 },
+	{ "ES256", FAM_EC, "prime256v1", 32 },
+	{ "ES384", FAM_EC, "secp384r1", 48 },
+	{ "ES512", FAM_EC, "secp521r1", 66 },
+	{ "EdDSA", FAM_ED, NULL, 0 },
 };
 
 /* Media types a token may declare in "typ" (RFC 7515 §4.1.9, RFC 9068). */
@@ -325,44 +325,39 @@ static int check_length(const struct alg *a, EVP_PKEY *key, size_t siglen, oa2_e
 	return 0;
 }
 
-static int set_padding(const struct alg *a, EVP_PKEY_CTX *pctx)
+/* Check sig over the digest of input with a copy of v's template context. */
+static int verify_digest(const struct alg *a, const struct oa2_jwk_verifier *v,
+			 const unsigned char *input, size_t inlen, const unsigned char *sig,
+			 size_t siglen, oa2_error *err)
 {
-	if (a->fam == FAM_RSA)
-		return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 ? 0 : -1;
-	if (a->fam != FAM_PSS)
-		return 0;
-	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, a->md, NULL) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
-		return -1;
-	return 0;
-}
-
-int oa2_jws_verify_signature(const char *alg, EVP_PKEY *key, const unsigned char *input,
-			     size_t inlen, const unsigned char *sig, size_t siglen, oa2_error *err)
-{
-	const struct alg *a = find_alg(alg);
-	unsigned char *der = NULL;
-	size_t derlen = 0;
-	EVP_MD_CTX *md = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
+	unsigned char dgst[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	EVP_PKEY_CTX *ctx = NULL;
 	int rc = -1;
 
-	if (a == NULL || key == NULL || input == NULL || sig == NULL) {
-		oa2_fail(err, OA2_ERR_DENIED, "JWS: no usable algorithm or key");
+	if (EVP_Digest(input, inlen, dgst, &dlen, v->md, NULL) != 1 ||
+	    (ctx = EVP_PKEY_CTX_dup(v->ctx)) == NULL) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: cannot set up %s verification", a->name);
 		goto out;
 	}
-	if (check_key(a, key, err) != 0 || check_length(a, key, siglen, err) != 0)
+	if (EVP_PKEY_verify(ctx, sig, siglen, dgst, dlen) != 1) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: %s signature does not verify", a->name);
 		goto out;
-	if (a->fam == FAM_EC) {
-		if (ec_to_der(a, sig, siglen, &der, &derlen, err) != 0)
-			goto out;
-		sig = der;
-		siglen = derlen;
 	}
-	md = EVP_MD_CTX_new();
-	if (md == NULL || EVP_DigestVerifyInit_ex(md, &pctx, a->md, NULL, NULL, key, NULL) != 1 ||
-	    set_padding(a, pctx) != 0) {
+	rc = 0;
+out:
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
+/* EdDSA signs the message itself: one-shot EVP_DigestVerify. */
+static int verify_message(const struct alg *a, EVP_PKEY *key, const unsigned char *input,
+			  size_t inlen, const unsigned char *sig, size_t siglen, oa2_error *err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = -1;
+
+	if (md == NULL || EVP_DigestVerifyInit_ex(md, NULL, NULL, NULL, NULL, key, NULL) != 1) {
 		oa2_fail(err, OA2_ERR_DENIED, "JWS: cannot set up %s verification", a->name);
 		goto out;
 	}
@@ -372,15 +367,67 @@ int oa2_jws_verify_signature(const char *alg, EVP_PKEY *key, const unsigned char
 	}
 	rc = 0;
 out:
-	ERR_clear_error();
 	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* Check the key, the signature length, then the signature, with v. */
+static int verify_with(const struct alg *a, const struct oa2_jwk_verifier *v,
+		       const unsigned char *input, size_t inlen, const unsigned char *sig,
+		       size_t siglen, oa2_error *err)
+{
+	unsigned char *der = NULL;
+	size_t derlen = 0;
+	int rc = -1;
+
+	if (check_key(a, v->pkey, err) != 0 || check_length(a, v->pkey, siglen, err) != 0)
+		goto out;
+	if (a->fam == FAM_EC) {
+		if (ec_to_der(a, sig, siglen, &der, &derlen, err) != 0)
+			goto out;
+		sig = der;
+		siglen = derlen;
+	}
+	if (a->fam == FAM_ED)
+		rc = verify_message(a, v->pkey, input, inlen, sig, siglen, err);
+	else if (v->ctx != NULL && v->md != NULL)
+		rc = verify_digest(a, v, input, inlen, sig, siglen, err);
+	else
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: cannot set up %s verification", a->name);
+out:
+	ERR_clear_error();
 	OPENSSL_free(der);
+	return rc;
+}
+
+int oa2_jws_verify_signature(const char *alg, EVP_PKEY *key, const unsigned char *input,
+			     size_t inlen, const unsigned char *sig, size_t siglen, oa2_error *err)
+{
+	const struct alg *a = find_alg(alg);
+	struct oa2_jwk_verifier v = { 0 };
+	int rc = -1;
+
+	if (a == NULL || key == NULL || input == NULL || sig == NULL) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: no usable algorithm or key");
+		goto out;
+	}
+	/* The key's type first: only then make a context for it. */
+	if (check_key(a, key, err) != 0)
+		goto out;
+	if (oa2_jwk_verifier_init(&v, key, a->name) != 0) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: cannot set up %s verification", a->name);
+		goto out;
+	}
+	rc = verify_with(a, &v, input, inlen, sig, siglen, err);
+out:
+	oa2_jwk_verifier_clear(&v);
+	ERR_clear_error();
 	return rc;
 }
 
 int oa2_jws_verify(const oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err)
 {
-	EVP_PKEY *key;
+	const struct oa2_jwk_verifier *v;
 	char buf[65];
 
 	if (jws == NULL || jwks == NULL)
@@ -390,10 +437,10 @@ int oa2_jws_verify(const oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err)
 			 printable(buf, sizeof(buf), jws->kid));
 		return OA2_JWS_NO_KEY;
 	}
-	key = oa2_jwks_find(jwks, jws->kid, jws->alg->name);
-	if (key == NULL)
+	v = oa2_jwks_find_verifier(jwks, jws->kid, jws->alg->name);
+	if (v == NULL)
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: no single key in the JWKS suits %s%s",
 				jws->alg->name, jws->kid ? " with that kid" : "");
-	return oa2_jws_verify_signature(jws->alg->name, key, (const unsigned char *)jws->input,
-					jws->inlen, jws->sig, jws->siglen, err);
+	return verify_with(jws->alg, v, (const unsigned char *)jws->input, jws->inlen, jws->sig,
+			   jws->siglen, err);
 }

@@ -1,12 +1,25 @@
-/* fuzz_jws.c - libFuzzer target: compact JWS and JWKS parsing, then verification.
+/* fuzz_jws.c - libFuzzer target: compact JWS and JWKS parsing, verification,
+ * then the ID token claim checks on the parsed payload.
  *
  * Input: "<compact JWS>\n--\n<JWKS JSON>". Without the separator the whole
- * input is tried as a token against a fixed JWKS and as a JWKS. */
+ * input is tried as a token against a fixed JWKS and as a JWKS. The claims of
+ * every token that parses go through oa2_claims_check_id_token with a fixed
+ * policy, whether or not its signature verifies.
+ *
+ * Build and run from the top of the (configured) tree:
+ *   clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -Isrc \
+ *     -I/usr/include/json-c -o fuzz_jws tests/fuzz/fuzz_jws.c src/jws.c src/jwk.c \
+ *     src/b64url.c src/json.c src/claims.c src/error.c -lcrypto -ljson-c -lm
+ *   mkdir -p /tmp/fuzz_jws_new
+ *   ./fuzz_jws -max_total_time=30 -max_len=20000 /tmp/fuzz_jws_new tests/fuzz/corpus/jws
+ * (-I. finds the autoconfig.h that ./configure wrote; new inputs go to the
+ * first directory, so the seed corpus in the tree stays as it is.) */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "claims.h"
 #include "jwk.h"
 #include "jws.h"
 
@@ -21,12 +34,26 @@ static const char fixed_jwks[] =
 	"{\"kty\":\"OKP\",\"kid\":\"ed\",\"crv\":\"Ed25519\","
 	"\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"}]}";
 
+/* A fixed policy: what a seed token made for the test IdP would meet. */
+static const struct oa2_claims_policy policy = {
+	.issuer = "https://idp.example",
+	.client_id = "pam",
+	.now = 1700000000,
+	.leeway = 60,
+};
+
 static void run(const char *token, const char *json, size_t jlen)
 {
 	oa2_error err = { 0 };
 	oa2_jwks *jwks = oa2_jwks_parse(json, jlen, &err);
 	oa2_jws *jws = oa2_jws_parse(token, &err);
 
+	if (jws != NULL) {
+		oa2_error cerr = { 0 };
+
+		(void)oa2_claims_check_id_token(oa2_jws_payload(jws), &policy, &cerr);
+		(void)oa2_claims_sub(oa2_jws_payload(jws));
+	}
 	if (jws != NULL && jwks != NULL) {
 		oa2_jws_verify(jws, jwks, &err);
 		(void)oa2_jwks_find(jwks, oa2_jws_kid(jws), oa2_jws_alg(jws));
