@@ -60,6 +60,7 @@ static const struct key keys[] = {
 	STR(require_groups, V_TEXT),
 	ENUM(grant, grant_choices),
 	STR(password_ttys, V_TEXT),
+	BOOL(allow_remote_password),
 	NUM(device_timeout, 10, 3600),
 	NUM(http_timeout, 1, 120),
 	ENUM(qr, qr_choices),
@@ -336,7 +337,7 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 	return 0;
 }
 
-/* First pass over the arguments: config=PATH and debug. */
+/* First pass over the arguments: config=PATH and the bare flags. */
 static int scan_special_args(struct oa2_config *cfg, int argc, const char **argv, oa2_error *err)
 {
 	const char *path = OA2_DEFAULT_CONFIG;
@@ -344,6 +345,12 @@ static int scan_special_args(struct oa2_config *cfg, int argc, const char **argv
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "debug") == 0) {
 			cfg->debug = true;
+		} else if (strcmp(argv[i], "use_first_pass") == 0) {
+			cfg->authtok = OA2_AUTHTOK_USE_FIRST;
+		} else if (strcmp(argv[i], "try_first_pass") == 0) {
+			cfg->authtok = OA2_AUTHTOK_TRY_FIRST;
+		} else if (strcmp(argv[i], "store_authtok") == 0) {
+			cfg->store_authtok = true;
 		} else if (strncmp(argv[i], "config=", 7) == 0) {
 			path = argv[i] + 7;
 			if (path[0] != '/')
@@ -368,8 +375,8 @@ static int apply_args(struct oa2_config *cfg, int argc, const char **argv, oa2_e
 	for (int i = 0; i < argc; i++) {
 		char buf[MAX_LINE + 1];
 
-		if (strcmp(argv[i], "debug") == 0 || strncmp(argv[i], "config=", 7) == 0)
-			continue;
+		if (strchr(argv[i], '=') == NULL || strncmp(argv[i], "config=", 7) == 0)
+			continue; /* the bare flags were taken by scan_special_args */
 		if (strlen(argv[i]) > MAX_LINE)
 			return oa2_fail(err, OA2_ERR_CONFIG, "module argument: too long");
 		strcpy(buf, argv[i]);

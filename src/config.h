@@ -26,9 +26,13 @@ enum oa2_claims_source {
 	OA2_CLAIMS_INTROSPECTION,
 };
 
+enum oa2_authtok { OA2_AUTHTOK_ASK, OA2_AUTHTOK_TRY_FIRST, OA2_AUTHTOK_USE_FIRST };
+
 struct oa2_config {
 	char *config_file;     /* the file that was read */
 	bool debug;
+	int authtok;           /* enum oa2_authtok: use_first_pass / try_first_pass */
+	bool store_authtok;    /* leave the typed password as PAM_AUTHTOK */
 
 	char *issuer;
 	char *client_id;
@@ -43,6 +47,7 @@ enum oa2_client_auth */
 	char *require_groups;  /* space/comma separated, any-of; NULL = no requirement */
 	int grant;             /* enum oa2_grant_mode */
 	char *password_ttys;
+	int allow_remote_password; /* bool: grant=password even with PAM_RHOST */
 	int device_timeout;    /* seconds */
 	int http_timeout;      /* seconds */
 	int qr;                /* enum oa2_qr_mode */

@@ -16,6 +16,7 @@
 #include "http.h"
 #include "log.h"
 #include "login.h"
+#include "password_grant.h"
 #include "strutil.h"
 #include "token.h"
 #include "usermap.h"
@@ -65,9 +66,9 @@ static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_er
 	case OA2_GRANT_DEVICE:
 		return OA2_GRANT_DEVICE;
 	case OA2_GRANT_PASSWORD:
-		if (rhost != NULL)
+		if (rhost != NULL && !cfg->allow_remote_password)
 			return oa2_fail(err, OA2_ERR_PERM,
-					"the password grant is never used for remote sessions (rhost %s)",
+					"the password grant is not used for remote sessions (rhost %.64s)",
 					rhost);
 		return OA2_GRANT_PASSWORD;
 	default:
@@ -99,6 +100,65 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
+/* The password: from an earlier module (use_first_pass / try_first_pass)
+ * or asked with echo off. *typed tells whether we asked. */
+static int get_password(pam_handle_t *pamh, const struct oa2_config *cfg,
+			const struct oa2_ui *ui, const char *user, char **password, int *typed,
+			oa2_error *err)
+{
+	const void *tok = NULL;
+	char prompt[128];
+
+	*password = NULL;
+	*typed = 0;
+	if (cfg->authtok != OA2_AUTHTOK_ASK &&
+	    pam_get_item(pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok != NULL) {
+		*password = strdup(tok);
+		if (*password == NULL)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		return 0;
+	}
+	if (cfg->authtok == OA2_AUTHTOK_USE_FIRST)
+		return oa2_fail(err, OA2_ERR_DENIED, "use_first_pass: no password from an earlier module");
+	snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
+	if (ui->ask(ui->ctx, prompt, 0, password) != 0 || *password == NULL)
+		return oa2_fail(err, OA2_ERR_ABORT, "no password was entered");
+	*typed = 1;
+	return 0;
+}
+
+static int password_login(pam_handle_t *pamh, const struct oa2_config *cfg,
+			  const struct oa2_ui *ui, const struct oa2_discovery *disc,
+			  oa2_http *http, char **token, size_t *len, oa2_error *err)
+{
+	const char *user = NULL;
+	char *password = NULL;
+	int typed = 0, rc = -1;
+
+	/* A console that asked nothing yet: ask for the name, as login does. */
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL)
+		return oa2_fail(err, OA2_ERR_ABORT, "no user name was entered");
+	if (!oa2_username_valid(user))
+		return oa2_fail(err, OA2_ERR_USER, "'%.64s' is not a valid user name", user);
+	if (get_password(pamh, cfg, ui, user, &password, &typed, err) != 0)
+		goto out;
+	if (*password == '\0') {
+		oa2_fail(err, OA2_ERR_DENIED, "empty password");
+		goto out;
+	}
+	if (oa2_password_grant(cfg, disc, http, user, password, token, len, err) != 0)
+		goto out;
+	if (typed && cfg->store_authtok &&
+	    pam_set_item(pamh, PAM_AUTHTOK, password) != PAM_SUCCESS) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "cannot store PAM_AUTHTOK");
+		goto out;
+	}
+	rc = 0;
+out:
+	oa2_free_secret(password);
+	return rc;
+}
+
 static int run_grant(pam_handle_t *pamh, const struct oa2_config *cfg, int grant,
 		     const struct oa2_discovery *disc, oa2_http *http, char **token, size_t *len,
 		     oa2_error *err)
@@ -108,7 +168,7 @@ static int run_grant(pam_handle_t *pamh, const struct oa2_config *cfg, int grant
 	oa2_conv_ui(pamh, cfg, &ui);
 	if (grant == OA2_GRANT_DEVICE)
 		return oa2_device_grant(cfg, disc, http, &ui, token, len, err);
-	return oa2_fail(err, OA2_ERR_CONFIG, "the password grant is not available in this build");
+	return password_login(pamh, cfg, &ui, disc, http, token, len, err);
 }
 
 int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_login_result *res,

@@ -11,6 +11,8 @@
 
 #include "harness.h"
 
+#define OA2T_TIME_LIMIT 600 /* seconds for a whole test program */
+
 static char tmpdir[128];
 static char *logbuf;
 static int saved_stderr = -1;
@@ -60,6 +62,8 @@ static void write_service(const char *dir, const struct oa2t_service *svc)
 	f = fopen(path, "w");
 	if (f == NULL)
 		die(path);
+	if (svc->set_items)
+		fprintf(f, "auth required %s/pam_set_items.so\n", PAM_WRAPPER_MODULES);
 	fprintf(f, "auth required %s %s\naccount required %s %s\n", MODULE_PATH, args,
 		MODULE_PATH, args);
 	fclose(f);
@@ -102,6 +106,8 @@ void oa2t_init(int argc, char **argv, const struct oa2t_service *services)
 		snprintf(tmpdir, sizeof(tmpdir), "%s", getenv("OA2T_TMP"));
 		/* pam_wrapper is loaded now; the helper programs we run need not. */
 		unsetenv("LD_PRELOAD");
+		/* A test that waits forever is a failed test, not a stuck CI. */
+		alarm(OA2T_TIME_LIMIT);
 		return;
 	}
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/oa2-it.XXXXXX");
@@ -114,11 +120,9 @@ void oa2t_init(int argc, char **argv, const struct oa2t_service *services)
 		write_service(svc, services);
 	{
 		/* libpam wants a fallback service; it refuses everything */
-		static const struct oa2t_service other = {"other", NULL};
 		char path[300];
 		FILE *f;
 
-		(void)other;
 		snprintf(path, sizeof(path), "%s/other", svc);
 		f = fopen(path, "w");
 		if (f == NULL)

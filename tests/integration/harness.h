@@ -21,6 +21,9 @@ struct oa2t_idp {
 struct oa2t_service {
 	const char *name;
 	const char *args;
+	/* true: put pam_wrapper's pam_set_items.so first, which sets PAM_TTY,
+	 * PAM_RHOST, PAM_AUTHTOK ... from environment variables of those names */
+	bool set_items;
 };
 
 /* Call first in main(): writes the services, re-executes the test with

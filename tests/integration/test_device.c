@@ -299,9 +299,9 @@ static void warm_login_asks_only_code_and_polls(void **state)
 int main(int argc, char **argv)
 {
 	static const struct oa2t_service services[] = {
-		{"oa2", "config=%T/oa2.conf debug"},
-		{"sshd-oa2", "config=%T/oa2.conf debug"},
-		{NULL, NULL},
+		{"oa2", "config=%T/oa2.conf debug", false},
+		{"sshd-oa2", "config=%T/oa2.conf debug", false},
+		{NULL, NULL, false},
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(approve_logs_alice_in),

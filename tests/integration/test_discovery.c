@@ -236,8 +236,8 @@ int main(int argc, char **argv)
 	};
 
 	static const struct oa2t_service services[] = {
-		{"oa2", "config=%T/oa2.conf debug"},
-		{NULL, NULL},
+		{"oa2", "config=%T/oa2.conf debug", false},
+		{NULL, NULL, false},
 	};
 
 	oa2t_init(argc, argv, services);
