@@ -185,3 +185,63 @@ long oa2_cache_age(const char *dir, const char *name, time_t now)
 		return -1;
 	return st.st_mtime > now ? 0 : (long)(now - st.st_mtime);
 }
+
+int oa2_cache_dir_check(const char *dir, oa2_error *err)
+{
+	return oa2_private_dir(dir, 0, err);
+}
+
+void oa2_cache_inspect(const char *dir, const char *name, time_t now, struct oa2_cache_info *info)
+{
+	char *body = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	char path[4096], head[128];
+	struct stat st;
+	int64_t expires = 0;
+	ssize_t n;
+	int fd;
+
+	memset(info, 0, sizeof(*info));
+	info->size = -1;
+	info->age = -1;
+	info->state = OA2_CACHE_ABSENT;
+	info->why = "absent";
+	if (path_of(dir, name, path, sizeof(path)) != 0 || lstat(path, &st) != 0)
+		return;
+	info->size = (long long)st.st_size;
+	info->age = st.st_mtime > now ? 0 : (long)(now - st.st_mtime);
+	if (!S_ISREG(st.st_mode)) {
+		info->state = OA2_CACHE_UNSAFE;
+		info->why = "not a regular file";
+		return;
+	}
+	/* The expiry, read from the header for display only. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		n = read(fd, head, sizeof(head) - 1);
+		if (n > 0) {
+			head[n] = '\0';
+			if (sscanf(head, MAGIC " %" SCNd64, &expires) == 1)
+				info->expires = (long long)expires;
+		}
+		close(fd);
+	}
+	/* The verdict is the reader's own. */
+	if (oa2_cache_get(dir, name, now, &body, &len, &why) == 0) {
+		free(body);
+		info->state = OA2_CACHE_VALID;
+		info->why = "valid";
+		return;
+	}
+	info->why = why != NULL ? why : "unreadable";
+	if (why == NULL || strcmp(why, "absent") == 0) {
+		info->state = OA2_CACHE_UNSAFE;
+		info->why = "cannot be opened";
+	} else if (strcmp(why, "expired") == 0)
+		info->state = OA2_CACHE_EXPIRED;
+	else if (strncmp(why, "unsafe", 6) == 0 || strstr(why, "directory") != NULL)
+		info->state = OA2_CACHE_UNSAFE;
+	else
+		info->state = OA2_CACHE_CORRUPT;
+}

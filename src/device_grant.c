@@ -272,6 +272,7 @@ static int is_cancel(const char *answer)
 }
 
 struct poller {
+	const struct oa2_ui *ui;
 	const struct oa2_config *cfg;
 	const struct oa2_discovery *disc;
 	oa2_http *http;
@@ -302,6 +303,8 @@ static int poll_until(struct poller *p, int64_t until_ms, char **token, size_t *
 		if (st == POLL_SLOW_DOWN)
 			p->interval_ms += SLOW_DOWN_STEP * 1000;
 		p->next_poll = now_ms() + p->interval_ms;
+		if (p->ui->progress != NULL)
+			p->ui->progress(p->ui->ctx, (long)((p->deadline - now_ms()) / 1000));
 	}
 }
 
@@ -334,7 +337,7 @@ int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *d
 		     oa2_error *err)
 {
 	struct device_code dc = {0};
-	struct poller p = {cfg, disc, http, &dc, 0, 0, 0};
+	struct poller p = {ui, cfg, disc, http, &dc, 0, 0, 0};
 	int64_t valid_s, start;
 	char *text = NULL;
 	int rc = -1;

@@ -22,6 +22,22 @@
 #include "token.h"
 #include "usermap.h"
 
+int oa2_pam_code(enum oa2_errkind kind)
+{
+	switch (kind) {
+	case OA2_OK: return PAM_SUCCESS;
+	case OA2_ERR_CONFIG: return PAM_SERVICE_ERR;
+	case OA2_ERR_UNAVAIL:
+	case OA2_ERR_PROTOCOL: return PAM_AUTHINFO_UNAVAIL;
+	case OA2_ERR_DENIED:
+	case OA2_ERR_ABORT: return PAM_AUTH_ERR;
+	case OA2_ERR_PERM: return PAM_PERM_DENIED;
+	case OA2_ERR_USER: return PAM_USER_UNKNOWN;
+	case OA2_ERR_INTERNAL: return PAM_SYSTEM_ERR;
+	}
+	return PAM_SYSTEM_ERR;
+}
+
 static const char *item(pam_handle_t *pamh, int type)
 {
 	const void *v = NULL;
