@@ -26,9 +26,9 @@ failed=0
 for trs in $(find tests -name '*.trs' | sort); do
     log=${trs%.trs}.log
     result=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
-    line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1)
+    line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1)
     if [ -n "$line" ]; then
-        p=$(echo "$line" | sed -E 's/^[a-z]+: ([0-9]+) passed.*/\1/')
+        p=$(echo "$line" | sed -E 's/^[a-z0-9-]+: ([0-9]+) passed.*/\1/')
         f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
     else
         p=$(grep -c '^\[       OK \]' "$log" 2>/dev/null)
