@@ -239,36 +239,48 @@ static int apply(struct oa2_config *cfg, char *line, bool seen[NKEYS], const str
 	return 0;
 }
 
-static int parse_file(struct oa2_config *cfg, const char *path, oa2_error *err)
+/* Parse the file's text, "key = value" per line, in place. name is the file
+ * for messages; *secret_seen tells whether client_secret was among the keys. */
+static int parse_lines(struct oa2_config *cfg, char *buf, const char *name, bool *secret_seen,
+		       oa2_error *err)
 {
 	bool seen[NKEYS] = {false};
-	struct origin o = {path, 0};
-	char *buf = NULL, *p, *line;
-	size_t len;
-	mode_t perm = 0;
-	int rc = -1;
+	struct origin o = {name, 0};
+	char *p, *line;
 
-	if (oa2_read_secure_file(path, OA2_FILE_PUBLIC, OA2_CONFIG_MAX_SIZE, &buf, &len, &perm,
-				 err) != 0)
-		goto out;
 	for (p = buf; p != NULL && *p; ) {
 		char *nl = strchr(p, '\n');
 
 		o.line++;
 		if (nl != NULL)
 			*nl = '\0';
-		if (strlen(p) > MAX_LINE) {
-			where_fail(err, &o, "line longer than %d bytes", MAX_LINE);
-			goto out;
-		}
+		if (strlen(p) > MAX_LINE)
+			return where_fail(err, &o, "line longer than %d bytes", MAX_LINE);
 		line = oa2_trim(p);
 		p = nl ? nl + 1 : NULL;
 		if (*line == '\0' || *line == '#')
 			continue;
 		if (apply(cfg, line, seen, &o, err) != 0)
-			goto out;
+			return -1;
 	}
-	if (seen[find_key("client_secret") - keys] && (perm & (S_IRGRP | S_IROTH))) {
+	*secret_seen = seen[find_key("client_secret") - keys];
+	return 0;
+}
+
+static int parse_file(struct oa2_config *cfg, const char *path, oa2_error *err)
+{
+	char *buf = NULL;
+	size_t len;
+	mode_t perm = 0;
+	bool secret = false;
+	int rc = -1;
+
+	if (oa2_read_secure_file(path, OA2_FILE_PUBLIC, OA2_CONFIG_MAX_SIZE, &buf, &len, &perm,
+				 err) != 0)
+		goto out;
+	if (parse_lines(cfg, buf, path, &secret, err) != 0)
+		goto out;
+	if (secret && (perm & (S_IRGRP | S_IROTH))) {
 		oa2_fail(err, OA2_ERR_CONFIG,
 			 "%s: contains client_secret but is readable by group or others (mode %04o), refusing",
 			 path, (unsigned)perm);
@@ -390,7 +402,9 @@ static int apply_args(struct oa2_config *cfg, int argc, const char **argv, oa2_e
 	return 0;
 }
 
-struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err)
+/* A configuration with the defaults and the bare flags and config=PATH from
+ * the module arguments; NULL with err set on failure. */
+static struct oa2_config *config_new(int argc, const char **argv, oa2_error *err)
 {
 	struct oa2_config *cfg = calloc(1, sizeof(*cfg));
 
@@ -404,12 +418,60 @@ struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err)
 	cfg->http_timeout = 10;
 	cfg->leeway = 60;
 	cfg->offline_max_age = 7 * 24 * 3600;
-	if (scan_special_args(cfg, argc, argv, err) != 0 ||
-	    parse_file(cfg, cfg->config_file, err) != 0 ||
+	if (scan_special_args(cfg, argc, argv, err) != 0) {
+		oa2_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err)
+{
+	struct oa2_config *cfg = config_new(argc, argv, err);
+
+	if (cfg == NULL)
+		return NULL;
+	if (parse_file(cfg, cfg->config_file, err) != 0 ||
 	    apply_args(cfg, argc, argv, err) != 0 || finish(cfg, err) != 0) {
 		oa2_config_free(cfg);
 		return NULL;
 	}
+	return cfg;
+}
+
+struct oa2_config *oa2_config_parse_text(const char *text, size_t len, int argc,
+					 const char **argv, oa2_error *err)
+{
+	struct oa2_config *cfg = NULL;
+	char *buf = NULL;
+	bool secret = false;
+
+	/* The same limits oa2_read_secure_file puts on the file. */
+	if (len > OA2_CONFIG_MAX_SIZE) {
+		oa2_fail(err, OA2_ERR_CONFIG, "configuration larger than %d bytes",
+			 OA2_CONFIG_MAX_SIZE);
+		return NULL;
+	}
+	if (len > 0 && memchr(text, '\0', len) != NULL) {
+		oa2_fail(err, OA2_ERR_CONFIG, "configuration contains a NUL byte");
+		return NULL;
+	}
+	buf = malloc(len + 1);
+	if (buf == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	if (len > 0)
+		memcpy(buf, text, len);
+	buf[len] = '\0';
+	cfg = config_new(argc, argv, err);
+	if (cfg != NULL &&
+	    (parse_lines(cfg, buf, cfg->config_file, &secret, err) != 0 ||
+	     apply_args(cfg, argc, argv, err) != 0 || finish(cfg, err) != 0)) {
+		oa2_config_free(cfg);
+		cfg = NULL;
+	}
+	oa2_free_secret_len(buf, len + 1);
 	return cfg;
 }
 

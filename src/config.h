@@ -8,6 +8,7 @@
 #define OA2_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 
@@ -74,6 +75,13 @@ enum oa2_client_auth */
 /* Build the configuration from module arguments (argc/argv as PAM passes
  * them). Returns NULL with err set (kind OA2_ERR_CONFIG or INTERNAL). */
 struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err);
+
+/* The same from the configuration file's text, already in memory (len bytes,
+ * no NUL byte, at most OA2_CONFIG_MAX_SIZE): the file named by config=PATH
+ * is not read, nor checked for ownership and mode; client_secret_file still
+ * is. For tests and fuzzing; the module uses oa2_config_load. */
+struct oa2_config *oa2_config_parse_text(const char *text, size_t len, int argc,
+					 const char **argv, oa2_error *err);
 
 /* Free, wiping the client secret. NULL is allowed. */
 void oa2_config_free(struct oa2_config *cfg);

@@ -23,19 +23,12 @@
 #define MAX_CODE_LEN 4096
 #define QR_MAX_COLUMNS 80
 
-struct device_code {
-	char *device_code;
-	char *user_code;
-	char *uri;
-	char *uri_complete;
-	int64_t expires_in;
-	int64_t interval;
-};
-
 enum poll_state { POLL_DONE, POLL_PENDING, POLL_SLOW_DOWN };
 
-static void code_clear(struct device_code *dc)
+void oa2_device_code_clear(struct oa2_device_code *dc)
 {
+	if (dc == NULL)
+		return;
 	oa2_free_secret(dc->device_code);
 	free(dc->user_code);
 	free(dc->uri);
@@ -80,7 +73,8 @@ static int dup_field(json_object *doc, const char *key, int required, size_t max
 	return 0;
 }
 
-static int parse_code(const char *body, size_t len, struct device_code *dc, oa2_error *err)
+int oa2_device_code_parse(const char *body, size_t len, struct oa2_device_code *dc,
+			  oa2_error *err)
 {
 	json_object *doc = oa2_json_parse(body, len, "device authorization response", err);
 	const char *probe = NULL;
@@ -130,7 +124,7 @@ out:
 }
 
 static int request_code(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-			oa2_http *http, struct device_code *dc, oa2_error *err)
+			oa2_http *http, struct oa2_device_code *dc, oa2_error *err)
 {
 	struct oa2_http_response resp = {0};
 	char *form = NULL;
@@ -150,7 +144,7 @@ static int request_code(const struct oa2_config *cfg, const struct oa2_discovery
 			 "device authorization: HTTP status %ld %s %s", resp.status, code, desc);
 		goto out;
 	}
-	rc = parse_code(resp.body, resp.len, dc, err);
+	rc = oa2_device_code_parse(resp.body, resp.len, dc, err);
 out:
 	oa2_free_secret(form);
 	oa2_http_response_clear(&resp);
@@ -172,7 +166,7 @@ static void append(char *buf, size_t len, const char *fmt, ...)
 
 /* The text the user reads: URL, code, validity and a QR code. */
 static char *instructions(const struct oa2_config *cfg, const struct oa2_ui *ui,
-			  const struct device_code *dc, int64_t valid_s)
+			  const struct oa2_device_code *dc, int64_t valid_s)
 {
 	const char *target = dc->uri_complete ? dc->uri_complete : dc->uri;
 	enum oa2_qr_style style = OA2_QR_STYLE_UTF8;
@@ -208,7 +202,7 @@ static char *instructions(const struct oa2_config *cfg, const struct oa2_ui *ui,
 
 /* One token request. POLL_DONE moves the answer into *token. */
 static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-		     oa2_http *http, const struct device_code *dc, char **token, size_t *len,
+		     oa2_http *http, const struct oa2_device_code *dc, char **token, size_t *len,
 		     enum poll_state *state, oa2_error *err)
 {
 	struct oa2_oauth_refusal why;
@@ -262,7 +256,7 @@ struct poller {
 	const struct oa2_config *cfg;
 	const struct oa2_discovery *disc;
 	oa2_http *http;
-	const struct device_code *dc;
+	const struct oa2_device_code *dc;
 	int64_t interval_ms;
 	int64_t next_poll;
 	int64_t deadline;
@@ -322,7 +316,7 @@ int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *d
 		     oa2_http *http, const struct oa2_ui *ui, char **token, size_t *len,
 		     oa2_error *err)
 {
-	struct device_code dc = {0};
+	struct oa2_device_code dc = {0};
 	struct poller p = {ui, cfg, disc, http, &dc, 0, 0, 0};
 	int64_t valid_s, start;
 	char *text = NULL;
@@ -354,6 +348,6 @@ int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *d
 		ui->error(ui->ctx, err->msg);
 out:
 	free(text);
-	code_clear(&dc);
+	oa2_device_code_clear(&dc);
 	return rc == 0 ? 0 : -1;
 }

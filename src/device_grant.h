@@ -10,6 +10,7 @@
 #define OA2_DEVICE_GRANT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "discovery.h"
@@ -18,6 +19,25 @@
 #include "ui.h"
 
 #define OA2_DEVICE_GRANT_TYPE "urn:ietf:params:oauth:grant-type:device_code"
+
+/* The device authorization response (RFC 8628 3.2), parsed and checked. */
+struct oa2_device_code {
+	char *device_code;   /* secret; wiped by _clear */
+	char *user_code;
+	char *uri;           /* verification_uri (or verification_url) */
+	char *uri_complete;  /* verification_uri_complete, or NULL */
+	int64_t expires_in;
+	int64_t interval;    /* 5 when not given */
+};
+
+/* Parse len bytes of the device authorization endpoint's answer into *dc
+ * (zeroed by the caller). On failure *dc may hold some fields: clear it
+ * either way. */
+int oa2_device_code_parse(const char *body, size_t len, struct oa2_device_code *dc,
+			  oa2_error *err);
+
+/* Free the fields, wiping the device code. NULL is allowed. */
+void oa2_device_code_clear(struct oa2_device_code *dc);
 
 int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 		     oa2_http *http, const struct oa2_ui *ui, char **token, size_t *len,

@@ -33,9 +33,10 @@ json_object *oa2_json_parse(const char *buf, size_t len, const char *what, oa2_e
 			 jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr));
 		goto fail;
 	}
-	/* Only trailing white space may follow the value. */
+	/* Only trailing white space may follow the value (strchr alone would
+	 * also match a NUL byte, its terminator). */
 	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
-		if (strchr(" \t\r\n", buf[i]) == NULL) {
+		if (buf[i] == '\0' || strchr(" \t\r\n", buf[i]) == NULL) {
 			oa2_fail(err, OA2_ERR_PROTOCOL, "%s: trailing data after JSON", what);
 			goto fail;
 		}

@@ -6,14 +6,7 @@
  * every token that parses go through oa2_claims_check_id_token with a fixed
  * policy, whether or not its signature verifies.
  *
- * Build and run from the top of the (configured) tree:
- *   clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -Isrc \
- *     -I/usr/include/json-c -o fuzz_jws tests/fuzz/fuzz_jws.c src/jws.c src/jwk.c \
- *     src/b64url.c src/json.c src/claims.c src/error.c -lcrypto -ljson-c -lm
- *   mkdir -p /tmp/fuzz_jws_new
- *   ./fuzz_jws -max_total_time=30 -max_len=20000 /tmp/fuzz_jws_new tests/fuzz/corpus/jws
- * (-I. finds the autoconfig.h that ./configure wrote; new inputs go to the
- * first directory, so the seed corpus in the tree stays as it is.) */
+ * Run with tests/fuzz/run.sh (see tests/fuzz/README.md). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -158,6 +158,51 @@ static void refuses_bad_lines(void **state)
 	refused(BASE, 0644, twice, 2, "given twice");
 }
 
+/* oa2_config_parse_text: the loader's parser on text in memory, same rules. */
+static void parses_text_like_the_file(void **state)
+{
+	static const char text[] = "# c\n" BASE "require_groups = users\nclient_secret = s3cret\n";
+	const char *args[] = {"debug", "require_groups=sudoers", "config=/nonexistent/x.conf"};
+	oa2_error err = {0};
+	struct oa2_config *cfg = oa2_config_parse_text(text, sizeof(text) - 1, 3, args, &err);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_true(cfg->debug);
+	assert_string_equal(cfg->issuer, "https://idp.example.test/realm");
+	assert_string_equal(cfg->require_groups, "sudoers");
+	assert_string_equal(cfg->client_secret, "s3cret");
+	assert_string_equal(cfg->username_claim, "preferred_username");
+	oa2_config_free(cfg);
+}
+
+static void parse_text_refusals(void **state)
+{
+	static const char nul[] = BASE "scope = openid\0x\n";
+	const char *secret_arg[] = {"client_secret=x"};
+	char *big = calloc(1, OA2_CONFIG_MAX_SIZE + 2);
+	oa2_error err = {0};
+
+	(void)state;
+	assert_null(oa2_config_parse_text(nul, sizeof(nul) - 1, 0, NULL, &err));
+	assert_non_null(strstr(err.msg, "NUL byte"));
+	oa2_error_clear(&err);
+	assert_non_null(big);
+	memset(big, '#', OA2_CONFIG_MAX_SIZE + 1);
+	assert_null(oa2_config_parse_text(big, OA2_CONFIG_MAX_SIZE + 1, 0, NULL, &err));
+	assert_non_null(strstr(err.msg, "larger than"));
+	free(big);
+	oa2_error_clear(&err);
+	assert_null(oa2_config_parse_text(BASE "colour = blue\n", strlen(BASE) + 14, 0, NULL, &err));
+	assert_non_null(strstr(err.msg, OA2_DEFAULT_CONFIG ":3: unknown key 'colour'"));
+	oa2_error_clear(&err);
+	assert_null(oa2_config_parse_text(BASE, strlen(BASE), 1, secret_arg, &err));
+	assert_non_null(strstr(err.msg, "must not be a module argument"));
+	oa2_error_clear(&err);
+	assert_null(oa2_config_parse_text("", 0, 0, NULL, &err));
+	assert_non_null(strstr(err.msg, "required key 'issuer' is missing"));
+}
+
 static void refuses_relative_config_path(void **state)
 {
 	const char *argv[] = {"config=etc/x.conf"};
@@ -287,6 +332,8 @@ int main(void)
 		cmocka_unit_test(every_key_parses),
 		cmocka_unit_test(module_arguments_override_file),
 		cmocka_unit_test(refuses_bad_lines),
+		cmocka_unit_test(parses_text_like_the_file),
+		cmocka_unit_test(parse_text_refusals),
 		cmocka_unit_test(refuses_relative_config_path),
 		cmocka_unit_test(refuses_missing_required_keys),
 		cmocka_unit_test(refuses_bad_values),

@@ -44,6 +44,22 @@ static void accepts_object_with_trailing_space(void **state)
 	json_object_put(o);
 }
 
+/* Regression (found by tests/fuzz/fuzz_json.c): NUL bytes after the object
+ * passed the trailing white space check. */
+static void refuses_trailing_nul_bytes(void **state)
+{
+	static const char one[] = "{\"a\":1}\0";
+	static const char many[] = "{\"a\":1} \0\0\n";
+	oa2_error err = {0};
+
+	(void)state;
+	assert_null(oa2_json_parse(one, sizeof(one) - 1, "doc", &err));
+	assert_non_null(strstr(err.msg, "trailing data"));
+	oa2_error_clear(&err);
+	assert_null(oa2_json_parse(many, sizeof(many) - 1, "doc", &err));
+	assert_non_null(strstr(err.msg, "trailing data"));
+}
+
 static void refuses_deep_nesting(void **state)
 {
 	char buf[256] = "";
@@ -117,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(refuses_malformed),
 		cmocka_unit_test(accepts_object_with_trailing_space),
+		cmocka_unit_test(refuses_trailing_nul_bytes),
 		cmocka_unit_test(refuses_deep_nesting),
 		cmocka_unit_test(getters_tell_absent_from_wrong_type),
 		cmocka_unit_test(path_follows_dots),
