@@ -10,7 +10,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential autoconf automake libtool pkg-config
  libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev libcrypt-dev
  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
- zbar-tools openssl curl ca-certificates python3
+ zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
  openssh-server openssh-client sudo login python3-pexpect"
 
 SUDO=""

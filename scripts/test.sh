@@ -6,7 +6,8 @@
 #      holds;
 #   2. an AddressSanitizer + UBSan build: the unit tests (pam_wrapper opens
 #      libpam with RTLD_DEEPBIND, which ASan cannot run with);
-#   3. a UBSan build: the whole "make check" again.
+#   3. a UBSan build: the whole "make check" again;
+#   4. a fuzzing smoke run: every libFuzzer target for 10 s (tests/fuzz/run.sh).
 # The sanitizer builds happen in copies of the tree under a temporary
 # directory. OA2_QUICK=1 runs only the first pass.
 # Exit status 0 only when nothing failed.
@@ -79,6 +80,23 @@ if [ "${OA2_QUICK:-0}" != 1 ]; then
     check "$SAN/asan" asan --enable-sanitizers=address,undefined
     copy_tree "$SAN/ubsan"
     check "$SAN/ubsan" ubsan --enable-sanitizers=undefined
+fi
+
+if [ "${OA2_QUICK:-0}" != 1 ]; then
+    echo "== fuzz: every target for ${OA2_FUZZ_SECONDS:-10} s"
+    sh tests/fuzz/run.sh "${OA2_FUZZ_SECONDS:-10}" > "$SAN/fuzz.log" 2>&1
+    cat "$SAN/fuzz.log"
+    line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$SAN/fuzz.log" | tail -n 1)
+    if [ -n "$line" ]; then
+        p=$(echo "$line" | sed -E 's/^fuzz: ([0-9]+) passed.*/\1/')
+        f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    else
+        p=0
+        f=1
+    fi
+    echo "  fuzz: $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
 fi
 
 echo "$passed passed, $failed failed"
