@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,4 +245,34 @@ void oa2_cache_inspect(const char *dir, const char *name, time_t now, struct oa2
 		info->state = OA2_CACHE_UNSAFE;
 	else
 		info->state = OA2_CACHE_CORRUPT;
+}
+
+int oa2_cache_lock(const char *dir, const char *name, long wait_ms)
+{
+	char path[4096];
+	long waited = 0;
+	int fd;
+
+	if (oa2_private_dir(dir, 1, NULL) != 0 ||
+	    (size_t)snprintf(path, sizeof(path), "%s/.%s.lock", dir, name) >= sizeof(path))
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms)
+			break;
+		usleep(20000);
+		waited += 20;
+	}
+	close(fd);
+	return -1;
+}
+
+void oa2_cache_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
 }

@@ -37,6 +37,13 @@ int oa2_cache_put(const char *dir, const char *name, const char *body, size_t le
  * (used to rate-limit refetches). */
 long oa2_cache_age(const char *dir, const char *name, time_t now);
 
+/* Serialise the refresh of one entry across processes (many logins at
+ * once): an exclusive flock on dir/.name.lock, waited for at most wait_ms.
+ * Returns a descriptor for oa2_cache_unlock, or -1 when the lock could not
+ * be had (the caller then refreshes without it). */
+int oa2_cache_lock(const char *dir, const char *name, long wait_ms);
+void oa2_cache_unlock(int fd);
+
 /* Remove an entry (used when a cached document turned out to be unusable). */
 void oa2_cache_drop(const char *dir, const char *name);
 

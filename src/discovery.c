@@ -129,28 +129,46 @@ out:
 	return rc;
 }
 
+/* A fresh, valid cached document? A cached one that no longer passes is
+ * dropped so that it is fetched again. */
+static int from_cache(const char *issuer, const char *cache_dir, const char *name, time_t now,
+		      struct oa2_discovery *out)
+{
+	char *body = NULL;
+	const char *why = NULL;
+	size_t len = 0;
+	int ok;
+
+	if (oa2_cache_get(cache_dir, name, now, &body, &len, &why) != 0)
+		return 0;
+	ok = oa2_discovery_parse(body, len, issuer, out, NULL) == 0;
+	free(body);
+	if (!ok) {
+		oa2_cache_drop(cache_dir, name);
+		return 0;
+	}
+	out->from_cache = 1;
+	return 1;
+}
+
 int oa2_discovery_load(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
 		       struct oa2_discovery *out, oa2_error *err)
 {
 	char name[128];
-	char *body = NULL;
-	const char *why = NULL;
-	size_t len = 0;
-	int cacheable;
+	int lock, rc;
 
 	memset(out, 0, sizeof(*out));
-	cacheable = cache_dir != NULL &&
-		    oa2_cache_name(issuer, "discovery", name, sizeof(name)) == 0;
-	if (cacheable && oa2_cache_get(cache_dir, name, now, &body, &len, &why) == 0) {
-		int ok = oa2_discovery_parse(body, len, issuer, out, NULL) == 0;
-
-		free(body);
-		if (ok) {
-			out->from_cache = 1;
-			return 0;
-		}
-		/* A cached document that no longer passes is refetched. */
-		oa2_cache_drop(cache_dir, name);
+	if (cache_dir == NULL || oa2_cache_name(issuer, "discovery", name, sizeof(name)) != 0)
+		return oa2_discovery_fetch(issuer, http, NULL, now, out, err);
+	if (from_cache(issuer, cache_dir, name, now, out))
+		return 0;
+	/* Many logins at once: one fetches, the others wait and read its copy. */
+	lock = oa2_cache_lock(cache_dir, name, oa2_http_timeout_ms(http) + 1000);
+	if (from_cache(issuer, cache_dir, name, now, out)) {
+		oa2_cache_unlock(lock);
+		return 0;
 	}
-	return oa2_discovery_fetch(issuer, http, cacheable ? cache_dir : NULL, now, out, err);
+	rc = oa2_discovery_fetch(issuer, http, cache_dir, now, out, err);
+	oa2_cache_unlock(lock);
+	return rc;
 }

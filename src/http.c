@@ -114,6 +114,11 @@ void oa2_http_free(oa2_http *h)
 	free(h);
 }
 
+long oa2_http_timeout_ms(const oa2_http *h)
+{
+	return h->timeout_ms;
+}
+
 void oa2_http_response_clear(struct oa2_http_response *resp)
 {
 	if (resp == NULL)

@@ -27,6 +27,9 @@ struct oa2_http_response {
 oa2_http *oa2_http_new(const char *ca_file, int timeout_s, oa2_error *err);
 void oa2_http_free(oa2_http *http);
 
+/* The per-request time limit, in milliseconds. */
+long oa2_http_timeout_ms(const oa2_http *http);
+
 int oa2_http_get(oa2_http *http, const char *url, struct oa2_http_response *resp,
 		 oa2_error *err);
 

@@ -450,3 +450,11 @@ void oa2t_reap(void)
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 }
+
+int oa2t_auth_quiet(const char *service, const char *user, struct oa2t_conv *conv)
+{
+	struct pam_testcase cases[1] = {pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS)};
+
+	(void)_pamtest_conv(service, user, conv_fn, conv, cases, 1, NULL);
+	return cases[0].op_rv;
+}

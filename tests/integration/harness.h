@@ -78,6 +78,9 @@ struct oa2t_conv {
  * the last step run. Module log lines are captured (see oa2t_log_has). */
 int oa2t_auth(const char *service, const char *user, struct oa2t_conv *conv, bool acct);
 
+/* The same without log capture (for many processes at once). */
+int oa2t_auth_quiet(const char *service, const char *user, struct oa2t_conv *conv);
+
 /* Find the user code in the device grant's instructions. */
 bool oa2t_user_code(const char *text, char *out, size_t len);
 

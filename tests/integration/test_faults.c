@@ -1,0 +1,190 @@
+/* test_faults.c - faults and load through real PAM (pam_wrapper) against the
+ * test IdP: an expired server certificate; JWKS key rotation (a new kid
+ * triggers one refetch and the login succeeds; a fresh cache keeps the
+ * refetch rate limit); a JWKS endpoint failing while the cache is valid; and
+ * 50 logins at once on a cold cache: all succeed, the cache is whole, and
+ * the IdP sees one discovery and one JWKS request. (Down, refused, slow,
+ * 5xx, truncated, oversized, garbage, wrong CA and wrong host name are in
+ * test_discovery; clock skew against leeway in tests/unit/test_claims and
+ * test_token.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define PARALLEL 50
+
+static struct oa2t_idp idp;
+
+static void write_config(const struct oa2t_idp *i, const char *cache)
+{
+	char body[2048];
+
+	snprintf(body, sizeof(body),
+		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/%s\n"
+		 "http_timeout = 10\ndevice_timeout = 30\n",
+		 i->issuer, i->ca, oa2t_tmp(), cache);
+	oa2t_write("faults.conf", body, 0644);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return oa2t_idp_start(&idp, "faults", "--interval 1");
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	oa2t_idp_stop(&idp);
+	return 0;
+}
+
+static void expect_log(const char *needle)
+{
+	if (!oa2t_log_has(needle))
+		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
+}
+
+static int password_login(const char *user, const char *password)
+{
+	struct oa2t_conv conv = {0};
+
+	conv.answers[0] = password;
+	conv.nanswers = 1;
+	return oa2t_auth("pw", user, &conv, true);
+}
+
+static void expired_certificate_is_unavailable(void **state)
+{
+	struct oa2t_idp old;
+
+	(void)state;
+	assert_int_equal(oa2t_idp_start(&old, "expired", "--cert expired"), 0);
+	write_config(&old, "cache-expired");
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_idp_stop(&old);
+	expect_log("certificate has expired");
+}
+
+static void age_jwks_cache(const char *cache)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "touch -d '-2 minutes' '%s/%s'/jwks-*", oa2t_tmp(), cache);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void key_rotation_refetches_once(void **state)
+{
+	(void)state;
+	write_config(&idp, "cache-rotate");
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS); /* warm */
+	assert_int_equal(oa2t_control(&idp, "POST", "/keys/rotate", "{\"kty\":\"RSA\"}", NULL), 200);
+	age_jwks_cache("cache-rotate"); /* older than the refetch rate limit */
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
+	assert_int_equal(oa2t_count(&idp, "jwks"), 1);
+	expect_log("keys fetched");
+	/* the next login uses the refreshed cache */
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
+	assert_int_equal(oa2t_count(&idp, "jwks"), 1);
+}
+
+static void unknown_kid_with_fresh_cache_is_rate_limited(void **state)
+{
+	(void)state;
+	write_config(&idp, "cache-limit");
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS); /* fresh cache */
+	assert_int_equal(oa2t_control(&idp, "POST", "/keys/rotate", "{\"kty\":\"RSA\"}", NULL), 200);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(password_login("alice", "alice-pass"), PAM_AUTH_ERR);
+		expect_log("kid");
+	}
+	assert_int_equal(oa2t_count(&idp, "jwks"), 0);
+}
+
+static void jwks_failing_with_valid_cache_still_logs_in(void **state)
+{
+	(void)state;
+	write_config(&idp, "cache-jwks500");
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS); /* warm */
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"jwks\",\"kind\":\"status500\"}", NULL), 200);
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"discovery\",\"kind\":\"status500\"}", NULL), 200);
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
+	expect_log("keys cached");
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
+}
+
+static void parallel_logins_share_one_refresh(void **state)
+{
+	pid_t pids[PARALLEL];
+	int ok = 0;
+	char cmd[600];
+
+	(void)state;
+	write_config(&idp, "cache-parallel");
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	for (int i = 0; i < PARALLEL; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct oa2t_conv conv = {0};
+
+			conv.answers[0] = i % 2 ? "alice-pass" : "bob-pass";
+			conv.nanswers = 1;
+			_exit(oa2t_auth_quiet("pw", i % 2 ? "alice" : "bob", &conv) == PAM_SUCCESS ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < PARALLEL; i++) {
+		int status = 0;
+
+		if (waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)
+			ok++;
+	}
+	assert_int_equal(ok, PARALLEL);
+	assert_int_equal(oa2t_count(&idp, "discovery"), 1);
+	assert_int_equal(oa2t_count(&idp, "jwks"), 1);
+	assert_int_equal(oa2t_count(&idp, "token"), PARALLEL);
+	/* the cache is whole: the next login reads it without any request */
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
+	expect_log("read from cache");
+	expect_log("keys cached");
+	assert_int_equal(oa2t_count(&idp, "discovery"), 0);
+	assert_int_equal(oa2t_count(&idp, "jwks"), 0);
+	/* no temporary files left behind */
+	snprintf(cmd, sizeof(cmd), "ls -A '%s/cache-parallel' | grep -q '^\\.[dj].*\\.......$'",
+		 oa2t_tmp());
+	assert_int_not_equal(system(cmd), 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct oa2t_service services[] = {
+		{"pw", "config=%T/faults.conf debug grant=password", false},
+		{NULL, NULL, false},
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(expired_certificate_is_unavailable),
+		cmocka_unit_test(key_rotation_refetches_once),
+		cmocka_unit_test(unknown_kid_with_fresh_cache_is_rate_limited),
+		cmocka_unit_test(jwks_failing_with_valid_cache_still_logs_in),
+		cmocka_unit_test(parallel_logins_share_one_refresh),
+	};
+
+	oa2t_init(argc, argv, services);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
