@@ -1,7 +1,8 @@
 #!/bin/sh
 # install-deps.sh - install everything pam_oauth2 needs to build, test and
 # run its demo on Debian 12: build tools, libraries, test tools, Node.js for
-# the bundled test IdP, and the IdP's npm packages (from its lockfile).
+# the bundled test IdP, the IdP's npm packages (from its lockfile), and the
+# man page and Debian packaging tools (scdoc, debhelper, lintian).
 # Idempotent; needs root (or sudo).
 set -eu
 
@@ -10,7 +11,8 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential autoconf automake libtool pkg-config
  libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev
  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
- zbar-tools openssl curl ca-certificates python3"
+ zbar-tools openssl curl ca-certificates python3
+ scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
