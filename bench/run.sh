@@ -10,3 +10,6 @@ sh bench/jws_verify.sh 2
 echo
 echo "== device grant"
 sh bench/device_login.sh 5 3
+echo
+echo "== password grant"
+sh bench/password_login.sh 7

@@ -9,9 +9,10 @@ set -eu
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS="build-essential autoconf automake libtool pkg-config
- libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev
+ libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev libcrypt-dev
  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
  zbar-tools openssl curl ca-certificates python3
+ openssh-server openssh-client sudo login python3-pexpect
  scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils"
 
 SUDO=""

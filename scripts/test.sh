@@ -1,49 +1,85 @@
 #!/bin/sh
-# test.sh - install what is needed, build with -Werror, run the whole test
-# suite ("make check": unit tests, the test IdP's self-test, and the PAM
-# integration tests against the test IdP), and print one closing line
-# "N passed, N failed" counted from the individual test cases.
+# test.sh - install what is needed, then run the whole test suite and print
+# one closing line "N passed, N failed" counted from the individual cases:
+#   1. the normal build (-Werror): unit tests, the test IdP's self-test, the
+#      PAM integration tests against the test IdP, and what else "make check"
+#      holds;
+#   2. an AddressSanitizer + UBSan build: the unit tests (pam_wrapper opens
+#      libpam with RTLD_DEEPBIND, which ASan cannot run with);
+#   3. a UBSan build: the whole "make check" again.
+# The sanitizer builds happen in copies of the tree under a temporary
+# directory. OA2_QUICK=1 runs only the first pass.
 # Exit status 0 only when nothing failed.
-# Extra arguments go to ./configure (e.g. --enable-sanitizers).
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 
-sh scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
-if ! sh scripts/build.sh "$@"; then
-    echo "build failed"
+passed=0
+failed=0
+
+# count DIR LABEL: add up the cases of every test log automake wrote in DIR.
+count() {
+    for trs in $(cd "$1" && find tests -name '*.trs' | sort); do
+        log=$1/${trs%.trs}.log
+        result=$(sed -n 's/^:test-result: //p' "$1/$trs" | head -n 1)
+        line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1)
+        if [ -n "$line" ]; then
+            p=$(echo "$line" | sed -E 's/^[a-z0-9-]+: ([0-9]+) passed.*/\1/')
+            f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+        else
+            p=$(grep -c '^\[       OK \]' "$log" 2>/dev/null)
+            f=$(grep -E '^\[  FAILED  \] [A-Za-z_]' "$log" 2>/dev/null | sort -u | wc -l)
+        fi
+        [ "$result" = "SKIP" ] && continue
+        if [ "$result" != "PASS" ] && [ "$f" -eq 0 ]; then
+            f=1   # the program failed without naming a case (crash, set-up)
+        fi
+        echo "  $2$(basename "$log" .log): $p passed, $f failed ($result)"
+        passed=$((passed + p))
+        failed=$((failed + f))
+    done
+}
+
+# check DIR LABEL [configure args]: build in DIR and run make check there.
+check() {
+    dir=$1
+    label=$2
+    shift 2
+    echo "== $label: build ($*)"
+    if ! (cd "$dir" && sh scripts/build.sh "$@"); then
+        echo "  $label: build failed"
+        failed=$((failed + 1))
+        return
+    fi
+    echo "== $label: make check"
+    (cd "$dir" && make -j"$(nproc)" check) || true
+    count "$dir" "$label/"
+}
+
+# copy_tree DIR: the source tree (tracked and new files) without build output.
+copy_tree() {
+    mkdir -p "$1"
+    git ls-files -co --exclude-standard | tar -cT - | tar -x -C "$1"
+    ln -s "$TOP/tests/idp/node_modules" "$1/tests/idp/node_modules"
+}
+
+if ! sh scripts/install-deps.sh; then
+    echo "install-deps failed"
     echo "0 passed, 1 failed"
     exit 1
 fi
 
-make -j"$(nproc)" check
-make_rc=$?
+check "$TOP" main
 
-# Count test cases from every test log automake wrote.
-passed=0
-failed=0
-for trs in $(find tests -name '*.trs' | sort); do
-    log=${trs%.trs}.log
-    result=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
-    line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1)
-    if [ -n "$line" ]; then
-        p=$(echo "$line" | sed -E 's/^[a-z]+: ([0-9]+) passed.*/\1/')
-        f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-    else
-        p=$(grep -c '^\[       OK \]' "$log" 2>/dev/null)
-        f=$(grep -E '^\[  FAILED  \] [A-Za-z_]' "$log" 2>/dev/null | sort -u | wc -l)
-    fi
-    if [ "$result" != "PASS" ] && [ "$result" != "SKIP" ] && [ "$f" -eq 0 ]; then
-        f=1   # the program failed without naming a case (crash, set-up)
-    fi
-    echo "  $(basename "$log" .log): $p passed, $f failed ($result)"
-    passed=$((passed + p))
-    failed=$((failed + f))
-done
-
-if [ "$make_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-    failed=1
+if [ "${OA2_QUICK:-0}" != 1 ]; then
+    SAN=$(mktemp -d /tmp/pam_oauth2-san.XXXXXX)
+    trap 'rm -rf "$SAN"' EXIT INT TERM
+    copy_tree "$SAN/asan"
+    check "$SAN/asan" asan --enable-sanitizers=address,undefined
+    copy_tree "$SAN/ubsan"
+    check "$SAN/ubsan" ubsan --enable-sanitizers=undefined
 fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

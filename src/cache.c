@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "secfile.h"
 
 #define MAGIC "pam_oauth2-cache-v1"
 
@@ -41,31 +42,6 @@ long oa2_cache_ttl(long max_age, int no_store)
 	if (ttl > OA2_CACHE_MAX_TTL)
 		ttl = OA2_CACHE_MAX_TTL;
 	return ttl;
-}
-
-/* The directory must be a root-owned directory nobody else can write to. */
-static int dir_ok(const char *dir, int create, oa2_error *err)
-{
-	struct stat st;
-
-	if (lstat(dir, &st) != 0) {
-		if (errno != ENOENT || !create)
-			return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: %s", dir, strerror(errno));
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: cannot create: %s", dir,
-					strerror(errno));
-		if (lstat(dir, &st) != 0)
-			return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: %s", dir, strerror(errno));
-	}
-	if (!S_ISDIR(st.st_mode))
-		return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: not a directory", dir);
-	if (st.st_uid != geteuid())
-		return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: not owned by uid %u", dir,
-				(unsigned)geteuid());
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return oa2_fail(err, OA2_ERR_INTERNAL, "cache dir %s: writable by group or others",
-				dir);
-	return 0;
 }
 
 static int path_of(const char *dir, const char *name, char *out, size_t outlen)
@@ -138,7 +114,7 @@ int oa2_cache_get(const char *dir, const char *name, time_t now, char **body, si
 	*body = NULL;
 	*len = 0;
 	*why = "absent";
-	if (dir_ok(dir, 0, NULL) != 0) {
+	if (oa2_private_dir(dir, 0, NULL) != 0) {
 		*why = "cache directory missing or unsafe";
 		goto out;
 	}
@@ -178,71 +154,24 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int oa2_cache_put(const char *dir, const char *name, const char *body, size_t len, time_t now,
 		  long ttl, oa2_error *err)
 {
-	char path[4096], tmp[4096], head[128];
-	int fd = -1, rc = -1, n;
+	char head[128];
+	int n;
 
 	if (len > OA2_CACHE_MAX_SIZE - sizeof(head))
 		return oa2_fail(err, OA2_ERR_INTERNAL, "cache entry %s too large", name);
-	if (dir_ok(dir, 1, err) != 0)
-		return -1;
-	if (path_of(dir, name, path, sizeof(path)) != 0 ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= sizeof(tmp))
-		return oa2_fail(err, OA2_ERR_INTERNAL, "cache path too long");
 	n = snprintf(head, sizeof(head), "%s %" PRId64 " %zu\n", MAGIC,
 		     (int64_t)now + oa2_cache_ttl(ttl, 0), len);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		oa2_fail(err, OA2_ERR_INTERNAL, "cache %s: cannot create: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, head, (size_t)n) != 0 ||
-	    write_all(fd, body, len) != 0 || fsync(fd) != 0) {
-		oa2_fail(err, OA2_ERR_INTERNAL, "cache %s: write failed: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		oa2_fail(err, OA2_ERR_INTERNAL, "cache %s: write failed: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		oa2_fail(err, OA2_ERR_INTERNAL, "cache %s: rename failed: %s", path, strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0';
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0] != '\0' && rc != 0)
-		unlink(tmp);
-	return rc;
+	return oa2_write_private_file(dir, name, head, (size_t)n, body, len, err);
 }
 
 void oa2_cache_drop(const char *dir, const char *name)
 {
 	char path[4096];
 
-	if (dir_ok(dir, 0, NULL) == 0 && path_of(dir, name, path, sizeof(path)) == 0)
+	if (oa2_private_dir(dir, 0, NULL) == 0 && path_of(dir, name, path, sizeof(path)) == 0)
 		unlink(path);
 }
 
@@ -251,8 +180,68 @@ long oa2_cache_age(const char *dir, const char *name, time_t now)
 	char path[4096];
 	struct stat st;
 
-	if (dir_ok(dir, 0, NULL) != 0 || path_of(dir, name, path, sizeof(path)) != 0 ||
+	if (oa2_private_dir(dir, 0, NULL) != 0 || path_of(dir, name, path, sizeof(path)) != 0 ||
 	    lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
 		return -1;
 	return st.st_mtime > now ? 0 : (long)(now - st.st_mtime);
+}
+
+int oa2_cache_dir_check(const char *dir, oa2_error *err)
+{
+	return oa2_private_dir(dir, 0, err);
+}
+
+void oa2_cache_inspect(const char *dir, const char *name, time_t now, struct oa2_cache_info *info)
+{
+	char *body = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	char path[4096], head[128];
+	struct stat st;
+	int64_t expires = 0;
+	ssize_t n;
+	int fd;
+
+	memset(info, 0, sizeof(*info));
+	info->size = -1;
+	info->age = -1;
+	info->state = OA2_CACHE_ABSENT;
+	info->why = "absent";
+	if (path_of(dir, name, path, sizeof(path)) != 0 || lstat(path, &st) != 0)
+		return;
+	info->size = (long long)st.st_size;
+	info->age = st.st_mtime > now ? 0 : (long)(now - st.st_mtime);
+	if (!S_ISREG(st.st_mode)) {
+		info->state = OA2_CACHE_UNSAFE;
+		info->why = "not a regular file";
+		return;
+	}
+	/* The expiry, read from the header for display only. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		n = read(fd, head, sizeof(head) - 1);
+		if (n > 0) {
+			head[n] = '\0';
+			if (sscanf(head, MAGIC " %" SCNd64, &expires) == 1)
+				info->expires = (long long)expires;
+		}
+		close(fd);
+	}
+	/* The verdict is the reader's own. */
+	if (oa2_cache_get(dir, name, now, &body, &len, &why) == 0) {
+		free(body);
+		info->state = OA2_CACHE_VALID;
+		info->why = "valid";
+		return;
+	}
+	info->why = why != NULL ? why : "unreadable";
+	if (why == NULL || strcmp(why, "absent") == 0) {
+		info->state = OA2_CACHE_UNSAFE;
+		info->why = "cannot be opened";
+	} else if (strcmp(why, "expired") == 0)
+		info->state = OA2_CACHE_EXPIRED;
+	else if (strncmp(why, "unsafe", 6) == 0 || strstr(why, "directory") != NULL)
+		info->state = OA2_CACHE_UNSAFE;
+	else
+		info->state = OA2_CACHE_CORRUPT;
 }

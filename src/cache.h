@@ -40,6 +40,31 @@ long oa2_cache_age(const char *dir, const char *name, time_t now);
 /* Remove an entry (used when a cached document turned out to be unusable). */
 void oa2_cache_drop(const char *dir, const char *name);
 
+/* Is dir usable as a cache directory (a directory owned by the effective
+ * user, not writable by group or others)? It is not created. 0, or -1 with
+ * err saying why (for the diagnostic tool). */
+int oa2_cache_dir_check(const char *dir, oa2_error *err);
+
+/* What the diagnostic tool shows of one entry, without trusting it. */
+enum oa2_cache_state {
+	OA2_CACHE_ABSENT,
+	OA2_CACHE_VALID,   /* oa2_cache_get would return it */
+	OA2_CACHE_EXPIRED,
+	OA2_CACHE_CORRUPT, /* bad header, wrong length, expiry too far ahead */
+	OA2_CACHE_UNSAFE,  /* owner, mode, type or size not acceptable */
+};
+
+struct oa2_cache_info {
+	enum oa2_cache_state state;
+	const char *why;   /* a short reason, static */
+	long long size;    /* bytes on disk, -1 when unknown */
+	long age;          /* seconds since written, -1 when unknown */
+	long long expires; /* epoch seconds from the header, 0 when unknown */
+};
+
+/* Describe the entry name in dir as oa2_cache_get would judge it at now. */
+void oa2_cache_inspect(const char *dir, const char *name, time_t now, struct oa2_cache_info *info);
+
 /* TTL from an HTTP response's Cache-Control, within the bounds above. */
 long oa2_cache_ttl(long max_age, int no_store);
 

@@ -61,6 +61,9 @@ static const struct key keys[] = {
 	ENUM(grant, grant_choices),
 	STR(password_ttys, V_TEXT),
 	BOOL(allow_remote_password),
+	BOOL(offline_cache),
+	NUM(offline_max_age, 60, 31536000),
+	STR(offline_dir, V_PATH),
 	NUM(device_timeout, 10, 3600),
 	NUM(http_timeout, 1, 120),
 	ENUM(qr, qr_choices),
@@ -330,7 +333,8 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 	    set_default(&cfg->username_claim, "preferred_username", err) != 0 ||
 	    set_default(&cfg->groups_claim, "groups", err) != 0 ||
 	    set_default(&cfg->password_ttys, "tty[0-9]* console", err) != 0 ||
-	    set_default(&cfg->cache_dir, OA2_DEFAULT_CACHE_DIR, err) != 0)
+	    set_default(&cfg->cache_dir, OA2_DEFAULT_CACHE_DIR, err) != 0 ||
+	    set_default(&cfg->offline_dir, OA2_DEFAULT_OFFLINE_DIR, err) != 0)
 		return -1;
 	if (!oa2_list_contains(cfg->scope, "openid"))
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: scope must include 'openid'", file);
@@ -399,6 +403,7 @@ struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err)
 	cfg->device_timeout = 300;
 	cfg->http_timeout = 10;
 	cfg->leeway = 60;
+	cfg->offline_max_age = 7 * 24 * 3600;
 	if (scan_special_args(cfg, argc, argv, err) != 0 ||
 	    parse_file(cfg, cfg->config_file, err) != 0 ||
 	    apply_args(cfg, argc, argv, err) != 0 || finish(cfg, err) != 0) {

@@ -13,6 +13,7 @@
 
 #define OA2_DEFAULT_CONFIG "/etc/security/pam_oauth2.conf"
 #define OA2_DEFAULT_CACHE_DIR "/var/cache/pam_oauth2"
+#define OA2_DEFAULT_OFFLINE_DIR "/var/lib/pam_oauth2/offline"
 #define OA2_CONFIG_MAX_SIZE (64 * 1024)
 
 enum oa2_grant_mode { OA2_GRANT_AUTO, OA2_GRANT_DEVICE, OA2_GRANT_PASSWORD };
@@ -48,6 +49,9 @@ enum oa2_client_auth */
 	int grant;             /* enum oa2_grant_mode */
 	char *password_ttys;
 	int allow_remote_password; /* bool: grant=password even with PAM_RHOST */
+	int offline_cache;     /* bool: keep a slow hash for offline console logins */
+	int offline_max_age;   /* seconds an offline entry stays usable */
+	char *offline_dir;
 	int device_timeout;    /* seconds */
 	int http_timeout;      /* seconds */
 	int qr;                /* enum oa2_qr_mode */

@@ -211,48 +211,34 @@ static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *d
 		     oa2_http *http, const struct device_code *dc, char **token, size_t *len,
 		     enum poll_state *state, oa2_error *err)
 {
-	struct oa2_http_response resp = {0};
+	struct oa2_oauth_refusal why;
 	char *form = NULL;
-	char code[64], desc[160];
-	int rc = -1;
+	int rc;
 
 	if (oa2_form_add(&form, "grant_type", OA2_DEVICE_GRANT_TYPE, err) != 0 ||
-	    oa2_form_add(&form, "device_code", dc->device_code, err) != 0)
-		goto out;
-	if (oa2_oauth_post(cfg, http, disc->token_endpoint, &form, &resp, err) != 0)
-		goto out;
-	if (resp.status == 200) {
-		*token = resp.body;
-		*len = resp.len;
-		resp.body = NULL;
-		resp.len = 0;
+	    oa2_form_add(&form, "device_code", dc->device_code, err) != 0) {
+		oa2_free_secret(form);
+		return -1;
+	}
+	rc = oa2_oauth_token_request(cfg, http, disc->token_endpoint, &form, token, len, &why, err);
+	if (rc <= 0) {
 		*state = POLL_DONE;
-		rc = 0;
-		goto out;
+		return rc;
 	}
-	if (resp.status >= 500 || (resp.status != 400 && resp.status != 401)) {
-		oa2_fail(err, OA2_ERR_UNAVAIL, "token endpoint: HTTP status %ld", resp.status);
-		goto out;
-	}
-	oa2_oauth_error(&resp, code, sizeof(code), desc, sizeof(desc));
-	if (strcmp(code, "authorization_pending") == 0) {
+	if (strcmp(why.code, "authorization_pending") == 0) {
 		*state = POLL_PENDING;
-		rc = 0;
-	} else if (strcmp(code, "slow_down") == 0) {
-		*state = POLL_SLOW_DOWN;
-		rc = 0;
-	} else if (strcmp(code, "access_denied") == 0) {
-		oa2_fail(err, OA2_ERR_DENIED, "the login was denied at the identity provider");
-	} else if (strcmp(code, "expired_token") == 0) {
-		oa2_fail(err, OA2_ERR_DENIED, "the code expired before it was approved");
-	} else {
-		oa2_fail(err, OA2_ERR_PROTOCOL, "token endpoint refused: %s %s",
-			 code[0] ? code : "(no error code)", desc);
+		return 0;
 	}
-out:
-	oa2_free_secret(form);
-	oa2_http_response_clear(&resp);
-	return rc;
+	if (strcmp(why.code, "slow_down") == 0) {
+		*state = POLL_SLOW_DOWN;
+		return 0;
+	}
+	if (strcmp(why.code, "access_denied") == 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "the login was denied at the identity provider");
+	if (strcmp(why.code, "expired_token") == 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "the code expired before it was approved");
+	return oa2_fail(err, OA2_ERR_PROTOCOL, "token endpoint refused: %s %s",
+			why.code[0] ? why.code : "(no error code)", why.desc);
 }
 
 static int is_cancel(const char *answer)
@@ -272,6 +258,7 @@ static int is_cancel(const char *answer)
 }
 
 struct poller {
+	const struct oa2_ui *ui;
 	const struct oa2_config *cfg;
 	const struct oa2_discovery *disc;
 	oa2_http *http;
@@ -287,7 +274,7 @@ static int poll_until(struct poller *p, int64_t until_ms, char **token, size_t *
 		      oa2_error *err)
 {
 	for (;;) {
-		enum poll_state st;
+		enum poll_state st = POLL_PENDING;
 
 		if (p->next_poll >= p->deadline)
 			return oa2_fail(err, OA2_ERR_DENIED,
@@ -302,6 +289,8 @@ static int poll_until(struct poller *p, int64_t until_ms, char **token, size_t *
 		if (st == POLL_SLOW_DOWN)
 			p->interval_ms += SLOW_DOWN_STEP * 1000;
 		p->next_poll = now_ms() + p->interval_ms;
+		if (p->ui->progress != NULL)
+			p->ui->progress(p->ui->ctx, (long)((p->deadline - now_ms()) / 1000));
 	}
 }
 
@@ -334,7 +323,7 @@ int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *d
 		     oa2_error *err)
 {
 	struct device_code dc = {0};
-	struct poller p = {cfg, disc, http, &dc, 0, 0, 0};
+	struct poller p = {ui, cfg, disc, http, &dc, 0, 0, 0};
 	int64_t valid_s, start;
 	char *text = NULL;
 	int rc = -1;

@@ -83,7 +83,7 @@ out:
 	return rc;
 }
 
-static char *well_known_url(const char *issuer)
+char *oa2_discovery_url(const char *issuer)
 {
 	size_t n = strlen(issuer);
 	char *base = strdup(issuer), *url;
@@ -97,29 +97,16 @@ static char *well_known_url(const char *issuer)
 	return url;
 }
 
-int oa2_discovery_load(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
-		       struct oa2_discovery *out, oa2_error *err)
+int oa2_discovery_fetch(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
+			struct oa2_discovery *out, oa2_error *err)
 {
 	struct oa2_http_response resp = {0};
 	char name[128];
-	char *body = NULL, *url = NULL;
-	const char *why = NULL;
-	size_t len = 0;
-	int rc = -1, cacheable;
+	char *url = NULL;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	cacheable = cache_dir != NULL &&
-		    oa2_cache_name(issuer, "discovery", name, sizeof(name)) == 0;
-	if (cacheable && oa2_cache_get(cache_dir, name, now, &body, &len, &why) == 0) {
-		if (oa2_discovery_parse(body, len, issuer, out, NULL) == 0) {
-			out->from_cache = 1;
-			rc = 0;
-			goto out;
-		}
-		/* A cached document that no longer passes is refetched. */
-		oa2_cache_drop(cache_dir, name);
-	}
-	url = well_known_url(issuer);
+	url = oa2_discovery_url(issuer);
 	if (url == NULL) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		goto out;
@@ -132,13 +119,38 @@ int oa2_discovery_load(const char *issuer, oa2_http *http, const char *cache_dir
 	}
 	if (oa2_discovery_parse(resp.body, resp.len, issuer, out, err) != 0)
 		goto out;
-	if (cacheable)
+	if (cache_dir != NULL && oa2_cache_name(issuer, "discovery", name, sizeof(name)) == 0)
 		(void)oa2_cache_put(cache_dir, name, resp.body, resp.len, now,
 				    oa2_cache_ttl(resp.max_age, resp.no_store), NULL);
 	rc = 0;
 out:
-	free(body);
 	free(url);
 	oa2_http_response_clear(&resp);
 	return rc;
+}
+
+int oa2_discovery_load(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
+		       struct oa2_discovery *out, oa2_error *err)
+{
+	char name[128];
+	char *body = NULL;
+	const char *why = NULL;
+	size_t len = 0;
+	int cacheable;
+
+	memset(out, 0, sizeof(*out));
+	cacheable = cache_dir != NULL &&
+		    oa2_cache_name(issuer, "discovery", name, sizeof(name)) == 0;
+	if (cacheable && oa2_cache_get(cache_dir, name, now, &body, &len, &why) == 0) {
+		int ok = oa2_discovery_parse(body, len, issuer, out, NULL) == 0;
+
+		free(body);
+		if (ok) {
+			out->from_cache = 1;
+			return 0;
+		}
+		/* A cached document that no longer passes is refetched. */
+		oa2_cache_drop(cache_dir, name);
+	}
+	return oa2_discovery_fetch(issuer, http, cacheable ? cache_dir : NULL, now, out, err);
 }

@@ -30,6 +30,14 @@ int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
 int oa2_discovery_load(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
 		       struct oa2_discovery *out, oa2_error *err);
 
+/* Always from the network, bypassing a cached copy; a good document is
+ * stored in the cache as oa2_discovery_load would (diagnostic tool). */
+int oa2_discovery_fetch(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
+			struct oa2_discovery *out, oa2_error *err);
+
+/* The discovery URL for issuer, malloc'd; NULL on out of memory. */
+char *oa2_discovery_url(const char *issuer);
+
 void oa2_discovery_clear(struct oa2_discovery *d);
 
 #endif

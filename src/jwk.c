@@ -536,3 +536,21 @@ bool oa2_jwks_has_kid(const oa2_jwks *jwks, const char *kid)
 			return true;
 	return false;
 }
+
+int oa2_jwks_key_info(const oa2_jwks *jwks, size_t i, struct oa2_jwk_info *info)
+{
+	static const char *const types[] = {
+		[KIND_NONE] = "?",        [KIND_RSA] = "RSA",         [KIND_P256] = "EC P-256",
+		[KIND_P384] = "EC P-384", [KIND_P521] = "EC P-521", [KIND_ED25519] = "OKP Ed25519",
+	};
+	const struct jwk *k;
+
+	if (jwks == NULL || i >= jwks->count)
+		return -1;
+	k = &jwks->keys[i];
+	info->kid = k->kid;
+	info->alg = k->alg;
+	info->type = types[k->kind];
+	info->bits = EVP_PKEY_get_bits(k->pkey);
+	return 0;
+}

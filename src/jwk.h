@@ -66,6 +66,17 @@ void oa2_jwk_verifier_clear(struct oa2_jwk_verifier *v);
 const struct oa2_jwk_verifier *oa2_jwks_find_verifier(const oa2_jwks *jwks, const char *kid,
 						      const char *alg);
 
+/* One usable key, described for the diagnostic tool. */
+struct oa2_jwk_info {
+	const char *kid;  /* NULL when the JWK has none; borrowed */
+	const char *alg;  /* the JWK's own "alg", NULL when none; borrowed */
+	const char *type; /* "RSA", "EC P-256", "EC P-384", "EC P-521", "OKP Ed25519" */
+	int bits;         /* key size as OpenSSL reports it */
+};
+
+/* Describe key i (0 .. oa2_jwks_count - 1). -1 when i is out of range. */
+int oa2_jwks_key_info(const oa2_jwks *jwks, size_t i, struct oa2_jwk_info *info);
+
 /* True when some usable key has exactly this kid. */
 bool oa2_jwks_has_kid(const oa2_jwks *jwks, const char *kid);
 

@@ -6,7 +6,7 @@
 #include "cache.h"
 #include "keyset.h"
 
-static int fetch(struct oa2_keyset *ks, oa2_error *err)
+int oa2_keyset_fetch(struct oa2_keyset *ks, oa2_error *err)
 {
 	struct oa2_http_response resp = {0};
 	char name[128];
@@ -51,7 +51,7 @@ int oa2_keyset_load(struct oa2_keyset *ks, oa2_error *err)
 			return 0;
 		oa2_cache_drop(ks->cache_dir, name);
 	}
-	return fetch(ks, err);
+	return oa2_keyset_fetch(ks, err);
 }
 
 int oa2_keyset_refresh(struct oa2_keyset *ks, oa2_error *err)
@@ -66,7 +66,7 @@ int oa2_keyset_refresh(struct oa2_keyset *ks, oa2_error *err)
 		if (age >= 0 && age < OA2_JWKS_MIN_REFRESH)
 			return 1;
 	}
-	return fetch(ks, err);
+	return oa2_keyset_fetch(ks, err);
 }
 
 void oa2_keyset_clear(struct oa2_keyset *ks)

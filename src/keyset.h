@@ -33,6 +33,10 @@ int oa2_keyset_load(struct oa2_keyset *ks, oa2_error *err);
  * the rate limit (or a fetch earlier in this login) forbids it, -1 on error. */
 int oa2_keyset_refresh(struct oa2_keyset *ks, oa2_error *err);
 
+/* Fetch from jwks_uri now, ignoring the cache and the rate limit, and store
+ * the result in the cache (diagnostic tool). */
+int oa2_keyset_fetch(struct oa2_keyset *ks, oa2_error *err);
+
 void oa2_keyset_clear(struct oa2_keyset *ks);
 
 #endif

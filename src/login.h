@@ -24,6 +24,10 @@ struct oa2_login_result {
  * for pam_sm_acct_mgmt. */
 #define OA2_DATA_USER "pam_oauth2_mapped_user"
 
+/* The PAM code an error category becomes (shared with the diagnostic tool,
+ * which reports the decision the module would make). */
+int oa2_pam_code(enum oa2_errkind kind);
+
 int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_login_result *res,
 	      oa2_error *err);
 

@@ -56,3 +56,31 @@ void oa2_oauth_error(const struct oa2_http_response *resp, char *code, size_t co
 	}
 	json_object_put(doc);
 }
+
+int oa2_oauth_token_request(const struct oa2_config *cfg, oa2_http *http, const char *url,
+			    char **form, char **token, size_t *len,
+			    struct oa2_oauth_refusal *why, oa2_error *err)
+{
+	struct oa2_http_response resp = {0};
+	int rc = -1;
+
+	*token = NULL;
+	*len = 0;
+	if (oa2_oauth_post(cfg, http, url, form, &resp, err) != 0)
+		goto out;
+	if (resp.status == 200) {
+		*token = resp.body;
+		*len = resp.len;
+		resp.body = NULL;
+		resp.len = 0;
+		rc = 0;
+	} else if (resp.status == 400 || resp.status == 401) {
+		oa2_oauth_error(&resp, why->code, sizeof(why->code), why->desc, sizeof(why->desc));
+		rc = 1;
+	} else {
+		oa2_fail(err, OA2_ERR_UNAVAIL, "token endpoint: HTTP status %ld", resp.status);
+	}
+out:
+	oa2_http_response_clear(&resp);
+	return rc;
+}

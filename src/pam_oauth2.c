@@ -18,22 +18,6 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-static int pam_code(enum oa2_errkind kind)
-{
-	switch (kind) {
-	case OA2_OK: return PAM_SUCCESS;
-	case OA2_ERR_CONFIG: return PAM_SERVICE_ERR;
-	case OA2_ERR_UNAVAIL:
-	case OA2_ERR_PROTOCOL: return PAM_AUTHINFO_UNAVAIL;
-	case OA2_ERR_DENIED:
-	case OA2_ERR_ABORT: return PAM_AUTH_ERR;
-	case OA2_ERR_PERM: return PAM_PERM_DENIED;
-	case OA2_ERR_USER: return PAM_USER_UNKNOWN;
-	case OA2_ERR_INTERNAL: return PAM_SYSTEM_ERR;
-	}
-	return PAM_SYSTEM_ERR;
-}
-
 static const char *item_or(pam_handle_t *pamh, int type, const char *dflt)
 {
 	const void *v = NULL;
@@ -64,7 +48,7 @@ out:
 	} else {
 		if (err.kind == OA2_OK)
 			oa2_fail(&err, OA2_ERR_INTERNAL, "login failed without a reason");
-		rc = pam_code(err.kind);
+		rc = oa2_pam_code(err.kind);
 		oa2_log(pamh, LOG_WARNING,
 			"login refused: service=%s user=%s sub=%s grant=%s reason=%s: %s",
 			item_or(pamh, PAM_SERVICE, "?"), item_or(pamh, PAM_USER, "(unset)"),
@@ -99,7 +83,7 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
 		return PAM_IGNORE;
 	cfg = oa2_config_load(argc, argv, &err);
 	if (cfg == NULL) {
-		rc = pam_code(err.kind);
+		rc = oa2_pam_code(err.kind);
 		goto out;
 	}
 	if (user == NULL || strcmp(user, mapped) != 0) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -87,5 +88,88 @@ out:
 		oa2_free_secret_len(buf, (size_t)st.st_size + 1);
 	if (fd >= 0)
 		close(fd);
+	return rc;
+}
+
+int oa2_private_dir(const char *dir, int create, oa2_error *err)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) != 0) {
+		if (errno != ENOENT || !create)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "directory %s: %s", dir, strerror(errno));
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "directory %s: cannot create: %s", dir,
+					strerror(errno));
+		if (lstat(dir, &st) != 0)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "directory %s: %s", dir, strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "directory %s: not a directory", dir);
+	if (st.st_uid != geteuid())
+		return oa2_fail(err, OA2_ERR_INTERNAL, "directory %s: not owned by uid %u", dir,
+				(unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "directory %s: writable by group or others",
+				dir);
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int oa2_write_private_file(const char *dir, const char *name, const char *head, size_t hlen,
+			   const char *body, size_t blen, oa2_error *err)
+{
+	char path[4096], tmp[4096];
+	int fd = -1, rc = -1;
+
+	tmp[0] = '\0';
+	if (oa2_private_dir(dir, 1, err) != 0)
+		return -1;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= sizeof(tmp))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "%s/%s: path too long", dir, name);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "%s: cannot create: %s", tmp, strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	if (fchmod(fd, 0600) != 0 || write_all(fd, head, hlen) != 0 ||
+	    write_all(fd, body, blen) != 0 || fsync(fd) != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "%s: write failed: %s", tmp, strerror(errno));
+		goto out;
+	}
+	rc = close(fd);
+	fd = -1;
+	if (rc != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "%s: write failed: %s", tmp, strerror(errno));
+		goto out;
+	}
+	rc = -1;
+	if (rename(tmp, path) != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "%s: rename failed: %s", path, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0] != '\0')
+		unlink(tmp);
 	return rc;
 }

@@ -25,4 +25,15 @@ int oa2_read_secure_file(const char *path, enum oa2_secfile_mode mode, size_t ma
 			 char **out, size_t *len, mode_t *perm, oa2_error *err);
 
 
+/* A directory for private files: owned by the effective uid (root in the
+ * module), not writable by group or others; created 0700 when missing and
+ * create is set. */
+int oa2_private_dir(const char *dir, int create, oa2_error *err);
+
+/* Write head and body to dir/name atomically: a 0600 temporary file in the
+ * same (checked) directory, fsync, rename. Readers see the old or the new
+ * file, never a mix. */
+int oa2_write_private_file(const char *dir, const char *name, const char *head, size_t hlen,
+			   const char *body, size_t blen, oa2_error *err);
+
 #endif

@@ -20,6 +20,10 @@ struct oa2_ui {
 	int info_needs_prompt;
 	/* 1 when the terminal is known to take UTF-8. */
 	int utf8;
+	/* Optional (NULL in the module): called after each poll that found the
+	 * login still pending, with the seconds left before the code is given
+	 * up. The diagnostic tool shows a countdown with it. */
+	void (*progress)(void *ctx, long seconds_left);
 };
 
 #endif

@@ -2,16 +2,23 @@
  * pam_authenticate and pam_acct_mgmt for a service with the standard text
  * conversation (what login and sudo use), then prints the outcome.
  *
- * usage: pam_demo SERVICE [USER]     exit 0 only on PAM_SUCCESS */
+ * usage: pam_demo SERVICE [USER]     exit 0 only on PAM_SUCCESS
+ * With PAM_DEMO_TIME set in the environment it also prints how long
+ * pam_authenticate took (for the benchmarks). */
+#include "autoconfig.h"
+
 #include <security/pam_appl.h>
 #include <security/pam_misc.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 int main(int argc, char **argv)
 {
 	struct pam_conv conv = {misc_conv, NULL};
 	pam_handle_t *pamh = NULL;
 	const void *user = NULL;
+	struct timespec t0, t1;
 	int rc;
 
 	if (argc < 2 || argc > 3) {
@@ -23,7 +30,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pam_start: %s\n", pam_strerror(pamh, rc));
 		return 1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = pam_authenticate(pamh, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (getenv("PAM_DEMO_TIME") != NULL)
+		fprintf(stderr, "pam_authenticate_ms %.2f\n",
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if (rc == PAM_SUCCESS)
 		rc = pam_acct_mgmt(pamh, 0);
 	pam_get_item(pamh, PAM_USER, &user);

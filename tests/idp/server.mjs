@@ -13,6 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import process from 'node:process';
+import util from 'node:util';
 
 import Provider, { errors } from 'oidc-provider';
 
@@ -76,11 +77,17 @@ const log = (...a) => console.log(new Date().toISOString(), ...a);
 const signingKeys = { RSA: [], EC: [] };
 const keySerial = { RSA: 0, EC: 0 };
 
-function newKey(kty) {
+// Keys are generated asynchronously: Node 20's generateKeyPairSync can
+// deadlock when a garbage collection runs while the key is exported
+// (a KeyGenJob destructor waits on a mutex the same thread holds); it hung
+// about one start in fifteen here.
+const generateKeyPair = util.promisify(crypto.generateKeyPair);
+
+async function newKey(kty) {
   keySerial[kty] += 1;
   const kp = kty === 'RSA'
-    ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
-    : crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    ? await generateKeyPair('rsa', { modulusLength: 2048 })
+    : await generateKeyPair('ec', { namedCurve: 'P-256' });
   const alg = kty === 'RSA' ? 'RS256' : 'ES256';
   const kid = `${kty === 'RSA' ? 'rsa' : 'ec'}-${keySerial[kty]}`;
   const jwk = { ...kp.privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
@@ -89,8 +96,8 @@ function newKey(kty) {
   return entry;
 }
 
-newKey('RSA');
-newKey('EC');
+await newKey('RSA');
+await newKey('EC');
 log('signing keys generated');
 
 const currentJwks = () => ({ keys: [...signingKeys.RSA, ...signingKeys.EC].map((k) => ({ ...k.jwk })) });
@@ -795,7 +802,7 @@ async function controlRoute(method, pathname, query, body) {
     case 'POST /keys/rotate': {
       const kty = body.kty || 'RSA';
       if (!['RSA', 'EC'].includes(kty)) return [400, { error: 'bad_kty', allowed: ['RSA', 'EC'] }];
-      const k = newKey(kty);
+      const k = await newKey(kty);
       rebuildProvider();
       rotations += 1;
       log('rotated', kty, 'key; active kid', k.kid);

@@ -136,6 +136,7 @@ void oa2t_init(int argc, char **argv, const struct oa2t_service *services)
 	setenv("PAM_WRAPPER_SERVICE_DIR", svc, 1);
 	setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1);
 	setenv("LD_PRELOAD", PAM_WRAPPER_LIB " " NSS_WRAPPER_LIB, 1);
+
 	/* Test accounts exist only for this process (nss_wrapper). */
 	write_accounts();
 	pid = fork();

@@ -95,6 +95,7 @@ LISTING=$(dpkg-deb -c "$DEB")
 # ---- the module ---------------------------------------------------------------
 SO="$ROOT/lib/$MA/security/pam_oauth2.so"
 check "module at /lib/$MA/security/pam_oauth2.so" test -f "$SO"
+check "diagnostic command at /usr/sbin/pam-oauth2" test -x "$ROOT/usr/sbin/pam-oauth2"
 check "no libtool .la file shipped" sh -c "! printf '%s\n' \"\$1\" | grep -q '\\.la\$'" sh "$LISTING"
 
 check "module loads (dlopen) and has pam_sm_authenticate and pam_sm_acct_mgmt" \

@@ -1,0 +1,237 @@
+/* cmd_login.c - pam-oauth2 login: one login at the terminal, through the
+ * module's grant, validation, mapping and authorisation code, ending with
+ * the decision the module would return to PAM. */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "authz.h"
+#include "claims.h"
+#include "cli/cli.h"
+#include "device_grant.h"
+#include "discovery.h"
+#include "http.h"
+#include "password_grant.h"
+#include "strutil.h"
+#include "token.h"
+#include "usermap.h"
+
+static const char usage[] =
+	"Usage: " CLI_NAME " login [-c CONFIG] [--arg KEY=VALUE ...] [--user NAME]\n"
+	"                  [--grant device|password]\n"
+	"\n"
+	"Log in at this terminal without PAM: run the device grant (code, URL and QR\n"
+	"code; polls until approved) or the password grant (asks the password with echo\n"
+	"off; reads one line when stdin is not a terminal), validate the token, show\n"
+	"the validated claims (never the tokens), the local user they map to and the\n"
+	"authorisation decision.\n"
+	"\n"
+	"  -c, --config FILE     configuration file (default " OA2_DEFAULT_CONFIG ")\n"
+	"  -a, --arg KEY=VALUE   module argument (repeatable)\n"
+	"  -u, --user NAME       the account being logged into (the PAM user); the\n"
+	"                        identity must map to it. For the password grant, the\n"
+	"                        IdP user name (asked when not given)\n"
+	"  -g, --grant G         device or password (default: the configured grant;\n"
+	"                        auto means device here)\n"
+	"  -h, --help            this help\n"
+	"\n"
+	"Exit status: 0 the module would return PAM_SUCCESS for this user; 1 refused\n"
+	"identity (PAM_AUTH_ERR: denied, expired, wrong user, bad token); 2 usage\n"
+	"error; 3 configuration (PAM_SERVICE_ERR); 4 IdP unavailable\n"
+	"(PAM_AUTHINFO_UNAVAIL); 5 not authorised (PAM_PERM_DENIED); 6 no local account\n"
+	"(PAM_USER_UNKNOWN); 7 internal error (PAM_SYSTEM_ERR).\n";
+
+struct login_opts {
+	struct cli_common common;
+	const char *user;
+	int grant; /* enum oa2_grant_mode; AUTO: as configured */
+};
+
+/* The password grant as login.c runs it, with the terminal for PAM. */
+static int password_login(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			  oa2_http *http, char **user, char **token, size_t *len, oa2_error *err)
+{
+	char prompt[128];
+	char *password = NULL;
+	int rc = -1;
+
+	if (*user == NULL && term_ask("login: ", 1, user) != 0)
+		return oa2_fail(err, OA2_ERR_ABORT, "no user name was entered");
+	if (!oa2_username_valid(*user))
+		return oa2_fail(err, OA2_ERR_USER, "'%.64s' is not a valid user name", *user);
+	snprintf(prompt, sizeof(prompt), "Password for %s: ", *user);
+	if (term_ask(prompt, 0, &password) != 0 || password == NULL) {
+		oa2_fail(err, OA2_ERR_ABORT, "no password was entered");
+		goto out;
+	}
+	if (*password == '\0') {
+		oa2_fail(err, OA2_ERR_DENIED, "empty password");
+		goto out;
+	}
+	rc = oa2_password_grant(cfg, disc, http, *user, password, token, len, err);
+out:
+	oa2_free_secret(password);
+	return rc;
+}
+
+static void print_claims(const struct oa2_identity *id)
+{
+	const char *json = json_object_to_json_string_ext(
+		id->claims, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				    JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	printf("\nValidated claims (evidence: %s, signing keys %s):\n%s\n", id->source,
+	       id->jwks_fetched ? "fetched" : "from the cache", json ? json : "{}");
+	printf("Granted scope: %s\n", id->scope ? id->scope : "(not stated)");
+}
+
+/* The story of pam_sm_authenticate, told on the terminal. */
+static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_error *err)
+{
+	struct oa2_discovery disc = {0};
+	struct oa2_identity id = {0};
+	struct term_ui tui;
+	struct oa2_ui ui;
+	oa2_http *http = NULL;
+	char *token = NULL, *user = NULL;
+	char mapped[OA2_USER_MAX];
+	size_t len = 0;
+	int grant = o->grant != OA2_GRANT_AUTO ? o->grant : cfg->grant;
+	int rc = -1;
+
+	if (grant == OA2_GRANT_AUTO)
+		grant = OA2_GRANT_DEVICE;
+	if (o->user != NULL && (user = strdup(o->user)) == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	term_ui_init(&tui, &ui);
+	http = oa2_http_new(cfg->ca_file, cfg->http_timeout, err);
+	if (http == NULL)
+		goto out;
+	if (oa2_discovery_load(cfg->issuer, http, cfg->cache_dir, time(NULL), &disc, err) != 0)
+		goto out;
+	fprintf(stderr, "Issuer %s (discovery %s), %s grant\n", cfg->issuer,
+		disc.from_cache ? "from the cache" : "fetched",
+		grant == OA2_GRANT_DEVICE ? "device" : "password");
+	if (grant == OA2_GRANT_DEVICE) {
+		rc = oa2_device_grant(cfg, &disc, http, &ui, &token, &len, err);
+		term_ui_finish(&tui);
+	} else {
+		rc = password_login(cfg, &disc, http, &user, &token, &len, err);
+	}
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	if (oa2_token_validate(cfg, &disc, http, token, len, time(NULL), &id, err) != 0)
+		goto out;
+	print_claims(&id);
+	if (oa2_usermap_resolve(cfg, id.claims, mapped, err) != 0)
+		goto out;
+	printf("Local user: %s (from claim '%s')\n", mapped, cfg->username_claim);
+	if (user != NULL) {
+		if (strcmp(user, mapped) != 0) {
+			oa2_fail(err, OA2_ERR_DENIED, "the IdP identity maps to %s, not %.64s", mapped,
+				 user);
+			goto out;
+		}
+		printf("User %s: matches\n", user);
+	}
+	if (oa2_authz_check(cfg, id.claims, id.scope, err) != 0)
+		goto out;
+	printf("Authorisation: granted\n");
+	printf("Decision: PAM_SUCCESS for user %s (sub %s)\n", mapped,
+	       oa2_claims_sub(id.claims) ? oa2_claims_sub(id.claims) : "?");
+	rc = 0;
+out:
+	oa2_free_secret_len(token, len);
+	oa2_identity_clear(&id);
+	oa2_discovery_clear(&disc);
+	oa2_http_free(http);
+	free(user);
+	return rc;
+}
+
+int cmd_login(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"arg", required_argument, NULL, 'a'},
+		{"user", required_argument, NULL, 'u'},
+		{"grant", required_argument, NULL, 'g'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct login_opts o = {{0}, NULL, OA2_GRANT_AUTO};
+	struct oa2_config *cfg = NULL;
+	oa2_error err = {0};
+	int c, rc = CLI_USAGE;
+
+	optind = 1;
+	opterr = 0; /* cli_bad_option says it */
+	while ((c = getopt_long(argc, argv, "c:a:u:g:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.common.config = optarg;
+			break;
+		case 'a':
+			if (cli_common_add_arg(&o.common, optarg) != 0) {
+				rc = CLI_INTERNAL;
+				goto out;
+			}
+			break;
+		case 'u':
+			if (!oa2_username_valid(optarg)) {
+				rc = cli_usage_error("login", "'%s' is not a valid user name", optarg);
+				goto out;
+			}
+			o.user = optarg;
+			break;
+		case 'g':
+			if (strcmp(optarg, "device") == 0)
+				o.grant = OA2_GRANT_DEVICE;
+			else if (strcmp(optarg, "password") == 0)
+				o.grant = OA2_GRANT_PASSWORD;
+			else {
+				rc = cli_usage_error("login", "--grant must be device or password");
+				goto out;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			rc = CLI_OK;
+			goto out;
+		default:
+			rc = cli_bad_option("login", argv);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = cli_usage_error("login", "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	cfg = cli_load_config(&o.common, &err);
+	if (cfg == NULL) {
+		fprintf(stderr, CLI_NAME ": configuration: %s\n", err.msg);
+		rc = cli_exit_for(err.kind);
+		goto out;
+	}
+	if (run(&o, cfg, &err) == 0 && err.kind == OA2_OK) {
+		rc = CLI_OK;
+		goto out;
+	}
+	if (err.kind == OA2_OK)
+		oa2_fail(&err, OA2_ERR_INTERNAL, "login failed without a reason");
+	printf("Decision: %s: %s: %s\n", cli_pam_name(err.kind), oa2_errkind_name(err.kind),
+	       err.msg);
+	rc = cli_exit_for(err.kind);
+out:
+	oa2_config_free(cfg);
+	cli_common_free(&o.common);
+	return rc;
+}

@@ -1,0 +1,197 @@
+/* offline.c - the offline password entry: store, verify, rate-limit. */
+#include "autoconfig.h"
+
+#include <crypt.h>
+#include <openssl/crypto.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "offline.h"
+#include "secfile.h"
+#include "strutil.h"
+#include "usermap.h"
+
+#define ENTRY_MAX (64 * 1024)
+#define FREE_TRIES 3
+#define BACKOFF_BASE 30
+#define BACKOFF_MAX 3600
+
+struct entry {
+	json_object *doc;   /* the whole file */
+	const char *hash;
+	int64_t created;
+	int64_t failures;
+	int64_t last_failure;
+};
+
+static int hash_password(const char *password, char *out, size_t outlen, oa2_error *err)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	int rc = -1;
+
+	if (cd == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "offline: cannot make a yescrypt salt");
+		goto out;
+	}
+	if (crypt_r(password, salt, cd) == NULL || cd->output[0] == '*' ||
+	    strlen(cd->output) >= outlen) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "offline: hashing failed");
+		goto out;
+	}
+	strcpy(out, cd->output);
+	rc = 0;
+out:
+	oa2_free_secret_len(cd, sizeof(*cd));
+	return rc;
+}
+
+static int hash_matches(const char *password, const char *hash)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	int ok = 0;
+
+	if (cd == NULL)
+		return 0;
+	if (crypt_r(password, hash, cd) != NULL && cd->output[0] != '*' &&
+	    strlen(cd->output) == strlen(hash))
+		ok = CRYPTO_memcmp(cd->output, hash, strlen(hash)) == 0;
+	oa2_free_secret_len(cd, sizeof(*cd));
+	return ok;
+}
+
+static int write_entry(const struct oa2_config *cfg, const char *user, json_object *doc,
+		       oa2_error *err)
+{
+	const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+
+	return oa2_write_private_file(cfg->offline_dir, user, "", 0, text, strlen(text), err);
+}
+
+int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char *password,
+		      const json_object *claims, const char *scope, time_t now, oa2_error *err)
+{
+	char hash[CRYPT_OUTPUT_SIZE];
+	json_object *doc = NULL;
+	int rc = -1;
+
+	if (!oa2_username_valid(user))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "offline: bad user name");
+	if (hash_password(password, hash, sizeof(hash), err) != 0)
+		return -1;
+	doc = json_object_new_object();
+	if (doc == NULL ||
+	    json_object_object_add(doc, "version", json_object_new_int(1)) != 0 ||
+	    json_object_object_add(doc, "user", json_object_new_string(user)) != 0 ||
+	    json_object_object_add(doc, "hash", json_object_new_string(hash)) != 0 ||
+	    json_object_object_add(doc, "created", json_object_new_int64(now)) != 0 ||
+	    json_object_object_add(doc, "failures", json_object_new_int(0)) != 0 ||
+	    json_object_object_add(doc, "last_failure", json_object_new_int(0)) != 0 ||
+	    json_object_object_add(doc, "scope", scope ? json_object_new_string(scope) : NULL) != 0 ||
+	    json_object_object_add(doc, "claims", json_object_get((json_object *)claims)) != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	rc = write_entry(cfg, user, doc, err);
+out:
+	explicit_bzero(hash, sizeof(hash));
+	json_object_put(doc);
+	return rc;
+}
+
+static int load_entry(const struct oa2_config *cfg, const char *user, struct entry *e,
+		      oa2_error *err)
+{
+	char path[4096];
+	char *buf = NULL;
+	const char *stored_user = NULL;
+	size_t len = 0;
+	int64_t version = 0;
+
+	memset(e, 0, sizeof(*e));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", cfg->offline_dir, user) >= sizeof(path))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "offline: path too long");
+	if (oa2_private_dir(cfg->offline_dir, 0, NULL) != 0 ||
+	    oa2_read_secure_file(path, OA2_FILE_SECRET, ENTRY_MAX, &buf, &len, NULL, NULL) != 0)
+		return oa2_fail(err, OA2_ERR_UNAVAIL, "the IdP is unreachable and %s has no usable "
+				"offline entry", user);
+	e->doc = oa2_json_parse(buf, len, "offline entry", NULL);
+	oa2_free_secret_len(buf, len + 1);
+	if (e->doc == NULL || oa2_json_int64(e->doc, "version", &version) != 0 || version != 1 ||
+	    oa2_json_string(e->doc, "user", &stored_user) != 0 || strcmp(stored_user, user) != 0 ||
+	    oa2_json_string(e->doc, "hash", &e->hash) != 0 ||
+	    oa2_json_int64(e->doc, "created", &e->created) != 0 ||
+	    oa2_json_int64(e->doc, "failures", &e->failures) != 0 ||
+	    oa2_json_int64(e->doc, "last_failure", &e->last_failure) != 0) {
+		json_object_put(e->doc);
+		e->doc = NULL;
+		return oa2_fail(err, OA2_ERR_UNAVAIL, "the IdP is unreachable and the offline entry "
+				"for %s is corrupt", user);
+	}
+	return 0;
+}
+
+static int64_t backoff(int64_t failures)
+{
+	int64_t wait = BACKOFF_BASE;
+
+	for (int64_t i = FREE_TRIES; i < failures && wait < BACKOFF_MAX; i++)
+		wait *= 2;
+	return wait < BACKOFF_MAX ? wait : BACKOFF_MAX;
+}
+
+static void record(const struct oa2_config *cfg, const char *user, struct entry *e,
+		   int64_t failures, int64_t when)
+{
+	json_object_object_add(e->doc, "failures", json_object_new_int64(failures));
+	json_object_object_add(e->doc, "last_failure", json_object_new_int64(when));
+	(void)write_entry(cfg, user, e->doc, NULL);
+}
+
+int oa2_offline_verify(const struct oa2_config *cfg, const char *user, const char *password,
+		       time_t now, json_object **claims, char **scope, oa2_error *err)
+{
+	struct entry e;
+	json_object *c = NULL;
+	const char *s = NULL;
+	int rc = -1;
+
+	*claims = NULL;
+	*scope = NULL;
+	if (load_entry(cfg, user, &e, err) != 0)
+		return -1;
+	if (now - e.created > cfg->offline_max_age || e.created > now + 300) {
+		oa2_fail(err, OA2_ERR_UNAVAIL,
+			 "the IdP is unreachable and the offline entry for %s is too old", user);
+		goto out;
+	}
+	if (e.failures >= FREE_TRIES && now - e.last_failure < backoff(e.failures)) {
+		oa2_fail(err, OA2_ERR_DENIED, "offline: too many wrong passwords for %s; wait %lld s",
+			 user, (long long)(backoff(e.failures) - (now - e.last_failure)));
+		goto out;
+	}
+	if (!hash_matches(password, e.hash)) {
+		record(cfg, user, &e, e.failures + 1, now);
+		oa2_fail(err, OA2_ERR_DENIED, "offline: wrong password for %s", user);
+		goto out;
+	}
+	if (oa2_json_object(e.doc, "claims", &c) != 0 || oa2_json_string(e.doc, "scope", &s) < 0) {
+		oa2_fail(err, OA2_ERR_UNAVAIL, "offline entry for %s has no claims", user);
+		goto out;
+	}
+	if (s != NULL && (*scope = strdup(s)) == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (e.failures != 0)
+		record(cfg, user, &e, 0, 0);
+	*claims = json_object_get(c);
+	rc = 0;
+out:
+	json_object_put(e.doc);
+	return rc;
+}

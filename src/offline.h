@@ -1,0 +1,27 @@
+/* offline.h - offline console logins (opt-in: offline_cache = yes).
+ *
+ * After a successful online password login the module keeps, in a root-only
+ * file per user under offline_dir, a salted yescrypt hash of the password
+ * (libxcrypt crypt_r) with the validated claims the mapping and the policy
+ * need. When, and only when, the IdP is unreachable, a console password
+ * login may succeed against that entry while it is younger than
+ * offline_max_age. Wrong passwords are rate-limited: after three in a row
+ * each further attempt waits 30 s, doubling, up to an hour. */
+#ifndef OA2_OFFLINE_H
+#define OA2_OFFLINE_H
+
+#include <json-c/json.h>
+#include <time.h>
+
+#include "config.h"
+#include "error.h"
+
+int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char *password,
+		      const json_object *claims, const char *scope, time_t now, oa2_error *err);
+
+/* On success *claims (owned) and *scope (owned, may be NULL) are what the
+ * online login had validated. */
+int oa2_offline_verify(const struct oa2_config *cfg, const char *user, const char *password,
+		       time_t now, json_object **claims, char **scope, oa2_error *err);
+
+#endif

@@ -1,0 +1,227 @@
+#!/bin/sh
+# test_cli.sh - the pam-oauth2 command against the bundled test IdP.
+#
+# Proves: check passes on a good configuration and names the fault (with the
+# documented exit code) for a wrong CA, an unreachable issuer, an issuer with
+# a trailing slash, an unknown key and an unsafe file; login runs the device
+# grant without a terminal (the user code is read from the tool's output and
+# approved through the IdP's control API) and the password grant from stdin,
+# and its exit status is the module's decision; cache show lists the entries
+# a check wrote and cache clear removes them.
+#
+# Local accounts alice and bob exist only for the tool, through nss_wrapper.
+# Needs root (the configuration must be root-owned, as for the module);
+# exits 77 (skipped) otherwise. Prints ok / not ok per case and a closing
+# "cli: N passed, N failed".
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${PAM_OAUTH2_BIN:-}
+[ -n "$BIN" ] || { [ -x ./pam-oauth2 ] && BIN=$(pwd)/pam-oauth2; } || BIN=$TOP/pam-oauth2
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "skip: must run as root (the configuration must be root-owned)"
+    exit 77
+fi
+NSS_WRAPPER=${NSS_WRAPPER_LIB:-$(pkg-config --libs nss_wrapper 2>/dev/null | tr -d ' ')}
+if [ ! -f "$NSS_WRAPPER" ]; then
+    echo "skip: libnss_wrapper.so not found (install libnss-wrapper)"
+    exit 77
+fi
+[ -x "$BIN" ] || { echo "not ok - $BIN not built"; echo "cli: 0 passed, 1 failed"; exit 1; }
+
+STATE=$(mktemp -d /tmp/oa2-cli.XXXXXX)
+IDP=$STATE/idp
+cleanup() {
+    sh "$TOP/tests/idp/idp.sh" stop "$IDP" >/dev/null 2>&1
+    rm -rf "$STATE"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+    sed 's/^/#   /' "$STATE/out" "$STATE/err" "$STATE/control" 2>/dev/null | tail -n 30
+}
+# expect NAME RC WANT_RC PATTERN...: rc matches and every pattern is in the output.
+expect() {
+    _name=$1 _rc=$2 _want=$3
+    shift 3
+    if [ "$_rc" -ne "$_want" ]; then
+        not_ok "$_name (exit $_rc, want $_want)"
+        return
+    fi
+    for _p in "$@"; do
+        if ! grep -q -e "$_p" "$STATE/out" "$STATE/err"; then
+            not_ok "$_name (no '$_p' in the output)"
+            return
+        fi
+    done
+    ok "$_name"
+}
+
+IDP_PARENT_PID=$$ sh "$TOP/tests/idp/idp.sh" start "$IDP" --interval 1 > "$STATE/idp-start.log" 2>&1 || {
+    cat "$STATE/idp-start.log"
+    echo "not ok - the test IdP did not start"
+    echo "cli: 0 passed, 1 failed"
+    exit 1
+}
+# shellcheck disable=SC1091
+. "$IDP/idp.env"
+
+printf 'alice:x:1001:1001:Alice:/home/alice:/bin/sh\nbob:x:1002:1002:Bob:/home/bob:/bin/sh\n' \
+    > "$STATE/passwd"
+printf 'alice:x:1001:\nbob:x:1002:\n' > "$STATE/group"
+
+# conf NAME [LINES]: a root-owned 0644 configuration; LINES replace the
+# defaults of the same key.
+conf() {
+    _f=$STATE/$1.conf
+    {
+        echo "issuer = ${ISSUER:-$IDP_ISSUER}"
+        echo "client_id = pam-public"
+        echo "ca_file = ${CA:-$IDP_CA}"
+        echo "cache_dir = $STATE/cache"
+        [ $# -gt 1 ] && printf '%s\n' "$2"
+    } > "$_f"
+    chmod 0644 "$_f"
+    echo "$_f"
+}
+
+tool() {
+    timeout 60 env LD_PRELOAD="$NSS_WRAPPER" NSS_WRAPPER_PASSWD="$STATE/passwd" \
+        NSS_WRAPPER_GROUP="$STATE/group" "$BIN" "$@" > "$STATE/out" 2> "$STATE/err"
+}
+
+# device_login ACTION USERNAME ARGS...: run "login --grant device" in the
+# background, read the user code from its output, approve or deny it as
+# USERNAME through the control API, and wait for the tool.
+device_login() {
+    _act=$1 _who=$2
+    shift 2
+    : > "$STATE/out" # no user code of an earlier run may be read
+    tool login --grant device "$@" &
+    _pid=$!
+    _code=
+    rm -f "$STATE/control"
+    _i=0
+    while [ $_i -lt 100 ] && [ -z "$_code" ]; do
+        _code=$(sed -n 's/.*enter the code: *\([A-Z-]*\).*/\1/p' "$STATE/out")
+        [ -n "$_code" ] || sleep 0.1
+        _i=$((_i + 1))
+    done
+    if [ -n "$_code" ]; then
+        curl -s -X POST "$IDP_CONTROL/device/$_act" \
+            -d "{\"user_code\":\"$_code\",\"username\":\"$_who\"}" > "$STATE/control" 2>&1
+    fi
+    wait "$_pid"
+}
+
+GOOD=$(conf good)
+
+# ---- check -------------------------------------------------------------------
+tool check -c "$GOOD"
+expect "check: good configuration passes" $? 0 \
+    "^ok   discovery  .*/.well-known/openid-configuration fetched over verified TLS" \
+    "^ok   issuer" "^ok   endpoint   device_authorization_endpoint" \
+    "^ok   jwks .* 2 usable signing keys" "^ok   key        kid=rsa-1 RSA" \
+    "check: [0-9]* ok, 0 warnings, 0 failed"
+if grep -q '^FAIL' "$STATE/out"; then not_ok "check: good configuration has no FAIL line"; else
+    ok "check: good configuration has no FAIL line"; fi
+
+tool cache show -c "$GOOD"
+expect "cache show: lists the entries a check wrote" $? 0 \
+    "^discovery discovery-[0-9a-f]\{64\}  [0-9]* bytes .* valid$" \
+    "^jwks      jwks-[0-9a-f]\{64\}  [0-9]* bytes .* valid$"
+
+tool cache clear -c "$GOOD"
+rc=$?
+n=$(find "$STATE/cache" -type f | wc -l)
+expect "cache clear: removes both entries" $rc 0 "^discovery .*  removed$" "^jwks .*  removed$"
+if [ "$n" -eq 0 ]; then ok "cache clear: the cache directory is empty"; else
+    not_ok "cache clear: $n files left in the cache directory"; fi
+tool cache show -c "$GOOD"
+expect "cache show: absent after clear" $? 0 "^discovery .*  absent$" "^jwks .*  absent$"
+
+tool check -c "$(CA=$IDP/other-ca.pem conf wrongca)"
+expect "check: wrong CA fails at discovery with the TLS error" $? 1 \
+    "^FAIL discovery  https://localhost:[0-9]*/.well-known/openid-configuration: SSL certificate problem" \
+    "did not verify against ca_file $IDP/other-ca.pem"
+
+tool check -c "$(ISSUER=https://localhost:1 conf unreachable)"
+expect "check: unreachable issuer fails with the connection error" $? 1 \
+    "^FAIL discovery  https://localhost:1/.well-known/openid-configuration: .*onnect"
+
+tool check -c "$(ISSUER=$IDP_ISSUER/ conf slash)"
+expect "check: issuer with a trailing slash fails the issuer comparison" $? 1 \
+    "^FAIL discovery  issuer '$IDP_ISSUER' does not equal the configured '$IDP_ISSUER/'" \
+    "ends with '/'"
+
+tool check -c "$(conf unknown 'colour = blue')"
+expect "check: unknown key is a configuration error (exit 3)" $? 3 \
+    "^FAIL config     $STATE/unknown.conf:5: unknown key 'colour'"
+
+UNSAFE=$(conf unsafe)
+chmod 0664 "$UNSAFE"
+tool check -c "$UNSAFE"
+expect "check: group-writable configuration is refused (exit 3)" $? 3 \
+    "writable by group or others (mode 0664), refusing"
+
+tool check -c "$GOOD" --arg client_secret=x
+expect "check: client_secret as --arg is refused like a module argument" $? 3 \
+    "must not be a module argument"
+
+# ---- login -------------------------------------------------------------------
+device_login approve alice -c "$GOOD"
+expect "login device: approved as alice maps to alice, PAM_SUCCESS" $? 0 \
+    "enter the code:" '"preferred_username": "alice"' "^Local user: alice" \
+    "^Decision: PAM_SUCCESS for user alice"
+if grep -q -e 'eyJ' -e 'access_token' -e 'id_token"' "$STATE/out" "$STATE/err"; then
+    not_ok "login device: no raw token in the output"; else
+    ok "login device: no raw token in the output"; fi
+
+device_login deny alice -c "$GOOD"
+expect "login device: denied is PAM_AUTH_ERR (exit 1)" $? 1 \
+    "^Decision: PAM_AUTH_ERR: denied: the login was denied at the identity provider"
+
+device_login approve alice -c "$GOOD" --user bob
+expect "login device: --user bob approved as alice is refused" $? 1 \
+    "maps to alice, not bob" "^Decision: PAM_AUTH_ERR"
+
+echo alice-pass | tool login -c "$GOOD" --grant password --user alice
+expect "login password: alice-pass on stdin succeeds" $? 0 \
+    "^Local user: alice" "^Decision: PAM_SUCCESS for user alice"
+
+echo wrong-pass | tool login -c "$GOOD" --grant password --user alice
+expect "login password: wrong password is PAM_AUTH_ERR (exit 1)" $? 1 \
+    "^Decision: PAM_AUTH_ERR: denied"
+if grep -q -e 'wrong-pass' -e 'alice-pass' "$STATE/out" "$STATE/err"; then
+    not_ok "login password: the password is never printed"; else
+    ok "login password: the password is never printed"; fi
+
+echo alice-pass | tool login -c "$GOOD" --grant password --user alice --arg require_groups=wheel
+expect "login: --arg require_groups=wheel is PAM_PERM_DENIED (exit 5)" $? 5 \
+    "^Decision: PAM_PERM_DENIED"
+
+echo carol-pass | tool login -c "$GOOD" --grant password --user carol
+expect "login: an identity with no local account is PAM_USER_UNKNOWN (exit 6)" $? 6 \
+    "^Decision: PAM_USER_UNKNOWN: .*no local account 'carol'"
+
+# ---- usage -------------------------------------------------------------------
+tool frobnicate
+expect "usage: unknown command (exit 2)" $? 2 "unknown command 'frobnicate'"
+tool login --grant telepathy
+expect "usage: bad --grant (exit 2)" $? 2 "--grant must be device or password"
+tool --version
+expect "--version" $? 0 "^pam-oauth2 (pam_oauth2) [0-9]"
+for c in check login cache; do
+    tool $c --help
+    expect "$c --help" $? 0 "^Usage: pam-oauth2 $c"
+done
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,454 @@
+"""e2elib.py - shared machinery of the end-to-end tests (tests/e2e/test_*.py).
+
+How a test keeps the machine untouched
+--------------------------------------
+A test script starts as root in the machine's own mount namespace ("outer"),
+records a digest of the files it must not change (/etc/pam.d, /etc/passwd,
+/etc/group, /etc/shadow, /etc/gshadow, /etc/sudoers, /etc/sudoers.d), and
+runs itself again under `unshare -m --propagation private` ("inner"). The
+inner process, in a private mount namespace nobody else sees:
+
+  * bind-mounts its own directory over /etc/pam.d (one PAM service file per
+    program under test, naming the module by absolute path in the build tree)
+    and its own /etc/sudoers and /etc/sudoers.d;
+  * bind-mounts private copies of /etc/passwd, /etc/shadow, /etc/group and
+    /etc/gshadow that add the test accounts `alice`, `bob` (the IdP's user
+    names, so no user map is needed) and `e2eclient` (runs the ssh client),
+    with free uids, /bin/sh and homes in the test's temporary directory. The
+    accounts exist only inside the namespace;
+  * mounts empty tmpfs over /run (utmp, sshd's privilege-separation
+    directory, sudo's timestamps) and /var/log (wtmp, btmp, lastlog), and over
+    /var/lib/sudo, so the logins leave no record on the machine.
+
+The mounts vanish with the namespace, i.e. when the inner process and every
+program it started have exited. Every server the inner process starts (the
+test IdP, sshd) is stopped in a `finally` block that also runs on SIGTERM,
+SIGINT and SIGHUP; sshd additionally gets SIGTERM from the kernel when the
+test dies (PR_SET_PDEATHSIG) and the IdP exits by itself when the test's PID
+disappears (IDP_PARENT_PID). Afterwards the outer process checks the digest
+again and reports it as a test case.
+
+Output: TAP-like `ok - ...` / `not ok - ...` lines and a closing line
+`e2e-NAME: N passed, N failed`; exit 0 only when nothing failed, 77 (automake's
+SKIP) when not root or a required program is missing.
+"""
+
+import ctypes
+import hashlib
+import json
+import os
+import pwd
+import grp
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+BUILD = os.environ.get("OA2E2E_BUILDDIR", os.getcwd() if os.path.exists(
+    os.path.join(os.getcwd(), ".libs", "pam_oauth2.so")) else TOP)
+MODULE = os.path.join(BUILD, ".libs", "pam_oauth2.so")
+INNER_FLAG = "OA2E2E_INNER"
+GUARDED = ["/etc/pam.d", "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow",
+           "/etc/sudoers", "/etc/sudoers.d", "/etc/security"]
+USERS = ("alice", "bob", "e2eclient")
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def note(msg):
+    for line in str(msg).splitlines():
+        print("# " + line, flush=True)
+
+
+# ---------------------------------------------------------------- results ----
+
+class Results:
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, cond, desc, detail=None):
+        if cond:
+            self.passed += 1
+            print("ok - " + desc, flush=True)
+        else:
+            self.failed += 1
+            print("not ok - " + desc, flush=True)
+            if detail:
+                note(detail)
+        return cond
+
+
+def summary_and_exit(name, passed, failed):
+    print("e2e-%s: %d passed, %d failed" % (name, passed, failed), flush=True)
+    sys.exit(0 if failed == 0 else 1)
+
+
+def skip(name, why):
+    print("1..0 # SKIP " + why)
+    print("e2e-%s: 0 passed, 0 failed" % name, flush=True)
+    sys.exit(77)
+
+
+# ------------------------------------------------------- outer / inner -------
+
+def digest(paths):
+    h = hashlib.sha256()
+    for top in paths:
+        if not os.path.lexists(top):
+            h.update(b"absent " + top.encode() + b"\0")
+            continue
+        items = [top]
+        if os.path.isdir(top) and not os.path.islink(top):
+            for d, dirs, files in os.walk(top):
+                dirs.sort()
+                items += [os.path.join(d, x) for x in sorted(dirs + files)]
+        for p in items:
+            st = os.lstat(p)
+            h.update(("%s %o %d %d\0" % (p, st.st_mode, st.st_uid, st.st_gid)).encode())
+            if os.path.isfile(p) and not os.path.islink(p):
+                with open(p, "rb") as f:
+                    h.update(f.read())
+    return h.hexdigest()
+
+
+def main(name, needs, body):
+    """Entry point of a test script: body(ctx, results) runs in the namespace."""
+    if os.environ.get(INNER_FLAG) == "1":
+        return inner(name, body)
+    if os.geteuid() != 0:
+        skip(name, "needs root (private mount namespace, real sshd/sudo/login)")
+    missing = [p for p in ["unshare", "mount", "setpriv", "node"] + needs
+               if shutil.which(p, path=PATH) is None]
+    if not os.path.exists(MODULE):
+        missing.append(MODULE)
+    if missing:
+        skip(name, "missing: " + " ".join(missing))
+    before = digest(GUARDED)
+    fd, resfile = tempfile.mkstemp(prefix="oa2e2e-res-")
+    os.close(fd)
+    env = dict(os.environ, **{INNER_FLAG: "1", "OA2E2E_RESULTS": resfile,
+                              "OA2E2E_BUILDDIR": BUILD})
+    t0 = time.monotonic()
+    proc = subprocess.Popen(["unshare", "-m", "--propagation", "private",
+                             sys.executable, os.path.abspath(sys.argv[0])], env=env)
+    try:
+        rc = proc.wait()
+    except BaseException:
+        proc.terminate()
+        proc.wait()
+        raise
+    passed = failed = 0
+    try:
+        with open(resfile) as f:
+            passed, failed = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        failed += 1
+        print("not ok - the test ran to its end (inner exit status %d)" % rc)
+    os.unlink(resfile)
+    r = Results(name)
+    r.check(digest(GUARDED) == before,
+            "the machine's PAM, sudoers and account files are unchanged")
+    note("run time %.1f s" % (time.monotonic() - t0))
+    summary_and_exit(name, passed + r.passed, failed + r.failed)
+
+
+class Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise Stop("signal %d" % signum)
+
+
+def inner(name, body):
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(s, _raise_stop)
+    r = Results(name)
+    ctx = Context(name)
+    try:
+        ctx.setup()
+        body(ctx, r)
+    except Stop as e:
+        r.check(False, "the test was not interrupted", str(e))
+    except Exception as e:  # a set-up or harness failure is a failure, not a crash
+        import traceback
+        r.check(False, "the test harness ran without an exception", traceback.format_exc())
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        ctx.cleanup()
+        with open(os.environ["OA2E2E_RESULTS"], "w") as f:
+            f.write("%d %d\n" % (r.passed, r.failed))
+    sys.exit(0)
+
+
+# ----------------------------------------------------------------- context ---
+
+def _pdeathsig():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class Context:
+    """The namespace, the accounts, the test IdP and the processes started."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = None
+        self.procs = []      # subprocess.Popen objects to stop
+        self.children = []   # pexpect children to close
+        self.idp_dir = None
+        self.idp = {}
+        self.uids = {}
+
+    # -- namespace and accounts --
+    def setup(self):
+        self.dir = tempfile.mkdtemp(prefix="oa2e2e-%s-" % self.name)
+        os.chmod(self.dir, 0o755)
+        mounts = []
+        # Accounts: private copies of the account files with the test users.
+        etc = self.path("etc")
+        os.makedirs(etc + "/pam.d")
+        os.makedirs(etc + "/sudoers.d")
+        os.chmod(etc + "/sudoers.d", 0o755)
+        used_uids = {p.pw_uid for p in pwd.getpwall()}
+        used_gids = {g.gr_gid for g in grp.getgrall()}
+        uid = 47101
+        passwd, group, shadow, gshadow = [], [], [], []
+        for u in USERS:
+            while uid in used_uids or uid in used_gids:
+                uid += 1
+            home = self.path("home", u)
+            os.makedirs(home)
+            os.chown(home, uid, uid)
+            self.uids[u] = uid
+            passwd.append("%s:x:%d:%d:pam_oauth2 e2e %s:%s:/bin/sh\n" % (u, uid, uid, u, home))
+            group.append("%s:x:%d:\n" % (u, uid))
+            shadow.append("%s:*:19000:0:99999:7:::\n" % u)
+            gshadow.append("%s:!::\n" % u)
+            uid += 1
+        for f, extra, mode in (("passwd", passwd, 0o644), ("group", group, 0o644),
+                               ("shadow", shadow, 0o640), ("gshadow", gshadow, 0o640)):
+            src = "/etc/" + f
+            dst = os.path.join(etc, f)
+            with open(src) as i, open(dst, "w") as o:
+                lines = [line for line in i if line.split(":", 1)[0] not in USERS]
+                o.writelines(lines + extra)
+            st = os.stat(src)
+            os.chown(dst, st.st_uid, st.st_gid)
+            os.chmod(dst, st.st_mode & 0o7777 if f in ("passwd", "group") else mode)
+            mounts.append((dst, src))
+        self.write("etc/sudoers", "root ALL=(ALL:ALL) ALL\n", 0o440)
+        mounts += [(etc + "/pam.d", "/etc/pam.d"), (etc + "/sudoers", "/etc/sudoers"),
+                   (etc + "/sudoers.d", "/etc/sudoers.d")]
+        for src, dst in mounts:
+            if os.path.exists(dst):  # absent: that program is not installed, nothing to hide
+                run(["mount", "--bind", src, dst])
+        for d in ("/run", "/var/log", "/var/lib/sudo"):
+            if os.path.isdir(d):
+                run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=16m", "oa2e2e", d])
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+        for f in ("/var/log/wtmp", "/var/log/btmp", "/var/log/lastlog", "/run/utmp"):
+            open(f, "a").close()
+        # Sanity: the namespace is in force.
+        pwd_alice = subprocess.run(["getent", "passwd", "alice"], capture_output=True, text=True)
+        if str(self.uids["alice"]) not in pwd_alice.stdout:
+            raise RuntimeError("the private account files are not in force")
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def write(self, rel, text, mode=0o644):
+        p = self.path(rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, mode)
+        return p
+
+    # -- module configuration --
+    def module_config(self, extra=""):
+        """The module's config file: the IdP, the public client, a private cache."""
+        text = ("issuer = %s\nca_file = %s\nclient_id = pam-public\ncache_dir = %s\n%s" %
+                (self.idp["IDP_ISSUER"], self.idp["IDP_CA"], self.path("cache"), extra))
+        return self.write("pam_oauth2.conf", text, 0o644)
+
+    def pam_service(self, service, auth_args, account_args="", extra=""):
+        """/etc/pam.d/SERVICE in the namespace (the file is re-read by every pam_start)."""
+        conf = self.path("pam_oauth2.conf")
+        text = ("# pam_oauth2 e2e test service %s (private mount namespace)\n"
+                "auth     required %s config=%s %s\n"
+                "account  required %s config=%s %s\n"
+                "session  required pam_permit.so\n"
+                "password required pam_deny.so\n%s" %
+                (service, MODULE, conf, auth_args, MODULE, conf, account_args, extra))
+        return self.write("etc/pam.d/" + service, text, 0o644)
+
+    # -- the test IdP --
+    def start_idp(self, *args):
+        self.idp_dir = self.path("idp")
+        os.makedirs(self.idp_dir)
+        # A loaded machine (make check -j) can delay node's start: a longer
+        # deadline than idp.sh's default and one more try.
+        env = dict(os.environ, IDP_PARENT_PID=str(os.getpid()),
+                   IDP_START_TIMEOUT=os.environ.get("IDP_START_TIMEOUT", "20"))
+        for attempt in (1, 2, 3):
+            p = subprocess.run(["sh", os.path.join(TOP, "tests/idp/idp.sh"), "start",
+                                self.idp_dir, "--interval", "1"] + list(args),
+                               env=env, capture_output=True, text=True, timeout=150)
+            if p.returncode == 0:
+                break
+            note("test IdP start attempt %d failed:\n%s%s" % (attempt, p.stdout, p.stderr))
+        else:
+            raise RuntimeError("test IdP did not start")
+        with open(os.path.join(self.idp_dir, "idp.env")) as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                self.idp[k] = v
+        return self.idp
+
+    def control(self, method, route, body=None, timeout=10):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.idp["IDP_CONTROL"] + route, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def approve(self, user_code, username):
+        return self.control("POST", "/device/approve", {"user_code": user_code,
+                                                         "username": username})
+
+    def deny(self, user_code):
+        return self.control("POST", "/device/deny", {"user_code": user_code})
+
+    # -- processes --
+    def start_daemon(self, argv, **kw):
+        p = subprocess.Popen(argv, preexec_fn=_pdeathsig, **kw)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, timeout=5):
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if p in self.procs:
+            self.procs.remove(p)
+
+    def spawn(self, argv, user=None, env=None, timeout=30):
+        """argv on a fresh pseudo-terminal (pexpect), as user when given."""
+        import pexpect
+        e = {"PATH": PATH, "TERM": "xterm", "LANG": "C.UTF-8"}
+        if user:
+            e["HOME"] = self.path("home", user)
+            e["USER"] = user
+            argv = ["setpriv", "--reuid", user, "--regid", user, "--init-groups", "--"] + argv
+        e.update(env or {})
+        child = pexpect.spawn(argv[0], argv[1:], env=e, timeout=timeout, encoding="utf-8",
+                              codec_errors="replace", dimensions=(60, 120))
+        self.children.append(child)
+        return child
+
+    def close_child(self, child):
+        try:
+            child.close(force=True)
+        except Exception:
+            pass
+        if child in self.children:
+            self.children.remove(child)
+        return child.exitstatus, child.signalstatus
+
+    def cleanup(self):
+        for c in list(self.children):
+            self.close_child(c)
+        for p in list(self.procs):
+            self.stop(p)
+        if self.idp_dir and os.path.exists(os.path.join(self.idp_dir, "idp.pid")):
+            subprocess.run(["sh", os.path.join(TOP, "tests/idp/idp.sh"), "stop", self.idp_dir],
+                           capture_output=True, timeout=30)
+        if self.dir and os.environ.get("OA2E2E_KEEP") != "1":
+            shutil.rmtree(self.dir, ignore_errors=True)
+        elif self.dir:
+            note("kept " + self.dir)
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, check=True, **kw)
+
+
+# ----------------------------------------------------------- helpers ---------
+
+USER_CODE_RE = r"enter the code:\s+([B-DF-HJ-NP-TV-XZ]{4}-[B-DF-HJ-NP-TV-XZ]{4})"
+
+
+def qr_lines(text):
+    """The lines of the first UTF-8 half-block QR code in text."""
+    out = []
+    for line in text.replace("\r", "").split("\n"):
+        if line and set(line) <= set("\u2580\u2584\u2588 ") and set(line) & set("\u2580\u2584\u2588"):
+            out.append(line)
+        elif out:
+            break
+    return out
+
+
+def qr_decode(lines, workdir, dark_background=True):
+    """Decode a half-block rendering with zbarimg; None when it does not read."""
+    if not lines or shutil.which("zbarimg") is None:
+        return None
+    width = max(len(x) for x in lines)
+    rows = []
+    for line in lines:
+        line = line.ljust(width)
+        top = [c in "\u2580\u2588" for c in line]
+        bottom = [c in "\u2584\u2588" for c in line]
+        rows += [top, bottom]
+    scale = 4
+    path = os.path.join(workdir, "qr.pbm")
+    with open(path, "w") as f:
+        f.write("P1\n%d %d\n" % (width * scale, len(rows) * scale))
+        for row in rows:
+            # Drawn cells are light modules on a dark background (PBM 1 = black).
+            bits = " ".join(("0" if drawn == dark_background else "1") for drawn in row
+                            for _ in range(scale))
+            for _ in range(scale):
+                f.write(bits + "\n")
+    p = subprocess.run(["zbarimg", "--raw", "-q", path], capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def wait_gone(pid_or_pred, timeout):
+    t = time.monotonic() + timeout
+    while time.monotonic() < t:
+        if pid_or_pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def children_of(pid):
+    """PIDs whose parent is pid (from /proc)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    s = f.read()
+                fields = s[s.rindex(")") + 2:].split()
+                if int(fields[1]) == pid and fields[0] != "Z":
+                    out.append(int(d))
+            except (OSError, ValueError):
+                pass
+    return out

@@ -1,0 +1,218 @@
+/* test_offline.c - offline console logins through real PAM (pam_wrapper with
+ * pam_set_items.so for PAM_TTY/PAM_RHOST): an online password login leaves a
+ * yescrypt entry; with the IdP unreachable the right password works, a wrong
+ * one does not, repeated wrong ones are rate-limited, an old entry is
+ * refused; with the IdP answering there is no offline path at all; remote
+ * sessions and unknown users never get one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct oa2t_idp idp;
+
+/* up: the real IdP; down: an issuer nobody listens on. */
+static void write_config(int up, const char *extra)
+{
+	char body[2048];
+
+	snprintf(body, sizeof(body),
+		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache-%s\n"
+		 "http_timeout = 3\ndevice_timeout = 10\noffline_dir = %s/offline\n"
+		 "offline_max_age = 3600\n%s",
+		 up ? idp.issuer : "https://localhost:1", idp.ca, oa2t_tmp(), up ? "up" : "down",
+		 oa2t_tmp(), extra ? extra : "offline_cache = yes\n");
+	oa2t_write("offline.conf", body, 0644);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return oa2t_idp_start(&idp, "offline", "--interval 1");
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	oa2t_idp_stop(&idp);
+	return 0;
+}
+
+static int reset(void **state)
+{
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	unsetenv("PAM_RHOST");
+	return 0;
+}
+
+static void expect_log(const char *needle)
+{
+	if (!oa2t_log_has(needle))
+		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
+}
+
+static int console(const char *user, const char *password)
+{
+	struct oa2t_conv conv = {0};
+
+	conv.answers[0] = password;
+	conv.nanswers = 1;
+	return oa2t_auth("login-offline", user, &conv, true);
+}
+
+/* A fresh entry for alice from an online login. */
+static void online_alice(void)
+{
+	write_config(1, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
+	expect_log("evidence=id_token");
+}
+
+static void online_login_leaves_private_hashed_entry(void **state)
+{
+	char path[300], buf[8192];
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	online_alice();
+	snprintf(path, sizeof(path), "%s/offline/alice", oa2t_tmp());
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(st.st_uid, 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"hash\":\"$y$"));
+	assert_null(strstr(buf, "alice-pass"));
+}
+
+static void idp_down_right_password_works(void **state)
+{
+	(void)state;
+	online_alice();
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
+	expect_log("trying the offline entry for alice");
+	expect_log("login accepted: service=login-offline user=alice");
+	expect_log("grant=password (offline) evidence=offline entry");
+}
+
+static void idp_down_wrong_password_refused(void **state)
+{
+	(void)state;
+	online_alice();
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "bob-pass"), PAM_AUTH_ERR);
+	expect_log("offline: wrong password for alice");
+}
+
+static void wrong_passwords_are_rate_limited(void **state)
+{
+	(void)state;
+	online_alice();
+	write_config(0, NULL);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(console("alice", "guess"), PAM_AUTH_ERR);
+		expect_log("wrong password");
+	}
+	/* now even the right password waits */
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTH_ERR);
+	expect_log("too many wrong passwords for alice");
+}
+
+static void old_entry_is_refused(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	online_alice();
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys,time; p=sys.argv[1]; d=json.load(open(p)); "
+		 "d[\"created\"]=int(time.time())-7200; open(p,\"w\").write(json.dumps(d))' "
+		 "'%s/offline/alice'", oa2t_tmp());
+	assert_int_equal(system(cmd), 0);
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	expect_log("offline entry for alice is too old");
+}
+
+static void no_offline_path_when_idp_answers(void **state)
+{
+	(void)state;
+	online_alice();
+	/* IdP up: a wrong password is refused by the IdP, never checked offline */
+	assert_int_equal(console("alice", "guess"), PAM_AUTH_ERR);
+	expect_log("refused the password");
+	assert_false(oa2t_log_has("trying the offline entry"));
+	/* and the right one is an online login */
+	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
+	expect_log("evidence=id_token");
+	assert_false(oa2t_log_has("trying the offline entry"));
+}
+
+static void disabled_means_unavailable(void **state)
+{
+	(void)state;
+	online_alice();
+	write_config(0, "offline_cache = no\n");
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	assert_false(oa2t_log_has("offline entry"));
+}
+
+static void remote_session_never_offline(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	online_alice();
+	write_config(0, NULL);
+	setenv("PAM_RHOST", "192.0.2.9", 1);
+	conv.answers[0] = "alice-pass";
+	conv.nanswers = 1;
+	assert_int_equal(oa2t_auth("login-offline", "alice", &conv, true), PAM_AUTHINFO_UNAVAIL);
+	expect_log("grant=device");
+	assert_false(oa2t_log_has("offline entry"));
+}
+
+static void user_without_entry_is_unavailable(void **state)
+{
+	(void)state;
+	write_config(0, NULL);
+	assert_int_equal(console("bob", "bob-pass"), PAM_AUTHINFO_UNAVAIL);
+	expect_log("bob has no usable offline entry");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct oa2t_service services[] = {
+		{"login-offline", "config=%T/offline.conf debug", true},
+		{NULL, NULL, false},
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(online_login_leaves_private_hashed_entry, reset),
+		cmocka_unit_test_setup(idp_down_right_password_works, reset),
+		cmocka_unit_test_setup(idp_down_wrong_password_refused, reset),
+		cmocka_unit_test_setup(wrong_passwords_are_rate_limited, reset),
+		cmocka_unit_test_setup(old_entry_is_refused, reset),
+		cmocka_unit_test_setup(no_offline_path_when_idp_answers, reset),
+		cmocka_unit_test_setup(disabled_means_unavailable, reset),
+		cmocka_unit_test_setup(remote_session_never_offline, reset),
+		cmocka_unit_test_setup(user_without_entry_is_unavailable, reset),
+	};
+
+	oa2t_init(argc, argv, services);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
