@@ -1,7 +1,8 @@
 #!/bin/sh
 # install-deps.sh - install everything pam_oauth2 needs to build, test and
 # run its demo on Debian 12: build tools, libraries, test tools, Node.js for
-# the bundled test IdP, and the IdP's npm packages (from its lockfile).
+# the bundled test IdP, the IdP's npm packages (from its lockfile), and the
+# man page and Debian packaging tools (scdoc, debhelper, lintian).
 # Idempotent; needs root (or sudo).
 set -eu
 
@@ -11,7 +12,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
  libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev libcrypt-dev
  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
  zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
- openssh-server openssh-client sudo login python3-pexpect"
+ openssh-server openssh-client sudo login python3-pexpect
+ scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -1,0 +1,193 @@
+#!/bin/sh
+# test_deb.sh - build the Debian package libpam-oauth2 and check what it
+# installs, without installing it: the .deb is unpacked with "dpkg -x" into a
+# temporary directory, so the machine's PAM configuration is never touched.
+#
+# Opt-in (a package build takes a while):
+#   OA2_TEST_PACKAGE=1 sh tests/package/test_deb.sh      build, then check
+#   OA2_DEB=/path/libpam-oauth2_X_amd64.deb sh tests/package/test_deb.sh
+#                                                         check a given .deb
+# Without either it exits 77 (automake's SKIP), so "make check" skips it
+# unless run as "make check OA2_TEST_PACKAGE=1".
+#
+# The package is built with "dpkg-buildpackage -us -uc -b" in a copy of the
+# source tree (the build's "clean" step must not wipe the tree under test).
+# Needs dpkg-dev, debhelper and the Build-Depends of debian/control;
+# lintian is used when installed. Prints "ok"/"not ok" lines and ends with
+# "package: N passed, N failed".
+set -u
+
+# The package build runs "make check" itself: never recurse into this test.
+if [ -n "${OA2_IN_PACKAGE_BUILD:-}" ]; then
+    echo "package test skipped: already inside a package build"
+    exit 77
+fi
+if [ -z "${OA2_DEB:-}" ] && [ "${OA2_TEST_PACKAGE:-0}" != 1 ]; then
+    echo "package test skipped: set OA2_TEST_PACKAGE=1 (or OA2_DEB=file.deb) to run it"
+    exit 77
+fi
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/oa2-pkg.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT INT TERM
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+notok() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+    [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/#   /'
+}
+check() { # check "description" command...
+    desc=$1
+    shift
+    if out=$("$@" 2>&1); then ok "$desc"; else notok "$desc" "$out"; fi
+}
+finish() {
+    echo "package: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit $?
+}
+
+# ---- build (or take the given package) -------------------------------------
+if [ -n "${OA2_DEB:-}" ]; then
+    DEB=$OA2_DEB
+    [ -f "$DEB" ] || { notok "package $DEB exists"; finish; }
+    CHANGES=""
+else
+    SRC="$WORK/libpam-oauth2"
+    mkdir -p "$SRC"
+    if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        # Tracked files plus new, not ignored ones: what is being worked on,
+        # without the build outputs of the tree under test.
+        (cd "$TOP" && git ls-files -co --exclude-standard -z) |
+            (cd "$TOP" && tar --null -T - -cf -) | tar -xf - -C "$SRC"
+    else
+        (cd "$TOP" && tar -cf - .) | tar -xf - -C "$SRC"
+    fi
+    start=$(date +%s)
+    # A clean environment for the build's own make: under "make check
+    # VAR=..." the outer make's MAKEFLAGS would override the variables
+    # debian/rules passes (TESTS) and the build would run this test again.
+    if (cd "$SRC" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u OA2_TEST_PACKAGE \
+        OA2_IN_PACKAGE_BUILD=1 dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1; then
+        ok "dpkg-buildpackage -us -uc -b ($(($(date +%s) - start)) s)"
+    else
+        notok "dpkg-buildpackage -us -uc -b" "$(tail -n 25 "$WORK/build.log")"
+        finish
+    fi
+    DEB=$(ls "$WORK"/libpam-oauth2_*.deb 2>/dev/null | head -n 1)
+    CHANGES=$(ls "$WORK"/libpam-oauth2_*.changes 2>/dev/null | head -n 1)
+    [ -n "$DEB" ] || { notok "the build produced libpam-oauth2_*.deb"; finish; }
+fi
+
+# ---- unpack into a throwaway root -------------------------------------------
+ROOT="$WORK/root"
+CTRL="$WORK/control"
+mkdir -p "$ROOT" "$CTRL"
+check "dpkg -x unpacks the package" dpkg -x "$DEB" "$ROOT"
+check "dpkg -e unpacks the control area" dpkg -e "$DEB" "$CTRL"
+ARCH=$(dpkg-deb -f "$DEB" Architecture)
+MA=$(dpkg-architecture -a "$ARCH" -qDEB_HOST_MULTIARCH 2>/dev/null)
+LISTING=$(dpkg-deb -c "$DEB")
+
+# ---- the module ---------------------------------------------------------------
+SO="$ROOT/lib/$MA/security/pam_oauth2.so"
+check "module at /lib/$MA/security/pam_oauth2.so" test -f "$SO"
+check "diagnostic command at /usr/sbin/pam-oauth2" test -x "$ROOT/usr/sbin/pam-oauth2"
+check "no libtool .la file shipped" sh -c "! printf '%s\n' \"\$1\" | grep -q '\\.la\$'" sh "$LISTING"
+
+check "module loads (dlopen) and has pam_sm_authenticate and pam_sm_acct_mgmt" \
+    python3 - "$SO" <<'EOF'
+import ctypes, os, sys
+lib = ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)
+for name in ("pam_sm_authenticate", "pam_sm_setcred", "pam_sm_acct_mgmt"):
+    getattr(lib, name)
+EOF
+
+if command -v nm >/dev/null 2>&1; then
+    extra=$(nm -D --defined-only "$SO" | awk 'NF >= 3 { print $3 }' | grep -v '^pam_sm_')
+    if [ -z "$extra" ]; then
+        ok "only pam_sm_* symbols are exported"
+    else
+        notok "only pam_sm_* symbols are exported" "also exported: $extra"
+    fi
+else
+    notok "only pam_sm_* symbols are exported" "nm not found (binutils)"
+fi
+
+# ---- configuration: root-only conffile ----------------------------------------
+conf_line=$(printf '%s\n' "$LISTING" | grep ' \./etc/security/pam_oauth2.conf$')
+case $conf_line in
+    "-rw------- root/root "*) ok "/etc/security/pam_oauth2.conf is 0600 root:root" ;;
+    *) notok "/etc/security/pam_oauth2.conf is 0600 root:root" "got: ${conf_line:-missing}" ;;
+esac
+check "/etc/security/pam_oauth2.conf is a conffile" \
+    grep -qx /etc/security/pam_oauth2.conf "$CTRL/conffiles"
+check "example config sets nothing (every key commented out)" \
+    sh -c "! grep -Ev '^[[:space:]]*(#|\$)' \"\$1\"" sh "$ROOT/etc/security/pam_oauth2.conf"
+
+# ---- pam-auth-update profile ----------------------------------------------------
+PROFILE="$ROOT/usr/share/pam-configs/oauth2"
+check "pam-auth-update profile present" test -f "$PROFILE"
+check "profile parses: Name, Default: no, Priority, Auth and Account with pam_oauth2.so" \
+    python3 - "$PROFILE" <<'EOF'
+import re, sys
+fields, cur = {}, None
+for raw in open(sys.argv[1]):
+    # pam-auth-update's own pattern, applied (like Perl) to the line with its
+    # newline, so "Auth:" alone on a line starts a field.
+    m = re.match(r"^(\S+):\s+(.*?)\s*$", raw)
+    line = raw.rstrip("\n")
+    if m:
+        cur = m.group(1)
+        fields[cur] = m.group(2)
+    elif line.strip():
+        assert cur is not None, "text before the first field: %r" % line
+        assert line[0] in " \t", "continuation line not indented: %r" % line
+        fields[cur] = (fields[cur] + "\n" + line.strip()).strip()
+for k in ("Name", "Default", "Priority", "Auth-Type", "Auth", "Account-Type", "Account"):
+    assert fields.get(k), "field %s missing or empty" % k
+assert fields["Default"] == "no", "Default is %r, want no" % fields["Default"]
+prio = int(fields["Priority"])
+assert 0 < prio < 256, "Priority %d is not below pam_unix (256)" % prio
+assert fields["Auth-Type"] in ("Primary", "Additional")
+assert fields["Account-Type"] in ("Primary", "Additional")
+for k in ("Auth", "Account", "Auth-Initial"):
+    if k in fields:
+        assert "pam_oauth2.so" in fields[k], "%s does not name pam_oauth2.so" % k
+EOF
+check "prerm removes the profile from common-* (pam-auth-update --remove oauth2)" \
+    grep -q 'pam-auth-update --package --remove oauth2' "$CTRL/prerm"
+check "postinst runs pam-auth-update --package" grep -q 'pam-auth-update --package' "$CTRL/postinst"
+
+# ---- man pages and docs -----------------------------------------------------------
+for page in man8/pam_oauth2.8.gz man5/pam_oauth2.conf.5.gz; do
+    f="$ROOT/usr/share/man/$page"
+    check "man page $page present" test -f "$f"
+    if [ -f "$f" ] && command -v man >/dev/null 2>&1; then
+        warn=$(MANWIDTH=80 man -l "$f" 2>&1 >/dev/null)
+        if [ -z "$warn" ]; then ok "man -l $page renders without warnings"; else notok "man -l $page renders without warnings" "$warn"; fi
+    fi
+done
+for doc in copyright README.Debian README.md configuration.md security.md idp-guides.md troubleshooting.md; do
+    d="$ROOT/usr/share/doc/libpam-oauth2/$doc"
+    check "doc $doc present" sh -c 'test -f "$1" || test -f "$1.gz"' sh "$d"
+done
+
+# ---- lintian --------------------------------------------------------------------------
+if command -v lintian >/dev/null 2>&1; then
+    target=${CHANGES:-$DEB}
+    lout=$(lintian "$target" 2>&1)
+    bad=$(printf '%s\n' "$lout" | grep -E '^(E|W): ')
+    if [ -z "$bad" ]; then
+        ok "lintian: no errors or warnings that are not overridden"
+    else
+        notok "lintian: no errors or warnings that are not overridden" "$bad"
+    fi
+else
+    echo "# lintian not installed: lintian check skipped"
+fi
+
+finish
