@@ -2,8 +2,9 @@
 # test.sh - install what is needed, then run the whole test suite and print
 # one closing line "N passed, N failed" counted from the individual cases:
 #   1. the normal build (-Werror): unit tests, the test IdP's self-test, the
-#      PAM integration tests against the test IdP, and what else "make check"
-#      holds;
+#      PAM integration tests against the test IdP, the end-to-end tests with
+#      real sshd/sudo/login, the CLI tests, the leak test, and the Debian
+#      package build + check;
 #   2. an AddressSanitizer + UBSan build: the unit tests (pam_wrapper opens
 #      libpam with RTLD_DEEPBIND, which ASan cannot run with);
 #   3. a UBSan build: the whole "make check" again;
@@ -71,7 +72,11 @@ if ! sh scripts/install-deps.sh; then
     exit 1
 fi
 
+# The first pass also builds the Debian package and checks it (lintian
+# included): tests/package/test_deb.sh runs only when asked.
+export OA2_TEST_PACKAGE=1
 check "$TOP" main
+unset OA2_TEST_PACKAGE
 
 if [ "${OA2_QUICK:-0}" != 1 ]; then
     SAN=$(mktemp -d /tmp/pam_oauth2-san.XXXXXX)

@@ -2,11 +2,12 @@
  * test IdP: an expired server certificate; JWKS key rotation (a new kid
  * triggers one refetch and the login succeeds; a fresh cache keeps the
  * refetch rate limit); a JWKS endpoint failing while the cache is valid; and
- * 50 logins at once on a cold cache: all succeed, the cache is whole, and
+ * 50 logins at once (threads) on a cold cache: all succeed, the cache is whole, and
  * the IdP sees one discovery and one JWKS request. (Down, refused, slow,
  * 5xx, truncated, oversized, garbage, wrong CA and wrong host name are in
  * test_discovery; clock skew against leeway in tests/unit/test_claims and
  * test_token.) */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -127,32 +127,47 @@ static void jwks_failing_with_valid_cache_still_logs_in(void **state)
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
 }
 
+struct worker {
+	pthread_t thread;
+	int index;
+	int rc;
+};
+
+static void *one_parallel_login(void *arg)
+{
+	struct worker *w = arg;
+	struct oa2t_conv conv = {0};
+
+	conv.answers[0] = w->index % 2 ? "alice-pass" : "bob-pass";
+	conv.nanswers = 1;
+	w->rc = oa2t_auth_quiet("pw", w->index % 2 ? "alice" : "bob", &conv);
+	return NULL;
+}
+
+/* 50 PAM transactions at once. They run as threads of this process:
+ * pam_wrapper cannot start 50 processes at once (it names its per-process
+ * copy of the service files with one random letter, and they collide).
+ * The cache lock is an flock on a descriptor each transaction opens
+ * itself, so threads contend for it exactly as processes would. */
 static void parallel_logins_share_one_refresh(void **state)
 {
-	pid_t pids[PARALLEL];
-	int ok = 0;
+	static struct worker w[PARALLEL];
 	char cmd[600];
+	int ok = 0;
 
 	(void)state;
 	write_config(&idp, "cache-parallel");
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	for (int i = 0; i < PARALLEL; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0) {
-			struct oa2t_conv conv = {0};
-
-			conv.answers[0] = i % 2 ? "alice-pass" : "bob-pass";
-			conv.nanswers = 1;
-			_exit(oa2t_auth_quiet("pw", i % 2 ? "alice" : "bob", &conv) == PAM_SUCCESS ? 0 : 1);
-		}
+		w[i].index = i;
+		assert_int_equal(pthread_create(&w[i].thread, NULL, one_parallel_login, &w[i]), 0);
 	}
 	for (int i = 0; i < PARALLEL; i++) {
-		int status = 0;
-
-		if (waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status) &&
-		    WEXITSTATUS(status) == 0)
+		assert_int_equal(pthread_join(w[i].thread, NULL), 0);
+		if (w[i].rc == PAM_SUCCESS)
 			ok++;
+		else
+			fprintf(stderr, "parallel login %d: PAM result %d\n", i, w[i].rc);
 	}
 	assert_int_equal(ok, PARALLEL);
 	assert_int_equal(oa2t_count(&idp, "discovery"), 1);
