@@ -15,7 +15,7 @@
 
 #define CLI_NAME "pam-oauth2"
 
-/* Exit codes, documented in docs/pam-oauth2.md. */
+/* Exit codes, documented in pam-oauth2(8) (docs/pam-oauth2.8.scd). */
 enum cli_exit {
 	CLI_OK = 0,          /* every required check passed / PAM_SUCCESS */
 	CLI_FAILED = 1,      /* a check failed / PAM_AUTH_ERR (refused identity) */

@@ -163,7 +163,9 @@ check "prerm removes the profile from common-* (pam-auth-update --remove oauth2)
 check "postinst runs pam-auth-update --package" grep -q 'pam-auth-update --package' "$CTRL/postinst"
 
 # ---- man pages and docs -----------------------------------------------------------
-for page in man8/pam_oauth2.8.gz man5/pam_oauth2.conf.5.gz; do
+# pam_oauth2(8) and pam_oauth2.conf(5) for the module, pam-oauth2(8) for the
+# diagnostic command in /usr/sbin (lintian: no-manual-page without it).
+for page in man8/pam_oauth2.8.gz man8/pam-oauth2.8.gz man5/pam_oauth2.conf.5.gz; do
     f="$ROOT/usr/share/man/$page"
     check "man page $page present" test -f "$f"
     if [ -f "$f" ] && command -v man >/dev/null 2>&1; then
