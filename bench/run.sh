@@ -13,3 +13,6 @@ sh bench/device_login.sh 5 3
 echo
 echo "== password grant"
 sh bench/password_login.sh 7
+echo
+echo "== resources and load (password grant)"
+sh bench/load.sh 4 50

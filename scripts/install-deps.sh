@@ -13,7 +13,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
  zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
  openssh-server openssh-client sudo login python3-pexpect
- scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils"
+ scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils time"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

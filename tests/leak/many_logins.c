@@ -5,7 +5,11 @@
  * WARM logins and at the end (glibc mallinfo2), so growth per login can be
  * checked. Run by tests/leak/run.sh, also under valgrind.
  *
- * usage: many_logins SERVICE USER PASSWORD COUNT WARM */
+ * usage: many_logins SERVICE USER PASSWORD COUNT WARM
+ *
+ * For the load benchmark: with MANY_LOGINS_READY and MANY_LOGINS_GO set to
+ * file names, the process creates READY after its first login and waits for
+ * GO before the others, and reports how long those took. */
 #include "autoconfig.h"
 
 #include <malloc.h>
@@ -13,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static int answer(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
@@ -43,10 +49,34 @@ static int one_login(const char *service, const char *user, const char *password
 	return rc;
 }
 
+/* Signal READY, then wait (at most a minute) for GO. */
+static void barrier(void)
+{
+	const char *ready = getenv("MANY_LOGINS_READY"), *go = getenv("MANY_LOGINS_GO");
+	FILE *f;
+
+	if (ready == NULL || go == NULL)
+		return;
+	f = fopen(ready, "w");
+	if (f != NULL)
+		fclose(f);
+	for (int i = 0; i < 6000 && access(go, F_OK) != 0; i++)
+		usleep(10000);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	size_t warm_heap = 0;
 	int count, warm, failures = 0;
+	double t0 = 0;
 
 	if (argc != 6) {
 		fprintf(stderr, "usage: %s SERVICE USER PASSWORD COUNT WARM\n", argv[0]);
@@ -63,8 +93,12 @@ int main(int argc, char **argv)
 		}
 		if (i + 1 == warm)
 			warm_heap = mallinfo2().uordblks;
+		if (i == 0) {
+			barrier();
+			t0 = now_s();
+		}
 	}
-	printf("logins %d failures %d heap_after_warmup %zu heap_at_end %zu\n", count, failures,
-	       warm_heap, mallinfo2().uordblks);
+	printf("logins %d failures %d heap_after_warmup %zu heap_at_end %zu timed %d %.3f\n", count,
+	       failures, warm_heap, mallinfo2().uordblks, count - 1, now_s() - t0);
 	return failures == 0 ? 0 : 1;
 }

@@ -1,0 +1,64 @@
+#!/bin/sh
+# load.sh - resources and throughput of password-grant logins through real
+# PAM (pam_wrapper) against the bundled test IdP, warm cache:
+#   * peak RSS of one login (a whole pam_demo process, beside the same
+#     process running pam_permit.so, so the module's own share shows)
+#   * logins per second with P processes logging in at once (each runs
+#     tests/leak/many_logins; every login must succeed)
+# Usage: bench/load.sh [processes, default 4] [logins per process, default 50]
+set -eu
+
+PROCS=${1:-4}
+EACH=${2:-50}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+. scripts/lib.sh
+
+STATE=$(mktemp -d /tmp/pam_oauth2-bench.XXXXXX)
+cleanup() {
+    sh tests/idp/idp.sh stop "$STATE/idp" >/dev/null 2>&1 || true
+    rm -rf "$STATE"
+}
+trap cleanup EXIT INT TERM
+
+sh tests/idp/idp.sh start "$STATE/idp" >/dev/null
+. "$STATE/idp/idp.env"
+OA2_EXTRA_CONFIG="grant = password" pam_stack "$STATE" "$TOP/.libs/pam_oauth2.so"
+printf 'auth required pam_permit.so\naccount required pam_permit.so\n' > "$STATE/pam.d/permit"
+
+PRE="$(pkg-config --libs pam_wrapper | tr -d ' ') $(pkg-config --libs nss_wrapper | tr -d ' ')"
+run() {
+    env LD_PRELOAD="$PRE" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$STATE/pam.d" \
+        NSS_WRAPPER_PASSWD="$STATE/passwd" NSS_WRAPPER_GROUP="$STATE/group" "$@"
+}
+
+echo alice-pass | run "$TOP/tests/demo/pam_demo" oa2-demo alice >/dev/null 2>&1   # warm cache
+rss_mod=$(echo alice-pass | run /usr/bin/time -f '%M' "$TOP/tests/demo/pam_demo" oa2-demo alice 2>&1 >/dev/null | tail -n 1 | sed 's/.* //')
+rss_base=$(echo x | run /usr/bin/time -f '%M' "$TOP/tests/demo/pam_demo" permit alice 2>&1 >/dev/null | tail -n 1 | sed 's/.* //')
+echo "peak RSS of one login: ${rss_mod} KiB with pam_oauth2, ${rss_base} KiB with pam_permit (same process otherwise)"
+
+# Every process logs in once (pam_wrapper set-up, staggered), waits at a
+# barrier, then all run their remaining logins at once; the rate is the
+# timed logins over the slowest process's time.
+i=0
+pids=""
+while [ "$i" -lt "$PROCS" ]; do
+    MANY_LOGINS_READY="$STATE/ready.$i" MANY_LOGINS_GO="$STATE/go" \
+        run "$TOP/tests/leak/many_logins" oa2-demo alice alice-pass "$((EACH + 1))" 1 > "$STATE/out.$i" 2>&1 &
+    pids="$pids $!"
+    i=$((i + 1))
+    sleep 0.2
+done
+n=0
+while [ "$(ls "$STATE" | grep -c '^ready\.')" -lt "$PROCS" ] && [ $n -lt 300 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+touch "$STATE/go"
+fails=0
+for p in $pids; do
+    wait "$p" || fails=$((fails + 1))
+done
+cat "$STATE"/out.* | awk -v procs="$PROCS" -v fails="$fails" '
+    $1 == "logins" { n += $10; if ($11 > t) t = $11 }
+    END { printf "%d processes logging in at once: %.0f logins/s (%d logins in %.2f s), %d processes with failures\n", procs, n / t, n, t, fails }'
