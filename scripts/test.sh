@@ -5,8 +5,10 @@
 #      PAM integration tests against the test IdP, the end-to-end tests with
 #      real sshd/sudo/login, the CLI tests, the leak test, and the Debian
 #      package build + check;
-#   2. an AddressSanitizer + UBSan build: the unit tests (pam_wrapper opens
-#      libpam with RTLD_DEEPBIND, which ASan cannot run with);
+#   2. the PAM integration tests again under valgrind memcheck (memory
+#      errors and definite leaks fail them), standing in for ASan there;
+#      then an AddressSanitizer + UBSan build: the unit tests (pam_wrapper
+#      opens libpam with RTLD_DEEPBIND, which ASan cannot run with);
 #   3. a UBSan build: the whole "make check" again;
 #   4. a fuzzing smoke run: every libFuzzer target for 10 s (tests/fuzz/run.sh).
 # The sanitizer builds happen in copies of the tree under a temporary
@@ -77,6 +79,22 @@ fi
 export OA2_TEST_PACKAGE=1
 check "$TOP" main
 unset OA2_TEST_PACKAGE
+
+if [ "${OA2_QUICK:-0}" != 1 ]; then
+    echo "== valgrind: the PAM integration tests under memcheck"
+    for t in test_discovery test_device test_password test_offline test_faults; do
+        log=tests/integration/$t.valgrind.log
+        OA2T_VALGRIND=1 "./tests/integration/$t" > "$log" 2>&1
+        rc=$?
+        p=$(grep -c '^\[       OK \]' "$log")
+        f=$(grep -E '^\[  FAILED  \] [A-Za-z_]' "$log" | sort -u | wc -l)
+        [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+        echo "  valgrind/$t: $p passed, $f failed (exit $rc)"
+        [ "$rc" -ne 0 ] && grep -E '==[0-9]+==' "$log" | head -40
+        passed=$((passed + p))
+        failed=$((failed + f))
+    done
+fi
 
 if [ "${OA2_QUICK:-0}" != 1 ]; then
     SAN=$(mktemp -d /tmp/pam_oauth2-san.XXXXXX)
