@@ -14,16 +14,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 . scripts/lib.sh
 
-STATE=$(mktemp -d /tmp/pam_oauth2-bench.XXXXXX)
-cleanup() {
-    sh tests/idp/idp.sh stop "$STATE/idp" >/dev/null 2>&1 || true
-    rm -rf "$STATE"
-}
-trap cleanup EXIT INT TERM
-
-sh tests/idp/idp.sh start "$STATE/idp" --interval "$INTERVAL" >/dev/null
-. "$STATE/idp/idp.env"
-pam_stack "$STATE" "$TOP/.libs/pam_oauth2.so"
+bench_idp --interval "$INTERVAL"
 
 # warm the discovery and JWKS cache
 approve_next "$STATE" alice 0 >/dev/null &

@@ -14,22 +14,11 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 . scripts/lib.sh
 
-STATE=$(mktemp -d /tmp/pam_oauth2-bench.XXXXXX)
-cleanup() {
-    sh tests/idp/idp.sh stop "$STATE/idp" >/dev/null 2>&1 || true
-    rm -rf "$STATE"
-}
-trap cleanup EXIT INT TERM
-
-sh tests/idp/idp.sh start "$STATE/idp" >/dev/null
-. "$STATE/idp/idp.env"
-OA2_EXTRA_CONFIG="grant = password" pam_stack "$STATE" "$TOP/.libs/pam_oauth2.so"
+OA2_EXTRA_CONFIG="grant = password" bench_idp
 printf 'auth required pam_permit.so\naccount required pam_permit.so\n' > "$STATE/pam.d/permit"
 
-PRE="$(pkg-config --libs pam_wrapper | tr -d ' ') $(pkg-config --libs nss_wrapper | tr -d ' ')"
 run() {
-    env LD_PRELOAD="$PRE" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$STATE/pam.d" \
-        NSS_WRAPPER_PASSWD="$STATE/passwd" NSS_WRAPPER_GROUP="$STATE/group" "$@"
+    pam_env_run "$STATE" "$@"
 }
 
 echo alice-pass | run "$TOP/tests/demo/pam_demo" oa2-demo alice >/dev/null 2>&1   # warm cache

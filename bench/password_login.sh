@@ -12,16 +12,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 . scripts/lib.sh
 
-STATE=$(mktemp -d /tmp/pam_oauth2-bench.XXXXXX)
-cleanup() {
-    sh tests/idp/idp.sh stop "$STATE/idp" >/dev/null 2>&1 || true
-    rm -rf "$STATE"
-}
-trap cleanup EXIT INT TERM
-
-sh tests/idp/idp.sh start "$STATE/idp" >/dev/null
-. "$STATE/idp/idp.env"
-OA2_EXTRA_CONFIG="grant = password" pam_stack "$STATE" "$TOP/.libs/pam_oauth2.so"
+OA2_EXTRA_CONFIG="grant = password" bench_idp
 
 export PAM_DEMO_TIME=1
 login() {

@@ -4,8 +4,9 @@
 # the test IdP described by STATE/idp/idp.env, a PAM service "oa2-demo"
 # using MODULE, and an nss_wrapper account "alice". Extra config lines come
 # from $OA2_EXTRA_CONFIG.
-# pam_login STATE USER: run tests/demo/pam_demo through pam_wrapper and
+# pam_env_run STATE COMMAND...: run COMMAND through pam_wrapper and
 # nss_wrapper with that stack (the machine's PAM configuration is untouched).
+# pam_login STATE USER: pam_env_run tests/demo/pam_demo for service oa2-demo.
 # approve_next STATE USER DELAY: wait for a pending device code, sleep DELAY
 # seconds, approve it as USER, print the time of approval (epoch seconds).
 
@@ -34,13 +35,28 @@ PAM
     echo "alice:x:1001:" > "$_state/group"
 }
 
-pam_login() {
+pam_env_run() {
     _state=$1
-    _user=$2
+    shift
     env LD_PRELOAD="$(pkg-config --libs pam_wrapper | tr -d ' ') $(pkg-config --libs nss_wrapper | tr -d ' ')" \
         PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$_state/pam.d" \
-        NSS_WRAPPER_PASSWD="$_state/passwd" NSS_WRAPPER_GROUP="$_state/group" \
-        "$TOP/tests/demo/pam_demo" oa2-demo "$_user"
+        NSS_WRAPPER_PASSWD="$_state/passwd" NSS_WRAPPER_GROUP="$_state/group" "$@"
+}
+
+pam_login() {
+    pam_env_run "$1" "$TOP/tests/demo/pam_demo" oa2-demo "$2"
+}
+
+# bench_idp [server options]: a scratch STATE with the test IdP running and
+# the pam_oauth2 stack written (extra config from $OA2_EXTRA_CONFIG); both
+# are removed on exit.
+bench_idp() {
+    STATE=$(mktemp -d /tmp/pam_oauth2-bench.XXXXXX)
+    trap 'sh "$TOP/tests/idp/idp.sh" stop "$STATE/idp" >/dev/null 2>&1 || true; rm -rf "$STATE"' EXIT INT TERM
+    sh "$TOP/tests/idp/idp.sh" start "$STATE/idp" "$@" >/dev/null
+    # shellcheck disable=SC1091
+    . "$STATE/idp/idp.env"
+    pam_stack "$STATE" "$TOP/.libs/pam_oauth2.so"
 }
 
 approve_next() {

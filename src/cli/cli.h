@@ -59,6 +59,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* After getopt_long returned '?': name the option it refused. */
 int cli_bad_option(const char *cmd, char **argv);
 
+/* An option every command has (-c, -a, -h) or one getopt refused: returns
+ * 0 when it was taken in, 1 when the command must stop with *rc (help
+ * printed, out of memory, or an unknown option). */
+int cli_common_option(struct cli_common *c, int opt, const char *cmd, const char *usage,
+		      char **argv, int *rc);
+
 /* struct oa2_ui over stdin/stdout/stderr (term_ui.c). */
 struct term_ui {
 	int progress_shown; /* a progress line or dots are on stderr */

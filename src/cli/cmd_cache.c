@@ -146,22 +146,10 @@ int cmd_cache(int argc, char **argv)
 	opterr = 0; /* cli_bad_option says it */
 	while ((c = getopt_long(argc, argv, "c:a:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			common.config = optarg;
-			break;
-		case 'a':
-			if (cli_common_add_arg(&common, optarg) != 0) {
-				rc = CLI_INTERNAL;
-				goto out;
-			}
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			rc = CLI_OK;
-			goto out;
 		default:
-			rc = cli_bad_option("cache", argv);
-			goto out;
+			if (cli_common_option(&common, c, "cache", usage, argv, &rc) != 0)
+				goto out;
+			break;
 		}
 	}
 	if (optind >= argc) {

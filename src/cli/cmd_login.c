@@ -176,15 +176,6 @@ int cmd_login(int argc, char **argv)
 	opterr = 0; /* cli_bad_option says it */
 	while ((c = getopt_long(argc, argv, "c:a:u:g:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			o.common.config = optarg;
-			break;
-		case 'a':
-			if (cli_common_add_arg(&o.common, optarg) != 0) {
-				rc = CLI_INTERNAL;
-				goto out;
-			}
-			break;
 		case 'u':
 			if (!oa2_username_valid(optarg)) {
 				rc = cli_usage_error("login", "'%s' is not a valid user name", optarg);
@@ -202,13 +193,10 @@ int cmd_login(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			rc = CLI_OK;
-			goto out;
 		default:
-			rc = cli_bad_option("login", argv);
-			goto out;
+			if (cli_common_option(&o.common, c, "login", usage, argv, &rc) != 0)
+				goto out;
+			break;
 		}
 	}
 	if (optind < argc) {

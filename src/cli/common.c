@@ -138,3 +138,25 @@ int cli_bad_option(const char *cmd, char **argv)
 		return cli_usage_error(cmd, "option -%c is unknown or needs a value", optopt);
 	return cli_usage_error(cmd, "option '%s' is unknown or needs a value", argv[optind - 1]);
 }
+
+int cli_common_option(struct cli_common *c, int opt, const char *cmd, const char *usage,
+		      char **argv, int *rc)
+{
+	switch (opt) {
+	case 'c':
+		c->config = optarg;
+		return 0;
+	case 'a':
+		if (cli_common_add_arg(c, optarg) == 0)
+			return 0;
+		*rc = CLI_INTERNAL;
+		return 1;
+	case 'h':
+		fputs(usage, stdout);
+		*rc = CLI_OK;
+		return 1;
+	default:
+		*rc = cli_bad_option(cmd, argv);
+		return 1;
+	}
+}

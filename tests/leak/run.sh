@@ -35,10 +35,8 @@ if ! sh tests/idp/idp.sh start "$STATE/idp" >/dev/null; then
 fi
 OA2_EXTRA_CONFIG="grant = password" pam_stack "$STATE" "$BUILD/.libs/pam_oauth2.so"
 
-PRE="$(pkg-config --libs pam_wrapper | tr -d ' ') $(pkg-config --libs nss_wrapper | tr -d ' ')"
 run() {
-    env LD_PRELOAD="$PRE" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$STATE/pam.d" \
-        NSS_WRAPPER_PASSWD="$STATE/passwd" NSS_WRAPPER_GROUP="$STATE/group" "$@"
+    pam_env_run "$STATE" "$@"
 }
 
 out=$(run "$BUILD/tests/leak/many_logins" oa2-demo alice alice-pass 1000 700 2>"$STATE/err")
