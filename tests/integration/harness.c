@@ -8,6 +8,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+/* cmocka needs these first */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 
 #include "harness.h"
 
@@ -365,6 +371,12 @@ void oa2t_log_end(void)
 bool oa2t_log_has(const char *needle)
 {
 	return logbuf != NULL && strstr(logbuf, needle) != NULL;
+}
+
+void oa2t_expect_log(const char *needle)
+{
+	if (!oa2t_log_has(needle))
+		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
 }
 
 const char *oa2t_log_text(void)

@@ -56,6 +56,8 @@ const char *oa2t_write(const char *name, const char *content, unsigned mode);
 void oa2t_log_begin(void);
 void oa2t_log_end(void);
 bool oa2t_log_has(const char *needle);
+/* Fail the running cmocka test when the captured log lacks needle. */
+void oa2t_expect_log(const char *needle);
 const char *oa2t_log_text(void);
 
 #endif

@@ -44,12 +44,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void expect_log(const char *needle)
-{
-	if (!oa2t_log_has(needle))
-		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
-}
-
 /* Log in to service as user; the IdP user `approver` approves (NULL: deny). */
 static int login(const char *service, const char *user, const char *approver, int delay_ms,
 		 struct oa2t_conv *conv)
@@ -76,8 +70,8 @@ static void approve_logs_alice_in(void **state)
 	(void)state;
 	write_config(NULL);
 	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_SUCCESS);
-	expect_log("login accepted: service=oa2 user=alice");
-	expect_log("grant=device evidence=id_token");
+	oa2t_expect_log("login accepted: service=oa2 user=alice");
+	oa2t_expect_log("grant=device evidence=id_token");
 	/* what the user saw: URL, code, validity and a QR code */
 	assert_true(oa2t_user_code(conv.text, code, sizeof(code)));
 	assert_non_null(strstr(conv.text, "/device"));
@@ -93,7 +87,7 @@ static void deny_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(login("oa2", "alice", NULL, 0, &conv), PAM_AUTH_ERR);
-	expect_log("denied at the identity provider");
+	oa2t_expect_log("denied at the identity provider");
 	assert_non_null(strstr(conv.text, "denied at the identity provider"));
 }
 
@@ -103,8 +97,8 @@ static void bob_cannot_approve_for_alice(void **state)
 
 	(void)state;
 	assert_int_equal(login("oa2", "alice", "bob", 0, &conv), PAM_AUTH_ERR);
-	expect_log("maps to 'bob', not to 'alice'");
-	expect_log("sub=");
+	oa2t_expect_log("maps to 'bob', not to 'alice'");
+	oa2t_expect_log("sub=");
 }
 
 static void unknown_local_user_is_refused(void **state)
@@ -114,7 +108,7 @@ static void unknown_local_user_is_refused(void **state)
 	(void)state;
 	/* carol exists at the IdP and locally; "dave" exists nowhere locally */
 	assert_int_equal(login("oa2", "dave", "carol", 0, &conv), PAM_AUTH_ERR);
-	expect_log("maps to 'carol', not to 'dave'");
+	oa2t_expect_log("maps to 'carol', not to 'dave'");
 }
 
 static void no_pam_user_becomes_mapped_user(void **state)
@@ -123,7 +117,7 @@ static void no_pam_user_becomes_mapped_user(void **state)
 
 	(void)state;
 	assert_int_equal(login("oa2", NULL, "carol", 0, &conv), PAM_SUCCESS);
-	expect_log("login accepted: service=oa2 user=carol");
+	oa2t_expect_log("login accepted: service=oa2 user=carol");
 }
 
 static void require_groups_refuses_non_member(void **state)
@@ -133,7 +127,7 @@ static void require_groups_refuses_non_member(void **state)
 	(void)state;
 	write_config("require_groups = admins\n");
 	assert_int_equal(login("oa2", "bob", "bob", 0, &conv), PAM_PERM_DENIED);
-	expect_log("not in any required group (admins)");
+	oa2t_expect_log("not in any required group (admins)");
 	memset(&conv, 0, sizeof(conv));
 	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_SUCCESS);
 	write_config(NULL);
@@ -225,7 +219,7 @@ static void idp_down_mid_poll_is_unavailable(void **state)
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
 				      "{\"endpoint\":\"token\",\"kind\":\"status500\"}", NULL), 200);
 	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_AUTHINFO_UNAVAIL);
-	expect_log("token endpoint: HTTP status 500");
+	oa2t_expect_log("token endpoint: HTTP status 500");
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
 }
 
@@ -256,7 +250,7 @@ static void idp_gone_mid_poll_is_unavailable(void **state)
 	rc = oa2t_auth("oa2", "alice", &conv, false);
 	write_config(NULL);
 	assert_int_equal(rc, PAM_AUTHINFO_UNAVAIL);
-	expect_log("Couldn't connect");
+	oa2t_expect_log("Couldn't connect");
 }
 
 static void prompt_mode_waits_after_early_enter(void **state)
@@ -269,7 +263,7 @@ static void prompt_mode_waits_after_early_enter(void **state)
 	assert_int_equal(login("sshd-oa2", "alice", "alice", 2500, &conv), PAM_SUCCESS);
 	assert_int_equal(conv.prompts, 1);
 	assert_non_null(strstr(conv.text, "Press Enter once you have approved"));
-	expect_log("login accepted: service=sshd-oa2 user=alice");
+	oa2t_expect_log("login accepted: service=sshd-oa2 user=alice");
 }
 
 static void prompt_mode_cancel(void **state)
@@ -280,7 +274,7 @@ static void prompt_mode_cancel(void **state)
 	conv.answers[0] = "cancel";
 	conv.nanswers = 1;
 	assert_int_equal(oa2t_auth("sshd-oa2", "alice", &conv, false), PAM_AUTH_ERR);
-	expect_log("cancelled");
+	oa2t_expect_log("cancelled");
 }
 
 static void warm_login_asks_only_code_and_polls(void **state)

@@ -59,12 +59,6 @@ static int auth_with(const char *cfgpath)
 	return oa2t_auth("oa2", "alice", &conv, false);
 }
 
-static void expect_log(const char *needle)
-{
-	if (!oa2t_log_has(needle))
-		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
-}
-
 static void second_login_fetches_no_metadata(void **state)
 {
 	const char *cfg = config("warm", NULL, NULL);
@@ -74,13 +68,13 @@ static void second_login_fetches_no_metadata(void **state)
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	rc = auth_with(cfg);
 	assert_int_equal(rc, PAM_AUTH_ERR);
-	expect_log("denied at the identity provider");
-	expect_log("fetched");
+	oa2t_expect_log("denied at the identity provider");
+	oa2t_expect_log("fetched");
 	assert_int_equal(oa2t_count(&idp, "discovery"), 1);
 
 	rc = auth_with(cfg);
 	assert_int_equal(rc, PAM_AUTH_ERR);
-	expect_log("read from cache");
+	oa2t_expect_log("read from cache");
 	assert_int_equal(oa2t_count(&idp, "discovery"), 1);
 }
 
@@ -101,8 +95,8 @@ static void wrong_ca_is_unavailable(void **state)
 		cfg = oa2t_write("wrongca", body, 0644);
 	}
 	assert_int_equal(auth_with(cfg), PAM_AUTHINFO_UNAVAIL);
-	expect_log("openid-configuration");
-	expect_log("certificate");
+	oa2t_expect_log("openid-configuration");
+	oa2t_expect_log("certificate");
 }
 
 static void system_store_does_not_trust_test_ca(void **state)
@@ -115,7 +109,7 @@ static void system_store_does_not_trust_test_ca(void **state)
 		 idp.issuer, oa2t_tmp());
 	cfg = oa2t_write("sysstore", body, 0644);
 	assert_int_equal(auth_with(cfg), PAM_AUTHINFO_UNAVAIL);
-	expect_log("certificate");
+	oa2t_expect_log("certificate");
 }
 
 static void wrong_host_name_is_unavailable(void **state)
@@ -125,8 +119,8 @@ static void wrong_host_name_is_unavailable(void **state)
 	(void)state;
 	snprintf(issuer, sizeof(issuer), "https://127.0.0.1:%d", idp.port);
 	assert_int_equal(auth_with(config("wronghost", issuer, NULL)), PAM_AUTHINFO_UNAVAIL);
-	expect_log("127.0.0.1");
-	expect_log("certificate");
+	oa2t_expect_log("127.0.0.1");
+	oa2t_expect_log("certificate");
 }
 
 static void issuer_mismatch_is_refused(void **state)
@@ -138,7 +132,7 @@ static void issuer_mismatch_is_refused(void **state)
 	 * trailing slash: the exact comparison must refuse it. */
 	snprintf(issuer, sizeof(issuer), "%s/", idp.issuer);
 	assert_int_equal(auth_with(config("wrongiss", issuer, NULL)), PAM_AUTHINFO_UNAVAIL);
-	expect_log("does not equal the configured");
+	oa2t_expect_log("does not equal the configured");
 }
 
 static void unreachable_idp_is_unavailable(void **state)
@@ -146,7 +140,7 @@ static void unreachable_idp_is_unavailable(void **state)
 	(void)state;
 	assert_int_equal(auth_with(config("down", "https://localhost:1", NULL)),
 			 PAM_AUTHINFO_UNAVAIL);
-	expect_log("https://localhost:1/.well-known/openid-configuration");
+	oa2t_expect_log("https://localhost:1/.well-known/openid-configuration");
 }
 
 static void fault(const char *kind, const char *needle)
@@ -157,7 +151,7 @@ static void fault(const char *kind, const char *needle)
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault", json, NULL), 200);
 	snprintf(name, sizeof(name), "fault-%s", kind);
 	assert_int_equal(auth_with(config(name, NULL, NULL)), PAM_AUTHINFO_UNAVAIL);
-	expect_log(needle);
+	oa2t_expect_log(needle);
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
 }
 
@@ -177,7 +171,7 @@ static void slow_idp_times_out(void **state)
 				      "{\"endpoint\":\"discovery\",\"kind\":\"slow\",\"ms\":6000,\"count\":1}",
 				      NULL), 200);
 	assert_int_equal(auth_with(config("slow", NULL, NULL)), PAM_AUTHINFO_UNAVAIL);
-	expect_log("timed out");
+	oa2t_expect_log("timed out");
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
 }
 
@@ -189,36 +183,36 @@ static void bad_config_is_service_error(void **state)
 	(void)state;
 	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-public\ncolour = blue\n", idp.issuer);
 	assert_int_equal(auth_with(oa2t_write("c-unknown", body, 0644)), PAM_SERVICE_ERR);
-	expect_log("oa2.conf:3: unknown key 'colour'");
+	oa2t_expect_log("oa2.conf:3: unknown key 'colour'");
 
 	snprintf(body, sizeof(body), "issuer = %s\nclient_id pam-public\n", idp.issuer);
 	assert_int_equal(auth_with(oa2t_write("c-malformed", body, 0644)), PAM_SERVICE_ERR);
-	expect_log("oa2.conf:2: expected 'key = value'");
+	oa2t_expect_log("oa2.conf:2: expected 'key = value'");
 
 	snprintf(body, sizeof(body), "issuer = %s\n", idp.issuer);
 	assert_int_equal(auth_with(oa2t_write("c-missing", body, 0644)), PAM_SERVICE_ERR);
-	expect_log("required key 'client_id' is missing");
+	oa2t_expect_log("required key 'client_id' is missing");
 
 	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-public\n", idp.issuer);
 	assert_int_equal(auth_with(oa2t_write("c-writable", body, 0666)), PAM_SERVICE_ERR);
-	expect_log("oa2.conf: writable by group or others");
+	oa2t_expect_log("oa2.conf: writable by group or others");
 
 	assert_int_equal(auth_with(oa2t_write("c-http", "issuer = http://localhost\nclient_id = x\n",
 					      0644)), PAM_SERVICE_ERR);
-	expect_log("oa2.conf:1: issuer: 'http://localhost' is not an https:// URL");
+	oa2t_expect_log("oa2.conf:1: issuer: 'http://localhost' is not an https:// URL");
 
 	snprintf(body, sizeof(body), "issuer = %s\nclient_id = x\nhttp_timeout = 0\n", idp.issuer);
 	assert_int_equal(auth_with(oa2t_write("c-range", body, 0644)), PAM_SERVICE_ERR);
-	expect_log("oa2.conf:3: http_timeout: value must be a whole number in 1..120");
+	oa2t_expect_log("oa2.conf:3: http_timeout: value must be a whole number in 1..120");
 
 	secret = oa2t_write("secret", "s3cret\n", 0644);
 	snprintf(secret_line, sizeof(secret_line), "client_secret_file = %s\n", secret);
 	cfg = config("c-secret", NULL, secret_line);
 	assert_int_equal(auth_with(cfg), PAM_SERVICE_ERR);
-	expect_log("holds a secret but is readable by group or others");
+	oa2t_expect_log("holds a secret but is readable by group or others");
 
 	assert_int_equal(auth_with("/nonexistent/pam_oauth2.conf"), PAM_SERVICE_ERR);
-	expect_log("oa2.conf: cannot open: No such file");
+	oa2t_expect_log("oa2.conf: cannot open: No such file");
 }
 
 int main(int argc, char **argv)

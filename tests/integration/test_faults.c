@@ -48,12 +48,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void expect_log(const char *needle)
-{
-	if (!oa2t_log_has(needle))
-		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
-}
-
 static int password_login(const char *user, const char *password)
 {
 	struct oa2t_conv conv = {0};
@@ -72,7 +66,7 @@ static void expired_certificate_is_unavailable(void **state)
 	write_config(&old, "cache-expired");
 	assert_int_equal(password_login("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
 	oa2t_idp_stop(&old);
-	expect_log("certificate has expired");
+	oa2t_expect_log("certificate has expired");
 }
 
 static void age_jwks_cache(const char *cache)
@@ -93,7 +87,7 @@ static void key_rotation_refetches_once(void **state)
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
 	assert_int_equal(oa2t_count(&idp, "jwks"), 1);
-	expect_log("keys fetched");
+	oa2t_expect_log("keys fetched");
 	/* the next login uses the refreshed cache */
 	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
 	assert_int_equal(oa2t_count(&idp, "jwks"), 1);
@@ -108,7 +102,7 @@ static void unknown_kid_with_fresh_cache_is_rate_limited(void **state)
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(password_login("alice", "alice-pass"), PAM_AUTH_ERR);
-		expect_log("kid");
+		oa2t_expect_log("kid");
 	}
 	assert_int_equal(oa2t_count(&idp, "jwks"), 0);
 }
@@ -123,7 +117,7 @@ static void jwks_failing_with_valid_cache_still_logs_in(void **state)
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
 				      "{\"endpoint\":\"discovery\",\"kind\":\"status500\"}", NULL), 200);
 	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
-	expect_log("keys cached");
+	oa2t_expect_log("keys cached");
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
 }
 
@@ -176,8 +170,8 @@ static void parallel_logins_share_one_refresh(void **state)
 	/* the cache is whole: the next login reads it without any request */
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
-	expect_log("read from cache");
-	expect_log("keys cached");
+	oa2t_expect_log("read from cache");
+	oa2t_expect_log("keys cached");
 	assert_int_equal(oa2t_count(&idp, "discovery"), 0);
 	assert_int_equal(oa2t_count(&idp, "jwks"), 0);
 	/* no temporary files left behind */

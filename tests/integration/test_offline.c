@@ -54,12 +54,6 @@ static int reset(void **state)
 	return 0;
 }
 
-static void expect_log(const char *needle)
-{
-	if (!oa2t_log_has(needle))
-		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
-}
-
 static int console(const char *user, const char *password)
 {
 	struct oa2t_conv conv = {0};
@@ -74,7 +68,7 @@ static void online_alice(void)
 {
 	write_config(1, NULL);
 	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
-	expect_log("evidence=id_token");
+	oa2t_expect_log("evidence=id_token");
 }
 
 static void online_login_leaves_private_hashed_entry(void **state)
@@ -105,9 +99,9 @@ static void idp_down_right_password_works(void **state)
 	online_alice();
 	write_config(0, NULL);
 	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
-	expect_log("trying the offline entry for alice");
-	expect_log("login accepted: service=login-offline user=alice");
-	expect_log("grant=password (offline) evidence=offline entry");
+	oa2t_expect_log("trying the offline entry for alice");
+	oa2t_expect_log("login accepted: service=login-offline user=alice");
+	oa2t_expect_log("grant=password (offline) evidence=offline entry");
 }
 
 static void idp_down_wrong_password_refused(void **state)
@@ -116,7 +110,7 @@ static void idp_down_wrong_password_refused(void **state)
 	online_alice();
 	write_config(0, NULL);
 	assert_int_equal(console("alice", "bob-pass"), PAM_AUTH_ERR);
-	expect_log("offline: wrong password for alice");
+	oa2t_expect_log("offline: wrong password for alice");
 }
 
 static void wrong_passwords_are_rate_limited(void **state)
@@ -126,11 +120,11 @@ static void wrong_passwords_are_rate_limited(void **state)
 	write_config(0, NULL);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(console("alice", "guess"), PAM_AUTH_ERR);
-		expect_log("wrong password");
+		oa2t_expect_log("wrong password");
 	}
 	/* now even the right password waits */
 	assert_int_equal(console("alice", "alice-pass"), PAM_AUTH_ERR);
-	expect_log("too many wrong passwords for alice");
+	oa2t_expect_log("too many wrong passwords for alice");
 }
 
 static void old_entry_is_refused(void **state)
@@ -146,7 +140,7 @@ static void old_entry_is_refused(void **state)
 	assert_int_equal(system(cmd), 0);
 	write_config(0, NULL);
 	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
-	expect_log("offline entry for alice is too old");
+	oa2t_expect_log("offline entry for alice is too old");
 }
 
 static void no_offline_path_when_idp_answers(void **state)
@@ -155,11 +149,11 @@ static void no_offline_path_when_idp_answers(void **state)
 	online_alice();
 	/* IdP up: a wrong password is refused by the IdP, never checked offline */
 	assert_int_equal(console("alice", "guess"), PAM_AUTH_ERR);
-	expect_log("refused the password");
+	oa2t_expect_log("refused the password");
 	assert_false(oa2t_log_has("trying the offline entry"));
 	/* and the right one is an online login */
 	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
-	expect_log("evidence=id_token");
+	oa2t_expect_log("evidence=id_token");
 	assert_false(oa2t_log_has("trying the offline entry"));
 }
 
@@ -183,7 +177,7 @@ static void remote_session_never_offline(void **state)
 	conv.answers[0] = "alice-pass";
 	conv.nanswers = 1;
 	assert_int_equal(oa2t_auth("login-offline", "alice", &conv, true), PAM_AUTHINFO_UNAVAIL);
-	expect_log("grant=device");
+	oa2t_expect_log("grant=device");
 	assert_false(oa2t_log_has("offline entry"));
 }
 
@@ -192,7 +186,7 @@ static void user_without_entry_is_unavailable(void **state)
 	(void)state;
 	write_config(0, NULL);
 	assert_int_equal(console("bob", "bob-pass"), PAM_AUTHINFO_UNAVAIL);
-	expect_log("bob has no usable offline entry");
+	oa2t_expect_log("bob has no usable offline entry");
 }
 
 int main(int argc, char **argv)

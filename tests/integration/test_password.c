@@ -51,12 +51,6 @@ static int reset(void **state)
 	return oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL) == 200 ? 0 : -1;
 }
 
-static void expect_log(const char *needle)
-{
-	if (!oa2t_log_has(needle))
-		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
-}
-
 static int console_login(const char *service, const char *user, const char *password,
 			 struct oa2t_conv *conv)
 {
@@ -72,8 +66,8 @@ static void right_password_on_tty1(void **state)
 	(void)state;
 	setenv("PAM_TTY", "/dev/tty1", 1);
 	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_SUCCESS);
-	expect_log("login accepted: service=login-oa2 user=alice");
-	expect_log("grant=password evidence=id_token");
+	oa2t_expect_log("login accepted: service=login-oa2 user=alice");
+	oa2t_expect_log("grant=password evidence=id_token");
 	assert_int_equal(conv.prompts, 1);
 	assert_non_null(strstr(conv.text, "Password for alice: "));
 	assert_int_equal(oa2t_count(&idp, "token"), 1);
@@ -87,7 +81,7 @@ static void wrong_password_is_auth_err(void **state)
 	(void)state;
 	setenv("PAM_TTY", "tty1", 1);
 	assert_int_equal(console_login("login-oa2", "alice", "bob-pass", &conv), PAM_AUTH_ERR);
-	expect_log("refused the password");
+	oa2t_expect_log("refused the password");
 	assert_null(strstr(oa2t_log_text(), "bob-pass"));
 }
 
@@ -98,7 +92,7 @@ static void empty_password_is_refused_without_asking_idp(void **state)
 	(void)state;
 	setenv("PAM_TTY", "tty1", 1);
 	assert_int_equal(console_login("login-oa2", "alice", "", &conv), PAM_AUTH_ERR);
-	expect_log("empty password");
+	oa2t_expect_log("empty password");
 	assert_int_equal(oa2t_count(&idp, "token"), 0);
 }
 
@@ -113,7 +107,7 @@ static void remote_session_gets_device_grant(void **state)
 	conv.on_message = oa2t_device_act;
 	conv.user = &deny;
 	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_AUTH_ERR);
-	expect_log("grant=device");
+	oa2t_expect_log("grant=device");
 	assert_null(strstr(conv.text, "Password"));
 	assert_int_equal(oa2t_count(&idp, "device_authorization"), 1);
 }
@@ -125,7 +119,7 @@ static void forced_password_grant_refused_for_remote(void **state)
 	(void)state;
 	setenv("PAM_RHOST", "192.0.2.7", 1);
 	assert_int_equal(console_login("pw-forced", "alice", "alice-pass", &conv), PAM_PERM_DENIED);
-	expect_log("not used for remote sessions");
+	oa2t_expect_log("not used for remote sessions");
 	assert_int_equal(conv.prompts, 0);
 	assert_int_equal(oa2t_count(&idp, "token"), 0);
 }
@@ -140,7 +134,7 @@ static void untrusted_tty_gets_device_grant(void **state)
 	conv.on_message = oa2t_device_act;
 	conv.user = &deny;
 	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_AUTH_ERR);
-	expect_log("grant=device");
+	oa2t_expect_log("grant=device");
 	assert_null(strstr(conv.text, "Password"));
 }
 
@@ -153,7 +147,7 @@ static void use_first_pass_takes_earlier_password(void **state)
 	setenv("PAM_AUTHTOK", "alice-pass", 1);
 	assert_int_equal(console_login("pw-first", "alice", NULL, &conv), PAM_SUCCESS);
 	assert_int_equal(conv.prompts, 0);
-	expect_log("grant=password");
+	oa2t_expect_log("grant=password");
 }
 
 static void use_first_pass_without_password_fails(void **state)
@@ -164,7 +158,7 @@ static void use_first_pass_without_password_fails(void **state)
 	setenv("PAM_TTY", "tty1", 1);
 	assert_int_equal(console_login("pw-first", "alice", "alice-pass", &conv), PAM_AUTH_ERR);
 	assert_int_equal(conv.prompts, 0);
-	expect_log("use_first_pass: no password from an earlier module");
+	oa2t_expect_log("use_first_pass: no password from an earlier module");
 }
 
 static void bob_password_cannot_log_in_as_alice(void **state)
@@ -178,7 +172,7 @@ static void bob_password_cannot_log_in_as_alice(void **state)
 	assert_int_equal(console_login("login-oa2", "alice", "bob-pass", &conv), PAM_AUTH_ERR);
 	memset(&conv, 0, sizeof(conv));
 	assert_int_equal(console_login("login-oa2", "bob", "bob-pass", &conv), PAM_SUCCESS);
-	expect_log("login accepted: service=login-oa2 user=bob");
+	oa2t_expect_log("login accepted: service=login-oa2 user=bob");
 }
 
 static void idp_failure_is_unavailable(void **state)
@@ -192,7 +186,7 @@ static void idp_failure_is_unavailable(void **state)
 				      NULL), 200);
 	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv),
 			 PAM_AUTHINFO_UNAVAIL);
-	expect_log("token endpoint: HTTP status 500");
+	oa2t_expect_log("token endpoint: HTTP status 500");
 }
 
 int main(int argc, char **argv)
