@@ -6,6 +6,40 @@
 
 #include "json.h"
 
+/* json-c's strict mode still takes a few things RFC 8259 does not: NaN and
+ * Infinity, single-quoted names, raw control characters inside strings and
+ * "1." numbers. Refuse them before parsing, so that no two JSON readers can
+ * disagree about what a document from the network says. */
+static int lexically_strict(const char *buf, size_t len)
+{
+	int in_string = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (in_string) {
+			if (c < 0x20)
+				return -1;
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '\0') {
+			break; /* the parser and the trailing-data check refuse it */
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '.') {
+			if (i + 1 >= len || buf[i + 1] < '0' || buf[i + 1] > '9')
+				return -1;
+		} else if (strchr(" \t\r\n{}[]:,0123456789-+eEtruefalsn", c) == NULL) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 json_object *oa2_json_parse(const char *buf, size_t len, const char *what, oa2_error *err)
 {
 	json_tokener *tok = NULL;
@@ -18,6 +52,10 @@ json_object *oa2_json_parse(const char *buf, size_t len, const char *what, oa2_e
 	}
 	if (len > INT32_MAX) {
 		oa2_fail(err, OA2_ERR_PROTOCOL, "%s: document too large", what);
+		goto out;
+	}
+	if (lexically_strict(buf, len) != 0) {
+		oa2_fail(err, OA2_ERR_PROTOCOL, "%s: invalid JSON (not strict RFC 8259)", what);
 		goto out;
 	}
 	tok = json_tokener_new_ex(OA2_JSON_MAX_DEPTH);

@@ -32,6 +32,35 @@ static void refuses_malformed(void **state)
 	}
 }
 
+/* What json-c's strict mode alone would still take. */
+static void refuses_non_rfc8259_json(void **state)
+{
+	static const char *bad[] = {
+		"{\"a\":NaN}", "{\"a\":Infinity}", "{\"a\":-Infinity}", "{'a':1}",
+		"{\"a\":\"x\ty\"}", "{\"a\":\"x\ny\"}", "{\"a\":1.}", "{\"a\":1.e5}",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		oa2_error err = {0};
+
+		if (oa2_json_parse(bad[i], strlen(bad[i]), "doc", &err) != NULL)
+			fail_msg("accepted %s", bad[i]);
+		assert_int_equal(err.kind, OA2_ERR_PROTOCOL);
+	}
+}
+
+static void accepts_every_rfc8259_form(void **state)
+{
+	const char *good = "{\"s\":\"a\\\"b\\\\c\\n\\u00e9 'q' NaN\",\"n\":-1.5e-3,\"i\":0,"
+			   "\"E\":2E+10,\"t\":true,\"f\":false,\"z\":null,\"a\":[1,{}]}";
+	json_object *o = parse(good);
+
+	(void)state;
+	if (o == NULL)
+		fail_msg("refused %s", good);
+	json_object_put(o);
+}
+
 static void accepts_object_with_trailing_space(void **state)
 {
 	json_object *o = parse("{\"a\":\"b\"}\r\n ");
@@ -132,6 +161,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(refuses_malformed),
+		cmocka_unit_test(refuses_non_rfc8259_json),
+		cmocka_unit_test(accepts_every_rfc8259_form),
 		cmocka_unit_test(accepts_object_with_trailing_space),
 		cmocka_unit_test(refuses_trailing_nul_bytes),
 		cmocka_unit_test(refuses_deep_nesting),
