@@ -29,21 +29,12 @@ static int claim_has_any(const json_object *claims, const char *path, const char
 		return 0;
 	}
 	if (oa2_json_is_clean_string(v)) {
-		const char *p = json_object_get_string(v);
-		char word[256];
+		const char *p = json_object_get_string(v), *word;
+		size_t n;
 
-		while (*p) {
-			size_t n;
-
-			p += strspn(p, " ");
-			n = strcspn(p, " ");
-			if (n > 0 && n < sizeof(word)) {
-				memcpy(word, p, n);
-				word[n] = '\0';
-				if (oa2_list_contains(wanted, word))
-					return 1;
-			}
-			p += n;
+		while (oa2_list_next(&p, " ", &word, &n)) {
+			if (oa2_list_contains_n(wanted, word, n))
+				return 1;
 		}
 	}
 	return 0;
@@ -54,18 +45,14 @@ static int claim_has_any(const json_object *claims, const char *path, const char
 static int all_scopes_granted(const char *granted, const char *required, char *missing,
 			      size_t len)
 {
-	const char *p = required;
+	const char *p = required, *scope;
+	size_t n;
 
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " ,\t");
-		n = strcspn(p, " ,\t");
-		if (n > 0 && (granted == NULL || !oa2_list_contains_n(granted, p, n))) {
-			snprintf(missing, len, "%.*s", (int)(n < len ? n : len - 1), p);
+	while (oa2_list_next(&p, OA2_LIST_SEPS, &scope, &n)) {
+		if (granted == NULL || !oa2_list_contains_n(granted, scope, n)) {
+			snprintf(missing, len, "%.*s", (int)(n < len ? n : len - 1), scope);
 			return 0;
 		}
-		p += n;
 	}
 	return 1;
 }

@@ -51,24 +51,20 @@ static const char *item(pam_handle_t *pamh, int type)
 static int tty_trusted(const char *globs, const char *tty)
 {
 	char pat[128];
-	const char *p = globs;
+	const char *p = globs, *glob;
+	size_t n;
 
 	if (tty == NULL)
 		return 0;
 	if (strncmp(tty, "/dev/", 5) == 0)
 		tty += 5;
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " ,\t");
-		n = strcspn(p, " ,\t");
-		if (n > 0 && n < sizeof(pat)) {
-			memcpy(pat, p, n);
-			pat[n] = '\0';
-			if (fnmatch(pat, tty, FNM_PATHNAME) == 0)
-				return 1;
-		}
-		p += n;
+	while (oa2_list_next(&p, OA2_LIST_SEPS, &glob, &n)) {
+		if (n >= sizeof(pat))
+			continue; /* longer than any tty name: matches nothing */
+		memcpy(pat, glob, n);
+		pat[n] = '\0';
+		if (fnmatch(pat, tty, FNM_PATHNAME) == 0)
+			return 1;
 	}
 	return 0;
 }

@@ -72,20 +72,25 @@ char *oa2_concat(const char *a, const char *b)
 	return r;
 }
 
+bool oa2_list_next(const char **p, const char *seps, const char **word, size_t *len)
+{
+	*p += strspn(*p, seps);
+	*len = strcspn(*p, seps);
+	*word = *p;
+	*p += *len;
+	return *len > 0;
+}
+
 bool oa2_list_contains_n(const char *list, const char *word, size_t wl)
 {
-	const char *p = list;
+	const char *p = list, *w;
+	size_t n;
 
 	if (list == NULL || wl == 0)
 		return false;
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " ,\t");
-		n = strcspn(p, " ,\t");
-		if (n == wl && memcmp(p, word, wl) == 0)
+	while (oa2_list_next(&p, OA2_LIST_SEPS, &w, &n)) {
+		if (n == wl && memcmp(w, word, wl) == 0)
 			return true;
-		p += n;
 	}
 	return false;
 }

@@ -24,6 +24,13 @@ bool oa2_is_token_chars(const char *s);
 /* malloc'd "a" + "b"; NULL on out of memory. */
 char *oa2_concat(const char *a, const char *b);
 
+/* The separators of configuration lists. */
+#define OA2_LIST_SEPS " ,\t"
+
+/* Step through a list: skips separators from *p, and when a word follows
+ * sets *word and *len to it, moves *p past it and returns true. */
+bool oa2_list_next(const char **p, const char *seps, const char **word, size_t *len);
+
 /* Does word appear in list (items separated by spaces or commas)? */
 bool oa2_list_contains(const char *list, const char *word);
 

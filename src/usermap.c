@@ -70,19 +70,16 @@ static int map_lookup(const char *file, const char *identity, char *out, oa2_err
 static void strip_domain(const char *domains, char *name)
 {
 	char *at = strrchr(name, '@');
+	const char *p = domains, *domain;
+	size_t n;
 
 	if (domains == NULL || at == NULL || at == name)
 		return;
-	for (const char *p = domains; *p; ) {
-		size_t n;
-
-		p += strspn(p, " ,\t");
-		n = strcspn(p, " ,\t");
-		if (n > 0 && strlen(at + 1) == n && strncasecmp(at + 1, p, n) == 0) {
+	while (oa2_list_next(&p, OA2_LIST_SEPS, &domain, &n)) {
+		if (strlen(at + 1) == n && strncasecmp(at + 1, domain, n) == 0) {
 			*at = '\0';
 			return;
 		}
-		p += n;
 	}
 }
 
