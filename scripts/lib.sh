@@ -21,6 +21,7 @@ issuer = $IDP_ISSUER
 client_id = pam-public
 ca_file = $IDP_CA
 cache_dir = $_state/cache
+helper = ${BUILD:-$TOP}/pam_oauth2_helper
 device_ui = info
 device_timeout = 300
 ${OA2_EXTRA_CONFIG:-}

@@ -70,6 +70,7 @@ static const struct key keys[] = {
 	{"qr_background", V_ENUM, offsetof(struct oa2_config, qr_light), 0, 0, bg_choices},
 	ENUM(device_ui, ui_choices),
 	STR(cache_dir, V_PATH),
+	STR(helper, V_PATH),
 	ENUM(claims_source, claims_choices),
 	NUM(leeway, 0, 300),
 	{"strip_domain", V_TEXT, offsetof(struct oa2_config, strip_domains), 0, 0, NULL},
@@ -346,7 +347,8 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 	    set_default(&cfg->groups_claim, "groups", err) != 0 ||
 	    set_default(&cfg->password_ttys, "tty[0-9]* console", err) != 0 ||
 	    set_default(&cfg->cache_dir, OA2_DEFAULT_CACHE_DIR, err) != 0 ||
-	    set_default(&cfg->offline_dir, OA2_DEFAULT_OFFLINE_DIR, err) != 0)
+	    set_default(&cfg->offline_dir, OA2_DEFAULT_OFFLINE_DIR, err) != 0 ||
+	    set_default(&cfg->helper, OA2_HELPER_PATH, err) != 0)
 		return -1;
 	if (!oa2_list_contains(cfg->scope, "openid"))
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: scope must include 'openid'", file);

@@ -59,6 +59,7 @@ enum oa2_client_auth */
 	int qr_light;          /* bool: terminal has a light background */
 	int device_ui;         /* enum oa2_device_ui */
 	char *cache_dir;
+	char *helper;          /* the helper program (see helper.h) */
 
 	/* token validation and mapping */
 	int claims_source;     /* enum oa2_claims_source */

@@ -2,22 +2,21 @@
 #include "autoconfig.h"
 
 #include <fnmatch.h>
+#include <stdbool.h>
+#include <sys/auxv.h>
 #include <security/pam_ext.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "authz.h"
 #include "claims.h"
 #include "conv.h"
-#include "device_grant.h"
-#include "discovery.h"
-#include "http.h"
+#include "helper.h"
 #include "log.h"
 #include "login.h"
-#include "offline.h"
-#include "password_grant.h"
 #include "strutil.h"
 #include "token.h"
 #include "usermap.h"
@@ -168,54 +167,31 @@ static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg,
 	return 0;
 }
 
-/* Discovery, the grant and token validation: everything that needs the IdP. */
-static int online(pam_handle_t *pamh, const struct oa2_config *cfg, int grant,
-		  const struct oa2_ui *ui, const struct credentials *c, struct oa2_identity *id,
-		  oa2_error *err)
+static void log_line(void *ctx, int prio, const char *text)
 {
-	struct oa2_discovery disc = {0};
-	oa2_http *http = NULL;
-	char *token = NULL;
-	size_t len = 0;
-	int rc = -1;
-
-	http = oa2_http_new(cfg->ca_file, cfg->http_timeout, err);
-	if (http == NULL)
-		goto out;
-	if (oa2_discovery_load(cfg->issuer, http, cfg->cache_dir, time(NULL), &disc, err) != 0)
-		goto out;
-	oa2_debug(pamh, cfg->debug, "discovery for %s %s", cfg->issuer,
-		  disc.from_cache ? "read from cache" : "fetched");
-	if (grant == OA2_GRANT_DEVICE)
-		rc = oa2_device_grant(cfg, &disc, http, ui, &token, &len, err);
-	else
-		rc = oa2_password_grant(cfg, &disc, http, c->user, c->password, &token, &len, err);
-	if (rc != 0)
-		goto out;
-	rc = oa2_token_validate(cfg, &disc, http, token, len, time(NULL), id, err);
-	if (rc == 0)
-		oa2_debug(pamh, cfg->debug, "token validated from %s (keys %s)", id->source,
-			  id->jwks_fetched ? "fetched" : "cached");
-out:
-	oa2_free_secret_len(token, len);
-	oa2_discovery_clear(&disc);
-	oa2_http_free(http);
-	return rc;
+	oa2_log(ctx, prio, "%s", text);
 }
 
-/* The IdP is unreachable: a console password login may use the offline
- * entry an earlier online login left. */
-static int offline(pam_handle_t *pamh, const struct oa2_config *cfg,
-		   const struct credentials *c, struct oa2_identity *id, oa2_error *err)
+/* Only root itself, not a set-uid program an ordinary user started, may
+ * fall back to an offline entry (see docs/security.md). */
+static bool offline_allowed(void)
 {
-	oa2_log(pamh, LOG_NOTICE, "IdP unreachable (%s); trying the offline entry for %s",
-		err->msg, c->user);
-	oa2_error_clear(err);
-	if (oa2_offline_verify(cfg, c->user, c->password, time(NULL), &id->claims, &id->scope,
-			       err) != 0)
+	return getuid() == 0 && getauxval(AT_SECURE) == 0;
+}
+
+/* Everything that needs the IdP, in the helper process. */
+static int run_helper(pam_handle_t *pamh, const struct oa2_config *cfg, int argc,
+		      const char **argv, int grant, const struct oa2_ui *ui,
+		      const struct credentials *c, oa2_helper **h, struct oa2_identity *id,
+		      bool *was_online, oa2_error *err)
+{
+	struct oa2_online_request req = {grant, c->user, c->password, offline_allowed()};
+	struct oa2_logger log = {log_line, pamh, cfg->debug};
+
+	*h = oa2_helper_start(cfg, err);
+	if (*h == NULL)
 		return -1;
-	id->source = "offline entry";
-	return 0;
+	return oa2_helper_login(*h, argc, argv, &req, ui, &log, id, was_online, err);
 }
 
 /* Identity -> the PAM user, then the policy. */
@@ -239,30 +215,44 @@ static int decide(pam_handle_t *pamh, const struct oa2_config *cfg,
 	return 0;
 }
 
-/* After a successful password login: offline entry, PAM_AUTHTOK. */
-static int after_password(pam_handle_t *pamh, const struct oa2_config *cfg,
-			  const struct credentials *c, const struct oa2_identity *id, int was_online,
-			  oa2_error *err)
+/* The login is decided: the helper may store the offline entry and must
+ * end cleanly. */
+static int finish_helper(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_helper *h,
+			 int grant, const struct credentials *c, bool was_online, oa2_error *err)
 {
+	bool store = grant == OA2_GRANT_PASSWORD && was_online && cfg->offline_cache;
 	oa2_error serr = {0};
 
-	if (was_online && cfg->offline_cache &&
-	    oa2_offline_store(cfg, c->user, c->password, id->claims, id->scope, time(NULL),
-			      &serr) != 0)
+	switch (oa2_helper_finish(h, store, &serr)) {
+	case 0:
+		return 0;
+	case 1:
 		oa2_log(pamh, LOG_WARNING, "offline entry for %s not stored: %s", c->user, serr.msg);
+		return 0;
+	default:
+		return oa2_fail(err, serr.kind, "%s", serr.msg);
+	}
+}
+
+/* After a successful password login: PAM_AUTHTOK. */
+static int after_password(pam_handle_t *pamh, const struct oa2_config *cfg,
+			  const struct credentials *c, oa2_error *err)
+{
 	if (c->typed && cfg->store_authtok &&
 	    pam_set_item(pamh, PAM_AUTHTOK, c->password) != PAM_SUCCESS)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "cannot store PAM_AUTHTOK");
 	return 0;
 }
 
-int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_login_result *res,
-	      oa2_error *err)
+int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const char **argv,
+	      struct oa2_login_result *res, oa2_error *err)
 {
 	struct credentials creds = {0};
 	struct oa2_identity id = {0};
 	struct oa2_ui ui;
-	int grant, was_online = 1, rc = -1;
+	oa2_helper *helper = NULL;
+	bool was_online = true;
+	int grant, rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	grant = choose_grant(pamh, cfg, err);
@@ -272,19 +262,19 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_login
 	oa2_conv_ui(pamh, cfg, &ui);
 	if (grant == OA2_GRANT_PASSWORD && read_credentials(pamh, cfg, &ui, &creds, err) != 0)
 		goto out;
-	if (online(pamh, cfg, grant, &ui, &creds, &id, err) != 0) {
-		if (grant != OA2_GRANT_PASSWORD || !cfg->offline_cache ||
-		    err->kind != OA2_ERR_UNAVAIL || offline(pamh, cfg, &creds, &id, err) != 0)
-			goto out;
-		was_online = 0;
-		res->grant = "password (offline)";
-	}
-	if (decide(pamh, cfg, &id, res, err) != 0)
+	if (run_helper(pamh, cfg, argc, argv, grant, &ui, &creds, &helper, &id, &was_online,
+		       err) != 0)
 		goto out;
-	if (grant == OA2_GRANT_PASSWORD && after_password(pamh, cfg, &creds, &id, was_online, err) != 0)
+	if (!was_online)
+		res->grant = "password (offline)";
+	if (decide(pamh, cfg, &id, res, err) != 0 ||
+	    finish_helper(pamh, cfg, helper, grant, &creds, was_online, err) != 0)
+		goto out;
+	if (grant == OA2_GRANT_PASSWORD && after_password(pamh, cfg, &creds, err) != 0)
 		goto out;
 	rc = 0;
 out:
+	oa2_helper_stop(helper);
 	creds_clear(&creds);
 	oa2_identity_clear(&id);
 	return rc;

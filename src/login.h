@@ -28,7 +28,9 @@ struct oa2_login_result {
  * which reports the decision the module would make). */
 int oa2_pam_code(enum oa2_errkind kind);
 
-int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_login_result *res,
-	      oa2_error *err);
+/* argc/argv: the module arguments, handed to the helper process, which
+ * loads the same configuration. */
+int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const char **argv,
+	      struct oa2_login_result *res, oa2_error *err);
 
 #endif

@@ -38,7 +38,7 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
 	cfg = oa2_config_load(argc, argv, &err);
 	if (cfg == NULL)
 		goto out;
-	if (oa2_login(pamh, cfg, &res, &err) == 0 && err.kind == OA2_OK)
+	if (oa2_login(pamh, cfg, argc, argv, &res, &err) == 0 && err.kind == OA2_OK)
 		rc = PAM_SUCCESS;
 out:
 	if (rc == PAM_SUCCESS) {

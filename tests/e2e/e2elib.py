@@ -52,6 +52,7 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "
 BUILD = os.environ.get("OA2E2E_BUILDDIR", os.getcwd() if os.path.exists(
     os.path.join(os.getcwd(), ".libs", "pam_oauth2.so")) else TOP)
 MODULE = os.path.join(BUILD, ".libs", "pam_oauth2.so")
+HELPER = os.path.join(BUILD, "pam_oauth2_helper")
 INNER_FLAG = "OA2E2E_INNER"
 GUARDED = ["/etc/pam.d", "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow",
            "/etc/sudoers", "/etc/sudoers.d", "/etc/security"]
@@ -275,8 +276,9 @@ class Context:
     # -- module configuration --
     def module_config(self, extra=""):
         """The module's config file: the IdP, the public client, a private cache."""
-        text = ("issuer = %s\nca_file = %s\nclient_id = pam-public\ncache_dir = %s\n%s" %
-                (self.idp["IDP_ISSUER"], self.idp["IDP_CA"], self.path("cache"), extra))
+        text = ("issuer = %s\nca_file = %s\nclient_id = pam-public\ncache_dir = %s\n"
+                "helper = %s\n%s" %
+                (self.idp["IDP_ISSUER"], self.idp["IDP_CA"], self.path("cache"), HELPER, extra))
         return self.write("pam_oauth2.conf", text, 0o644)
 
     def pam_service(self, service, auth_args, account_args="", extra=""):

@@ -70,8 +70,9 @@ static void write_service(const char *dir, const struct oa2t_service *svc)
 		die(path);
 	if (svc->set_items)
 		fprintf(f, "auth required %s/pam_set_items.so\n", PAM_WRAPPER_MODULES);
-	fprintf(f, "auth required %s %s\naccount required %s %s\n", MODULE_PATH, args,
-		MODULE_PATH, args);
+	/* the helper program of this build, not the installed one */
+	fprintf(f, "auth required %s %s helper=%s\naccount required %s %s helper=%s\n",
+		MODULE_PATH, args, HELPER_PATH, MODULE_PATH, args, HELPER_PATH);
 	fclose(f);
 }
 

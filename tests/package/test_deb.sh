@@ -96,6 +96,13 @@ LISTING=$(dpkg-deb -c "$DEB")
 SO="$ROOT/lib/$MA/security/pam_oauth2.so"
 check "module at /lib/$MA/security/pam_oauth2.so" test -f "$SO"
 check "diagnostic command at /usr/sbin/pam-oauth2" test -x "$ROOT/usr/sbin/pam-oauth2"
+helper_line=$(printf '%s\n' "$LISTING" | grep ' \./usr/libexec/pam_oauth2/pam_oauth2_helper$')
+case $helper_line in
+    "-rwxr-xr-x root/root "*) ok "helper at /usr/libexec/pam_oauth2/pam_oauth2_helper, 0755 root:root, not set-uid" ;;
+    *) notok "helper at /usr/libexec/pam_oauth2/pam_oauth2_helper, 0755 root:root, not set-uid" "got: ${helper_line:-missing}" ;;
+esac
+check "the module starts the packaged helper (its path is compiled in)" \
+    grep -q /usr/libexec/pam_oauth2/pam_oauth2_helper "$SO"
 check "no libtool .la file shipped" sh -c "! printf '%s\n' \"\$1\" | grep -q '\\.la\$'" sh "$LISTING"
 
 check "module loads (dlopen) and has pam_sm_authenticate and pam_sm_acct_mgmt" \

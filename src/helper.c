@@ -1,0 +1,454 @@
+/* helper.c - start the helper process and relay its conversation. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "ipc.h"
+#include "json.h"
+#include "strutil.h"
+
+#define HELPER_FD 3
+#define REAP_WAIT_MS 3000
+
+struct oa2_helper {
+	pid_t pid;
+	int fd;
+	int timeout_ms;             /* longest silence of the helper we wait through */
+	struct sigaction old_chld;  /* restored by stop */
+	bool chld_saved;
+};
+
+/* The limits the helper starts with, whatever the caller set. */
+static const struct {
+	int resource;
+	rlim_t value;
+} limits[] = {
+	{RLIMIT_NOFILE, 1024},
+	{RLIMIT_FSIZE, RLIM_INFINITY},
+	{RLIMIT_CPU, RLIM_INFINITY},
+	{RLIMIT_AS, RLIM_INFINITY},
+	{RLIMIT_DATA, RLIM_INFINITY},
+	{RLIMIT_STACK, 8 * 1024 * 1024},
+	{RLIMIT_CORE, 0},
+	{RLIMIT_MEMLOCK, 8 * 1024 * 1024},
+};
+
+/* In the child between fork and exec: async-signal-safe calls only. */
+static void set_limits(void)
+{
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		struct rlimit r = {limits[i].value, limits[i].value};
+
+		if (setrlimit(limits[i].resource, &r) == 0)
+			continue;
+		/* Not root: the best the hard limit allows. */
+		if (getrlimit(limits[i].resource, &r) == 0) {
+			if (limits[i].value == RLIM_INFINITY || r.rlim_max < limits[i].value)
+				r.rlim_cur = r.rlim_max;
+			else
+				r.rlim_cur = limits[i].value;
+			(void)setrlimit(limits[i].resource, &r);
+		}
+	}
+	(void)setpriority(PRIO_PROCESS, 0, 0);
+}
+
+/* Close fds lo..hi (hi < 0: to the end). */
+static void close_fds(int lo, int hi)
+{
+	struct rlimit r;
+	int max;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lo, hi < 0 ? ~0U : (unsigned)hi, 0) == 0)
+		return;
+#endif
+	max = getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < 65536 ? (int)r.rlim_cur : 65536;
+	if (hi >= 0 && hi < max)
+		max = hi + 1;
+	for (int fd = lo; fd < max; fd++)
+		(void)close(fd);
+}
+
+static __attribute__((noreturn)) void child(int sock, int exe, pid_t parent)
+{
+	static char *const argv[] = {"pam_oauth2_helper", NULL};
+	static char *const envp[] = {NULL};
+	struct sigaction dfl;
+	sigset_t none;
+	int devnull;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	set_limits();
+	(void)umask(077);
+	if (chdir("/") != 0)
+		_exit(127);
+	/* Full root when we are set-uid root: the caller can then neither
+	 * signal the helper nor see its secrets through /proc. */
+	if (geteuid() == 0 &&
+	    (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
+		_exit(127);
+	if (setsid() < 0)
+		_exit(127);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
+	/* fds: /dev/null on 0-2, the channel on 3, the executable (close-on-
+	 * exec) above 9, and nothing else. The caller may have closed 0-2, so
+	 * sock and exe can be anywhere: move them out of the way first. */
+	sock = fcntl(sock, F_DUPFD, 10);
+	exe = fcntl(exe, F_DUPFD_CLOEXEC, 10);
+	if (sock < 0 || exe < 0)
+		_exit(127);
+	devnull = open("/dev/null", O_RDWR);
+	if (devnull < 0)
+		_exit(127);
+	for (int fd = 0; fd <= 2; fd++) {
+		if (devnull != fd && dup2(devnull, fd) < 0)
+			_exit(127);
+	}
+	if (dup2(sock, HELPER_FD) < 0)
+		_exit(127);
+	close_fds(HELPER_FD + 1, exe - 1);
+	close_fds(exe + 1, -1);
+	fexecve(exe, argv, envp);
+	_exit(127);
+}
+
+/* Open the helper executable and check it before trusting it with root. */
+static int open_helper(const char *path, oa2_error *err)
+{
+	struct stat st;
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "helper %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 || (st.st_mode & S_IXUSR) == 0) {
+		close(fd);
+		return oa2_fail(err, OA2_ERR_INTERNAL, "helper %s is not a root-owned executable "
+				"that only root can write", path);
+	}
+	return fd;
+}
+
+oa2_helper *oa2_helper_start(const struct oa2_config *cfg, oa2_error *err)
+{
+	struct sigaction dfl;
+	oa2_helper *h = calloc(1, sizeof(*h));
+	int sv[2] = {-1, -1}, exe = -1;
+	pid_t parent = getpid();
+
+	if (h == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	h->pid = -1;
+	h->fd = -1;
+	h->timeout_ms = (cfg->device_timeout + 8 * cfg->http_timeout + 60) * 1000;
+	exe = open_helper(cfg->helper, err);
+	if (exe < 0)
+		goto fail;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "helper: socketpair: %s", strerror(errno));
+		goto fail;
+	}
+	/* Reap our own child: a host whose SIGCHLD handler reaps everything
+	 * (or ignores SIGCHLD) would take its exit status from us. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	if (sigaction(SIGCHLD, &dfl, &h->old_chld) == 0)
+		h->chld_saved = true;
+	h->pid = fork();
+	if (h->pid < 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "helper: fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (h->pid == 0)
+		child(sv[1], exe, parent);
+	close(sv[1]);
+	close(exe);
+	h->fd = sv[0];
+	return h;
+fail:
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (exe >= 0)
+		close(exe);
+	oa2_helper_stop(h);
+	return NULL;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for the helper's exit for up to wait_ms; then kill it. Returns its
+ * wait status, or -1 when it had to be killed or could not be reaped. */
+static int reap(oa2_helper *h, int wait_ms)
+{
+	int64_t until = now_ms() + wait_ms;
+	int status = 0;
+
+	if (h->pid <= 0)
+		return -1;
+	for (;;) {
+		pid_t r = waitpid(h->pid, &status, WNOHANG);
+
+		if (r == h->pid) {
+			h->pid = -1;
+			return status;
+		}
+		if (r < 0 && errno != EINTR) {
+			h->pid = -1;
+			return -1;
+		}
+		if (now_ms() >= until)
+			break;
+		usleep(10000);
+	}
+	(void)kill(h->pid, SIGKILL);
+	while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	h->pid = -1;
+	return -1;
+}
+
+void oa2_helper_stop(oa2_helper *h)
+{
+	if (h == NULL)
+		return;
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	if (h->pid > 0)
+		(void)reap(h, REAP_WAIT_MS);
+	if (h->chld_saved)
+		(void)sigaction(SIGCHLD, &h->old_chld, NULL);
+	free(h);
+}
+
+static int reply(oa2_helper *h, int status, const char *text, oa2_error *err)
+{
+	struct oa2_msg m;
+	int rc;
+
+	oa2_msg_init(&m, OA2_IPC_REPLY);
+	oa2_msg_put_int(&m, status);
+	oa2_msg_put_str(&m, text);
+	rc = oa2_ipc_send(h->fd, &m, err);
+	oa2_msg_clear(&m);
+	return rc;
+}
+
+static int malformed(oa2_error *err)
+{
+	return oa2_fail(err, OA2_ERR_INTERNAL, "helper channel: malformed message");
+}
+
+/* One conversation message: show it or ask it, and answer the helper. */
+static int converse(oa2_helper *h, struct oa2_msg *m, const struct oa2_ui *ui, oa2_error *err)
+{
+	const char *text = NULL;
+	char *answer = NULL;
+	int st, rc;
+
+	if (oa2_msg_get_str(m, &text) != 0 || text == NULL)
+		return malformed(err);
+	switch (m->type) {
+	case OA2_IPC_INFO:
+		st = ui->info(ui->ctx, text);
+		break;
+	case OA2_IPC_ERROR:
+		st = ui->error != NULL ? ui->error(ui->ctx, text) : 0;
+		break;
+	default:
+		st = ui->ask(ui->ctx, text, m->type == OA2_IPC_ASK_ECHO, &answer);
+		if (st != 0 || answer == NULL)
+			st = -1;
+		break;
+	}
+	rc = reply(h, st == 0 ? 0 : -1, st == 0 ? answer : NULL, err);
+	oa2_free_secret(answer);
+	return rc;
+}
+
+static void relay_log(struct oa2_msg *m, const struct oa2_logger *log)
+{
+	int64_t prio = 0;
+	const char *text = NULL;
+	char line[512];
+	size_t i;
+
+	if (oa2_msg_get_int(m, &prio) != 0 || oa2_msg_get_str(m, &text) != 0 || text == NULL ||
+	    log == NULL || log->line == NULL)
+		return;
+	/* The helper quotes what the IdP said: printable ASCII only. */
+	for (i = 0; text[i] != '\0' && i < sizeof(line) - 1; i++)
+		line[i] = (unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e ? '?' : text[i];
+	line[i] = '\0';
+	if (prio < LOG_EMERG || prio > LOG_DEBUG)
+		prio = LOG_NOTICE;
+	log->line(log->ctx, (int)prio, line);
+}
+
+/* The evidence names the module logs: only those it knows. */
+static const char *known_source(const char *s)
+{
+	static const char *const names[] = {"id_token", "introspection", "userinfo",
+					    "offline entry", NULL};
+
+	for (const char *const *n = names; s != NULL && *n; n++) {
+		if (strcmp(s, *n) == 0)
+			return *n;
+	}
+	return NULL;
+}
+
+static int read_result(struct oa2_msg *m, struct oa2_identity *id, bool *was_online,
+		       oa2_error *err)
+{
+	int64_t kind, jwks, online;
+	const char *msg, *source, *scope, *claims;
+
+	if (oa2_msg_get_int(m, &kind) != 0 || oa2_msg_get_str(m, &msg) != 0 ||
+	    oa2_msg_get_str(m, &source) != 0 || oa2_msg_get_str(m, &scope) != 0 ||
+	    oa2_msg_get_int(m, &jwks) != 0 || oa2_msg_get_int(m, &online) != 0 ||
+	    oa2_msg_get_str(m, &claims) != 0 || kind < OA2_OK || kind > OA2_ERR_INTERNAL)
+		return malformed(err);
+	if (kind != OA2_OK)
+		return oa2_fail(err, (enum oa2_errkind)kind, "%s", msg ? msg : "(no reason)");
+	id->source = known_source(source);
+	if (id->source == NULL || claims == NULL)
+		return malformed(err);
+	id->claims = oa2_json_parse(claims, strlen(claims), "helper claims", err);
+	if (id->claims == NULL || !json_object_is_type(id->claims, json_type_object))
+		return malformed(err);
+	if (scope != NULL && (id->scope = strdup(scope)) == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	id->jwks_fetched = jwks != 0;
+	*was_online = online != 0;
+	return 0;
+}
+
+static int send_request(oa2_helper *h, int argc, const char **argv,
+			const struct oa2_online_request *req, const struct oa2_ui *ui,
+			oa2_error *err)
+{
+	struct oa2_msg m;
+	int rc;
+
+	oa2_msg_init(&m, OA2_IPC_REQUEST);
+	oa2_msg_put_int(&m, OA2_IPC_VERSION);
+	oa2_msg_put_int(&m, argc);
+	for (int i = 0; i < argc; i++)
+		oa2_msg_put_str(&m, argv[i]);
+	oa2_msg_put_int(&m, req->grant);
+	oa2_msg_put_str(&m, req->user);
+	oa2_msg_put_str(&m, req->password);
+	oa2_msg_put_int(&m, req->offline_allowed);
+	oa2_msg_put_int(&m, ui->utf8);
+	oa2_msg_put_int(&m, ui->info_needs_prompt);
+	rc = oa2_ipc_send(h->fd, &m, err);
+	oa2_msg_clear(&m);
+	return rc;
+}
+
+int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
+		     const struct oa2_online_request *req, const struct oa2_ui *ui,
+		     const struct oa2_logger *log, struct oa2_identity *id, bool *was_online,
+		     oa2_error *err)
+{
+	struct oa2_msg m = {0};
+	int rc = -1;
+
+	memset(id, 0, sizeof(*id));
+	*was_online = true;
+	if (send_request(h, argc, argv, req, ui, err) != 0)
+		goto out;
+	for (;;) {
+		if (oa2_ipc_recv(h->fd, &m, h->timeout_ms, err) != 0)
+			goto out;
+		switch (m.type) {
+		case OA2_IPC_INFO:
+		case OA2_IPC_ERROR:
+		case OA2_IPC_ASK_ECHO:
+		case OA2_IPC_ASK_NOECHO:
+			if (converse(h, &m, ui, err) != 0)
+				goto out;
+			break;
+		case OA2_IPC_LOG:
+			relay_log(&m, log);
+			break;
+		case OA2_IPC_RESULT:
+			rc = read_result(&m, id, was_online, err);
+			goto out;
+		default:
+			malformed(err);
+			goto out;
+		}
+	}
+out:
+	if (rc != 0)
+		oa2_identity_clear(id);
+	oa2_msg_clear(&m);
+	return rc;
+}
+
+int oa2_helper_finish(oa2_helper *h, bool store_offline, oa2_error *err)
+{
+	struct oa2_msg m;
+	int64_t kind = OA2_ERR_INTERNAL;
+	const char *msg = NULL;
+	int rc = -1, status;
+
+	oa2_msg_init(&m, OA2_IPC_FINISH);
+	oa2_msg_put_int(&m, store_offline);
+	if (oa2_ipc_send(h->fd, &m, err) != 0 || oa2_ipc_recv(h->fd, &m, h->timeout_ms, err) != 0)
+		goto out;
+	if (m.type != OA2_IPC_DONE || oa2_msg_get_int(&m, &kind) != 0 ||
+	    oa2_msg_get_str(&m, &msg) != 0 || kind < OA2_OK || kind > OA2_ERR_INTERNAL) {
+		malformed(err);
+		goto out;
+	}
+	close(h->fd);
+	h->fd = -1;
+	status = reap(h, REAP_WAIT_MS);
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "the helper did not exit cleanly");
+		goto out;
+	}
+	rc = 0;
+	if (kind != OA2_OK) {
+		oa2_fail(err, (enum oa2_errkind)kind, "%s", msg ? msg : "(no reason)");
+		rc = 1;
+	}
+out:
+	oa2_msg_clear(&m);
+	return rc;
+}

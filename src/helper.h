@@ -1,0 +1,55 @@
+/* helper.h - run the network part of a login in a separate process.
+ *
+ * The PAM module runs inside programs a local user may start set-uid root
+ * (su, chsh, polkit's helper) with an environment, resource limits, signal
+ * dispositions, umask and file descriptors of their choosing. libcurl,
+ * OpenSSL and the C library read that environment (SSLKEYLOGFILE makes
+ * libcurl append TLS secrets to a file of the caller's choice, as root);
+ * the limits can make a socket or a write fail in ways that look like an
+ * unreachable IdP. So the module never does network or parsing work of its
+ * own: it starts the helper program with execve, an empty environment,
+ * default signal dispositions, an empty signal mask, umask 077, fixed
+ * resource limits, /dev/null on fds 0-2, its channel on fd 3 and nothing
+ * else open, as full root when the caller is set-uid root, in a session of
+ * its own; and it relays the helper's conversation to PAM (see ipc.h).
+ *
+ * Any failure of this machinery (no helper, fork refused, the helper killed
+ * or misbehaving) is OA2_ERR_INTERNAL: never "IdP unreachable", so it never
+ * opens the offline path. */
+#ifndef OA2_HELPER_H
+#define OA2_HELPER_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "error.h"
+#include "online.h"
+#include "token.h"
+#include "ui.h"
+
+typedef struct oa2_helper oa2_helper;
+
+/* Start cfg->helper (a root-owned executable that nobody else can write). */
+oa2_helper *oa2_helper_start(const struct oa2_config *cfg, oa2_error *err);
+
+/* Let the helper run the login: it reads the configuration from the same
+ * module arguments (argc, argv), talks to the IdP and reports the verified
+ * identity (*id, *was_online). ui is the PAM conversation, log the module's
+ * log. Returns 0 or -1 with err (the helper's own verdict, or
+ * OA2_ERR_INTERNAL when the helper failed). */
+int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
+		     const struct oa2_online_request *req, const struct oa2_ui *ui,
+		     const struct oa2_logger *log, struct oa2_identity *id, bool *was_online,
+		     oa2_error *err);
+
+/* Tell the helper the module's decision: with store_offline it writes the
+ * offline entry for the password it was given. Then reap it: success needs
+ * a clean exit. Returns 0; 1 with err when only the offline entry could not
+ * be stored; -1 with err when the helper did not end cleanly. */
+int oa2_helper_finish(oa2_helper *h, bool store_offline, oa2_error *err);
+
+/* End the helper (killed if still running), reap it, restore SIGCHLD.
+ * NULL is allowed. */
+void oa2_helper_stop(oa2_helper *h);
+
+#endif
