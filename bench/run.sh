@@ -11,6 +11,9 @@ echo
 echo "== device grant"
 sh bench/device_login.sh 5 3
 echo
+echo "== the helper process (started once per login)"
+sh bench/helper_start.sh 200
+echo
 echo "== password grant"
 sh bench/password_login.sh 7
 echo

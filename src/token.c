@@ -13,15 +13,6 @@
 #include "strutil.h"
 #include "token.h"
 
-void oa2_identity_clear(struct oa2_identity *id)
-{
-	if (id == NULL)
-		return;
-	json_object_put(id->claims);
-	free(id->scope);
-	memset(id, 0, sizeof(*id));
-}
-
 static struct oa2_claims_policy policy(const struct oa2_config *cfg, time_t now)
 {
 	struct oa2_claims_policy p = {cfg->issuer, cfg->client_id, (int64_t)now, cfg->leeway};

@@ -1,0 +1,17 @@
+/* identity.c - the verified identity record (token.h), on its own so the
+ * PAM module can hold one without linking the token validation code. */
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "token.h"
+
+void oa2_identity_clear(struct oa2_identity *id)
+{
+	if (id == NULL)
+		return;
+	json_object_put(id->claims);
+	free(id->scope);
+	memset(id, 0, sizeof(*id));
+}
