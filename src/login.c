@@ -30,6 +30,7 @@ int oa2_pam_code(enum oa2_errkind kind)
 	case OA2_ERR_UNAVAIL:
 	case OA2_ERR_PROTOCOL: return PAM_AUTHINFO_UNAVAIL;
 	case OA2_ERR_DENIED:
+	case OA2_ERR_CREDENTIALS:
 	case OA2_ERR_ABORT: return PAM_AUTH_ERR;
 	case OA2_ERR_PERM: return PAM_PERM_DENIED;
 	case OA2_ERR_USER: return PAM_USER_UNKNOWN;
@@ -113,25 +114,25 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
-/* The password: from an earlier module (use_first_pass / try_first_pass)
- * or asked with echo off. *typed tells whether we asked. */
-static int get_password(pam_handle_t *pamh, const struct oa2_config *cfg,
-			const struct oa2_ui *ui, const char *user, char **password, int *typed,
-			oa2_error *err)
+/* The password: from an earlier module (authtok use_first_pass /
+ * try_first_pass) or asked with echo off (OA2_AUTHTOK_ASK). *typed tells
+ * whether we asked. */
+static int get_password(pam_handle_t *pamh, int authtok, const struct oa2_ui *ui,
+			const char *user, char **password, int *typed, oa2_error *err)
 {
 	const void *tok = NULL;
 	char prompt[128];
 
 	*password = NULL;
 	*typed = 0;
-	if (cfg->authtok != OA2_AUTHTOK_ASK &&
+	if (authtok != OA2_AUTHTOK_ASK &&
 	    pam_get_item(pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok != NULL) {
 		*password = strdup(tok);
 		if (*password == NULL)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		return 0;
 	}
-	if (cfg->authtok == OA2_AUTHTOK_USE_FIRST)
+	if (authtok == OA2_AUTHTOK_USE_FIRST)
 		return oa2_fail(err, OA2_ERR_DENIED, "use_first_pass: no password from an earlier module");
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
 	if (ui->ask(ui->ctx, prompt, 0, password) != 0 || *password == NULL)
@@ -153,6 +154,16 @@ static void creds_clear(struct credentials *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static int read_password(pam_handle_t *pamh, int authtok, const struct oa2_ui *ui,
+			 struct credentials *c, oa2_error *err)
+{
+	if (get_password(pamh, authtok, ui, c->user, &c->password, &c->typed, err) != 0)
+		return -1;
+	if (*c->password == '\0')
+		return oa2_fail(err, OA2_ERR_DENIED, "empty password");
+	return 0;
+}
+
 static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg,
 			    const struct oa2_ui *ui, struct credentials *c, oa2_error *err)
 {
@@ -161,11 +172,25 @@ static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg,
 		return oa2_fail(err, OA2_ERR_ABORT, "no user name was entered");
 	if (!oa2_username_valid(c->user))
 		return oa2_fail(err, OA2_ERR_USER, "'%.64s' is not a valid user name", c->user);
-	if (get_password(pamh, cfg, ui, c->user, &c->password, &c->typed, err) != 0)
-		return -1;
-	if (*c->password == '\0')
-		return oa2_fail(err, OA2_ERR_DENIED, "empty password");
-	return 0;
+	return read_password(pamh, cfg->authtok, ui, c, err);
+}
+
+/* try_first_pass, as pam_unix does it: when the IdP refused the password an
+ * earlier module left (a wrong credential, not an outage), ask once and
+ * return 1 so that the caller tries the typed one; 0 when there is nothing
+ * to retry; -1 when asking failed (err set). */
+static int ask_after_refusal(pam_handle_t *pamh, const struct oa2_config *cfg,
+			     const struct oa2_ui *ui, struct credentials *c, oa2_error *err)
+{
+	if (cfg->authtok != OA2_AUTHTOK_TRY_FIRST || c->typed ||
+	    err->kind != OA2_ERR_CREDENTIALS)
+		return 0;
+	oa2_debug(pamh, cfg->debug, "try_first_pass: the earlier password was refused (%s); asking",
+		  err->msg);
+	oa2_error_clear(err);
+	oa2_free_secret(c->password);
+	c->password = NULL;
+	return read_password(pamh, OA2_AUTHTOK_ASK, ui, c, err) == 0 ? 1 : -1;
 }
 
 /* Discovery, the grant and token validation: everything that needs the IdP. */
@@ -262,7 +287,7 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_login
 	struct credentials creds = {0};
 	struct oa2_identity id = {0};
 	struct oa2_ui ui;
-	int grant, was_online = 1, rc = -1;
+	int grant, on, was_online = 1, rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	grant = choose_grant(pamh, cfg, err);
@@ -272,7 +297,16 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_login
 	oa2_conv_ui(pamh, cfg, &ui);
 	if (grant == OA2_GRANT_PASSWORD && read_credentials(pamh, cfg, &ui, &creds, err) != 0)
 		goto out;
-	if (online(pamh, cfg, grant, &ui, &creds, &id, err) != 0) {
+	on = online(pamh, cfg, grant, &ui, &creds, &id, err);
+	if (on != 0 && grant == OA2_GRANT_PASSWORD) {
+		int again = ask_after_refusal(pamh, cfg, &ui, &creds, err);
+
+		if (again < 0)
+			goto out;
+		if (again > 0)
+			on = online(pamh, cfg, grant, &ui, &creds, &id, err);
+	}
+	if (on != 0) {
 		if (grant != OA2_GRANT_PASSWORD || !cfg->offline_cache ||
 		    err->kind != OA2_ERR_UNAVAIL || offline(pamh, cfg, &creds, &id, err) != 0)
 			goto out;
