@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <fnmatch.h>
+#include <openssl/evp.h>
 #include <security/pam_ext.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,28 @@ static int bind_user(pam_handle_t *pamh, const char *mapped, oa2_error *err)
 	if (strcmp(pam_user, mapped) != 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "the IdP identity maps to '%s', not to '%.64s'",
 				mapped, pam_user);
+	return 0;
+}
+
+int oa2_login_data_key(const struct oa2_config *cfg, char *out, size_t outlen)
+{
+	const char *parts[] = {cfg->config_file, cfg->issuer, cfg->client_id};
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t n;
+	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+
+	/* Each part with its NUL, so that no two triples hash alike. */
+	for (size_t i = 0; ok && i < sizeof(parts) / sizeof(parts[0]); i++)
+		ok = EVP_DigestUpdate(ctx, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) + 1 : 1) == 1;
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	n = (size_t)snprintf(out, outlen, "pam_oauth2_mapped_user:");
+	if (!ok || n + 2 * mdlen + 1 > outlen)
+		return -1;
+	for (unsigned int i = 0; i < mdlen; i++)
+		n += (size_t)snprintf(out + n, outlen - n, "%02x", md[i]);
 	return 0;
 }
 
@@ -247,6 +270,7 @@ static int offline(pam_handle_t *pamh, const struct oa2_config *cfg,
 static int decide(pam_handle_t *pamh, const struct oa2_config *cfg,
 		  const struct oa2_identity *id, struct oa2_login_result *res, oa2_error *err)
 {
+	char key[OA2_DATA_KEY_MAX];
 	char *keep;
 
 	res->source = id->source;
@@ -256,11 +280,15 @@ static int decide(pam_handle_t *pamh, const struct oa2_config *cfg,
 	    bind_user(pamh, res->user, err) != 0 ||
 	    oa2_authz_check(cfg, id->claims, id->scope, err) != 0)
 		return -1;
+	if (oa2_login_data_key(cfg, key, sizeof(key)) != 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "cannot name the login's PAM data");
 	keep = strdup(res->user);
-	if (keep == NULL || pam_set_data(pamh, OA2_DATA_USER, keep, free_data) != PAM_SUCCESS) {
+	if (keep == NULL || pam_set_data(pamh, key, keep, free_data) != PAM_SUCCESS) {
 		free(keep);
 		return oa2_fail(err, OA2_ERR_INTERNAL, "cannot remember the mapped user");
 	}
+	if (pam_set_data(pamh, OA2_DATA_ANY, (void *)OA2_DATA_ANY, NULL) != PAM_SUCCESS)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "cannot remember the login");
 	return 0;
 }
 

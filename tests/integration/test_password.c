@@ -33,6 +33,8 @@ static int setup(void **state)
 		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\ndevice_timeout = 10\n",
 		 idp.issuer, secret, idp.ca, oa2t_tmp());
 	oa2t_write("oa2.conf", body, 0644);
+	/* Configuration B: the same IdP, another file (another pam_oauth2 line). */
+	oa2t_write("oa2-b.conf", body, 0644);
 	return 0;
 }
 
@@ -238,6 +240,23 @@ static void use_first_pass_never_asks_after_refusal(void **state)
 	oa2t_expect_log("refused the password");
 }
 
+/* An account line with another configuration does not vouch for a login
+ * that only the auth line's configuration authenticated. */
+static void account_line_with_other_config_does_not_vouch(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	assert_int_equal(console_login("two-configs", "alice", "alice-pass", &conv),
+			 PAM_PERM_DENIED);
+	oa2t_expect_log("login accepted: service=two-configs user=alice");
+	oa2t_expect_log("account: no login by this configuration to vouch for");
+	/* The same file on both lines vouches (the control case). */
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_SUCCESS);
+}
+
 static void bob_password_cannot_log_in_as_alice(void **state)
 {
 	struct oa2t_conv conv = {0};
@@ -273,6 +292,7 @@ int main(int argc, char **argv)
 		{"pw-forced", "config=%T/oa2.conf grant=password", true},
 		{"pw-first", "config=%T/oa2.conf use_first_pass", true},
 		{"pw-try", "config=%T/oa2.conf try_first_pass", true},
+		{"two-configs", "config=%T/oa2.conf | config=%T/oa2-b.conf debug", true},
 		{NULL, NULL, false},
 	};
 	const struct CMUnitTest tests[] = {
@@ -289,6 +309,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(try_first_pass_asks_only_once, reset),
 		cmocka_unit_test_setup(try_first_pass_does_not_ask_after_outage, reset),
 		cmocka_unit_test_setup(use_first_pass_never_asks_after_refusal, reset),
+		cmocka_unit_test_setup(account_line_with_other_config_does_not_vouch, reset),
 		cmocka_unit_test_setup(bob_password_cannot_log_in_as_alice, reset),
 		cmocka_unit_test_setup(idp_failure_is_unavailable, reset),
 	};
