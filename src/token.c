@@ -248,15 +248,6 @@ out:
 		oa2_identity_clear(out);
 	json_object_put(idc);
 	json_object_put(other);
-	if (resp != NULL) {
-		/* The response holds tokens: wipe the strings before freeing. */
-		json_object_object_foreach(resp, key, val) {
-			(void)key;
-			if (json_object_is_type(val, json_type_string))
-				explicit_bzero((char *)json_object_get_string(val),
-					       (size_t)json_object_get_string_len(val));
-		}
-		json_object_put(resp);
-	}
+	oa2_json_put_wiped(resp); /* it holds the tokens */
 	return rc;
 }
