@@ -55,11 +55,17 @@ static int check_aud(const json_object *c, const char *client_id, size_t *count,
 	return 0;
 }
 
-static int check_azp(const json_object *c, const char *client_id, oa2_error *err)
+/* azp, when present, is client_id; with several audiences it must be
+ * present (OIDC Core 3.1.3.7 items 4 and 5): the token names the party it
+ * was issued to, not only a list that happens to include us. */
+static int check_azp(const json_object *c, const char *client_id, size_t naud, oa2_error *err)
 {
 	const char *azp = NULL;
 	int rc = oa2_json_string(c, "azp", &azp);
 
+	if (rc == 1 && naud > 1)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"claim 'azp' is missing although 'aud' has %zu values", naud);
 	if (rc == 1)
 		return 0;
 	if (rc != 0)
@@ -128,7 +134,7 @@ int oa2_claims_check_id_token(const json_object *c, const struct oa2_claims_poli
 	size_t naud = 0;
 
 	if (check_iss(c, p, 1, err) != 0 || check_aud(c, p->client_id, &naud, err) != 0 ||
-	    check_azp(c, p->client_id, err) != 0 || check_times(c, p, 1, err) != 0)
+	    check_azp(c, p->client_id, naud, err) != 0 || check_times(c, p, 1, err) != 0)
 		return -1;
 	if (oa2_claims_sub(c) == NULL)
 		return oa2_fail(err, OA2_ERR_DENIED, "claim 'sub' is missing, empty or not a string");

@@ -2,7 +2,7 @@
  *
  * For an ID token (OIDC Core 3.1.3.7 / RFC 7519): iss equals the configured
  * issuer exactly; aud is, or contains, client_id; azp, when present, equals
- * client_id; exp is in the future, nbf and iat are not, each within leeway;
+ * client_id, and must be present when aud has several values; exp is in the future, nbf and iat are not, each within leeway;
  * sub is a non-empty string. For an RFC 7662 introspection answer: active is
  * true, the token belongs to this client, it has not expired and its iss, if
  * given, is the issuer. Every claim read is type-checked. */

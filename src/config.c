@@ -54,6 +54,7 @@ static const struct key keys[] = {
 	STR(client_secret_file, V_PATH),
 	ENUM(client_auth, auth_choices),
 	STR(ca_file, V_PATH),
+	STR(endpoint_hosts, V_TEXT),
 	STR(scope, V_TEXT),
 	STR(username_claim, V_WORD),
 	STR(groups_claim, V_WORD),

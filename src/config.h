@@ -43,6 +43,7 @@ struct oa2_config {
 	int client_auth;       /* enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
 enum oa2_client_auth */
 	char *ca_file;
+	char *endpoint_hosts;  /* hosts besides the issuer's that endpoints may name */
 	char *scope;
 	char *username_claim;
 	char *groups_claim;

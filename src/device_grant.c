@@ -119,7 +119,7 @@ int oa2_device_code_parse(const char *body, size_t len, struct oa2_device_code *
 	}
 	rc = 0;
 out:
-	json_object_put(doc);
+	oa2_json_put_wiped(doc); /* it held the device code */
 	return rc;
 }
 

@@ -1,6 +1,8 @@
 /* discovery.c - fetch, check and cache the OpenID Provider metadata. */
 #include "autoconfig.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,10 +26,54 @@ void oa2_discovery_clear(struct oa2_discovery *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Copy an endpoint URL; required ones must be present. */
-static int endpoint(json_object *doc, const char *key, int required, char **out, oa2_error *err)
+/* host[:port] as written (s up to the first '/', '?' or '#'), lower-case,
+ * without the default ":443", into out; 0, or -1 when it does not fit. */
+static int authority(const char *s, size_t n, char *out, size_t outlen)
+{
+	if (n >= outlen)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[n] = '\0';
+	if (n > 4 && strcmp(out + n - 4, ":443") == 0)
+		out[n - 4] = '\0';
+	return 0;
+}
+
+static int url_authority(const char *url, char *out, size_t outlen)
+{
+	const char *host;
+
+	if (!oa2_is_https_url(url))
+		return -1;
+	host = url + 8;
+	return authority(host, strcspn(host, "/?#"), out, outlen);
+}
+
+int oa2_discovery_host_allowed(const char *url, const char *issuer, const char *endpoint_hosts)
+{
+	char want[256], have[256];
+	const char *p = endpoint_hosts, *word;
+	size_t n;
+
+	if (url_authority(url, have, sizeof(have)) != 0)
+		return 0;
+	if (url_authority(issuer, want, sizeof(want)) == 0 && strcmp(have, want) == 0)
+		return 1;
+	while (p != NULL && oa2_list_next(&p, OA2_LIST_SEPS, &word, &n)) {
+		if (authority(word, n, want, sizeof(want)) == 0 && strcmp(have, want) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Copy an endpoint URL; required ones must be present, every one on an
+ * allowed host. */
+static int endpoint(json_object *doc, const char *key, int required, const char *issuer,
+		    const char *hosts, char **out, oa2_error *err)
 {
 	const char *val = NULL;
+	char where[256];
 	int rc = oa2_json_string(doc, key, &val);
 
 	if (rc == 1 && !required)
@@ -36,6 +82,14 @@ static int endpoint(json_object *doc, const char *key, int required, char **out,
 		return oa2_fail(err, OA2_ERR_PROTOCOL, "discovery: '%s' is missing", key);
 	if (rc != 0 || !oa2_is_https_url(val))
 		return oa2_fail(err, OA2_ERR_PROTOCOL, "discovery: '%s' is not an https URL", key);
+	if (!oa2_discovery_host_allowed(val, issuer, hosts)) {
+		if (url_authority(val, where, sizeof(where)) != 0)
+			snprintf(where, sizeof(where), "(too long)");
+		return oa2_fail(err, OA2_ERR_PROTOCOL,
+				"discovery: '%s' is on host %.100s, neither the issuer's nor one of "
+				"endpoint_hosts",
+				key, where);
+	}
 	*out = strdup(val);
 	if (*out == NULL)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
@@ -43,7 +97,7 @@ static int endpoint(json_object *doc, const char *key, int required, char **out,
 }
 
 int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
-			struct oa2_discovery *out, oa2_error *err)
+			const char *hosts, struct oa2_discovery *out, oa2_error *err)
 {
 	json_object *doc;
 	const char *iss = NULL;
@@ -68,12 +122,14 @@ int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (endpoint(doc, "token_endpoint", 1, &out->token_endpoint, err) != 0 ||
-	    endpoint(doc, "jwks_uri", 1, &out->jwks_uri, err) != 0 ||
-	    endpoint(doc, "device_authorization_endpoint", 0, &out->device_authorization_endpoint,
+	if (endpoint(doc, "token_endpoint", 1, issuer, hosts, &out->token_endpoint, err) != 0 ||
+	    endpoint(doc, "jwks_uri", 1, issuer, hosts, &out->jwks_uri, err) != 0 ||
+	    endpoint(doc, "device_authorization_endpoint", 0, issuer, hosts,
+		     &out->device_authorization_endpoint, err) != 0 ||
+	    endpoint(doc, "userinfo_endpoint", 0, issuer, hosts, &out->userinfo_endpoint,
 		     err) != 0 ||
-	    endpoint(doc, "userinfo_endpoint", 0, &out->userinfo_endpoint, err) != 0 ||
-	    endpoint(doc, "introspection_endpoint", 0, &out->introspection_endpoint, err) != 0)
+	    endpoint(doc, "introspection_endpoint", 0, issuer, hosts,
+		     &out->introspection_endpoint, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -97,12 +153,13 @@ char *oa2_discovery_url(const char *issuer)
 	return url;
 }
 
-int oa2_discovery_fetch(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
-			struct oa2_discovery *out, oa2_error *err)
+int oa2_discovery_fetch(const char *issuer, const char *hosts, oa2_http *http,
+			const char *cache_dir, time_t now, struct oa2_discovery *out, oa2_error *err)
 {
 	struct oa2_http_response resp = {0};
 	char name[128];
 	char *url = NULL;
+	long ttl;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -117,11 +174,13 @@ int oa2_discovery_fetch(const char *issuer, oa2_http *http, const char *cache_di
 		oa2_fail(err, OA2_ERR_UNAVAIL, "%s: HTTP status %ld", url, resp.status);
 		goto out;
 	}
-	if (oa2_discovery_parse(resp.body, resp.len, issuer, out, err) != 0)
+	if (oa2_discovery_parse(resp.body, resp.len, issuer, hosts, out, err) != 0)
 		goto out;
+	ttl = oa2_cache_ttl(resp.max_age, resp.no_store);
+	if (ttl > OA2_DISCOVERY_MAX_TTL)
+		ttl = OA2_DISCOVERY_MAX_TTL;
 	if (cache_dir != NULL && oa2_cache_name(issuer, "discovery", name, sizeof(name)) == 0)
-		(void)oa2_cache_put(cache_dir, name, resp.body, resp.len, now,
-				    oa2_cache_ttl(resp.max_age, resp.no_store), NULL);
+		(void)oa2_cache_put(cache_dir, name, resp.body, resp.len, now, ttl, NULL);
 	rc = 0;
 out:
 	free(url);
@@ -131,8 +190,8 @@ out:
 
 /* A fresh, valid cached document? A cached one that no longer passes is
  * dropped so that it is fetched again. */
-static int from_cache(const char *issuer, const char *cache_dir, const char *name, time_t now,
-		      struct oa2_discovery *out)
+static int from_cache(const char *issuer, const char *hosts, const char *cache_dir,
+		      const char *name, time_t now, struct oa2_discovery *out)
 {
 	char *body = NULL;
 	const char *why = NULL;
@@ -141,7 +200,7 @@ static int from_cache(const char *issuer, const char *cache_dir, const char *nam
 
 	if (oa2_cache_get(cache_dir, name, now, &body, &len, &why) != 0)
 		return 0;
-	ok = oa2_discovery_parse(body, len, issuer, out, NULL) == 0;
+	ok = oa2_discovery_parse(body, len, issuer, hosts, out, NULL) == 0;
 	free(body);
 	if (!ok) {
 		oa2_cache_drop(cache_dir, name);
@@ -151,24 +210,24 @@ static int from_cache(const char *issuer, const char *cache_dir, const char *nam
 	return 1;
 }
 
-int oa2_discovery_load(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
-		       struct oa2_discovery *out, oa2_error *err)
+int oa2_discovery_load(const char *issuer, const char *hosts, oa2_http *http,
+		       const char *cache_dir, time_t now, struct oa2_discovery *out, oa2_error *err)
 {
 	char name[128];
 	int lock, rc;
 
 	memset(out, 0, sizeof(*out));
 	if (cache_dir == NULL || oa2_cache_name(issuer, "discovery", name, sizeof(name)) != 0)
-		return oa2_discovery_fetch(issuer, http, NULL, now, out, err);
-	if (from_cache(issuer, cache_dir, name, now, out))
+		return oa2_discovery_fetch(issuer, hosts, http, NULL, now, out, err);
+	if (from_cache(issuer, hosts, cache_dir, name, now, out))
 		return 0;
 	/* Many logins at once: one fetches, the others wait and read its copy. */
 	lock = oa2_cache_lock(cache_dir, name, oa2_http_timeout_ms(http) + 1000);
-	if (from_cache(issuer, cache_dir, name, now, out)) {
+	if (from_cache(issuer, hosts, cache_dir, name, now, out)) {
 		oa2_cache_unlock(lock);
 		return 0;
 	}
-	rc = oa2_discovery_fetch(issuer, http, cache_dir, now, out, err);
+	rc = oa2_discovery_fetch(issuer, hosts, http, cache_dir, now, out, err);
 	oa2_cache_unlock(lock);
 	return rc;
 }

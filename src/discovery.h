@@ -3,7 +3,10 @@
  * Loaded from the disk cache when fresh, else fetched from
  * <issuer>/.well-known/openid-configuration over verified HTTPS. The
  * document's issuer must equal the configured one exactly, and every endpoint
- * must be an https URL. */
+ * must be an https URL on the issuer's host (scheme, host and port) or on one
+ * of endpoint_hosts ("host" or "host:port", space or comma separated; NULL
+ * for none). A fetched document is cached for at most OA2_DISCOVERY_MAX_TTL
+ * seconds, whatever the IdP's Cache-Control says. */
 #ifndef OA2_DISCOVERY_H
 #define OA2_DISCOVERY_H
 
@@ -11,6 +14,8 @@
 
 #include "error.h"
 #include "http.h"
+
+#define OA2_DISCOVERY_MAX_TTL 3600
 
 struct oa2_discovery {
 	char *issuer;
@@ -22,18 +27,24 @@ struct oa2_discovery {
 	int from_cache;                      /* 1 when no request was made */
 };
 
-/* Parse and check a discovery document against the expected issuer. */
+/* Parse and check a discovery document against the expected issuer and the
+ * allowed endpoint hosts. */
 int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
-			struct oa2_discovery *out, oa2_error *err);
+			const char *endpoint_hosts, struct oa2_discovery *out, oa2_error *err);
 
 /* Cache first, then network. cache_dir may be NULL (no caching). */
-int oa2_discovery_load(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
-		       struct oa2_discovery *out, oa2_error *err);
+int oa2_discovery_load(const char *issuer, const char *endpoint_hosts, oa2_http *http,
+		       const char *cache_dir, time_t now, struct oa2_discovery *out,
+		       oa2_error *err);
 
 /* Always from the network, bypassing a cached copy; a good document is
  * stored in the cache as oa2_discovery_load would (diagnostic tool). */
-int oa2_discovery_fetch(const char *issuer, oa2_http *http, const char *cache_dir, time_t now,
-			struct oa2_discovery *out, oa2_error *err);
+int oa2_discovery_fetch(const char *issuer, const char *endpoint_hosts, oa2_http *http,
+			const char *cache_dir, time_t now, struct oa2_discovery *out,
+			oa2_error *err);
+
+/* Is url's origin the issuer's or one of endpoint_hosts'? 1 yes, 0 no. */
+int oa2_discovery_host_allowed(const char *url, const char *issuer, const char *endpoint_hosts);
 
 /* The discovery URL for issuer, malloc'd; NULL on out of memory. */
 char *oa2_discovery_url(const char *issuer);

@@ -42,6 +42,7 @@ const char *oa2_errkind_name(enum oa2_errkind kind)
 	case OA2_ERR_UNAVAIL: return "unavailable";
 	case OA2_ERR_PROTOCOL: return "protocol";
 	case OA2_ERR_DENIED: return "denied";
+	case OA2_ERR_CREDENTIALS: return "wrong password";
 	case OA2_ERR_PERM: return "not authorised";
 	case OA2_ERR_USER: return "unknown user";
 	case OA2_ERR_ABORT: return "aborted";

@@ -14,10 +14,11 @@ enum oa2_errkind {
 	OA2_ERR_UNAVAIL,  /* IdP unreachable, TLS failure, timeout, HTTP error */
 	OA2_ERR_PROTOCOL, /* IdP answered something malformed or inconsistent */
 	OA2_ERR_DENIED,   /* the identity is not accepted (bad token, wrong user) */
+	OA2_ERR_CREDENTIALS, /* the IdP refused the user's password itself */
 	OA2_ERR_PERM,     /* authenticated, but not authorised (groups, acr) */
 	OA2_ERR_USER,     /* no such local user */
 	OA2_ERR_ABORT,    /* the user gave up */
-	OA2_ERR_INTERNAL, /* out of memory, system call failure */
+	OA2_ERR_INTERNAL, /* out of memory, system call failure; stays last (helper.c) */
 };
 
 #define OA2_ERRMSG_MAX 256

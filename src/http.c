@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <limits.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -187,6 +189,42 @@ static int perform(oa2_http *h, const char *url, struct sink *sink, oa2_error *e
 	return 0;
 }
 
+/* "Authorization: Basic base64(user:pass)" in a buffer we wipe: libcurl's
+ * CURLOPT_USERNAME/PASSWORD would keep copies we cannot reach. user and pass
+ * are form-urlencoded first (RFC 6749 2.3.1). NULL when out of memory. */
+static char *basic_header(CURL *c, const char *user, const char *pass)
+{
+	static const char prefix[] = "Authorization: Basic ";
+	char *euser = curl_easy_escape(c, user, 0);
+	char *epass = curl_easy_escape(c, pass ? pass : "", 0);
+	char *pair = NULL, *hdr = NULL;
+	size_t plen = 0;
+
+	if (euser == NULL || epass == NULL)
+		goto out;
+	plen = strlen(euser) + 1 + strlen(epass);
+	pair = malloc(plen + 1);
+	if (pair == NULL || plen > (size_t)INT_MAX / 2)
+		goto out;
+	memcpy(pair, euser, strlen(euser));
+	pair[strlen(euser)] = ':';
+	memcpy(pair + strlen(euser) + 1, epass, strlen(epass) + 1);
+	hdr = malloc(sizeof(prefix) + 4 * ((plen + 2) / 3));
+	if (hdr == NULL)
+		goto out;
+	memcpy(hdr, prefix, sizeof(prefix) - 1);
+	EVP_EncodeBlock((unsigned char *)hdr + sizeof(prefix) - 1, (const unsigned char *)pair,
+			(int)plen); /* NUL-terminates */
+out:
+	oa2_free_secret_len(pair, pair ? plen + 1 : 0);
+	if (epass != NULL) {
+		explicit_bzero(epass, strlen(epass));
+		curl_free(epass);
+	}
+	curl_free(euser);
+	return hdr;
+}
+
 static int request(oa2_http *h, const char *url, const char *form, const char *user,
 		   const char *pass, const char *bearer, struct oa2_http_response *resp,
 		   oa2_error *err)
@@ -194,7 +232,6 @@ static int request(oa2_http *h, const char *url, const char *form, const char *u
 	char *auth = NULL;
 	struct curl_slist *hdrs = NULL, *tmp;
 	struct sink sink = {resp, 0, 0};
-	char *euser = NULL, *epass = NULL;
 	int rc = -1;
 
 	resp->body = NULL;
@@ -210,8 +247,9 @@ static int request(oa2_http *h, const char *url, const char *form, const char *u
 	if (tmp == NULL)
 		goto oom;
 	hdrs = tmp;
-	if (bearer != NULL) {
-		auth = oa2_concat("Authorization: Bearer ", bearer);
+	if (bearer != NULL || user != NULL) {
+		auth = bearer != NULL ? oa2_concat("Authorization: Bearer ", bearer)
+				      : basic_header(h->curl, user, pass);
 		if (auth == NULL)
 			goto oom;
 		tmp = curl_slist_append(hdrs, auth);
@@ -223,15 +261,6 @@ static int request(oa2_http *h, const char *url, const char *form, const char *u
 		goto oom;
 	if (form != NULL) {
 		if (curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, form) != CURLE_OK)
-			goto oom;
-	}
-	if (user != NULL) {
-		euser = curl_easy_escape(h->curl, user, 0);
-		epass = curl_easy_escape(h->curl, pass ? pass : "", 0);
-		if (euser == NULL || epass == NULL ||
-		    curl_easy_setopt(h->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) != CURLE_OK ||
-		    curl_easy_setopt(h->curl, CURLOPT_USERNAME, euser) != CURLE_OK ||
-		    curl_easy_setopt(h->curl, CURLOPT_PASSWORD, epass) != CURLE_OK)
 			goto oom;
 	}
 	rc = perform(h, url, &sink, err);
@@ -247,14 +276,8 @@ out:
 		resp->body = NULL;
 		resp->len = 0;
 	}
-	if (epass != NULL) {
-		explicit_bzero(epass, strlen(epass));
-		curl_free(epass);
-	}
-	curl_free(euser);
 	/* Do not leave pointers to the caller's secrets inside the handle. */
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	for (struct curl_slist *l = hdrs; l != NULL; l = l->next)
 		explicit_bzero(l->data, strlen(l->data));

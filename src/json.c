@@ -85,12 +85,59 @@ json_object *oa2_json_parse(const char *buf, size_t len, const char *what, oa2_e
 	}
 	goto out;
 fail:
-	json_object_put(obj);
+	oa2_json_put_wiped(obj); /* a refused document may still hold a token */
 	obj = NULL;
 out:
-	if (tok != NULL)
+	if (tok != NULL) {
+		/* The tokener's work buffer keeps the last string it read (a
+		 * token, a code): wipe it before json-c frees it. */
+		if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
+			explicit_bzero(tok->pb->buf, (size_t)tok->pb->size);
 		json_tokener_free(tok);
+	}
 	return obj;
+}
+
+static void wipe_strings(json_object *obj, int depth)
+{
+	if (obj == NULL || depth > OA2_JSON_MAX_DEPTH)
+		return;
+	switch (json_object_get_type(obj)) {
+	case json_type_string:
+		/* json-c hands out its own buffer; the cast is deliberate. */
+		explicit_bzero((char *)json_object_get_string(obj),
+			       (size_t)json_object_get_string_len(obj));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(obj, key, val) {
+			(void)key;
+			wipe_strings(val, depth + 1);
+		}
+		break;
+	}
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			wipe_strings(json_object_array_get_idx(obj, i), depth + 1);
+		break;
+	default:
+		break;
+	}
+}
+
+void oa2_json_wipe_member(json_object *obj, const char *key)
+{
+	json_object *val = NULL;
+
+	if (obj != NULL && json_object_is_type(obj, json_type_object) &&
+	    json_object_object_get_ex(obj, key, &val) &&
+	    json_object_is_type(val, json_type_string))
+		wipe_strings(val, 0);
+}
+
+void oa2_json_put_wiped(json_object *obj)
+{
+	wipe_strings(obj, 0);
+	json_object_put(obj);
 }
 
 static json_object *lookup(const json_object *obj, const char *key)

@@ -35,6 +35,16 @@ int oa2_json_array(const json_object *obj, const char *key, json_object **out);
  * itself contains a dot is tried whole first, so "https://x.io/groups" works. */
 json_object *oa2_json_path(const json_object *obj, const char *path);
 
+/* Overwrite every string value under obj (objects and arrays, recursively)
+ * with zero bytes, then drop the reference. For documents that held tokens
+ * or codes; only call it with the last reference (a shared object would be
+ * wiped under its other owners). NULL is allowed. */
+void oa2_json_put_wiped(json_object *obj);
+
+/* Zero the string value of obj's member key, if it is a string; for a
+ * document whose other members are shared. */
+void oa2_json_wipe_member(json_object *obj, const char *key);
+
 /* True when a json string value holds no NUL byte. */
 bool oa2_json_is_clean_string(const json_object *val);
 

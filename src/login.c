@@ -29,6 +29,7 @@ int oa2_pam_code(enum oa2_errkind kind)
 	case OA2_ERR_UNAVAIL:
 	case OA2_ERR_PROTOCOL: return PAM_AUTHINFO_UNAVAIL;
 	case OA2_ERR_DENIED:
+	case OA2_ERR_CREDENTIALS:
 	case OA2_ERR_ABORT: return PAM_AUTH_ERR;
 	case OA2_ERR_PERM: return PAM_PERM_DENIED;
 	case OA2_ERR_USER: return PAM_USER_UNKNOWN;
@@ -105,6 +106,15 @@ static int bind_user(pam_handle_t *pamh, const char *mapped, oa2_error *err)
 	return 0;
 }
 
+int oa2_login_data_key(const struct oa2_config *cfg, char *out, size_t outlen)
+{
+	/* issuer and client_id hold no newline, so the key is unambiguous */
+	int n = snprintf(out, outlen, "pam_oauth2_mapped_user\n%s\n%s\n%s", cfg->issuer,
+			 cfg->client_id, cfg->config_file ? cfg->config_file : "");
+
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
 static void free_data(pam_handle_t *pamh, void *data, int status)
 {
 	(void)pamh;
@@ -112,25 +122,25 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
-/* The password: from an earlier module (use_first_pass / try_first_pass)
- * or asked with echo off. *typed tells whether we asked. */
-static int get_password(pam_handle_t *pamh, const struct oa2_config *cfg,
-			const struct oa2_ui *ui, const char *user, char **password, int *typed,
-			oa2_error *err)
+/* The password: from an earlier module (authtok use_first_pass /
+ * try_first_pass) or asked with echo off (OA2_AUTHTOK_ASK). *typed tells
+ * whether we asked. */
+static int get_password(pam_handle_t *pamh, int authtok, const struct oa2_ui *ui,
+			const char *user, char **password, int *typed, oa2_error *err)
 {
 	const void *tok = NULL;
 	char prompt[128];
 
 	*password = NULL;
 	*typed = 0;
-	if (cfg->authtok != OA2_AUTHTOK_ASK &&
+	if (authtok != OA2_AUTHTOK_ASK &&
 	    pam_get_item(pamh, PAM_AUTHTOK, &tok) == PAM_SUCCESS && tok != NULL) {
 		*password = strdup(tok);
 		if (*password == NULL)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		return 0;
 	}
-	if (cfg->authtok == OA2_AUTHTOK_USE_FIRST)
+	if (authtok == OA2_AUTHTOK_USE_FIRST)
 		return oa2_fail(err, OA2_ERR_DENIED, "use_first_pass: no password from an earlier module");
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
 	if (ui->ask(ui->ctx, prompt, 0, password) != 0 || *password == NULL)
@@ -152,6 +162,16 @@ static void creds_clear(struct credentials *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static int read_password(pam_handle_t *pamh, int authtok, const struct oa2_ui *ui,
+			 struct credentials *c, oa2_error *err)
+{
+	if (get_password(pamh, authtok, ui, c->user, &c->password, &c->typed, err) != 0)
+		return -1;
+	if (*c->password == '\0')
+		return oa2_fail(err, OA2_ERR_DENIED, "empty password");
+	return 0;
+}
+
 static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg,
 			    const struct oa2_ui *ui, struct credentials *c, oa2_error *err)
 {
@@ -160,11 +180,25 @@ static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg,
 		return oa2_fail(err, OA2_ERR_ABORT, "no user name was entered");
 	if (!oa2_username_valid(c->user))
 		return oa2_fail(err, OA2_ERR_USER, "'%.64s' is not a valid user name", c->user);
-	if (get_password(pamh, cfg, ui, c->user, &c->password, &c->typed, err) != 0)
-		return -1;
-	if (*c->password == '\0')
-		return oa2_fail(err, OA2_ERR_DENIED, "empty password");
-	return 0;
+	return read_password(pamh, cfg->authtok, ui, c, err);
+}
+
+/* try_first_pass, as pam_unix does it: when the IdP refused the password an
+ * earlier module left (a wrong credential, not an outage), ask once and
+ * return 1 so that the caller tries the typed one; 0 when there is nothing
+ * to retry; -1 when asking failed (err set). */
+static int ask_after_refusal(pam_handle_t *pamh, const struct oa2_config *cfg,
+			     const struct oa2_ui *ui, struct credentials *c, oa2_error *err)
+{
+	if (cfg->authtok != OA2_AUTHTOK_TRY_FIRST || c->typed ||
+	    err->kind != OA2_ERR_CREDENTIALS)
+		return 0;
+	oa2_debug(pamh, cfg->debug, "try_first_pass: the earlier password was refused (%s); asking",
+		  err->msg);
+	oa2_error_clear(err);
+	oa2_free_secret(c->password);
+	c->password = NULL;
+	return read_password(pamh, OA2_AUTHTOK_ASK, ui, c, err) == 0 ? 1 : -1;
 }
 
 static void log_line(void *ctx, int prio, const char *text)
@@ -198,6 +232,7 @@ static int run_helper(pam_handle_t *pamh, const struct oa2_config *cfg, int argc
 static int decide(pam_handle_t *pamh, const struct oa2_config *cfg,
 		  const struct oa2_identity *id, struct oa2_login_result *res, oa2_error *err)
 {
+	char key[OA2_DATA_KEY_MAX];
 	char *keep;
 
 	res->source = id->source;
@@ -207,11 +242,15 @@ static int decide(pam_handle_t *pamh, const struct oa2_config *cfg,
 	    bind_user(pamh, res->user, err) != 0 ||
 	    oa2_authz_check(cfg, id->claims, id->scope, err) != 0)
 		return -1;
+	if (oa2_login_data_key(cfg, key, sizeof(key)) != 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "cannot name the login's PAM data");
 	keep = strdup(res->user);
-	if (keep == NULL || pam_set_data(pamh, OA2_DATA_USER, keep, free_data) != PAM_SUCCESS) {
+	if (keep == NULL || pam_set_data(pamh, key, keep, free_data) != PAM_SUCCESS) {
 		free(keep);
 		return oa2_fail(err, OA2_ERR_INTERNAL, "cannot remember the mapped user");
 	}
+	if (pam_set_data(pamh, OA2_DATA_ANY, (void *)OA2_DATA_ANY, NULL) != PAM_SUCCESS)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "cannot remember the login");
 	return 0;
 }
 
@@ -263,8 +302,16 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	if (grant == OA2_GRANT_PASSWORD && read_credentials(pamh, cfg, &ui, &creds, err) != 0)
 		goto out;
 	if (run_helper(pamh, cfg, argc, argv, grant, &ui, &creds, &helper, &id, &was_online,
-		       err) != 0)
-		goto out;
+		       err) != 0) {
+		/* try_first_pass: one more helper with the password typed now */
+		if (grant != OA2_GRANT_PASSWORD || ask_after_refusal(pamh, cfg, &ui, &creds, err) != 1)
+			goto out;
+		oa2_helper_stop(helper);
+		helper = NULL;
+		if (run_helper(pamh, cfg, argc, argv, grant, &ui, &creds, &helper, &id,
+			       &was_online, err) != 0)
+			goto out;
+	}
 	if (!was_online)
 		res->grant = "password (offline)";
 	if (decide(pamh, cfg, &id, res, err) != 0 ||

@@ -20,9 +20,16 @@ struct oa2_login_result {
 	char user[OA2_USER_MAX];     /* the mapped local user */
 };
 
-/* pam_set_data key under which a successful login leaves the mapped user,
- * for pam_sm_acct_mgmt. */
-#define OA2_DATA_USER "pam_oauth2_mapped_user"
+/* The pam_set_data key under which a successful login leaves the mapped
+ * user for pam_sm_acct_mgmt: "pam_oauth2_mapped_user", the configuration's
+ * issuer, client_id and file, one a line, so that an account line with
+ * another configuration does not vouch for this login. out must hold
+ * OA2_DATA_KEY_MAX bytes. Returns 0, or -1 when the key does not fit. */
+#define OA2_DATA_KEY_MAX 8192
+/* Set as well by every successful login, whatever its configuration: without
+ * it pam_sm_acct_mgmt returns PAM_IGNORE before reading any configuration. */
+#define OA2_DATA_ANY "pam_oauth2_authenticated"
+int oa2_login_data_key(const struct oa2_config *cfg, char *out, size_t outlen);
 
 /* The PAM code an error category becomes (shared with the diagnostic tool,
  * which reports the decision the module would make). */

@@ -68,8 +68,14 @@ static int write_entry(const struct oa2_config *cfg, const char *user, json_obje
 		       oa2_error *err)
 {
 	const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+	int rc;
 
-	return oa2_write_private_file(cfg->offline_dir, user, "", 0, text, strlen(text), err);
+	if (text == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	rc = oa2_write_private_file(cfg->offline_dir, user, "", 0, text, strlen(text), err);
+	/* json-c keeps the text (with the hash) in doc's own buffer. */
+	explicit_bzero((char *)text, strlen(text));
+	return rc;
 }
 
 int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char *password,
@@ -99,6 +105,8 @@ int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char
 	rc = write_entry(cfg, user, doc, err);
 out:
 	explicit_bzero(hash, sizeof(hash));
+	/* Only the hash is ours to wipe: the claims are shared with the caller. */
+	oa2_json_wipe_member(doc, "hash");
 	json_object_put(doc);
 	return rc;
 }
@@ -127,7 +135,7 @@ static int load_entry(const struct oa2_config *cfg, const char *user, struct ent
 	    oa2_json_int64(e->doc, "created", &e->created) != 0 ||
 	    oa2_json_int64(e->doc, "failures", &e->failures) != 0 ||
 	    oa2_json_int64(e->doc, "last_failure", &e->last_failure) != 0) {
-		json_object_put(e->doc);
+		oa2_json_put_wiped(e->doc);
 		e->doc = NULL;
 		return oa2_fail(err, OA2_ERR_UNAVAIL, "the IdP is unreachable and the offline entry "
 				"for %s is corrupt", user);
@@ -192,6 +200,7 @@ int oa2_offline_verify(const struct oa2_config *cfg, const char *user, const cha
 	*claims = json_object_get(c);
 	rc = 0;
 out:
+	oa2_json_wipe_member(e.doc, "hash"); /* the claims may be the caller's now */
 	json_object_put(e.doc);
 	return rc;
 }

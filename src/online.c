@@ -42,7 +42,8 @@ static int online(const struct oa2_config *cfg, const struct oa2_online_request 
 	http = oa2_http_new(cfg->ca_file, cfg->http_timeout, err);
 	if (http == NULL)
 		goto out;
-	if (oa2_discovery_load(cfg->issuer, http, cfg->cache_dir, time(NULL), &disc, err) != 0)
+	if (oa2_discovery_load(cfg->issuer, cfg->endpoint_hosts, http, cfg->cache_dir, time(NULL),
+			       &disc, err) != 0)
 		goto out;
 	say(log, LOG_DEBUG, "discovery for %s %s", cfg->issuer,
 	    disc.from_cache ? "read from cache" : "fetched");

@@ -75,15 +75,29 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
 	struct oa2_config *cfg = NULL;
 	const void *mapped = NULL;
 	const char *user = item_or(pamh, PAM_USER, NULL);
+	char key[OA2_DATA_KEY_MAX];
 	int rc = PAM_PERM_DENIED;
 
 	(void)flags;
-	/* Only a login this module authenticated is ours to vouch for. */
-	if (pam_get_data(pamh, OA2_DATA_USER, &mapped) != PAM_SUCCESS || mapped == NULL)
+	/* No pam_oauth2 login in this transaction: nothing to vouch for, and no
+	 * need to read the configuration. */
+	if (pam_get_data(pamh, OA2_DATA_ANY, &mapped) != PAM_SUCCESS || mapped == NULL)
 		return PAM_IGNORE;
+	mapped = NULL;
 	cfg = oa2_config_load(argc, argv, &err);
 	if (cfg == NULL) {
 		rc = oa2_pam_code(err.kind);
+		goto out;
+	}
+	if (oa2_login_data_key(cfg, key, sizeof(key)) != 0) {
+		oa2_fail(&err, OA2_ERR_INTERNAL, "cannot name the login's PAM data");
+		rc = PAM_SYSTEM_ERR;
+		goto out;
+	}
+	/* Only a login this configuration (file, issuer, client_id) authenticated
+	 * is ours to vouch for; another pam_oauth2 line's login is not. */
+	if (pam_get_data(pamh, key, &mapped) != PAM_SUCCESS || mapped == NULL) {
+		rc = PAM_IGNORE;
 		goto out;
 	}
 	if (user == NULL || strcmp(user, mapped) != 0) {
@@ -97,7 +111,9 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
 	}
 	rc = PAM_SUCCESS;
 out:
-	if (rc != PAM_SUCCESS)
+	if (rc == PAM_IGNORE)
+		oa2_debug(pamh, cfg->debug, "account: no login by this configuration to vouch for");
+	else if (rc != PAM_SUCCESS)
 		oa2_log(pamh, LOG_WARNING, "account refused: user=%s reason=%s: %s",
 			user ? user : "(unset)", oa2_errkind_name(err.kind), err.msg);
 	oa2_config_free(cfg);

@@ -28,7 +28,7 @@ int oa2_password_grant(const struct oa2_config *cfg, const struct oa2_discovery 
 	if (rc <= 0)
 		return rc;
 	if (strcmp(why.code, "invalid_grant") == 0)
-		return oa2_fail(err, OA2_ERR_DENIED, "the identity provider refused the password");
+		return oa2_fail(err, OA2_ERR_CREDENTIALS, "the identity provider refused the password");
 	if (strcmp(why.code, "unauthorized_client") == 0 ||
 	    strcmp(why.code, "unsupported_grant_type") == 0)
 		return oa2_fail(err, OA2_ERR_CONFIG, "the client may not use the password grant (%s)",

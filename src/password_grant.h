@@ -2,7 +2,8 @@
  * (RFC 6749 section 4.3), for consoles the administrator trusts.
  *
  * Sends username and password with client authentication to the token
- * endpoint. invalid_grant is a refused identity (OA2_ERR_DENIED); an
+ * endpoint. invalid_grant is a refused password (OA2_ERR_CREDENTIALS, which
+ * try_first_pass answers by asking once); an
  * unreachable IdP is OA2_ERR_UNAVAIL. The password is never logged; the
  * request body holding it is wiped. */
 #ifndef OA2_PASSWORD_GRANT_H

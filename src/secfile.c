@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,91 @@
 
 #include "secfile.h"
 #include "strutil.h"
+
+/* One directory on the way: owner and mode, see oa2_check_parents. */
+static int dir_safe(const struct stat *st, const char *shown, enum oa2_errkind kind,
+		    oa2_error *err)
+{
+	if (!S_ISDIR(st->st_mode))
+		return oa2_fail(err, kind, "%s: not a directory", shown);
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return oa2_fail(err, kind, "%s: directory owned by uid %u, must be owned by root",
+				shown, (unsigned)st->st_uid);
+	/* Sticky and root-owned (/tmp): others may add entries but not rename
+	 * or remove root's, so the path below stays root's. */
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
+	    !((st->st_mode & S_ISVTX) && st->st_uid == 0))
+		return oa2_fail(err, kind,
+				"%s: directory writable by group or others (mode %04o), refusing", shown,
+				(unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+int oa2_check_parents(const char *path, enum oa2_errkind kind, oa2_error *err)
+{
+	char shown[4096];
+	struct stat st;
+	const char *p = path, *next;
+	size_t n, used = 0;
+	int fd, nfd, rc = -1;
+
+	if (path[0] != '/' || strlen(path) >= sizeof(shown))
+		return oa2_fail(err, kind, "%s: not an absolute path", path);
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		oa2_fail(err, kind, "/: %s", strerror(errno));
+		goto out;
+	}
+	if (dir_safe(&st, "/", kind, err) != 0)
+		goto out;
+	for (;;) {
+		char comp[NAME_MAX + 1];
+
+		while (*p == '/')
+			p++;
+		next = strchr(p, '/');
+		if (next == NULL)
+			break; /* the last component: the caller's */
+		n = (size_t)(next - p);
+		if (n > NAME_MAX) {
+			oa2_fail(err, kind, "%s: component too long", path);
+			goto out;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p = next;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		used += (size_t)snprintf(shown + used, sizeof(shown) - used, "/%s", comp);
+		if (strcmp(comp, "..") == 0) {
+			oa2_fail(err, kind, "%s: '..' in a path is refused", path);
+			goto out;
+		}
+		nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+				oa2_fail(err, kind, "%s: is a symbolic link, refusing", shown);
+			else if (errno == ENOENT) /* as open(path) would say */
+				oa2_fail(err, kind, "%s: cannot open: %s", path, strerror(errno));
+			else
+				oa2_fail(err, kind, "%s: %s", shown, strerror(errno));
+			goto out;
+		}
+		close(fd);
+		fd = nfd;
+		if (fstat(fd, &st) != 0) {
+			oa2_fail(err, kind, "%s: %s", shown, strerror(errno));
+			goto out;
+		}
+		if (dir_safe(&st, shown, kind, err) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
 
 int oa2_read_secure_file(const char *path, enum oa2_secfile_mode mode, size_t max,
 			 char **out, size_t *len, mode_t *perm, oa2_error *err)
@@ -22,6 +108,8 @@ int oa2_read_secure_file(const char *path, enum oa2_secfile_mode mode, size_t ma
 
 	*out = NULL;
 	*len = 0;
+	if (oa2_check_parents(path, OA2_ERR_CONFIG, err) != 0)
+		goto out;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		oa2_fail(err, OA2_ERR_CONFIG, "%s: cannot open: %s", path,
@@ -95,6 +183,8 @@ int oa2_private_dir(const char *dir, int create, oa2_error *err)
 {
 	struct stat st;
 
+	if (oa2_check_parents(dir, OA2_ERR_INTERNAL, err) != 0)
+		return -1;
 	if (lstat(dir, &st) != 0) {
 		if (errno != ENOENT || !create)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "directory %s: %s", dir, strerror(errno));

@@ -17,6 +17,17 @@ enum oa2_secfile_mode {
 	OA2_FILE_SECRET, /* must be readable by the owner only */
 };
 
+/* Every directory from / down to path's parent (path's own last component
+ * is the caller's to check) must be a real directory (no symbolic link on
+ * the way), owned by root or the effective uid, and not writable by group or
+ * others, except a root-owned directory with the sticky bit (/tmp), where
+ * nobody else can rename or remove what root owns. The walk opens each
+ * component with O_NOFOLLOW relative to the previous one, so a component
+ * swapped for a symbolic link is refused, not followed. Refusals set err
+ * (kind as given) naming the unsafe component; path must be absolute
+ * without "..". Like OpenSSH's safe_path(). */
+int oa2_check_parents(const char *path, enum oa2_errkind kind, oa2_error *err);
+
 /* Read the whole file into a NUL-terminated buffer (*out, *len). Refusals and
  * I/O failures set err with kind OA2_ERR_CONFIG, naming the file. The caller
  * frees *out (with oa2_free_secret_len for secrets). When perm is not NULL it
@@ -26,8 +37,8 @@ int oa2_read_secure_file(const char *path, enum oa2_secfile_mode mode, size_t ma
 
 
 /* A directory for private files: owned by the effective uid (root in the
- * module), not writable by group or others; created 0700 when missing and
- * create is set. */
+ * module), not writable by group or others, its parents safe as
+ * oa2_check_parents says; created 0700 when missing and create is set. */
 int oa2_private_dir(const char *dir, int create, oa2_error *err);
 
 /* Write head and body to dir/name atomically: a 0600 temporary file in the

@@ -20,6 +20,23 @@ static struct oa2_claims_policy policy(const struct oa2_config *cfg, time_t now)
 	return p;
 }
 
+/* An access token in JWT form (RFC 9068) declares "typ": "at+jwt"; it is
+ * signed by the same keys as ID tokens, so without this check a token
+ * meant for a resource server could pass as an ID token. */
+static int check_not_access_token(const oa2_jws *jws, oa2_error *err)
+{
+	const char *typ = NULL;
+
+	if (oa2_json_string(oa2_jws_header(jws), "typ", &typ) != 0)
+		return 0; /* absent; a wrong type was refused by oa2_jws_parse */
+	if (strncasecmp(typ, "application/", 12) == 0)
+		typ += 12;
+	if (strcasecmp(typ, "at+jwt") == 0)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"id_token: \"typ\" marks an access token (at+jwt), not an ID token");
+	return 0;
+}
+
 int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
 			      int *jwks_fetched, oa2_error *err)
@@ -32,7 +49,7 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 
 	*claims = NULL;
 	jws = oa2_jws_parse(jwt, err);
-	if (jws == NULL)
+	if (jws == NULL || check_not_access_token(jws, err) != 0)
 		goto out;
 	if (oa2_keyset_load(&ks, err) != 0)
 		goto out;
@@ -222,15 +239,6 @@ out:
 		oa2_identity_clear(out);
 	json_object_put(idc);
 	json_object_put(other);
-	if (resp != NULL) {
-		/* The response holds tokens: wipe the strings before freeing. */
-		json_object_object_foreach(resp, key, val) {
-			(void)key;
-			if (json_object_is_type(val, json_type_string))
-				explicit_bzero((char *)json_object_get_string(val),
-					       (size_t)json_object_get_string_len(val));
-		}
-		json_object_put(resp);
-	}
+	oa2_json_put_wiped(resp); /* it holds the tokens */
 	return rc;
 }

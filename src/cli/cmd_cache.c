@@ -46,7 +46,8 @@ static const char *content_state(const struct oa2_config *cfg, const char *kind,
 	if (oa2_cache_get(cfg->cache_dir, name, time(NULL), &body, &len, &why) != 0)
 		return why;
 	if (strcmp(kind, "discovery") == 0) {
-		ok = oa2_discovery_parse(body, len, cfg->issuer, &disc, NULL) == 0;
+		ok = oa2_discovery_parse(body, len, cfg->issuer, cfg->endpoint_hosts, &disc,
+					 NULL) == 0;
 		oa2_discovery_clear(&disc);
 	} else {
 		jwks = oa2_jwks_parse(body, len, NULL);

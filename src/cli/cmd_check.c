@@ -156,7 +156,8 @@ static int check_discovery(struct tally *t, const struct oa2_config *cfg, oa2_ht
 		line(t, ST_FAIL, "discovery", "out of memory");
 		return -1;
 	}
-	if (oa2_discovery_fetch(cfg->issuer, http, cfg->cache_dir, time(NULL), disc, &err) != 0) {
+	if (oa2_discovery_fetch(cfg->issuer, cfg->endpoint_hosts, http, cfg->cache_dir, time(NULL),
+				disc, &err) != 0) {
 		line(t, ST_FAIL, "discovery", "%s",
 		     strncmp(err.msg, "discovery: ", 11) == 0 ? err.msg + 11 : err.msg);
 		if (strncmp(err.msg, url, strlen(url)) != 0)

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (doc == NULL)
 		return 0;
 	memcpy(doc, data, size); /* no NUL: the length is the bound */
-	if (oa2_discovery_parse(doc, size, ISSUER, &d, &err) == 0) {
+	if (oa2_discovery_parse(doc, size, ISSUER, "other.example:8443", &d, &err) == 0) {
 		if (d.issuer == NULL || strcmp(d.issuer, ISSUER) != 0 || d.token_endpoint == NULL ||
 		    d.jwks_uri == NULL || !https_or_null(d.token_endpoint) ||
 		    !https_or_null(d.jwks_uri) || !https_or_null(d.device_authorization_endpoint) ||

@@ -194,6 +194,7 @@ const ENDPOINTS = ['discovery', 'jwks', 'device_authorization', 'token', 'userin
 const counts = Object.fromEntries(ENDPOINTS.map((e) => [e, 0]));
 const polls = [];
 let faults = []; // { endpoint, kind, ms, remaining }
+let discoveryOverride = {}; // members replaced in the discovery document
 let cacheMaxAge = opts.cacheMaxAge;
 let enforceInterval = opts.enforceInterval;
 const pollState = new Map(); // device_code -> { last, interval }
@@ -622,6 +623,11 @@ async function onHttpsRequest(req, res) {
     }
   }
 
+  if (ep === 'discovery' && Object.keys(discoveryOverride).length > 0) {
+    const set = discoveryOverride;
+    interceptBody(res, (buf) => Buffer.from(JSON.stringify({ ...JSON.parse(buf.toString()), ...set })));
+  }
+
   if (ep === 'token' && enforceInterval && form
       && form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code' && form.get('device_code')) {
     const dc = form.get('device_code');
@@ -780,6 +786,11 @@ async function controlRoute(method, pathname, query, body) {
     case 'POST /fault/clear':
       faults = [];
       return [200, { ok: true }];
+    case 'POST /discovery-override': {
+      if (!body.set || typeof body.set !== 'object' || Array.isArray(body.set)) return [400, { error: 'bad_set' }];
+      discoveryOverride = body.set;
+      return [200, { ok: true, set: discoveryOverride }];
+    }
     case 'POST /cache-control': {
       const n = Number(body.max_age);
       if (!Number.isInteger(n) || n < 0) return [400, { error: 'bad_max_age' }];

@@ -48,22 +48,36 @@ static void cleanup_tmp(void)
 		fprintf(stderr, "harness: cleanup of %s failed\n", tmpdir);
 }
 
-static void write_service(const char *dir, const struct oa2t_service *svc)
+/* Module arguments with "%T" replaced by the scratch directory. */
+static void expand_args(const char *a, char *args, size_t size)
 {
-	char args[1024], path[400];
-	const char *a = svc->args;
 	size_t n = 0;
-	FILE *f;
 
-	while (*a && n + sizeof(tmpdir) + 1 < sizeof(args)) {
+	while (*a && n + sizeof(tmpdir) + 1 < size) {
 		if (a[0] == '%' && a[1] == 'T') {
-			n += (size_t)snprintf(args + n, sizeof(args) - n, "%s", tmpdir);
+			n += (size_t)snprintf(args + n, size - n, "%s", tmpdir);
 			a += 2;
 		} else {
 			args[n++] = *a++;
 		}
 	}
 	args[n] = '\0';
+}
+
+static void write_service(const char *dir, const struct oa2t_service *svc)
+{
+	char args[1024], acct[1024], path[400];
+	char *bar;
+	FILE *f;
+
+	expand_args(svc->args, args, sizeof(args));
+	bar = strstr(args, " | ");
+	if (bar != NULL) {
+		*bar = '\0';
+		snprintf(acct, sizeof(acct), "%s", bar + 3);
+	} else {
+		snprintf(acct, sizeof(acct), "%s", args);
+	}
 	snprintf(path, sizeof(path), "%s/%s", dir, svc->name);
 	f = fopen(path, "w");
 	if (f == NULL)
@@ -72,7 +86,7 @@ static void write_service(const char *dir, const struct oa2t_service *svc)
 		fprintf(f, "auth required %s/pam_set_items.so\n", PAM_WRAPPER_MODULES);
 	/* the helper program of this build, not the installed one */
 	fprintf(f, "auth required %s %s helper=%s\naccount required %s %s helper=%s\n",
-		MODULE_PATH, args, HELPER_PATH, MODULE_PATH, args, HELPER_PATH);
+		MODULE_PATH, args, HELPER_PATH, MODULE_PATH, acct, HELPER_PATH);
 	fclose(f);
 }
 

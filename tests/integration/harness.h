@@ -25,6 +25,9 @@ struct oa2t_service {
 	 * PAM_RHOST, PAM_AUTHTOK ... from environment variables of those names */
 	bool set_items;
 };
+/* In args, " | " separates the auth line's arguments from the account
+ * line's (two module instances with different configurations); without it
+ * both lines get the same arguments. */
 
 /* Call first in main(): writes the services, re-executes the test with
  * pam_wrapper preloaded, and makes a scratch directory (oa2t_tmp). The list

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "harness.h"
@@ -175,6 +176,57 @@ static void slow_idp_times_out(void **state)
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
 }
 
+/* Endpoints must be on the issuer's host unless endpoint_hosts lists theirs. */
+static void foreign_endpoint_is_refused_unless_listed(void **state)
+{
+	const char *cfg;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/discovery-override",
+				      "{\"set\":{\"userinfo_endpoint\":"
+				      "\"https://elsewhere.example/userinfo\"}}",
+				      NULL), 200);
+	cfg = config("foreign", NULL, NULL);
+	assert_int_equal(auth_with(cfg), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("discovery: 'userinfo_endpoint' is on host elsewhere.example, neither "
+			"the issuer's nor one of endpoint_hosts");
+	/* Nothing was cached: the next login asks again (and is refused again). */
+	assert_int_equal(auth_with(cfg), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("'userinfo_endpoint' is on host elsewhere.example");
+	/* Listed: discovery passes and the login goes on to the device grant. */
+	cfg = config("foreign-ok", NULL, "endpoint_hosts = other.example elsewhere.example\n");
+	assert_int_equal(auth_with(cfg), PAM_AUTH_ERR);
+	oa2t_expect_log("denied at the identity provider");
+	assert_int_equal(oa2t_control(&idp, "POST", "/discovery-override", "{\"set\":{}}", NULL),
+			 200);
+}
+
+/* However long the IdP says discovery may be cached, at most an hour. */
+static void discovery_cached_at_most_an_hour(void **state)
+{
+	char cmd[512], line[128] = "";
+	long long expires = 0;
+	long now;
+	FILE *p;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/cache-control", "{\"max_age\":86400}", NULL),
+			 200);
+	now = (long)time(NULL);
+	assert_int_equal(auth_with(config("ttl", NULL, NULL)), PAM_AUTH_ERR);
+	assert_int_equal(oa2t_control(&idp, "POST", "/cache-control", "{\"max_age\":300}", NULL),
+			 200);
+	snprintf(cmd, sizeof(cmd), "head -n 1 %s/cache-ttl/discovery-*", oa2t_tmp());
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (fgets(line, sizeof(line), p) == NULL)
+		line[0] = '\0';
+	pclose(p);
+	assert_int_equal(sscanf(line, "pam_oauth2-cache-v1 %lld", &expires), 1);
+	assert_true(expires >= now + 3600 - 5);
+	assert_true(expires <= (long long)time(NULL) + 3600);
+}
+
 static void bad_config_is_service_error(void **state)
 {
 	char body[1024], secret_line[600];
@@ -226,6 +278,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(unreachable_idp_is_unavailable),
 		cmocka_unit_test(bad_answers_are_unavailable),
 		cmocka_unit_test(slow_idp_times_out),
+		cmocka_unit_test(foreign_endpoint_is_refused_unless_listed),
+		cmocka_unit_test(discovery_cached_at_most_an_hour),
 		cmocka_unit_test(bad_config_is_service_error),
 	};
 

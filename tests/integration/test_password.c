@@ -3,8 +3,9 @@
  * environment) against the test IdP with a confidential client: the right
  * password on a trusted tty logs alice in, a wrong one is PAM_AUTH_ERR, a
  * remote session never gets the password grant, an untrusted tty gets the
- * device grant, use_first_pass takes the earlier module's password, and an
- * IdP failure is PAM_AUTHINFO_UNAVAIL. */
+ * device grant, use_first_pass takes the earlier module's password (and
+ * never asks), try_first_pass asks once when the IdP refused it (not when the
+ * IdP is down), and an IdP failure is PAM_AUTHINFO_UNAVAIL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +33,8 @@ static int setup(void **state)
 		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\ndevice_timeout = 10\n",
 		 idp.issuer, secret, idp.ca, oa2t_tmp());
 	oa2t_write("oa2.conf", body, 0644);
+	/* Configuration B: the same IdP, another file (another pam_oauth2 line). */
+	oa2t_write("oa2-b.conf", body, 0644);
 	return 0;
 }
 
@@ -161,6 +164,99 @@ static void use_first_pass_without_password_fails(void **state)
 	oa2t_expect_log("use_first_pass: no password from an earlier module");
 }
 
+/* try_first_pass (pam_unix's convention): the earlier module's password is
+ * tried first; when the IdP refuses it, the user is asked once. */
+static void try_first_pass_asks_once_after_refusal(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	setenv("PAM_AUTHTOK", "unix-pass", 1);
+	assert_int_equal(console_login("pw-try", "alice", "alice-pass", &conv), PAM_SUCCESS);
+	assert_int_equal(conv.prompts, 1);
+	assert_non_null(strstr(conv.text, "Password for alice: "));
+	assert_int_equal(oa2t_count(&idp, "token"), 2);
+	oa2t_expect_log("login accepted: service=pw-try user=alice");
+	assert_null(strstr(oa2t_log_text(), "unix-pass"));
+	assert_null(strstr(oa2t_log_text(), "alice-pass"));
+}
+
+static void try_first_pass_takes_right_earlier_password(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	setenv("PAM_AUTHTOK", "alice-pass", 1);
+	assert_int_equal(console_login("pw-try", "alice", "never-asked", &conv), PAM_SUCCESS);
+	assert_int_equal(conv.prompts, 0);
+	assert_int_equal(oa2t_count(&idp, "token"), 1);
+}
+
+static void try_first_pass_asks_only_once(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	setenv("PAM_AUTHTOK", "unix-pass", 1);
+	conv.answers[1] = "alice-pass"; /* a second prompt would get it */
+	conv.nanswers = 2;
+	conv.answers[0] = "also-wrong";
+	assert_int_equal(oa2t_auth("pw-try", "alice", &conv, true), PAM_AUTH_ERR);
+	assert_int_equal(conv.prompts, 1);
+	assert_int_equal(oa2t_count(&idp, "token"), 2);
+	oa2t_expect_log("refused the password");
+}
+
+/* An outage is not a wrong password: no prompt, the IdP is not asked again. */
+static void try_first_pass_does_not_ask_after_outage(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	setenv("PAM_AUTHTOK", "alice-pass", 1);
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"token\",\"kind\":\"status500\",\"count\":1}",
+				      NULL), 200);
+	assert_int_equal(console_login("pw-try", "alice", "alice-pass", &conv),
+			 PAM_AUTHINFO_UNAVAIL);
+	assert_int_equal(conv.prompts, 0);
+	assert_int_equal(oa2t_count(&idp, "token"), 1);
+}
+
+static void use_first_pass_never_asks_after_refusal(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	setenv("PAM_AUTHTOK", "unix-pass", 1);
+	assert_int_equal(console_login("pw-first", "alice", "alice-pass", &conv), PAM_AUTH_ERR);
+	assert_int_equal(conv.prompts, 0);
+	assert_int_equal(oa2t_count(&idp, "token"), 1);
+	oa2t_expect_log("refused the password");
+}
+
+/* An account line with another configuration does not vouch for a login
+ * that only the auth line's configuration authenticated. */
+static void account_line_with_other_config_does_not_vouch(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	assert_int_equal(console_login("two-configs", "alice", "alice-pass", &conv),
+			 PAM_PERM_DENIED);
+	oa2t_expect_log("login accepted: service=two-configs user=alice");
+	oa2t_expect_log("account: no login by this configuration to vouch for");
+	/* The same file on both lines vouches (the control case). */
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_SUCCESS);
+}
+
 static void bob_password_cannot_log_in_as_alice(void **state)
 {
 	struct oa2t_conv conv = {0};
@@ -195,6 +291,8 @@ int main(int argc, char **argv)
 		{"login-oa2", "config=%T/oa2.conf debug", true},
 		{"pw-forced", "config=%T/oa2.conf grant=password", true},
 		{"pw-first", "config=%T/oa2.conf use_first_pass", true},
+		{"pw-try", "config=%T/oa2.conf try_first_pass", true},
+		{"two-configs", "config=%T/oa2.conf | config=%T/oa2-b.conf debug", true},
 		{NULL, NULL, false},
 	};
 	const struct CMUnitTest tests[] = {
@@ -206,6 +304,12 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(untrusted_tty_gets_device_grant, reset),
 		cmocka_unit_test_setup(use_first_pass_takes_earlier_password, reset),
 		cmocka_unit_test_setup(use_first_pass_without_password_fails, reset),
+		cmocka_unit_test_setup(try_first_pass_asks_once_after_refusal, reset),
+		cmocka_unit_test_setup(try_first_pass_takes_right_earlier_password, reset),
+		cmocka_unit_test_setup(try_first_pass_asks_only_once, reset),
+		cmocka_unit_test_setup(try_first_pass_does_not_ask_after_outage, reset),
+		cmocka_unit_test_setup(use_first_pass_never_asks_after_refusal, reset),
+		cmocka_unit_test_setup(account_line_with_other_config_does_not_vouch, reset),
 		cmocka_unit_test_setup(bob_password_cannot_log_in_as_alice, reset),
 		cmocka_unit_test_setup(idp_failure_is_unavailable, reset),
 	};

@@ -131,6 +131,27 @@ static void azp_must_be_client(void **state)
 	ID_NO("{" ISS "," AUD ",\"azp\":5," EXP "," IAT "," SUB "}", "'azp' is not a string");
 }
 
+/* OIDC Core 3.1.3.7: with several audiences azp must be there (and be us). */
+static void azp_required_with_several_audiences(void **state)
+{
+	(void)state;
+	ID_NO("{" ISS ",\"aud\":[\"pam\",\"other\"]," EXP "," IAT "," SUB "}",
+	      "'azp' is missing although 'aud' has 2 values");
+	ID_NO("{" ISS ",\"aud\":[\"other\",\"pam\",\"third\"]," EXP "," IAT "," SUB "}",
+	      "'azp' is missing although 'aud' has 3 values");
+	ID_NO("{" ISS ",\"aud\":[\"pam\",\"other\"],\"azp\":null," EXP "," IAT "," SUB "}",
+	      "'azp' is missing");
+	ID_NO("{" ISS ",\"aud\":[\"pam\",\"other\"],\"azp\":[\"pam\"]," EXP "," IAT "," SUB "}",
+	      "'azp' is not a string");
+	ID_OK("{" ISS ",\"aud\":[\"pam\",\"other\"],\"azp\":\"pam\"," EXP "," IAT "," SUB "}");
+	/* One audience, in either form, needs no azp. */
+	ID_OK("{" ISS ",\"aud\":[\"pam\"]," EXP "," IAT "," SUB "}");
+	ID_OK("{" ISS "," AUD "," EXP "," IAT "," SUB "}");
+	/* Introspection answers are not ID tokens: no azp rule there. */
+	accepted(__LINE__, INTROSPECTION,
+		 "{\"active\":true," ISS ",\"aud\":[\"pam\",\"other\"]," EXP "," SUB "}");
+}
+
 static void exp_is_enforced_with_leeway(void **state)
 {
 	(void)state;
@@ -255,6 +276,7 @@ int main(void)
 		cmocka_unit_test(iss_must_match_exactly),
 		cmocka_unit_test(aud_must_name_client),
 		cmocka_unit_test(azp_must_be_client),
+		cmocka_unit_test(azp_required_with_several_audiences),
 		cmocka_unit_test(exp_is_enforced_with_leeway),
 		cmocka_unit_test(huge_exp_does_not_overflow),
 		cmocka_unit_test(fractional_times),

@@ -157,10 +157,66 @@ static void path_follows_dots(void **state)
 	json_object_put(o);
 }
 
+/* Every string value, however deep, is zeroed before the document is freed
+ * (the test keeps its own references to look at the buffers afterwards). */
+static void put_wiped_zeroes_every_string(void **state)
+{
+	static const char doc[] = "{\"access_token\":\"at-secret-1\",\"nested\":{\"id_token\":"
+				  "\"it-secret-22\",\"list\":[\"code-333\",7,{\"x\":\"deep-4444\"}]}}";
+	json_object *o = oa2_json_parse(doc, strlen(doc), "test", NULL);
+	json_object *held[4];
+	const char *paths[] = {"access_token", "nested.id_token", NULL, NULL};
+	size_t lens[4];
+
+	(void)state;
+	assert_non_null(o);
+	held[0] = oa2_json_path(o, paths[0]);
+	held[1] = oa2_json_path(o, paths[1]);
+	held[2] = json_object_array_get_idx(oa2_json_path(o, "nested.list"), 0);
+	held[3] = oa2_json_path(json_object_array_get_idx(oa2_json_path(o, "nested.list"), 2), "x");
+	for (int i = 0; i < 4; i++) {
+		assert_non_null(held[i]);
+		lens[i] = (size_t)json_object_get_string_len(held[i]);
+		assert_true(lens[i] > 0);
+		json_object_get(held[i]);
+	}
+	oa2_json_put_wiped(o);
+	for (int i = 0; i < 4; i++) {
+		const char *b = json_object_get_string(held[i]);
+
+		for (size_t j = 0; j < lens[i]; j++)
+			assert_int_equal(b[j], 0);
+		json_object_put(held[i]);
+	}
+	oa2_json_put_wiped(NULL);
+}
+
+/* One member zeroed, the others (shared elsewhere) left alone. */
+static void wipe_member_zeroes_only_that_string(void **state)
+{
+	static const char doc[] = "{\"hash\":\"$y$j9T$salt$hash\",\"user\":\"alice\",\"n\":1}";
+	json_object *o = oa2_json_parse(doc, strlen(doc), "test", NULL);
+	const char *h = NULL, *u = NULL;
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(oa2_json_string(o, "hash", &h), 0);
+	oa2_json_wipe_member(o, "hash");
+	oa2_json_wipe_member(o, "n");       /* not a string: untouched */
+	oa2_json_wipe_member(o, "missing"); /* absent: nothing */
+	for (size_t i = 0; i < strlen("$y$j9T$salt$hash"); i++)
+		assert_int_equal(h[i], 0);
+	assert_int_equal(oa2_json_string(o, "user", &u), 0);
+	assert_string_equal(u, "alice");
+	json_object_put(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(refuses_malformed),
+		cmocka_unit_test(put_wiped_zeroes_every_string),
+		cmocka_unit_test(wipe_member_zeroes_only_that_string),
 		cmocka_unit_test(refuses_non_rfc8259_json),
 		cmocka_unit_test(accepts_every_rfc8259_form),
 		cmocka_unit_test(accepts_object_with_trailing_space),

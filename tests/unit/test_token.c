@@ -445,6 +445,50 @@ static void crit_and_typ_refused(void **state)
 	   "not a JWT type");
 }
 
+/* RFC 9068 access tokens are signed with the same keys: a genuine one, with
+ * every claim an ID token needs, must still not pass as an ID token. */
+static void access_token_typ_refused_as_id_token(void **state)
+{
+	static const char *const typs[] = {"at+jwt", "AT+JWT", "application/at+jwt",
+					   "Application/At+JWT"};
+	char h[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(typs) / sizeof(typs[0]); i++) {
+		snprintf(h, sizeof(h), "{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"%s\"}",
+			 typs[i]);
+		NO(signed_by(rsa, "RS256", h, claims("")), "marks an access token (at+jwt)");
+	}
+	NO(signed_by(ec, "ES256", "{\"alg\":\"ES256\",\"typ\":\"at+jwt\"}", claims("")),
+	   "marks an access token");
+	/* The ID token types still pass. */
+	OK(signed_by(rsa, "RS256", "{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"jwt\"}",
+		     claims("")));
+	OK(signed_by(rsa, "RS256",
+		     "{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"application/JWT\"}",
+		     claims("")));
+}
+
+/* OIDC Core 3.1.3.7 through a signed token: several audiences need azp. */
+static void several_audiences_need_azp(void **state)
+{
+	(void)state;
+	NO(signed_by(rsa, "RS256", H_RS,
+		     tk_fmt("{\"iss\":\"" ISSUER "\",\"aud\":[\"pam\",\"api\"],\"exp\":%lld,"
+			    "\"iat\":%lld,\"sub\":\"alice\"}",
+			    (long long)now + 300, (long long)now)),
+	   "'azp' is missing although 'aud' has 2 values");
+	NO(signed_by(rsa, "RS256", H_RS,
+		     tk_fmt("{\"iss\":\"" ISSUER "\",\"aud\":[\"pam\",\"api\"],\"azp\":\"api\","
+			    "\"exp\":%lld,\"iat\":%lld,\"sub\":\"alice\"}",
+			    (long long)now + 300, (long long)now)),
+	   "authorized party mismatch");
+	OK(signed_by(rsa, "RS256", H_RS,
+		     tk_fmt("{\"iss\":\"" ISSUER "\",\"aud\":[\"pam\",\"api\"],\"azp\":\"pam\","
+			    "\"exp\":%lld,\"iat\":%lld,\"sub\":\"alice\"}",
+			    (long long)now + 300, (long long)now)));
+}
+
 static void tampered_or_foreign_signature_refused(void **state)
 {
 	char *t = signed_by(rsa, "RS256", H_RS, claims(""));
@@ -666,6 +710,8 @@ int main(void)
 		T(key_type_confusion_refused),
 		T(embedded_or_remote_keys_ignored),
 		T(crit_and_typ_refused),
+		T(access_token_typ_refused_as_id_token),
+		T(several_audiences_need_azp),
 		T(tampered_or_foreign_signature_refused),
 		T(unknown_kid_with_fresh_cache_makes_no_request),
 		T(unknown_kid_with_old_cache_refetches),

@@ -1,0 +1,138 @@
+/* test_discovery.c - the discovery document's endpoints must be on the
+ * issuer's origin (scheme, host, port) or on a host the administrator listed
+ * in endpoint_hosts; anything else is refused naming the endpoint and host. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "discovery.h"
+
+#define ISSUER "https://idp.example"
+
+/* A document whose token endpoint is tok (other endpoints on the issuer). */
+static int parse(const char *tok, const char *hosts, oa2_error *err)
+{
+	struct oa2_discovery d = {0};
+	char doc[1024];
+	int rc;
+
+	snprintf(doc, sizeof(doc),
+		 "{\"issuer\":\"" ISSUER "\",\"token_endpoint\":\"%s\","
+		 "\"jwks_uri\":\"" ISSUER "/jwks\",\"userinfo_endpoint\":\"" ISSUER ":443/me\"}",
+		 tok);
+	oa2_error_clear(err);
+	rc = oa2_discovery_parse(doc, strlen(doc), ISSUER, hosts, &d, err);
+	if (rc == 0)
+		assert_string_equal(d.token_endpoint, tok);
+	oa2_discovery_clear(&d);
+	return rc;
+}
+
+static void ok(int line, const char *tok, const char *hosts)
+{
+	oa2_error err = {0};
+
+	if (parse(tok, hosts, &err) != 0)
+		fail_msg("line %d: %s refused: %s", line, tok, err.msg);
+}
+
+static void refused(int line, const char *tok, const char *hosts, const char *host)
+{
+	oa2_error err = {0};
+	char want[200];
+
+	snprintf(want, sizeof(want), "'token_endpoint' is on host %s, neither", host);
+	if (parse(tok, hosts, &err) == 0)
+		fail_msg("line %d: %s accepted", line, tok);
+	if (err.kind != OA2_ERR_PROTOCOL || strstr(err.msg, want) == NULL)
+		fail_msg("line %d: %s: '%s' lacks '%s'", line, oa2_errkind_name(err.kind), err.msg,
+			 want);
+}
+
+#define OK(tok, hosts) ok(__LINE__, tok, hosts)
+#define NO(tok, hosts, host) refused(__LINE__, tok, hosts, host)
+
+static void issuer_origin_accepted(void **state)
+{
+	(void)state;
+	OK(ISSUER "/token", NULL);
+	OK("https://IDP.example/token", NULL);     /* host names are case-insensitive */
+	OK("https://idp.example:443/token", NULL); /* the default port */
+	OK("https://idp.example?x", NULL);
+}
+
+static void foreign_endpoint_refused(void **state)
+{
+	(void)state;
+	NO("https://evil.example/token", NULL, "evil.example");
+	NO("https://idp.example.evil.example/token", NULL, "idp.example.evil.example");
+	NO("https://idp.example:8443/token", NULL, "idp.example:8443"); /* another port */
+	NO("https://evil.example/token", "", "evil.example");
+	NO("https://evil.example/token", "other.example evil.example:444", "evil.example");
+	NO("https://evil.example:444/token", "evil.example", "evil.example:444");
+	NO("https://evil.example/token", "evil.exampl", "evil.example");
+	NO("https://evil.example/token", "vil.example", "evil.example");
+}
+
+static void listed_hosts_accepted(void **state)
+{
+	(void)state;
+	OK("https://oauth2.googleapis.com/token", "oauth2.googleapis.com www.googleapis.com");
+	OK("https://www.googleapis.com/token", "oauth2.googleapis.com, www.googleapis.com");
+	OK("https://OAuth2.GoogleAPIs.com/token", "oauth2.googleapis.com");
+	OK("https://other.example:8443/token", "other.example:8443");
+	OK("https://other.example/token", "other.example:443");
+	OK("https://other.example:443/token", "other.example");
+}
+
+static void every_endpoint_is_checked(void **state)
+{
+	static const char *const keys[] = {"jwks_uri", "device_authorization_endpoint",
+					   "userinfo_endpoint", "introspection_endpoint"};
+	struct oa2_discovery d = {0};
+	oa2_error err = {0};
+	char doc[1024], want[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(doc, sizeof(doc),
+			 "{\"issuer\":\"" ISSUER "\",\"token_endpoint\":\"" ISSUER "/token\","
+			 "%s\"%s\":\"https://evil.example/x\"}",
+			 strcmp(keys[i], "jwks_uri") == 0 ? "" : "\"jwks_uri\":\"" ISSUER "/jwks\",",
+			 keys[i]);
+		snprintf(want, sizeof(want), "'%s' is on host evil.example", keys[i]);
+		oa2_error_clear(&err);
+		assert_int_equal(oa2_discovery_parse(doc, strlen(doc), ISSUER, NULL, &d, &err), -1);
+		assert_int_equal(err.kind, OA2_ERR_PROTOCOL);
+		if (strstr(err.msg, want) == NULL)
+			fail_msg("%s: '%s' lacks '%s'", keys[i], err.msg, want);
+		assert_null(d.token_endpoint);
+	}
+}
+
+static void host_rule_helper(void **state)
+{
+	(void)state;
+	assert_true(oa2_discovery_host_allowed("https://idp.example/a", ISSUER "/realms/x", NULL));
+	assert_false(oa2_discovery_host_allowed("http://idp.example/a", ISSUER, NULL));
+	assert_false(oa2_discovery_host_allowed("https://user@idp.example/a", ISSUER, NULL));
+	assert_true(oa2_discovery_host_allowed("https://[::1]:8443/a", "https://[::1]:8443", NULL));
+	assert_false(oa2_discovery_host_allowed("https://[::1]:8444/a", "https://[::1]:8443", NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(issuer_origin_accepted),
+		cmocka_unit_test(foreign_endpoint_refused),
+		cmocka_unit_test(listed_hosts_accepted),
+		cmocka_unit_test(every_endpoint_is_checked),
+		cmocka_unit_test(host_rule_helper),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
