@@ -24,15 +24,17 @@ int oa2_password_grant(const struct oa2_config *cfg, const struct oa2_discovery 
 		oa2_free_secret(form);
 		return -1;
 	}
-	rc = oa2_oauth_token_request(cfg, http, disc->token_endpoint, &form, token, len, &why, err);
+	rc = oa2_oauth_request(cfg, http, disc->token_endpoint, "token endpoint", &form, token, len,
+			       &why, err);
 	if (rc <= 0)
 		return rc;
 	if (strcmp(why.code, "invalid_grant") == 0)
-		return oa2_fail(err, OA2_ERR_DENIED, "the identity provider refused the password");
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"the identity provider refused the password (HTTP status %ld)",
+				why.status);
 	if (strcmp(why.code, "unauthorized_client") == 0 ||
 	    strcmp(why.code, "unsupported_grant_type") == 0)
 		return oa2_fail(err, OA2_ERR_CONFIG, "the client may not use the password grant (%s)",
 				why.code);
-	return oa2_fail(err, OA2_ERR_PROTOCOL, "token endpoint refused: %s %s",
-			why.code[0] ? why.code : "(no error code)", why.desc);
+	return oa2_oauth_refused(&why, "token endpoint", err);
 }

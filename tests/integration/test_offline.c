@@ -2,8 +2,10 @@
  * pam_set_items.so for PAM_TTY/PAM_RHOST): an online password login leaves a
  * yescrypt entry; with the IdP unreachable the right password works, a wrong
  * one does not, repeated wrong ones are rate-limited, an old entry is
- * refused; with the IdP answering there is no offline path at all; remote
- * sessions and unknown users never get one. */
+ * refused; with the IdP answering there is no offline path at all, whatever
+ * status its refusal has (403, 429, 400 with a string; 4xx from discovery or
+ * the JWKS), while a 5xx is an outage; remote sessions and unknown users
+ * never get one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,6 +159,71 @@ static void no_offline_path_when_idp_answers(void **state)
 	assert_false(oa2t_log_has("trying the offline entry"));
 }
 
+/* The IdP answers, refusing, as real providers do: never an outage, so the
+ * right (offline) password of a fresh entry does not log in. */
+static void idp_refusal_never_opens_offline(void **state)
+{
+	static const struct {
+		int status;
+		const char *json, *text;
+	} refusals[] = {
+		{403, "{\"error\":\"invalid_grant\"}", NULL}, /* Auth0 */
+		{403, NULL, NULL},                            /* glewlwyd */
+		{429, NULL, "Too Many Requests"},             /* a rate limiter */
+		{429, "{\"error\":\"too_many_attempts\"}", NULL},
+		{400, NULL, "invalid_grant"},
+		{401, "{\"error\":\"unauthorized\",\"error_description\":\"user is blocked\"}", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		online_alice();
+		assert_int_equal(oa2t_answer(&idp, "token", 1, refusals[i].status, refusals[i].json,
+					     refusals[i].text), 200);
+		assert_int_equal(console("alice", "alice-pass"), PAM_AUTH_ERR);
+		if (oa2t_log_has("trying the offline entry"))
+			fail_msg("HTTP %d opened the offline path:\n%s", refusals[i].status,
+				 oa2t_log_text());
+	}
+}
+
+static void drop_cache(void)
+{
+	char cmd[400];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/cache-up'", oa2t_tmp());
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A 4xx from discovery or the JWKS is the IdP answering, not an outage. */
+static void metadata_refusal_never_opens_offline(void **state)
+{
+	(void)state;
+	online_alice();
+	drop_cache();
+	assert_int_equal(oa2t_answer(&idp, "discovery", 1, 404, NULL, "not found"), 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("HTTP status 404");
+	assert_false(oa2t_log_has("trying the offline entry"));
+	online_alice();
+	drop_cache();
+	assert_int_equal(oa2t_answer(&idp, "jwks", 1, 403, NULL, NULL), 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("HTTP status 403");
+	assert_false(oa2t_log_has("trying the offline entry"));
+}
+
+/* A 5xx is an outage: the offline entry serves. */
+static void idp_5xx_opens_offline(void **state)
+{
+	(void)state;
+	online_alice();
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 503, NULL, "Service Unavailable"), 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
+	oa2t_expect_log("trying the offline entry for alice");
+	oa2t_expect_log("grant=password (offline) evidence=offline entry");
+}
+
 static void disabled_means_unavailable(void **state)
 {
 	(void)state;
@@ -202,6 +269,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(wrong_passwords_are_rate_limited, reset),
 		cmocka_unit_test_setup(old_entry_is_refused, reset),
 		cmocka_unit_test_setup(no_offline_path_when_idp_answers, reset),
+		cmocka_unit_test_setup(idp_refusal_never_opens_offline, reset),
+		cmocka_unit_test_setup(metadata_refusal_never_opens_offline, reset),
+		cmocka_unit_test_setup(idp_5xx_opens_offline, reset),
 		cmocka_unit_test_setup(disabled_means_unavailable, reset),
 		cmocka_unit_test_setup(remote_session_never_offline, reset),
 		cmocka_unit_test_setup(user_without_entry_is_unavailable, reset),
