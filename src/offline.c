@@ -2,11 +2,15 @@
 #include "autoconfig.h"
 
 #include <crypt.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cache.h"
 #include "json.h"
 #include "offline.h"
 #include "secfile.h"
@@ -17,6 +21,7 @@
 #define FREE_TRIES 3
 #define BACKOFF_BASE 30
 #define BACKOFF_MAX 3600
+#define LOCK_WAIT_MS 10000
 
 struct entry {
 	json_object *doc;   /* the whole file */
@@ -193,5 +198,26 @@ int oa2_offline_verify(const struct oa2_config *cfg, const char *user, const cha
 	rc = 0;
 out:
 	json_object_put(e.doc);
+	return rc;
+}
+
+int oa2_offline_retire(const struct oa2_config *cfg, const char *user, oa2_error *err)
+{
+	char path[4096];
+	int lock, rc = 0;
+
+	if (!oa2_username_valid(user))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "offline: bad user name");
+	if (access(cfg->offline_dir, F_OK) != 0 && errno == ENOENT)
+		return 0; /* no directory: no entry to retire */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", cfg->offline_dir, user) >= sizeof(path))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "offline: path too long");
+	lock = oa2_cache_lock(cfg->offline_dir, user, LOCK_WAIT_MS);
+	if (lock < 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "offline: cannot lock the entry for %s", user);
+	if (unlink(path) != 0 && errno != ENOENT)
+		rc = oa2_fail(err, OA2_ERR_INTERNAL, "offline: cannot remove %s: %s", path,
+			      strerror(errno));
+	oa2_cache_unlock(lock);
 	return rc;
 }

@@ -2,8 +2,9 @@
  * (RFC 6749 section 4.3), for consoles the administrator trusts.
  *
  * Sends username and password with client authentication to the token
- * endpoint. invalid_grant is a refused identity (OA2_ERR_DENIED); an
- * unreachable IdP is OA2_ERR_UNAVAIL. The password is never logged; the
+ * endpoint. invalid_grant, and any refusal oa2_oauth_refused calls one, is a
+ * refused identity (OA2_ERR_DENIED), and retires the user's offline entry;
+ * an unreachable IdP is OA2_ERR_UNAVAIL. The password is never logged; the
  * request body holding it is wiped. */
 #ifndef OA2_PASSWORD_GRANT_H
 #define OA2_PASSWORD_GRANT_H

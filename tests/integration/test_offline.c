@@ -4,10 +4,11 @@
  * one does not, repeated wrong ones are rate-limited, an old entry is
  * refused; with the IdP answering there is no offline path at all, whatever
  * status its refusal has (403, 429, 400 with a string; 4xx from discovery or
- * the JWKS), while a 5xx is an outage; remote sessions and unknown users
- * never get one. */
+ * the JWKS), while a 5xx is an outage; a password the IdP refuses retires
+ * the entry; remote sessions and unknown users never get one. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -187,6 +188,45 @@ static void idp_refusal_never_opens_offline(void **state)
 	}
 }
 
+static bool has_entry(const char *user)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/offline/%s", oa2t_tmp(), user);
+	return stat(path, &st) == 0;
+}
+
+/* A password the IdP refuses (changed, revoked, account disabled) must not
+ * log in offline later: the refusal retires the entry. */
+static void refused_password_retires_entry(void **state)
+{
+	(void)state;
+	online_alice();
+	assert_true(has_entry("alice"));
+	assert_int_equal(console("alice", "guess"), PAM_AUTH_ERR); /* 400 invalid_grant */
+	assert_false(has_entry("alice"));
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("alice has no usable offline entry");
+
+	/* the very password of the entry, refused the Auth0 way */
+	online_alice();
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 403, "{\"error\":\"invalid_grant\"}", NULL),
+			 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTH_ERR);
+	assert_false(has_entry("alice"));
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+
+	/* an outage keeps it */
+	online_alice();
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 502, NULL, NULL), 200);
+	assert_int_equal(console("alice", "guess"), PAM_AUTH_ERR);
+	oa2t_expect_log("offline: wrong password for alice");
+	assert_true(has_entry("alice"));
+}
+
 static void drop_cache(void)
 {
 	char cmd[400];
@@ -272,6 +312,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(idp_refusal_never_opens_offline, reset),
 		cmocka_unit_test_setup(metadata_refusal_never_opens_offline, reset),
 		cmocka_unit_test_setup(idp_5xx_opens_offline, reset),
+		cmocka_unit_test_setup(refused_password_retires_entry, reset),
 		cmocka_unit_test_setup(disabled_means_unavailable, reset),
 		cmocka_unit_test_setup(remote_session_never_offline, reset),
 		cmocka_unit_test_setup(user_without_entry_is_unavailable, reset),
