@@ -82,7 +82,7 @@ int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char
 {
 	char hash[CRYPT_OUTPUT_SIZE];
 	json_object *doc = NULL;
-	int rc = -1;
+	int lock, rc = -1;
 
 	if (!oa2_username_valid(user))
 		return oa2_fail(err, OA2_ERR_INTERNAL, "offline: bad user name");
@@ -101,11 +101,25 @@ int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
+	/* Under the entry's lock, so a concurrent offline attempt writing its
+	 * count cannot put the old entry back. */
+	lock = oa2_cache_lock(cfg->offline_dir, user, LOCK_WAIT_MS);
+	if (lock < 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "offline: cannot lock the entry for %s", user);
+		goto out;
+	}
 	rc = write_entry(cfg, user, doc, err);
+	oa2_cache_unlock(lock);
 out:
 	explicit_bzero(hash, sizeof(hash));
 	json_object_put(doc);
 	return rc;
+}
+
+static int no_entry(const char *user, oa2_error *err)
+{
+	return oa2_fail(err, OA2_ERR_UNAVAIL, "the IdP is unreachable and %s has no usable "
+			"offline entry", user);
 }
 
 static int load_entry(const struct oa2_config *cfg, const char *user, struct entry *e,
@@ -120,10 +134,8 @@ static int load_entry(const struct oa2_config *cfg, const char *user, struct ent
 	memset(e, 0, sizeof(*e));
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", cfg->offline_dir, user) >= sizeof(path))
 		return oa2_fail(err, OA2_ERR_INTERNAL, "offline: path too long");
-	if (oa2_private_dir(cfg->offline_dir, 0, NULL) != 0 ||
-	    oa2_read_secure_file(path, OA2_FILE_SECRET, ENTRY_MAX, &buf, &len, NULL, NULL) != 0)
-		return oa2_fail(err, OA2_ERR_UNAVAIL, "the IdP is unreachable and %s has no usable "
-				"offline entry", user);
+	if (oa2_read_secure_file(path, OA2_FILE_SECRET, ENTRY_MAX, &buf, &len, NULL, NULL) != 0)
+		return no_entry(user, err);
 	e->doc = oa2_json_parse(buf, len, "offline entry", NULL);
 	oa2_free_secret_len(buf, len + 1);
 	if (e->doc == NULL || oa2_json_int64(e->doc, "version", &version) != 0 || version != 1 ||
@@ -149,55 +161,78 @@ static int64_t backoff(int64_t failures)
 	return wait < BACKOFF_MAX ? wait : BACKOFF_MAX;
 }
 
-static void record(const struct oa2_config *cfg, const char *user, struct entry *e,
-		   int64_t failures, int64_t when)
+/* Write the failure count. The rate limit stands on it, so an offline
+ * login whose count cannot be written (a full disk, EIO, a caller's
+ * RLIMIT_FSIZE) is refused. */
+static int record(const struct oa2_config *cfg, const char *user, struct entry *e,
+		  int64_t failures, int64_t when, oa2_error *err)
 {
-	json_object_object_add(e->doc, "failures", json_object_new_int64(failures));
-	json_object_object_add(e->doc, "last_failure", json_object_new_int64(when));
-	(void)write_entry(cfg, user, e->doc, NULL);
+	oa2_error werr = {0};
+
+	if (json_object_object_add(e->doc, "failures", json_object_new_int64(failures)) != 0 ||
+	    json_object_object_add(e->doc, "last_failure", json_object_new_int64(when)) != 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	if (write_entry(cfg, user, e->doc, &werr) != 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL,
+				"offline: the failure count for %s cannot be written, offline login "
+				"refused: %.120s", user, werr.msg);
+	return 0;
+}
+
+/* With the entry locked: the age, the wait, then the attempt is counted
+ * before the password is checked (a process killed or failing in between
+ * has spent a try), and the count is reset after a right password. */
+static int verify_locked(const struct oa2_config *cfg, const char *user, const char *password,
+			 time_t now, struct entry *e, json_object **claims, char **scope,
+			 oa2_error *err)
+{
+	json_object *c = NULL;
+	const char *s = NULL;
+
+	if (load_entry(cfg, user, e, err) != 0)
+		return -1;
+	if (now - e->created > cfg->offline_max_age || e->created > now + 300)
+		return oa2_fail(err, OA2_ERR_UNAVAIL,
+				"the IdP is unreachable and the offline entry for %s is too old", user);
+	if (e->failures >= FREE_TRIES && now - e->last_failure < backoff(e->failures))
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"offline: too many wrong passwords for %s; wait %lld s", user,
+				(long long)(backoff(e->failures) - (now - e->last_failure)));
+	if (record(cfg, user, e, e->failures + 1, now, err) != 0)
+		return -1;
+	if (!hash_matches(password, e->hash))
+		return oa2_fail(err, OA2_ERR_DENIED, "offline: wrong password for %s", user);
+	if (oa2_json_object(e->doc, "claims", &c) != 0 || oa2_json_string(e->doc, "scope", &s) < 0)
+		return oa2_fail(err, OA2_ERR_UNAVAIL, "offline entry for %s has no claims", user);
+	if (s != NULL && (*scope = strdup(s)) == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	if (record(cfg, user, e, 0, 0, err) != 0)
+		return -1;
+	*claims = json_object_get(c);
+	return 0;
 }
 
 int oa2_offline_verify(const struct oa2_config *cfg, const char *user, const char *password,
 		       time_t now, json_object **claims, char **scope, oa2_error *err)
 {
-	struct entry e;
-	json_object *c = NULL;
-	const char *s = NULL;
-	int rc = -1;
+	struct entry e = {0};
+	int lock, rc;
 
 	*claims = NULL;
 	*scope = NULL;
-	if (load_entry(cfg, user, &e, err) != 0)
-		return -1;
-	if (now - e.created > cfg->offline_max_age || e.created > now + 300) {
-		oa2_fail(err, OA2_ERR_UNAVAIL,
-			 "the IdP is unreachable and the offline entry for %s is too old", user);
-		goto out;
+	if (!oa2_username_valid(user) || oa2_private_dir(cfg->offline_dir, 0, NULL) != 0)
+		return no_entry(user, err);
+	lock = oa2_cache_lock(cfg->offline_dir, user, LOCK_WAIT_MS);
+	if (lock < 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL,
+				"offline: cannot lock the entry for %s, offline login refused", user);
+	rc = verify_locked(cfg, user, password, now, &e, claims, scope, err);
+	if (rc != 0) {
+		free(*scope);
+		*scope = NULL;
 	}
-	if (e.failures >= FREE_TRIES && now - e.last_failure < backoff(e.failures)) {
-		oa2_fail(err, OA2_ERR_DENIED, "offline: too many wrong passwords for %s; wait %lld s",
-			 user, (long long)(backoff(e.failures) - (now - e.last_failure)));
-		goto out;
-	}
-	if (!hash_matches(password, e.hash)) {
-		record(cfg, user, &e, e.failures + 1, now);
-		oa2_fail(err, OA2_ERR_DENIED, "offline: wrong password for %s", user);
-		goto out;
-	}
-	if (oa2_json_object(e.doc, "claims", &c) != 0 || oa2_json_string(e.doc, "scope", &s) < 0) {
-		oa2_fail(err, OA2_ERR_UNAVAIL, "offline entry for %s has no claims", user);
-		goto out;
-	}
-	if (s != NULL && (*scope = strdup(s)) == NULL) {
-		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	if (e.failures != 0)
-		record(cfg, user, &e, 0, 0);
-	*claims = json_object_get(c);
-	rc = 0;
-out:
 	json_object_put(e.doc);
+	oa2_cache_unlock(lock);
 	return rc;
 }
 

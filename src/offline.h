@@ -6,7 +6,9 @@
  * need. When, and only when, the IdP is unreachable, a console password
  * login may succeed against that entry while it is younger than
  * offline_max_age. Wrong passwords are rate-limited: after three in a row
- * each further attempt waits 30 s, doubling, up to an hour. When the IdP
+ * each further attempt waits 30 s, doubling, up to an hour. An attempt is
+ * counted under an flock on offline_dir/.USER.lock before the password is
+ * checked, and refused when the count cannot be written. When the IdP
  * refuses the password online, the entry is retired. */
 #ifndef OA2_OFFLINE_H
 #define OA2_OFFLINE_H
