@@ -22,6 +22,7 @@
 #define BACKOFF_BASE 30
 #define BACKOFF_MAX 3600
 #define LOCK_WAIT_MS 10000
+#define ENTRY_VERSION 2
 
 struct entry {
 	json_object *doc;   /* the whole file */
@@ -90,8 +91,10 @@ int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char
 		return -1;
 	doc = json_object_new_object();
 	if (doc == NULL ||
-	    json_object_object_add(doc, "version", json_object_new_int(1)) != 0 ||
+	    json_object_object_add(doc, "version", json_object_new_int(ENTRY_VERSION)) != 0 ||
 	    json_object_object_add(doc, "user", json_object_new_string(user)) != 0 ||
+	    json_object_object_add(doc, "issuer", json_object_new_string(cfg->issuer)) != 0 ||
+	    json_object_object_add(doc, "client_id", json_object_new_string(cfg->client_id)) != 0 ||
 	    json_object_object_add(doc, "hash", json_object_new_string(hash)) != 0 ||
 	    json_object_object_add(doc, "created", json_object_new_int64(now)) != 0 ||
 	    json_object_object_add(doc, "failures", json_object_new_int(0)) != 0 ||
@@ -127,7 +130,7 @@ static int load_entry(const struct oa2_config *cfg, const char *user, struct ent
 {
 	char path[4096];
 	char *buf = NULL;
-	const char *stored_user = NULL;
+	const char *stored_user = NULL, *issuer = NULL, *client_id = NULL;
 	size_t len = 0;
 	int64_t version = 0;
 
@@ -138,8 +141,11 @@ static int load_entry(const struct oa2_config *cfg, const char *user, struct ent
 		return no_entry(user, err);
 	e->doc = oa2_json_parse(buf, len, "offline entry", NULL);
 	oa2_free_secret_len(buf, len + 1);
-	if (e->doc == NULL || oa2_json_int64(e->doc, "version", &version) != 0 || version != 1 ||
+	if (e->doc == NULL || oa2_json_int64(e->doc, "version", &version) != 0 ||
+	    version != ENTRY_VERSION ||
 	    oa2_json_string(e->doc, "user", &stored_user) != 0 || strcmp(stored_user, user) != 0 ||
+	    oa2_json_string(e->doc, "issuer", &issuer) != 0 ||
+	    oa2_json_string(e->doc, "client_id", &client_id) != 0 ||
 	    oa2_json_string(e->doc, "hash", &e->hash) != 0 ||
 	    oa2_json_int64(e->doc, "created", &e->created) != 0 ||
 	    oa2_json_int64(e->doc, "failures", &e->failures) != 0 ||
@@ -147,8 +153,13 @@ static int load_entry(const struct oa2_config *cfg, const char *user, struct ent
 		json_object_put(e->doc);
 		e->doc = NULL;
 		return oa2_fail(err, OA2_ERR_UNAVAIL, "the IdP is unreachable and the offline entry "
-				"for %s is corrupt", user);
+				"for %s is corrupt or of an older version", user);
 	}
+	/* An entry vouches for a login under the configuration that wrote it
+	 * only: not for another issuer, nor for another client of it. */
+	if (strcmp(issuer, cfg->issuer) != 0 || strcmp(client_id, cfg->client_id) != 0)
+		return oa2_fail(err, OA2_ERR_UNAVAIL, "the IdP is unreachable and the offline entry "
+				"for %s was written for another issuer or client", user);
 	return 0;
 }
 

@@ -3,8 +3,9 @@
  * After a successful online password login the module keeps, in a root-only
  * file per user under offline_dir, a salted yescrypt hash of the password
  * (libxcrypt crypt_r) with the validated claims the mapping and the policy
- * need. When, and only when, the IdP is unreachable, a console password
- * login may succeed against that entry while it is younger than
+ * need, bound to the issuer and client_id that wrote it. When, and only
+ * when, the IdP is unreachable, a console password login under that same
+ * issuer and client may succeed against that entry while it is younger than
  * offline_max_age. Wrong passwords are rate-limited: after three in a row
  * each further attempt waits 30 s, doubling, up to an hour. An attempt is
  * counted under an flock on offline_dir/.USER.lock before the password is

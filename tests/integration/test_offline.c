@@ -5,7 +5,8 @@
  * refused; with the IdP answering there is no offline path at all, whatever
  * status its refusal has (403, 429, 400 with a string; 4xx from discovery or
  * the JWKS), while a 5xx is an outage; a password the IdP refuses retires
- * the entry; remote sessions and unknown users never get one. */
+ * the entry; an entry logs in only under the issuer and client that wrote
+ * it; remote sessions and unknown users never get one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -22,18 +23,31 @@
 
 static struct oa2t_idp idp;
 
-/* up: the real IdP; down: an issuer nobody listens on. */
-static void write_config(int up, const char *extra)
+/* A configuration for issuer with the client lines given, trusting ca;
+ * every one shares the same offline_dir. */
+static void write_config_for(const char *issuer, const char *ca, const char *cache,
+			     const char *client, const char *extra)
 {
 	char body[2048];
 
 	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache-%s\n"
+		 "issuer = %s\n%sca_file = %s\ncache_dir = %s/cache-%s\n"
 		 "http_timeout = 3\ndevice_timeout = 10\noffline_dir = %s/offline\n"
 		 "offline_max_age = 3600\n%s",
-		 up ? idp.issuer : "https://localhost:1", idp.ca, oa2t_tmp(), up ? "up" : "down",
-		 oa2t_tmp(), extra ? extra : "offline_cache = yes\n");
+		 issuer, client, ca, oa2t_tmp(), cache, oa2t_tmp(),
+		 extra ? extra : "offline_cache = yes\n");
 	oa2t_write("offline.conf", body, 0644);
+}
+
+/* up: the real IdP; down: the same issuer, unreachable (its TLS
+ * certificate does not verify: an outage like a refused connection). */
+static void write_config(int up, const char *extra)
+{
+	char other_ca[300];
+
+	snprintf(other_ca, sizeof(other_ca), "%s/other-ca.pem", idp.dir);
+	write_config_for(idp.issuer, up ? idp.ca : other_ca, up ? "up" : "down",
+			 "client_id = pam-public\n", extra);
 }
 
 static int setup(void **state)
@@ -227,6 +241,34 @@ static void refused_password_retires_entry(void **state)
 	assert_true(has_entry("alice"));
 }
 
+/* An entry written under one configuration (issuer, client) does not log
+ * in under another sharing the same offline_dir. */
+static void entry_is_bound_to_issuer_and_client(void **state)
+{
+	char client[600];
+
+	(void)state;
+	online_alice();
+	/* another issuer, unreachable */
+	write_config_for("https://localhost:1", idp.ca, "other-issuer", "client_id = pam-public\n",
+			 NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("offline entry for alice was written for another issuer or client");
+	/* the same issuer, failing, but another client of it */
+	snprintf(client, sizeof(client),
+		 "client_id = pam-confidential\nclient_secret_file = %s\n",
+		 oa2t_write("secret", "confidential-secret\n", 0600));
+	write_config_for(idp.issuer, idp.ca, "up", client, NULL);
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 503, NULL, NULL), 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("trying the offline entry for alice");
+	oa2t_expect_log("offline entry for alice was written for another issuer or client");
+	/* the configuration that wrote it still can */
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
+	oa2t_expect_log("grant=password (offline) evidence=offline entry");
+}
+
 static void drop_cache(void)
 {
 	char cmd[400];
@@ -313,6 +355,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(metadata_refusal_never_opens_offline, reset),
 		cmocka_unit_test_setup(idp_5xx_opens_offline, reset),
 		cmocka_unit_test_setup(refused_password_retires_entry, reset),
+		cmocka_unit_test_setup(entry_is_bound_to_issuer_and_client, reset),
 		cmocka_unit_test_setup(disabled_means_unavailable, reset),
 		cmocka_unit_test_setup(remote_session_never_offline, reset),
 		cmocka_unit_test_setup(user_without_entry_is_unavailable, reset),

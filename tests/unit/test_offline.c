@@ -2,7 +2,8 @@
  * when it cannot be written: parallel wrong passwords are all counted and
  * no more of them reach the password check than the free tries; a count
  * that cannot be written (the caller's RLIMIT_FSIZE, SIGXFSZ ignored) refuses
- * the offline login, right password or not. Needs root (root-owned files). */
+ * the offline login, right password or not; an entry logs in only under the
+ * issuer and client that wrote it. Needs root (root-owned files). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -166,6 +167,36 @@ static void unwritable_count_refuses(void **state)
 	assert_int_equal(failures(), 0);
 }
 
+/* An entry written under one configuration logs in under that one only. */
+static void entry_is_bound_to_issuer_and_client(void **state)
+{
+	struct oa2_config other = cfg;
+	oa2_error err = {0};
+	char cmd[256];
+
+	(void)state;
+	fresh_entry();
+	cfg.issuer = "https://other.example";
+	assert_int_equal(attempt("right", &err), OTHER);
+	assert_non_null(strstr(err.msg, "written for another issuer or client"));
+	assert_int_equal(err.kind, OA2_ERR_UNAVAIL);
+	cfg = other;
+	cfg.client_id = "another-client";
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(attempt("right", &err), OTHER);
+	assert_non_null(strstr(err.msg, "written for another issuer or client"));
+	cfg = other;
+	assert_int_equal(failures(), 0); /* refused before any password check */
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(attempt("right", &err), OK);
+	/* an entry of the older format, bound to nothing, is not used */
+	snprintf(cmd, sizeof(cmd), "sed -i 's/\"version\":2,/\"version\":1,/' '%s/alice'", dir);
+	assert_int_equal(system(cmd), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(attempt("right", &err), OTHER);
+	assert_non_null(strstr(err.msg, "corrupt or of an older version"));
+}
+
 static void right_password_resets_the_count(void **state)
 {
 	oa2_error err = {0};
@@ -184,6 +215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parallel_wrong_passwords_are_all_counted),
 		cmocka_unit_test(unwritable_count_refuses),
+		cmocka_unit_test(entry_is_bound_to_issuer_and_client),
 		cmocka_unit_test(right_password_resets_the_count),
 	};
 
