@@ -40,7 +40,8 @@ long oa2_cache_age(const char *dir, const char *name, time_t now);
 /* Serialise the refresh of one entry across processes (many logins at
  * once): an exclusive flock on dir/.name.lock, waited for at most wait_ms.
  * Returns a descriptor for oa2_cache_unlock, or -1 when the lock could not
- * be had (the caller then refreshes without it). */
+ * be had (the caller then refreshes without it). offline.c locks its entries
+ * with it too, and refuses when it gets -1. */
 int oa2_cache_lock(const char *dir, const char *name, long wait_ms);
 void oa2_cache_unlock(int fd);
 

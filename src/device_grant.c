@@ -126,28 +126,26 @@ out:
 static int request_code(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 			oa2_http *http, struct oa2_device_code *dc, oa2_error *err)
 {
-	struct oa2_http_response resp = {0};
-	char *form = NULL;
-	char code[64], desc[160];
-	int rc = -1;
+	static const char what[] = "device authorization";
+	struct oa2_oauth_refusal why;
+	char *form = NULL, *body = NULL;
+	size_t len = 0;
+	int rc;
 
 	if (disc->device_authorization_endpoint == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG,
 				"the IdP offers no device_authorization_endpoint");
-	if (oa2_form_add(&form, "scope", cfg->scope, err) != 0)
-		goto out;
-	if (oa2_oauth_post(cfg, http, disc->device_authorization_endpoint, &form, &resp, err) != 0)
-		goto out;
-	if (resp.status != 200) {
-		oa2_oauth_error(&resp, code, sizeof(code), desc, sizeof(desc));
-		oa2_fail(err, resp.status >= 500 ? OA2_ERR_UNAVAIL : OA2_ERR_PROTOCOL,
-			 "device authorization: HTTP status %ld %s %s", resp.status, code, desc);
-		goto out;
+	if (oa2_form_add(&form, "scope", cfg->scope, err) != 0) {
+		oa2_free_secret(form);
+		return -1;
 	}
-	rc = oa2_device_code_parse(resp.body, resp.len, dc, err);
-out:
-	oa2_free_secret(form);
-	oa2_http_response_clear(&resp);
+	rc = oa2_oauth_request(cfg, http, disc->device_authorization_endpoint, what, &form, &body,
+			       &len, &why, err);
+	if (rc == 0)
+		rc = oa2_device_code_parse(body, len, dc, err);
+	else if (rc == 1)
+		rc = oa2_oauth_refused(&why, what, err);
+	oa2_free_secret_len(body, len);
 	return rc;
 }
 
@@ -214,16 +212,20 @@ static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *d
 		oa2_free_secret(form);
 		return -1;
 	}
-	rc = oa2_oauth_token_request(cfg, http, disc->token_endpoint, &form, token, len, &why, err);
+	rc = oa2_oauth_request(cfg, http, disc->token_endpoint, "token endpoint", &form, token, len,
+			       &why, err);
 	if (rc <= 0) {
 		*state = POLL_DONE;
 		return rc;
 	}
+	/* The error member decides, whatever the status (Google answers 428
+	 * authorization_pending and 403 slow_down); a bare 429 asks us to
+	 * poll more slowly, too. */
 	if (strcmp(why.code, "authorization_pending") == 0) {
 		*state = POLL_PENDING;
 		return 0;
 	}
-	if (strcmp(why.code, "slow_down") == 0) {
+	if (strcmp(why.code, "slow_down") == 0 || (why.code[0] == '\0' && why.status == 429)) {
 		*state = POLL_SLOW_DOWN;
 		return 0;
 	}
@@ -231,8 +233,7 @@ static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *d
 		return oa2_fail(err, OA2_ERR_DENIED, "the login was denied at the identity provider");
 	if (strcmp(why.code, "expired_token") == 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "the code expired before it was approved");
-	return oa2_fail(err, OA2_ERR_PROTOCOL, "token endpoint refused: %s %s",
-			why.code[0] ? why.code : "(no error code)", why.desc);
+	return oa2_oauth_refused(&why, "token endpoint", err);
 }
 
 static int is_cancel(const char *answer)

@@ -171,7 +171,8 @@ int oa2_discovery_fetch(const char *issuer, const char *hosts, oa2_http *http,
 	if (oa2_http_get(http, url, &resp, err) != 0)
 		goto out;
 	if (resp.status != 200) {
-		oa2_fail(err, OA2_ERR_UNAVAIL, "%s: HTTP status %ld", url, resp.status);
+		oa2_fail(err, oa2_http_status_kind(resp.status), "%s: HTTP status %ld", url,
+			 resp.status);
 		goto out;
 	}
 	if (oa2_discovery_parse(resp.body, resp.len, issuer, hosts, out, err) != 0)

@@ -11,7 +11,7 @@
 enum oa2_errkind {
 	OA2_OK = 0,
 	OA2_ERR_CONFIG,   /* administrator's configuration is wrong or unsafe */
-	OA2_ERR_UNAVAIL,  /* IdP unreachable, TLS failure, timeout, HTTP error */
+	OA2_ERR_UNAVAIL,  /* IdP unreachable, TLS failure, timeout, HTTP 5xx */
 	OA2_ERR_PROTOCOL, /* IdP answered something malformed or inconsistent */
 	OA2_ERR_DENIED,   /* the identity is not accepted (bad token, wrong user) */
 	OA2_ERR_CREDENTIALS, /* the IdP refused the user's password itself */

@@ -121,6 +121,11 @@ long oa2_http_timeout_ms(const oa2_http *h)
 	return h->timeout_ms;
 }
 
+enum oa2_errkind oa2_http_status_kind(long status)
+{
+	return status >= 500 && status <= 599 ? OA2_ERR_UNAVAIL : OA2_ERR_PROTOCOL;
+}
+
 void oa2_http_response_clear(struct oa2_http_response *resp)
 {
 	if (resp == NULL)

@@ -44,6 +44,11 @@ int oa2_http_post_form(oa2_http *http, const char *url, const char *form,
 		       const char *basic_user, const char *basic_pass,
 		       struct oa2_http_response *resp, oa2_error *err);
 
+/* What an unexpected HTTP status from the IdP means: a 5xx is an outage
+ * (OA2_ERR_UNAVAIL); anything else is the IdP answering something this
+ * module cannot use (OA2_ERR_PROTOCOL), never an outage. */
+enum oa2_errkind oa2_http_status_kind(long status);
+
 /* Wipe and free the body. */
 void oa2_http_response_clear(struct oa2_http_response *resp);
 

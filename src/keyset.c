@@ -16,7 +16,8 @@ int oa2_keyset_fetch(struct oa2_keyset *ks, oa2_error *err)
 	if (oa2_http_get(ks->http, ks->jwks_uri, &resp, err) != 0)
 		goto out;
 	if (resp.status != 200) {
-		oa2_fail(err, OA2_ERR_UNAVAIL, "%s: HTTP status %ld", ks->jwks_uri, resp.status);
+		oa2_fail(err, oa2_http_status_kind(resp.status), "%s: HTTP status %ld", ks->jwks_uri,
+			 resp.status);
 		goto out;
 	}
 	jwks = oa2_jwks_parse(resp.body, resp.len, err);

@@ -3,8 +3,10 @@
  *
  * Sends username and password with client authentication to the token
  * endpoint. invalid_grant is a refused password (OA2_ERR_CREDENTIALS, which
- * try_first_pass answers by asking once); an
- * unreachable IdP is OA2_ERR_UNAVAIL. The password is never logged; the
+ * try_first_pass answers by asking once); any other refusal
+ * oa2_oauth_refused calls one is a refused identity (OA2_ERR_DENIED). Both
+ * retire the user's offline entry; an unreachable IdP is OA2_ERR_UNAVAIL.
+ * The password is never logged; the
  * request body holding it is wiped. */
 #ifndef OA2_PASSWORD_GRANT_H
 #define OA2_PASSWORD_GRANT_H

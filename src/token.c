@@ -137,8 +137,8 @@ static int introspect(const struct oa2_config *cfg, const struct oa2_discovery *
 	if (oa2_oauth_post(cfg, http, disc->introspection_endpoint, &form, &resp, err) != 0)
 		goto out;
 	if (resp.status != 200) {
-		oa2_fail(err, resp.status >= 500 ? OA2_ERR_UNAVAIL : OA2_ERR_PROTOCOL,
-			 "introspection: HTTP status %ld", resp.status);
+		oa2_fail(err, oa2_http_status_kind(resp.status), "introspection: HTTP status %ld",
+			 resp.status);
 		goto out;
 	}
 	*out = oa2_json_parse(resp.body, resp.len, "introspection", err);

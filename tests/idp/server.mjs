@@ -612,6 +612,11 @@ async function onHttpsRequest(req, res) {
       }
       case 'slow_down':
         return sendJson(res, 400, { error: 'slow_down', error_description: 'injected fault: slow_down' });
+      case 'answer':
+        // any status with a JSON body (json) or a raw one (text, may be empty),
+        // as real providers answer: 403 invalid_grant, 428 authorization_pending ...
+        if (fault.json !== undefined) return sendJson(res, fault.status, fault.json);
+        return sendRaw(res, fault.status, 'text/plain; charset=utf-8', fault.text);
       case 'slow':
         await sleep(fault.ms || 0);
         break;
@@ -733,7 +738,7 @@ function pendingDeviceCodes() {
 
 // ---------------------------------------------------------------- control API
 
-const FAULT_KINDS = ['status500', 'slow', 'garbage', 'truncated', 'oversize', 'slow_down'];
+const FAULT_KINDS = ['status500', 'slow', 'garbage', 'truncated', 'oversize', 'slow_down', 'answer'];
 const FAULT_ENDPOINTS = [...ENDPOINTS, '*'];
 
 let httpsServer;
@@ -780,7 +785,15 @@ async function controlRoute(method, pathname, query, body) {
       const count = body.count === undefined || body.count === null ? Infinity : Number(body.count);
       if (!(count > 0)) return [400, { error: 'bad_count' }];
       const ms = Number(body.ms ?? (kind === 'slow' ? 5000 : 0));
-      faults.push({ endpoint, kind, ms, remaining: count });
+      const f = { endpoint, kind, ms, remaining: count };
+      if (kind === 'answer') {
+        f.status = Number(body.status);
+        if (!Number.isInteger(f.status) || f.status < 200 || f.status > 599) return [400, { error: 'bad_status' }];
+        if (body.json !== undefined) f.json = body.json;
+        else if (body.text === undefined || typeof body.text === 'string') f.text = body.text ?? '';
+        else return [400, { error: 'bad_text' }];
+      }
+      faults.push(f);
       return [200, { ok: true, endpoint, kind, ms, count: Number.isFinite(count) ? count : null }];
     }
     case 'POST /fault/clear':

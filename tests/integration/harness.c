@@ -308,6 +308,22 @@ long oa2t_control(const struct oa2t_idp *idp, const char *method, const char *pa
 	return status;
 }
 
+long oa2t_answer(const struct oa2t_idp *idp, const char *endpoint, int count, int status,
+		 const char *json, const char *text)
+{
+	char req[1024];
+
+	if (json != NULL)
+		snprintf(req, sizeof(req),
+			 "{\"endpoint\":\"%s\",\"kind\":\"answer\",\"count\":%d,\"status\":%d,"
+			 "\"json\":%s}", endpoint, count, status, json);
+	else
+		snprintf(req, sizeof(req),
+			 "{\"endpoint\":\"%s\",\"kind\":\"answer\",\"count\":%d,\"status\":%d,"
+			 "\"text\":\"%s\"}", endpoint, count, status, text ? text : "");
+	return oa2t_control(idp, "POST", "/fault", req, NULL);
+}
+
 long oa2t_count(const struct oa2t_idp *idp, const char *endpoint)
 {
 	char *body = NULL, key[64], *p;

@@ -46,6 +46,12 @@ void oa2t_idp_stop(struct oa2t_idp *idp);
 long oa2t_control(const struct oa2t_idp *idp, const char *method, const char *path,
 		  const char *json, char **out);
 
+/* Make the next count requests to endpoint (an IdP fault endpoint name)
+ * get HTTP status with the JSON value json or, when json is NULL, the plain
+ * text (NULL: empty; no JSON escaping). Returns the control API's status. */
+long oa2t_answer(const struct oa2t_idp *idp, const char *endpoint, int count, int status,
+		 const char *json, const char *text);
+
 /* Counter for one endpoint from GET /counts (-1 on error). */
 long oa2t_count(const struct oa2t_idp *idp, const char *endpoint);
 

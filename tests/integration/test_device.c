@@ -1,9 +1,11 @@
 /* test_device.c - the device grant through real PAM transactions (pam_wrapper,
  * nss_wrapper accounts alice/bob/carol) against the test IdP: approve, deny,
- * expiry, slow_down, the IdP going away mid-poll, bob approving alice's
- * login, sshd-style prompts (Enter too early, cancel), a login with no PAM
- * user, and a warm login that asks the IdP for nothing but the device code
- * and the polls. */
+ * expiry, slow_down (also Google's 403 slow_down after a 428
+ * authorization_pending, and a bare 429), refusals of the polls and of the
+ * device authorization request that are not outages, the IdP going away
+ * mid-poll, bob approving alice's login, sshd-style prompts (Enter too
+ * early, cancel), a login with no PAM user, and a warm login that asks the
+ * IdP for nothing but the device code and the polls. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +195,88 @@ static void slow_down_is_honoured(void **state)
 	}
 }
 
+/* After the answers queued at the IdP: alice logs in (approved after 0.5 s)
+ * with n token polls; the gap before poll i must be at least min_s[i]. */
+static void polls_keep_going(int n, const double *min_s)
+{
+	struct oa2t_conv conv = {0};
+	double t[64];
+
+	assert_int_equal(login("oa2", "alice", "alice", 500, &conv), PAM_SUCCESS);
+	assert_int_equal(poll_times(t, 64), n);
+	for (int i = 1; i < n; i++) {
+		if (t[i] - t[i - 1] < min_s[i] - 0.05)
+			fail_msg("poll %d came %.2f s after the previous one (want >= %.0f)", i,
+				 t[i] - t[i - 1], min_s[i]);
+	}
+}
+
+/* Google's device flow: 428 authorization_pending, 403 slow_down. The error
+ * member decides: keep polling, slower after slow_down, and log in. */
+static void google_style_answers_keep_polling(void **state)
+{
+	static const double min_s[] = {0, 1, 6};
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/polls/reset", "{}", NULL), 200);
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 428,
+				     "{\"error\":\"authorization_pending\"}", NULL), 200);
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 403, "{\"error\":\"slow_down\"}", NULL),
+			 200);
+	polls_keep_going(3, min_s);
+}
+
+/* A bare 429 while polling: poll more slowly, as after slow_down. */
+static void bare_429_slows_polling(void **state)
+{
+	static const double min_s[] = {0, 6};
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/polls/reset", "{}", NULL), 200);
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 429, NULL, "Too Many Requests"), 200);
+	polls_keep_going(2, min_s);
+}
+
+/* Refusals of the device grant (polls and the device authorization request
+ * alike) are refusals: PAM_AUTH_ERR, or PAM_SERVICE_ERR for the client;
+ * only a 5xx is PAM_AUTHINFO_UNAVAIL. */
+static void refusals_are_not_outages(void **state)
+{
+	static const struct {
+		const char *endpoint;
+		int status;
+		const char *json;
+		int pam;
+		const char *log;
+	} rows[] = {
+		{"token", 403, NULL, PAM_AUTH_ERR,
+		 "token endpoint: the identity provider refused with HTTP status 403"},
+		{"token", 400, "{\"error\":\"invalid_grant\"}", PAM_AUTH_ERR,
+		 "token endpoint refused: invalid_grant"},
+		{"device_authorization", 403, NULL, PAM_AUTH_ERR,
+		 "device authorization: the identity provider refused with HTTP status 403"},
+		{"device_authorization", 429, NULL, PAM_AUTH_ERR, "HTTP status 429 (too many requests)"},
+		{"device_authorization", 400, "{\"error\":\"invalid_client\"}", PAM_SERVICE_ERR,
+		 "device authorization: the identity provider refused this client: invalid_client"},
+		{"device_authorization", 503, NULL, PAM_AUTHINFO_UNAVAIL,
+		 "device authorization: HTTP status 503"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct oa2t_conv conv = {0};
+		int rc;
+
+		assert_int_equal(oa2t_answer(&idp, rows[i].endpoint, 1, rows[i].status, rows[i].json,
+					     NULL), 200);
+		rc = oa2t_auth("oa2", "alice", &conv, false); /* nobody approves */
+		if (rc != rows[i].pam || !oa2t_log_has(rows[i].log))
+			fail_msg("%s HTTP %d: PAM result %d, want %d with '%s'; log:\n%s",
+				 rows[i].endpoint, rows[i].status, rc, rows[i].pam, rows[i].log,
+				 oa2t_log_text());
+	}
+}
+
 static void polls_never_faster_than_interval(void **state)
 {
 	struct oa2t_conv conv = {0};
@@ -310,6 +394,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(require_groups_refuses_non_member),
 		cmocka_unit_test(expiry_is_refused),
 		cmocka_unit_test(slow_down_is_honoured),
+		cmocka_unit_test(google_style_answers_keep_polling),
+		cmocka_unit_test(bare_429_slows_polling),
+		cmocka_unit_test(refusals_are_not_outages),
 		cmocka_unit_test(polls_never_faster_than_interval),
 		cmocka_unit_test(idp_down_mid_poll_is_unavailable),
 		cmocka_unit_test(idp_gone_mid_poll_is_unavailable),

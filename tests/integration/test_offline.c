@@ -2,10 +2,14 @@
  * pam_set_items.so for PAM_TTY/PAM_RHOST): an online password login leaves a
  * yescrypt entry; with the IdP unreachable the right password works, a wrong
  * one does not, repeated wrong ones are rate-limited, an old entry is
- * refused; with the IdP answering there is no offline path at all; remote
- * sessions and unknown users never get one. */
+ * refused; with the IdP answering there is no offline path at all, whatever
+ * status its refusal has (403, 429, 400 with a string; 4xx from discovery or
+ * the JWKS), while a 5xx is an outage; a password the IdP refuses retires
+ * the entry; an entry logs in only under the issuer and client that wrote
+ * it; remote sessions and unknown users never get one. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,18 +23,31 @@
 
 static struct oa2t_idp idp;
 
-/* up: the real IdP; down: an issuer nobody listens on. */
-static void write_config(int up, const char *extra)
+/* A configuration for issuer with the client lines given, trusting ca;
+ * every one shares the same offline_dir. */
+static void write_config_for(const char *issuer, const char *ca, const char *cache,
+			     const char *client, const char *extra)
 {
 	char body[2048];
 
 	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache-%s\n"
+		 "issuer = %s\n%sca_file = %s\ncache_dir = %s/cache-%s\n"
 		 "http_timeout = 3\ndevice_timeout = 10\noffline_dir = %s/offline\n"
 		 "offline_max_age = 3600\n%s",
-		 up ? idp.issuer : "https://localhost:1", idp.ca, oa2t_tmp(), up ? "up" : "down",
-		 oa2t_tmp(), extra ? extra : "offline_cache = yes\n");
+		 issuer, client, ca, oa2t_tmp(), cache, oa2t_tmp(),
+		 extra ? extra : "offline_cache = yes\n");
 	oa2t_write("offline.conf", body, 0644);
+}
+
+/* up: the real IdP; down: the same issuer, unreachable (its TLS
+ * certificate does not verify: an outage like a refused connection). */
+static void write_config(int up, const char *extra)
+{
+	char other_ca[300];
+
+	snprintf(other_ca, sizeof(other_ca), "%s/other-ca.pem", idp.dir);
+	write_config_for(idp.issuer, up ? idp.ca : other_ca, up ? "up" : "down",
+			 "client_id = pam-public\n", extra);
 }
 
 static int setup(void **state)
@@ -157,6 +174,138 @@ static void no_offline_path_when_idp_answers(void **state)
 	assert_false(oa2t_log_has("trying the offline entry"));
 }
 
+/* The IdP answers, refusing, as real providers do: never an outage, so the
+ * right (offline) password of a fresh entry does not log in. */
+static void idp_refusal_never_opens_offline(void **state)
+{
+	static const struct {
+		int status;
+		const char *json, *text;
+	} refusals[] = {
+		{403, "{\"error\":\"invalid_grant\"}", NULL}, /* Auth0 */
+		{403, NULL, NULL},                            /* glewlwyd */
+		{429, NULL, "Too Many Requests"},             /* a rate limiter */
+		{429, "{\"error\":\"too_many_attempts\"}", NULL},
+		{400, NULL, "invalid_grant"},
+		{401, "{\"error\":\"unauthorized\",\"error_description\":\"user is blocked\"}", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		online_alice();
+		assert_int_equal(oa2t_answer(&idp, "token", 1, refusals[i].status, refusals[i].json,
+					     refusals[i].text), 200);
+		assert_int_equal(console("alice", "alice-pass"), PAM_AUTH_ERR);
+		if (oa2t_log_has("trying the offline entry"))
+			fail_msg("HTTP %d opened the offline path:\n%s", refusals[i].status,
+				 oa2t_log_text());
+	}
+}
+
+static bool has_entry(const char *user)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/offline/%s", oa2t_tmp(), user);
+	return stat(path, &st) == 0;
+}
+
+/* A password the IdP refuses (changed, revoked, account disabled) must not
+ * log in offline later: the refusal retires the entry. */
+static void refused_password_retires_entry(void **state)
+{
+	(void)state;
+	online_alice();
+	assert_true(has_entry("alice"));
+	assert_int_equal(console("alice", "guess"), PAM_AUTH_ERR); /* 400 invalid_grant */
+	assert_false(has_entry("alice"));
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("alice has no usable offline entry");
+
+	/* the very password of the entry, refused the Auth0 way */
+	online_alice();
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 403, "{\"error\":\"invalid_grant\"}", NULL),
+			 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTH_ERR);
+	assert_false(has_entry("alice"));
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+
+	/* an outage keeps it */
+	online_alice();
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 502, NULL, NULL), 200);
+	assert_int_equal(console("alice", "guess"), PAM_AUTH_ERR);
+	oa2t_expect_log("offline: wrong password for alice");
+	assert_true(has_entry("alice"));
+}
+
+/* An entry written under one configuration (issuer, client) does not log
+ * in under another sharing the same offline_dir. */
+static void entry_is_bound_to_issuer_and_client(void **state)
+{
+	char client[600];
+
+	(void)state;
+	online_alice();
+	/* another issuer, unreachable */
+	write_config_for("https://localhost:1", idp.ca, "other-issuer", "client_id = pam-public\n",
+			 NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("offline entry for alice was written for another issuer or client");
+	/* the same issuer, failing, but another client of it */
+	snprintf(client, sizeof(client),
+		 "client_id = pam-confidential\nclient_secret_file = %s\n",
+		 oa2t_write("secret", "confidential-secret\n", 0600));
+	write_config_for(idp.issuer, idp.ca, "up", client, NULL);
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 503, NULL, NULL), 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("trying the offline entry for alice");
+	oa2t_expect_log("offline entry for alice was written for another issuer or client");
+	/* the configuration that wrote it still can */
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
+	oa2t_expect_log("grant=password (offline) evidence=offline entry");
+}
+
+static void drop_cache(void)
+{
+	char cmd[400];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/cache-up'", oa2t_tmp());
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A 4xx from discovery or the JWKS is the IdP answering, not an outage. */
+static void metadata_refusal_never_opens_offline(void **state)
+{
+	(void)state;
+	online_alice();
+	drop_cache();
+	assert_int_equal(oa2t_answer(&idp, "discovery", 1, 404, NULL, "not found"), 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("HTTP status 404");
+	assert_false(oa2t_log_has("trying the offline entry"));
+	online_alice();
+	drop_cache();
+	assert_int_equal(oa2t_answer(&idp, "jwks", 1, 403, NULL, NULL), 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("HTTP status 403");
+	assert_false(oa2t_log_has("trying the offline entry"));
+}
+
+/* A 5xx is an outage: the offline entry serves. */
+static void idp_5xx_opens_offline(void **state)
+{
+	(void)state;
+	online_alice();
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 503, NULL, "Service Unavailable"), 200);
+	assert_int_equal(console("alice", "alice-pass"), PAM_SUCCESS);
+	oa2t_expect_log("trying the offline entry for alice");
+	oa2t_expect_log("grant=password (offline) evidence=offline entry");
+}
+
 static void disabled_means_unavailable(void **state)
 {
 	(void)state;
@@ -202,6 +351,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(wrong_passwords_are_rate_limited, reset),
 		cmocka_unit_test_setup(old_entry_is_refused, reset),
 		cmocka_unit_test_setup(no_offline_path_when_idp_answers, reset),
+		cmocka_unit_test_setup(idp_refusal_never_opens_offline, reset),
+		cmocka_unit_test_setup(metadata_refusal_never_opens_offline, reset),
+		cmocka_unit_test_setup(idp_5xx_opens_offline, reset),
+		cmocka_unit_test_setup(refused_password_retires_entry, reset),
+		cmocka_unit_test_setup(entry_is_bound_to_issuer_and_client, reset),
 		cmocka_unit_test_setup(disabled_means_unavailable, reset),
 		cmocka_unit_test_setup(remote_session_never_offline, reset),
 		cmocka_unit_test_setup(user_without_entry_is_unavailable, reset),

@@ -5,7 +5,9 @@
  * remote session never gets the password grant, an untrusted tty gets the
  * device grant, use_first_pass takes the earlier module's password (and
  * never asks), try_first_pass asks once when the IdP refused it (not when the
- * IdP is down), and an IdP failure is PAM_AUTHINFO_UNAVAIL. */
+ * IdP is down), an IdP failure is PAM_AUTHINFO_UNAVAIL, and every way real
+ * providers refuse (403 invalid_grant, an empty 403, 429, 400 with a string,
+ * 200 with an error) is a refusal, never "unavailable". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +62,66 @@ static int console_login(const char *service, const char *user, const char *pass
 	conv->answers[0] = password;
 	conv->nanswers = password ? 1 : 0;
 	return oa2t_auth(service, user, conv, true);
+}
+
+/* How the token endpoint answers a password grant, and the PAM result. */
+struct answer {
+	int status;
+	const char *json; /* NULL: the plain text below */
+	const char *text;
+	int pam;
+	const char *log;
+};
+
+static const struct answer answers[] = {
+	/* Auth0: a wrong password is 403 invalid_grant */
+	{403, "{\"error\":\"invalid_grant\",\"error_description\":\"Wrong email or password.\"}",
+	 NULL, PAM_AUTH_ERR, "refused the password (HTTP status 403)"},
+	/* glewlwyd: 403 and nothing else */
+	{403, NULL, NULL, PAM_AUTH_ERR, "refused with HTTP status 403 and no OAuth error"},
+	/* rate limiters, with and without an OAuth error */
+	{429, NULL, "Too Many Requests", PAM_AUTH_ERR,
+	 "HTTP status 429 (too many requests) and no OAuth error"},
+	{429, "{\"error\":\"too_many_attempts\"}", NULL, PAM_AUTH_ERR,
+	 "token endpoint refused: too_many_attempts"},
+	/* 400 with a string, not an OAuth error object */
+	{400, NULL, "invalid_grant", PAM_AUTH_ERR, "refused with HTTP status 400"},
+	{400, "\"invalid_grant\"", NULL, PAM_AUTH_ERR, "refused with HTTP status 400"},
+	/* GitHub style: 200 with an error member */
+	{200, "{\"error\":\"invalid_grant\"}", NULL, PAM_AUTH_ERR, "refused the password"},
+	/* Auth0: a blocked user */
+	{401, "{\"error\":\"unauthorized\",\"error_description\":\"user is blocked\"}", NULL,
+	 PAM_AUTH_ERR, "token endpoint refused: unauthorized user is blocked"},
+	/* the client itself is refused: configuration */
+	{401, "{\"error\":\"invalid_client\"}", NULL, PAM_SERVICE_ERR,
+	 "refused this client: invalid_client"},
+	/* outages: 5xx, or the IdP saying it is unavailable */
+	{503, "{\"error\":\"temporarily_unavailable\"}", NULL, PAM_AUTHINFO_UNAVAIL,
+	 "HTTP status 503, temporarily_unavailable"},
+	{502, NULL, "Bad Gateway", PAM_AUTHINFO_UNAVAIL, "token endpoint: HTTP status 502"},
+};
+
+static void every_idp_answer_has_its_result(void **state)
+{
+	struct oa2t_conv conv;
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		const struct answer *a = &answers[i];
+		int rc;
+
+		memset(&conv, 0, sizeof(conv));
+		assert_int_equal(oa2t_answer(&idp, "token", 1, a->status, a->json, a->text), 200);
+		rc = console_login("login-oa2", "alice", "alice-pass", &conv);
+		if (rc != a->pam || !oa2t_log_has(a->log))
+			fail_msg("HTTP %d %s: PAM result %d, want %d with '%s'; log:\n%s", a->status,
+				 a->json ? a->json : a->text ? a->text : "(empty)", rc, a->pam, a->log,
+				 oa2t_log_text());
+	}
+	/* and the IdP answering normally logs alice in again */
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_SUCCESS);
 }
 
 static void right_password_on_tty1(void **state)
@@ -312,6 +374,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(account_line_with_other_config_does_not_vouch, reset),
 		cmocka_unit_test_setup(bob_password_cannot_log_in_as_alice, reset),
 		cmocka_unit_test_setup(idp_failure_is_unavailable, reset),
+		cmocka_unit_test_setup(every_idp_answer_has_its_result, reset),
 	};
 
 	oa2t_init(argc, argv, services);
