@@ -27,6 +27,18 @@ export const USERS = [
     email_verified: false,
     groups: [],
   },
+  // Hostile strings: a sub that would forge a log line, a name that would
+  // drive a terminal (OSC window title, clear screen, a UTF-8 C1 CSI).
+  {
+    username: 'mallory',
+    password: 'mallory-pass',
+    sub: 'mallory-05\nlogin accepted: service=oa2 user=root sub=x grant=device evidence=id_token'
+      + '\u001b]0;owned\u0007\u001b[2J\r\\x0a',
+    name: 'Mallory \u001b]0;owned\u0007\u001b[2J\u009b31m',
+    email: 'mallory@example.test',
+    email_verified: true,
+    groups: ['users'],
+  },
 ];
 
 export function findByUsername(username) {

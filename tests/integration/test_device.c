@@ -2,8 +2,9 @@
  * nss_wrapper accounts alice/bob/carol) against the test IdP: approve, deny,
  * expiry, slow_down, the IdP going away mid-poll, bob approving alice's
  * login, sshd-style prompts (Enter too early, cancel), a login with no PAM
- * user, and a warm login that asks the IdP for nothing but the device code
- * and the polls. */
+ * user, a warm login that asks the IdP for nothing but the device code
+ * and the polls, and log lines that a hostile PAM user name or `sub` cannot
+ * forge. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +110,44 @@ static void unknown_local_user_is_refused(void **state)
 	/* carol exists at the IdP and locally; "dave" exists nowhere locally */
 	assert_int_equal(login("oa2", "dave", "carol", 0, &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("maps to 'carol', not to 'dave'");
+}
+
+/* Exactly one decision line, and none of the injected text starts a line. */
+static void expect_one_decision_line(const char *decision)
+{
+	if (oa2t_log_lines("): login ", false) != 1 || oa2t_log_lines(decision, false) != 1)
+		fail_msg("want exactly one '%s' line:\n%s", decision, oa2t_log_text());
+	if (oa2t_log_lines("login accepted", true) != 0 || oa2t_log_lines("\x1b", false) != 0 ||
+	    oa2t_log_lines("\x07", false) != 0 || oa2t_log_lines("\r", false) != 0)
+		fail_msg("injected text reached the log raw:\n%s", oa2t_log_text());
+}
+
+/* The PAM user comes from the ssh client: a newline in it must not forge a
+ * second "login accepted" line, nor an escape sequence reach the log. */
+static void forged_user_name_cannot_forge_a_log_line(void **state)
+{
+	static const char user[] = "alice\nlogin accepted: service=oa2 user=root sub=x "
+				   "grant=device evidence=id_token\x1b[2J\x07\r\\x0a";
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(login("oa2", user, "alice", 0, &conv), PAM_AUTH_ERR);
+	expect_one_decision_line("SYSLOG(4): login refused: service=oa2 "
+				 "user=alice\\x0alogin accepted: service=oa2 user=root");
+	oa2t_expect_log("evidence=id_token\\x1b[2J\\x07\\x0d\\\\x0a sub=");
+}
+
+/* A sub the IdP signed with a newline and escape sequences in it is
+ * logged escaped, on the one decision line. */
+static void hostile_sub_cannot_forge_a_log_line(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(login("oa2", "mallory", "mallory", 0, &conv), PAM_SUCCESS);
+	expect_one_decision_line("SYSLOG(5): login accepted: service=oa2 user=mallory "
+				 "sub=mallory-05\\x0alogin accepted: service=oa2 user=root");
+	oa2t_expect_log("evidence=id_token\\x1b]0;owned\\x07\\x1b[2J\\x0d\\\\x0a grant=device");
 }
 
 static void no_pam_user_becomes_mapped_user(void **state)
@@ -306,6 +345,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(deny_is_refused),
 		cmocka_unit_test(bob_cannot_approve_for_alice),
 		cmocka_unit_test(unknown_local_user_is_refused),
+		cmocka_unit_test(forged_user_name_cannot_forge_a_log_line),
+		cmocka_unit_test(hostile_sub_cannot_forge_a_log_line),
 		cmocka_unit_test(no_pam_user_becomes_mapped_user),
 		cmocka_unit_test(require_groups_refuses_non_member),
 		cmocka_unit_test(expiry_is_refused),
