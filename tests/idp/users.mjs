@@ -27,6 +27,16 @@ export const USERS = [
     email_verified: false,
     groups: [],
   },
+  // An IdP account named like a local system account (uid 1 in the tests).
+  {
+    username: 'daemon',
+    password: 'daemon-pass',
+    sub: 'd4e5f6a7-1b2c-4d3e-8f90-da3000000004',
+    name: 'Daemon Example',
+    email: 'daemon@example.test',
+    email_verified: true,
+    groups: ['users'],
+  },
   // Hostile strings: a sub that would forge a log line, a name that would
   // drive a terminal (OSC window title, clear screen, a UTF-8 C1 CSI).
   {

@@ -75,7 +75,8 @@ static void write_service(const char *dir, const struct oa2t_service *svc)
 	fclose(f);
 }
 
-/* alice, bob, carol and mallory as local accounts, through nss_wrapper. */
+/* alice, bob, carol and mallory as local accounts, daemon as a system
+ * account (uid 1, as on Debian), through nss_wrapper. */
 static void write_accounts(void)
 {
 	char passwd[200], group[200];
@@ -87,6 +88,7 @@ static void write_accounts(void)
 	if (f == NULL)
 		die(passwd);
 	fputs("root:x:0:0:root:/root:/bin/sh\n"
+	      "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
 	      "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
 	      "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n"
 	      "carol:x:1003:1003:Carol:/home/carol:/bin/sh\n"
@@ -96,7 +98,7 @@ static void write_accounts(void)
 	f = fopen(group, "w");
 	if (f == NULL)
 		die(group);
-	fputs("root:x:0:\nalice:x:1001:\nbob:x:1002:\ncarol:x:1003:\n"
+	fputs("root:x:0:\ndaemon:x:1:\nalice:x:1001:\nbob:x:1002:\ncarol:x:1003:\n"
 	      "mallory:x:1005:\n",
 	      f);
 	fclose(f);

@@ -4,7 +4,8 @@
  * login, sshd-style prompts (Enter too early, cancel), a login with no PAM
  * user, a warm login that asks the IdP for nothing but the device code
  * and the polls, and log lines that a hostile PAM user name or `sub` cannot
- * forge. */
+ * forge, an IdP user named daemon refused for the local system account, and
+ * user_map_only refusing an identity the map does not name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,6 +149,49 @@ static void hostile_sub_cannot_forge_a_log_line(void **state)
 	expect_one_decision_line("SYSLOG(5): login accepted: service=oa2 user=mallory "
 				 "sub=mallory-05\\x0alogin accepted: service=oa2 user=root");
 	oa2t_expect_log("evidence=id_token\\x1b]0;owned\\x07\\x1b[2J\\x0d\\\\x0a grant=device");
+}
+
+/* An IdP user named daemon (chosen by whoever registered it) never logs
+ * into the local daemon (uid 1): refused by the default min_uid. */
+static void system_account_name_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	write_config(NULL);
+	assert_int_equal(login("oa2", "daemon", "daemon", 0, &conv), PAM_PERM_DENIED);
+	oa2t_expect_log("login refused: service=oa2 user=daemon");
+	oa2t_expect_log("'daemon' is a system account (uid 1, below min_uid ");
+	/* the same with no PAM user: the identity does not become daemon */
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", NULL, "daemon", 0, &conv), PAM_PERM_DENIED);
+	oa2t_expect_log("below min_uid");
+	/* only an administrator's min_uid lets it in */
+	write_config("min_uid = 1\n");
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", "daemon", "daemon", 0, &conv), PAM_SUCCESS);
+	write_config(NULL);
+}
+
+/* user_map_only: the map file is the only source of truth. */
+static void map_only_refuses_unmapped_identity(void **state)
+{
+	struct oa2t_conv conv = {0};
+	char extra[512];
+
+	(void)state;
+	snprintf(extra, sizeof(extra), "user_map_file = %s\nuser_map_only = yes\n",
+		 oa2t_write("users.map", "alice alice\ndaemon daemon\n", 0644));
+	write_config(extra);
+	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_SUCCESS);
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", "bob", "bob", 0, &conv), PAM_AUTH_ERR);
+	oa2t_expect_log("identity 'bob' is not in the user map (user_map_only)");
+	/* a map entry does not lift min_uid */
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", "daemon", "daemon", 0, &conv), PAM_PERM_DENIED);
+	oa2t_expect_log("below min_uid");
+	write_config(NULL);
 }
 
 static void no_pam_user_becomes_mapped_user(void **state)
@@ -347,6 +391,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(unknown_local_user_is_refused),
 		cmocka_unit_test(forged_user_name_cannot_forge_a_log_line),
 		cmocka_unit_test(hostile_sub_cannot_forge_a_log_line),
+		cmocka_unit_test(system_account_name_is_refused),
+		cmocka_unit_test(map_only_refuses_unmapped_identity),
 		cmocka_unit_test(no_pam_user_becomes_mapped_user),
 		cmocka_unit_test(require_groups_refuses_non_member),
 		cmocka_unit_test(expiry_is_refused),
