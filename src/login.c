@@ -165,6 +165,8 @@ static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg,
 		return -1;
 	if (*c->password == '\0')
 		return oa2_fail(err, OA2_ERR_DENIED, "empty password");
+	if (oa2_is_sshd_marker(c->password))
+		return oa2_fail(err, OA2_ERR_DENIED, OA2_SSHD_MARKER_REASON);
 	return 0;
 }
 

@@ -106,6 +106,18 @@ const char *oa2_esc(const char *s, char *out, size_t size)
 	return out;
 }
 
+bool oa2_is_sshd_marker(const char *answer)
+{
+	static const char marker[] = "\b\n\r\177INCORRECT";
+	size_t n = strlen(answer);
+
+	for (size_t i = 0; i < n; i++) {
+		if (answer[i] != marker[i % (sizeof(marker) - 1)])
+			return false;
+	}
+	return n > 0;
+}
+
 char *oa2_concat(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

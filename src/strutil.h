@@ -34,6 +34,17 @@ const char *oa2_esc(const char *s, char *out, size_t size);
 #define OA2_ESC_SIZE 256
 #define OA2_ESC(s) oa2_esc((s), (char[OA2_ESC_SIZE]){0}, OA2_ESC_SIZE)
 
+/* True when answer is sshd's "bad password" marker: for an invalid user, or
+ * root where PermitRootLogin refuses it, sshd replaces what the user typed
+ * with "\b\n\r\177INCORRECT" repeated or cut to the typed length (OpenSSH
+ * auth-pam.c, fake_password). An empty answer stays empty: it cannot be told
+ * from a real one. */
+bool oa2_is_sshd_marker(const char *answer);
+
+/* The refusal reason logged for it. */
+#define OA2_SSHD_MARKER_REASON \
+	"sshd replaced the answer with its marker: it refuses this login itself (invalid user, or root not permitted)"
+
 /* malloc'd "a" + "b"; NULL on out of memory. */
 char *oa2_concat(const char *a, const char *b);
 

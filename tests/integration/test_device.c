@@ -5,7 +5,8 @@
  * user, a warm login that asks the IdP for nothing but the device code
  * and the polls, and log lines that a hostile PAM user name or `sub` cannot
  * forge, an IdP user named daemon refused for the local system account, and
- * user_map_only refusing an identity the map does not name. */
+ * user_map_only refusing an identity the map does not name, and sshd's
+ * "bad password" marker in place of the Enter answer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -349,6 +350,22 @@ static void prompt_mode_waits_after_early_enter(void **state)
 	oa2t_expect_log("login accepted: service=sshd-oa2 user=alice");
 }
 
+/* Over sshd, an invalid user's (or a refused root's) answers arrive as
+ * sshd's marker: refused at once, before any poll, even once approved. */
+static void sshd_marker_answer_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	conv.answers[0] = "\b\n\r\177INCOR";
+	conv.nanswers = 1;
+	assert_int_equal(login("sshd-oa2", "alice", "alice", 0, &conv), PAM_AUTH_ERR);
+	oa2t_expect_log("reason=denied: sshd replaced the answer with its marker");
+	assert_int_equal(conv.prompts, 1);
+	assert_int_equal(oa2t_count(&idp, "token"), 0);
+}
+
 static void prompt_mode_cancel(void **state)
 {
 	struct oa2t_conv conv = {0};
@@ -402,6 +419,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(idp_gone_mid_poll_is_unavailable),
 		cmocka_unit_test(prompt_mode_waits_after_early_enter),
 		cmocka_unit_test(prompt_mode_cancel),
+		cmocka_unit_test(sshd_marker_answer_is_refused),
 		cmocka_unit_test(warm_login_asks_only_code_and_polls),
 	};
 

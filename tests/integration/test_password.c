@@ -3,8 +3,9 @@
  * environment) against the test IdP with a confidential client: the right
  * password on a trusted tty logs alice in, a wrong one is PAM_AUTH_ERR, a
  * remote session never gets the password grant, an untrusted tty gets the
- * device grant, use_first_pass takes the earlier module's password, and an
- * IdP failure is PAM_AUTHINFO_UNAVAIL. */
+ * device grant, use_first_pass takes the earlier module's password, sshd's
+ * "bad password" marker is refused before the IdP is asked, and an IdP
+ * failure is PAM_AUTHINFO_UNAVAIL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,6 +94,20 @@ static void empty_password_is_refused_without_asking_idp(void **state)
 	setenv("PAM_TTY", "tty1", 1);
 	assert_int_equal(console_login("login-oa2", "alice", "", &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("empty password");
+	assert_int_equal(oa2t_count(&idp, "token"), 0);
+}
+
+/* sshd's marker in place of the typed password: refused before the IdP is
+ * asked. */
+static void sshd_marker_password_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	assert_int_equal(console_login("login-oa2", "alice", "\b\n\r\177INCORRECT\b\n", &conv),
+			 PAM_AUTH_ERR);
+	oa2t_expect_log("reason=denied: sshd replaced the answer with its marker");
 	assert_int_equal(oa2t_count(&idp, "token"), 0);
 }
 
@@ -201,6 +216,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(right_password_on_tty1, reset),
 		cmocka_unit_test_setup(wrong_password_is_auth_err, reset),
 		cmocka_unit_test_setup(empty_password_is_refused_without_asking_idp, reset),
+		cmocka_unit_test_setup(sshd_marker_password_is_refused, reset),
 		cmocka_unit_test_setup(remote_session_gets_device_grant, reset),
 		cmocka_unit_test_setup(forced_password_grant_refused_for_remote, reset),
 		cmocka_unit_test_setup(untrusted_tty_gets_device_grant, reset),

@@ -92,6 +92,22 @@ static void esc_cuts_at_whole_escapes(void **state)
 	assert_string_equal(r + strlen(r) - 7, "\\x0a...");
 }
 
+/* sshd's marker, whole, repeated or cut to the typed length; nothing else. */
+static void sshd_marker_is_recognised(void **state)
+{
+	(void)state;
+	assert_true(oa2_is_sshd_marker("\b\n\r\177INCORRECT"));
+	assert_true(oa2_is_sshd_marker("\b"));
+	assert_true(oa2_is_sshd_marker("\b\n\r\177INC"));
+	assert_true(oa2_is_sshd_marker("\b\n\r\177INCORRECT\b\n\r"));
+	assert_false(oa2_is_sshd_marker(""));
+	assert_false(oa2_is_sshd_marker("INCORRECT"));
+	assert_false(oa2_is_sshd_marker("\b\n\r\177INCORRECTX"));
+	assert_false(oa2_is_sshd_marker("\b\n\r\177INCORRECT\n"));
+	assert_false(oa2_is_sshd_marker("alice-pass"));
+	assert_false(oa2_is_sshd_marker("cancel"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +116,7 @@ int main(void)
 		cmocka_unit_test(esc_leaves_plain_text_alone),
 		cmocka_unit_test(esc_escapes_controls_non_ascii_and_backslash),
 		cmocka_unit_test(esc_cuts_at_whole_escapes),
+		cmocka_unit_test(sshd_marker_is_recognised),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
