@@ -102,6 +102,9 @@ static void bob_cannot_approve_for_alice(void **state)
 	assert_int_equal(login("oa2", "alice", "bob", 0, &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("maps to 'bob', not to 'alice'");
 	oa2t_expect_log("sub=");
+	/* the person is told, without naming the other account */
+	assert_non_null(strstr(conv.text, "This login was approved by an account that is not alice.\n"));
+	assert_null(strstr(conv.text, "bob"));
 }
 
 static void unknown_local_user_is_refused(void **state)
