@@ -77,6 +77,8 @@ static const struct key keys[] = {
 	{"strip_domain", V_TEXT, offsetof(struct oa2_config, strip_domains), 0, 0, NULL},
 	BOOL(lowercase),
 	STR(user_map_file, V_PATH),
+	BOOL(user_map_only),
+	NUM(min_uid, 0, INT_MAX),
 	BOOL(allow_root),
 	STR(require_scope, V_TEXT),
 	STR(require_acr, V_TEXT),
@@ -85,6 +87,7 @@ static const struct key keys[] = {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 #define MAX_LINE 4096
+#define LOGIN_DEFS_MAX_SIZE (256 * 1024)
 
 /* Where a value came from, for error messages. */
 struct origin {
@@ -320,6 +323,38 @@ out:
 	return rc;
 }
 
+/* UID_MIN from login.defs: "UID_MIN <digits>" once, in a root-owned file
+ * nobody else can write. Anything else (absent, unsafe, hex, signs, junk
+ * after the number, a second UID_MIN, 0, out of range) gives 1000. */
+int oa2_login_defs_uid_min(const char *path)
+{
+	char *buf = NULL, *line, *save = NULL;
+	oa2_error ignored = {0};
+	size_t len = 0;
+	int found = 0, uid_min = OA2_UID_MIN_FALLBACK;
+
+	if (oa2_read_secure_file(path, OA2_FILE_PUBLIC, LOGIN_DEFS_MAX_SIZE, &buf, &len, NULL,
+				 &ignored) != 0)
+		return OA2_UID_MIN_FALLBACK;
+	if (memchr(buf, '\0', len) != NULL)
+		goto garbage;
+	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *p = oa2_trim(line), *val;
+
+		if (strncmp(p, "UID_MIN", 7) != 0 || (p[7] != ' ' && p[7] != '\t'))
+			continue;
+		val = oa2_trim(p + 7);
+		if (found++ || val[0] == '\0' || strspn(val, "0123456789") != strlen(val) ||
+		    parse_int(val, 1, INT_MAX, &uid_min) != 0)
+			goto garbage;
+	}
+	free(buf);
+	return uid_min;
+garbage:
+	free(buf);
+	return OA2_UID_MIN_FALLBACK;
+}
+
 static int set_default(char **field, const char *val, oa2_error *err)
 {
 	if (*field != NULL)
@@ -353,6 +388,11 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 		return -1;
 	if (!oa2_list_contains(cfg->scope, "openid"))
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: scope must include 'openid'", file);
+	if (cfg->user_map_only && cfg->user_map_file == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: user_map_only = yes needs user_map_file", file);
+	if (cfg->min_uid < 0)
+		cfg->min_uid = oa2_login_defs_uid_min(OA2_LOGIN_DEFS);
 	return 0;
 }
 
@@ -421,6 +461,7 @@ static struct oa2_config *config_new(int argc, const char **argv, oa2_error *err
 	cfg->http_timeout = 10;
 	cfg->leeway = 60;
 	cfg->offline_max_age = 7 * 24 * 3600;
+	cfg->min_uid = -1; /* not set: UID_MIN from login.defs, in finish() */
 	if (scan_special_args(cfg, argc, argv, err) != 0) {
 		oa2_config_free(cfg);
 		return NULL;

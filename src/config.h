@@ -16,6 +16,8 @@
 #define OA2_DEFAULT_CACHE_DIR "/var/cache/pam_oauth2"
 #define OA2_DEFAULT_OFFLINE_DIR "/var/lib/pam_oauth2/offline"
 #define OA2_CONFIG_MAX_SIZE (64 * 1024)
+#define OA2_LOGIN_DEFS "/etc/login.defs"
+#define OA2_UID_MIN_FALLBACK 1000
 
 enum oa2_grant_mode { OA2_GRANT_AUTO, OA2_GRANT_DEVICE, OA2_GRANT_PASSWORD };
 enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
@@ -68,6 +70,8 @@ enum oa2_client_auth */
 	char *strip_domains;   /* "@domain" suffixes removed from the identity */
 	int lowercase;         /* bool: ASCII-lower-case the identity */
 	char *user_map_file;   /* "identity local-user" lines */
+	int user_map_only;     /* bool: an identity not in user_map_file is refused */
+	int min_uid;           /* no account below this uid (but uid 0: allow_root) */
 	int allow_root;        /* bool: allow mapping to uid 0 */
 	char *require_scope;   /* all of these scopes must be granted */
 	char *require_acr;     /* the acr claim must be one of these */
@@ -84,6 +88,12 @@ struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err);
  * is. For tests and fuzzing; the module uses oa2_config_load. */
 struct oa2_config *oa2_config_parse_text(const char *text, size_t len, int argc,
 					 const char **argv, oa2_error *err);
+
+/* UID_MIN from a login.defs file (OA2_LOGIN_DEFS), the default of min_uid:
+ * read only from a root-owned file nobody else can write, and only when the
+ * line is exactly "UID_MIN <decimal digits>" (1..INT_MAX) and not repeated;
+ * otherwise OA2_UID_MIN_FALLBACK. */
+int oa2_login_defs_uid_min(const char *path);
 
 /* Free, wiping the client secret. NULL is allowed. */
 void oa2_config_free(struct oa2_config *cfg);

@@ -302,6 +302,10 @@ static int wait_with_prompts(struct poller *p, const struct oa2_ui *ui, char **t
 			oa2_free_secret(answer);
 			return oa2_fail(err, OA2_ERR_ABORT, "the conversation ended (user gave up?)");
 		}
+		if (oa2_is_sshd_marker(answer)) {
+			oa2_free_secret(answer);
+			return oa2_fail(err, OA2_ERR_DENIED, OA2_SSHD_MARKER_REASON);
+		}
 		rc = is_cancel(answer);
 		oa2_free_secret(answer);
 		if (rc)

@@ -6,23 +6,33 @@
 #include <string.h>
 
 #include "error.h"
+#include "strutil.h"
 
 int oa2_fail(oa2_error *err, enum oa2_errkind kind, const char *fmt, ...)
 {
+	char raw[OA2_ERRMSG_MAX];
 	va_list ap;
 
 	if (err == NULL || err->kind != OA2_OK)
 		return -1;
 	err->kind = kind;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	/* Messages may quote what an IdP or a token said: keep log lines to
-	 * printable ASCII so nobody can forge a second line. */
-	for (char *p = err->msg; *p; p++) {
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			*p = '?';
-	}
+	/* Messages quote what a user, an IdP or a token said, and are logged
+	 * and shown: escaped once here, they can neither forge a second log
+	 * line nor drive a terminal. */
+	oa2_esc(raw, err->msg, sizeof(err->msg));
+	return -1;
+}
+
+int oa2_fail_wrap(oa2_error *err, enum oa2_errkind kind, const char *prefix,
+		  const oa2_error *inner)
+{
+	if (err == NULL || err->kind != OA2_OK)
+		return -1;
+	err->kind = kind;
+	snprintf(err->msg, sizeof(err->msg), "%s%s", prefix, inner->msg);
 	return -1;
 }
 

@@ -30,9 +30,16 @@ typedef struct oa2_error {
 
 /* Record an error; returns -1 so callers can write "return oa2_fail(...)".
  * A NULL err is allowed. The first error recorded wins: a later call does not
- * overwrite a more specific earlier reason. */
+ * overwrite a more specific earlier reason. The message is kept as oa2_esc
+ * makes it (strutil.h): printable ASCII whatever the arguments held, so it
+ * can be logged and shown as it is. */
 int oa2_fail(oa2_error *err, enum oa2_errkind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Record inner's error (already escaped, not escaped again) as kind, its
+ * message after prefix (a constant). Returns -1 like oa2_fail. */
+int oa2_fail_wrap(oa2_error *err, enum oa2_errkind kind, const char *prefix,
+		  const oa2_error *inner);
 
 /* Forget any recorded error. */
 void oa2_error_clear(oa2_error *err);

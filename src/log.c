@@ -7,15 +7,23 @@
 
 #include "log.h"
 
+#define LINE_MAX_BYTES 2048
+
+/* Callers escape what they quote (OA2_ESC); whatever slips through is cut to
+ * printable ASCII here, so one call is always one line. */
 static void vlog(pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
 {
-	if (pamh != NULL) {
-		pam_vsyslog(pamh, prio, fmt, ap);
-		return;
+	char line[LINE_MAX_BYTES];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	for (char *p = line; *p; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
 	}
-	fputs("pam_oauth2: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	if (pamh != NULL)
+		pam_syslog(pamh, prio, "%s", line);
+	else
+		fprintf(stderr, "pam_oauth2: %s\n", line);
 }
 
 void oa2_log(pam_handle_t *pamh, int prio, const char *fmt, ...)

@@ -2,7 +2,10 @@
  *
  * In the module every line goes through pam_syslog, which prefixes the
  * service and module name; the diagnostic tool passes a NULL handle and the
- * line goes to stderr instead. Callers never pass secrets. */
+ * line goes to stderr instead. Callers never pass secrets, and quote every
+ * value from outside (user names, rhost, tty, service, sub, IdP text) through
+ * OA2_ESC (strutil.h); as a last guard a line is cut to printable ASCII, so
+ * one call always makes exactly one line. */
 #ifndef OA2_LOG_H
 #define OA2_LOG_H
 

@@ -100,9 +100,14 @@ static int bind_user(pam_handle_t *pamh, const char *mapped, oa2_error *err)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "cannot set the PAM user");
 		return 0;
 	}
-	if (strcmp(pam_user, mapped) != 0)
+	if (strcmp(pam_user, mapped) != 0) {
+		/* Say why on screen (an IdP session of someone else in the browser?),
+		 * never naming the other account. */
+		pam_error(pamh, "This login was approved by an account that is not %s.",
+			  OA2_ESC(pam_user));
 		return oa2_fail(err, OA2_ERR_DENIED, "the IdP identity maps to '%s', not to '%.64s'",
 				mapped, pam_user);
+	}
 	return 0;
 }
 
@@ -169,6 +174,8 @@ static int read_password(pam_handle_t *pamh, int authtok, const struct oa2_ui *u
 		return -1;
 	if (*c->password == '\0')
 		return oa2_fail(err, OA2_ERR_DENIED, "empty password");
+	if (oa2_is_sshd_marker(c->password))
+		return oa2_fail(err, OA2_ERR_DENIED, OA2_SSHD_MARKER_REASON);
 	return 0;
 }
 

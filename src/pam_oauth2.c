@@ -14,6 +14,7 @@
 #include "error.h"
 #include "log.h"
 #include "login.h"
+#include "strutil.h"
 #include "usermap.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -44,15 +45,17 @@ out:
 	if (rc == PAM_SUCCESS) {
 		oa2_log(pamh, LOG_NOTICE,
 			"login accepted: service=%s user=%s sub=%s grant=%s evidence=%s",
-			item_or(pamh, PAM_SERVICE, "?"), res.user, res.sub, res.grant, res.source);
+			OA2_ESC(item_or(pamh, PAM_SERVICE, "?")), res.user, OA2_ESC(res.sub),
+			res.grant, res.source);
 	} else {
 		if (err.kind == OA2_OK)
 			oa2_fail(&err, OA2_ERR_INTERNAL, "login failed without a reason");
 		rc = oa2_pam_code(err.kind);
 		oa2_log(pamh, LOG_WARNING,
 			"login refused: service=%s user=%s sub=%s grant=%s reason=%s: %s",
-			item_or(pamh, PAM_SERVICE, "?"), item_or(pamh, PAM_USER, "(unset)"),
-			res.sub[0] ? res.sub : "-", res.grant ? res.grant : "-",
+			OA2_ESC(item_or(pamh, PAM_SERVICE, "?")),
+			OA2_ESC(item_or(pamh, PAM_USER, "(unset)")), OA2_ESC(res.sub[0] ? res.sub : "-"),
+			res.grant ? res.grant : "-",
 			oa2_errkind_name(err.kind), err.msg);
 	}
 	oa2_config_free(cfg);
@@ -115,7 +118,7 @@ out:
 		oa2_debug(pamh, cfg->debug, "account: no login by this configuration to vouch for");
 	else if (rc != PAM_SUCCESS)
 		oa2_log(pamh, LOG_WARNING, "account refused: user=%s reason=%s: %s",
-			user ? user : "(unset)", oa2_errkind_name(err.kind), err.msg);
+			OA2_ESC(user ? user : "(unset)"), oa2_errkind_name(err.kind), err.msg);
 	oa2_config_free(cfg);
 	return rc;
 }

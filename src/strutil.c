@@ -60,6 +60,64 @@ bool oa2_is_https_url(const char *s)
 	return strchr(s, '#') == NULL;
 }
 
+/* The escaped form of one byte into e (4 bytes); returns its length. */
+static size_t esc_byte(unsigned char c, char *e)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c >= 0x20 && c <= 0x7e && c != '\\') {
+		e[0] = (char)c;
+		return 1;
+	}
+	e[0] = '\\';
+	if (c == '\\') {
+		e[1] = '\\';
+		return 2;
+	}
+	e[1] = 'x';
+	e[2] = hex[c >> 4];
+	e[3] = hex[c & 0xf];
+	return 4;
+}
+
+const char *oa2_esc(const char *s, char *out, size_t size)
+{
+	size_t total = 0, limit, n = 0, len;
+	char e[4];
+
+	if (s == NULL)
+		s = "(null)";
+	for (const char *p = s; *p; p++)
+		total += esc_byte((unsigned char)*p, e);
+	/* shortened: leave room for "..." */
+	limit = total > size - 1 ? size - 1 - 3 : size - 1;
+	for (; *s; s++) {
+		len = esc_byte((unsigned char)*s, e);
+		if (n + len > limit)
+			break;
+		memcpy(out + n, e, len);
+		n += len;
+	}
+	if (total > size - 1) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+bool oa2_is_sshd_marker(const char *answer)
+{
+	static const char marker[] = "\b\n\r\177INCORRECT";
+	size_t n = strlen(answer);
+
+	for (size_t i = 0; i < n; i++) {
+		if (answer[i] != marker[i % (sizeof(marker) - 1)])
+			return false;
+	}
+	return n > 0;
+}
+
 char *oa2_concat(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

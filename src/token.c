@@ -66,7 +66,7 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 		}
 	}
 	if (v != 0) {
-		oa2_fail(err, OA2_ERR_DENIED, "id_token: %s", verr.msg);
+		oa2_fail_wrap(err, OA2_ERR_DENIED, "id_token: ", &verr);
 		goto out;
 	}
 	if (oa2_claims_check_id_token(oa2_jws_payload(jws), &p, err) != 0)

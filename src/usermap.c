@@ -14,6 +14,7 @@
 #include "usermap.h"
 
 #define MAP_MAX_SIZE (256 * 1024)
+#define OA2_NOBODY_UID 65534 /* nobody, and the kernel's overflow uid */
 
 bool oa2_username_valid(const char *name)
 {
@@ -101,9 +102,18 @@ int oa2_usermap_account_ok(const struct oa2_config *cfg, const char *name, oa2_e
 	if (strcmp(pw.pw_name, name) != 0)
 		return oa2_fail(err, OA2_ERR_USER, "account lookup for '%s' returned '%s'", name,
 				pw.pw_name);
-	if (pw.pw_uid == 0 && !cfg->allow_root)
-		return oa2_fail(err, OA2_ERR_PERM,
-				"'%s' has uid 0 and allow_root is not set", name);
+	if (pw.pw_uid == 0) {
+		if (!cfg->allow_root)
+			return oa2_fail(err, OA2_ERR_PERM,
+					"'%s' has uid 0 and allow_root is not set", name);
+		return 0;
+	}
+	if (pw.pw_uid < (uid_t)cfg->min_uid)
+		return oa2_fail(err, OA2_ERR_PERM, "'%s' is a system account (uid %lu, below min_uid %d)",
+				name, (unsigned long)pw.pw_uid, cfg->min_uid);
+	if (pw.pw_uid == OA2_NOBODY_UID || pw.pw_uid == (uid_t)-1)
+		return oa2_fail(err, OA2_ERR_PERM, "'%s' has uid %lu (nobody), never logged into",
+				name, (unsigned long)pw.pw_uid);
 	return 0;
 }
 
@@ -130,6 +140,10 @@ static int resolve(const struct oa2_config *cfg, const json_object *claims, char
 			return -1;
 		if (rc == 0)
 			return oa2_usermap_account_ok(cfg, out, err);
+		if (cfg->user_map_only)
+			return oa2_fail(err, OA2_ERR_DENIED,
+					"identity '%.80s' is not in the user map (user_map_only)",
+					identity);
 	}
 	strcpy(name, identity);
 	strip_domain(cfg->strip_domains, name);

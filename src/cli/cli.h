@@ -53,6 +53,10 @@ const char *cli_pam_name(enum oa2_errkind kind);
 void cli_report(const char *status, const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Print text from outside (the IdP's) to stdout, each line through oa2_esc
+ * (line breaks kept, every other control byte escaped), then a newline. */
+void cli_print_escaped(const char *text);
+
 /* Usage error: message on stderr, hint to --help; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "jwk.h"
 #include "keyset.h"
+#include "strutil.h"
 #include "usermap.h"
 
 static const char usage[] =
@@ -227,8 +228,9 @@ static void check_jwks(struct tally *t, const struct oa2_config *cfg, oa2_http *
 	for (size_t i = 0; i < n; i++) {
 		if (oa2_jwks_key_info(ks.jwks, i, &info) != 0)
 			continue;
-		line(t, ST_OK, "key", "kid=%s %s, %d bits, alg %s", info.kid ? info.kid : "(none)",
-		     info.type, info.bits, info.alg ? info.alg : "(any that suits the key)");
+		line(t, ST_OK, "key", "kid=%s %s, %d bits, alg %s",
+		     info.kid ? OA2_ESC(info.kid) : "(none)", info.type, info.bits,
+		     info.alg ? OA2_ESC(info.alg) : "(any that suits the key)");
 	}
 out:
 	oa2_keyset_clear(&ks);

@@ -79,15 +79,17 @@ out:
 	return rc;
 }
 
+/* Every string in here is the IdP's: printed escaped, line by line. */
 static void print_claims(const struct oa2_identity *id)
 {
 	const char *json = json_object_to_json_string_ext(
 		id->claims, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 				    JSON_C_TO_STRING_NOSLASHESCAPE);
 
-	printf("\nValidated claims (evidence: %s, signing keys %s):\n%s\n", id->source,
-	       id->jwks_fetched ? "fetched" : "from the cache", json ? json : "{}");
-	printf("Granted scope: %s\n", id->scope ? id->scope : "(not stated)");
+	printf("\nValidated claims (evidence: %s, signing keys %s):\n", id->source,
+	       id->jwks_fetched ? "fetched" : "from the cache");
+	cli_print_escaped(json ? json : "{}");
+	printf("Granted scope: %s\n", id->scope ? OA2_ESC(id->scope) : "(not stated)");
 }
 
 /* The story of pam_sm_authenticate, told on the terminal. */
@@ -147,7 +149,7 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 		goto out;
 	printf("Authorisation: granted\n");
 	printf("Decision: PAM_SUCCESS for user %s (sub %s)\n", mapped,
-	       oa2_claims_sub(id.claims) ? oa2_claims_sub(id.claims) : "?");
+	       OA2_ESC(oa2_claims_sub(id.claims) ? oa2_claims_sub(id.claims) : "?"));
 	rc = 0;
 out:
 	oa2_free_secret_len(token, len);

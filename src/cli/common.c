@@ -120,6 +120,22 @@ void cli_report(const char *status, const char *what, const char *fmt, ...)
 	fflush(stdout);
 }
 
+void cli_print_escaped(const char *text)
+{
+	size_t size = 4 * strlen(text) + 8; /* every byte may become \xHH */
+	char *line = malloc(size), *buf = strdup(text), *p, *save = NULL;
+
+	if (line == NULL || buf == NULL) {
+		fputs("(out of memory)\n", stdout);
+		goto out;
+	}
+	for (p = strtok_r(buf, "\n", &save); p != NULL; p = strtok_r(NULL, "\n", &save))
+		printf("%s\n", oa2_esc(p, line, size));
+out:
+	free(buf);
+	free(line);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -6,10 +6,11 @@
 # a trailing slash, an unknown key and an unsafe file; login runs the device
 # grant without a terminal (the user code is read from the tool's output and
 # approved through the IdP's control API) and the password grant from stdin,
-# and its exit status is the module's decision; cache show lists the entries
-# a check wrote and cache clear removes them.
+# and its exit status is the module's decision; hostile IdP strings (escape
+# sequences, C1 controls, a newline in sub) reach the terminal escaped; cache
+# show lists the entries a check wrote and cache clear removes them.
 #
-# Local accounts alice and bob exist only for the tool, through nss_wrapper.
+# Local accounts alice, bob and mallory exist only for the tool, through nss_wrapper.
 # Needs root (the configuration must be root-owned, as for the module);
 # exits 77 (skipped) otherwise. Prints ok / not ok per case and a closing
 # "cli: N passed, N failed".
@@ -75,7 +76,8 @@ IDP_PARENT_PID=$$ sh "$TOP/tests/idp/idp.sh" start "$IDP" --interval 1 > "$STATE
 
 printf 'alice:x:1001:1001:Alice:/home/alice:/bin/sh\nbob:x:1002:1002:Bob:/home/bob:/bin/sh\n' \
     > "$STATE/passwd"
-printf 'alice:x:1001:\nbob:x:1002:\n' > "$STATE/group"
+printf 'mallory:x:1005:1005:Mallory:/home/mallory:/bin/sh\n' >> "$STATE/passwd"
+printf 'alice:x:1001:\nbob:x:1002:\nmallory:x:1005:\n' > "$STATE/group"
 
 # conf NAME [LINES]: a root-owned 0644 configuration; LINES replace the
 # defaults of the same key.
@@ -210,6 +212,23 @@ expect "login: --arg require_groups=wheel is PAM_PERM_DENIED (exit 5)" $? 5 \
 echo carol-pass | tool login -c "$GOOD" --grant password --user carol
 expect "login: an identity with no local account is PAM_USER_UNKNOWN (exit 6)" $? 6 \
     "^Decision: PAM_USER_UNKNOWN: .*no local account 'carol'"
+
+# mallory's sub and name carry a newline, ESC ] 0 ; title BEL (window title),
+# CSI 2J (clear screen) and a UTF-8 C1 CSI (\xc2\x9b): none may reach the
+# terminal raw, from the claims or from the decision line.
+echo mallory-pass | tool login -c "$GOOD" --grant password --user mallory
+expect "login: hostile IdP strings are printed escaped" $? 0 \
+    '"name": "Mallory \\\\u001b]0;owned\\\\u0007\\\\u001b\[2J\\xc2\\x9b31m"' \
+    '^Decision: PAM_SUCCESS for user mallory (sub mallory-05\\x0alogin accepted: .*evidence=id_token\\x1b\]0;owned\\x07\\x1b\[2J\\x0d\\\\x0a)$'
+raw=
+for b in '\033' '\007' '\302\233' '\233' '\r'; do
+    if LC_ALL=C grep -q "$(printf "$b")" "$STATE/out" "$STATE/err"; then raw="$raw $b"; fi
+done
+if [ -z "$raw" ]; then ok "login: no ESC, BEL, CR or C1 control reaches stdout or stderr"; else
+    not_ok "login: raw control bytes in the output:$raw"; fi
+if grep -q '^login accepted' "$STATE/out" "$STATE/err"; then
+    not_ok "login: the sub's newline starts no line"; else
+    ok "login: the sub's newline starts no line"; fi
 
 # ---- usage -------------------------------------------------------------------
 tool frobnicate

@@ -27,6 +27,28 @@ export const USERS = [
     email_verified: false,
     groups: [],
   },
+  // An IdP account named like a local system account (uid 1 in the tests).
+  {
+    username: 'daemon',
+    password: 'daemon-pass',
+    sub: 'd4e5f6a7-1b2c-4d3e-8f90-da3000000004',
+    name: 'Daemon Example',
+    email: 'daemon@example.test',
+    email_verified: true,
+    groups: ['users'],
+  },
+  // Hostile strings: a sub that would forge a log line, a name that would
+  // drive a terminal (OSC window title, clear screen, a UTF-8 C1 CSI).
+  {
+    username: 'mallory',
+    password: 'mallory-pass',
+    sub: 'mallory-05\nlogin accepted: service=oa2 user=root sub=x grant=device evidence=id_token'
+      + '\u001b]0;owned\u0007\u001b[2J\r\\x0a',
+    name: 'Mallory \u001b]0;owned\u0007\u001b[2J\u009b31m',
+    email: 'mallory@example.test',
+    email_verified: true,
+    groups: ['users'],
+  },
 ];
 
 export function findByUsername(username) {

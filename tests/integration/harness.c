@@ -90,7 +90,8 @@ static void write_service(const char *dir, const struct oa2t_service *svc)
 	fclose(f);
 }
 
-/* alice, bob and carol as local accounts, through nss_wrapper. */
+/* alice, bob, carol and mallory as local accounts, daemon as a system
+ * account (uid 1, as on Debian), through nss_wrapper. */
 static void write_accounts(void)
 {
 	char passwd[200], group[200];
@@ -102,15 +103,19 @@ static void write_accounts(void)
 	if (f == NULL)
 		die(passwd);
 	fputs("root:x:0:0:root:/root:/bin/sh\n"
+	      "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
 	      "alice:x:1001:1001:Alice:/home/alice:/bin/sh\n"
 	      "bob:x:1002:1002:Bob:/home/bob:/bin/sh\n"
-	      "carol:x:1003:1003:Carol:/home/carol:/bin/sh\n",
+	      "carol:x:1003:1003:Carol:/home/carol:/bin/sh\n"
+	      "mallory:x:1005:1005:Mallory:/home/mallory:/bin/sh\n",
 	      f);
 	fclose(f);
 	f = fopen(group, "w");
 	if (f == NULL)
 		die(group);
-	fputs("root:x:0:\nalice:x:1001:\nbob:x:1002:\ncarol:x:1003:\n", f);
+	fputs("root:x:0:\ndaemon:x:1:\nalice:x:1001:\nbob:x:1002:\ncarol:x:1003:\n"
+	      "mallory:x:1005:\n",
+	      f);
 	fclose(f);
 	setenv("NSS_WRAPPER_PASSWD", passwd, 1);
 	setenv("NSS_WRAPPER_GROUP", group, 1);
@@ -408,6 +413,22 @@ void oa2t_expect_log(const char *needle)
 {
 	if (!oa2t_log_has(needle))
 		fail_msg("module log lacks '%s':\n%s", needle, oa2t_log_text());
+}
+
+int oa2t_log_lines(const char *needle, bool at_start)
+{
+	int n = 0;
+
+	for (const char *line = logbuf; line != NULL && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		const char *hit = memmem(line, len, needle, strlen(needle));
+
+		if (hit != NULL && (!at_start || hit == line))
+			n++;
+		line = end ? end + 1 : NULL;
+	}
+	return n;
 }
 
 const char *oa2t_log_text(void)

@@ -68,6 +68,8 @@ bool oa2t_log_has(const char *needle);
 /* Fail the running cmocka test when the captured log lacks needle. */
 void oa2t_expect_log(const char *needle);
 const char *oa2t_log_text(void);
+/* How many captured lines hold needle (at_start: begin with it). */
+int oa2t_log_lines(const char *needle, bool at_start);
 
 #endif
 

@@ -4,8 +4,11 @@
  * authorization_pending, and a bare 429), refusals of the polls and of the
  * device authorization request that are not outages, the IdP going away
  * mid-poll, bob approving alice's login, sshd-style prompts (Enter too
- * early, cancel), a login with no PAM user, and a warm login that asks the
- * IdP for nothing but the device code and the polls. */
+ * early, cancel), a login with no PAM user, a warm login that asks the IdP
+ * for nothing but the device code and the polls, log lines that a hostile
+ * PAM user name or `sub` cannot forge, an IdP user named daemon refused for
+ * the local system account, user_map_only refusing an identity the map does
+ * not name, and sshd's "bad password" marker in place of the Enter answer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,6 +104,9 @@ static void bob_cannot_approve_for_alice(void **state)
 	assert_int_equal(login("oa2", "alice", "bob", 0, &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("maps to 'bob', not to 'alice'");
 	oa2t_expect_log("sub=");
+	/* the person is told, without naming the other account */
+	assert_non_null(strstr(conv.text, "This login was approved by an account that is not alice.\n"));
+	assert_null(strstr(conv.text, "bob"));
 }
 
 static void unknown_local_user_is_refused(void **state)
@@ -111,6 +117,87 @@ static void unknown_local_user_is_refused(void **state)
 	/* carol exists at the IdP and locally; "dave" exists nowhere locally */
 	assert_int_equal(login("oa2", "dave", "carol", 0, &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("maps to 'carol', not to 'dave'");
+}
+
+/* Exactly one decision line, and none of the injected text starts a line. */
+static void expect_one_decision_line(const char *decision)
+{
+	if (oa2t_log_lines("): login ", false) != 1 || oa2t_log_lines(decision, false) != 1)
+		fail_msg("want exactly one '%s' line:\n%s", decision, oa2t_log_text());
+	if (oa2t_log_lines("login accepted", true) != 0 || oa2t_log_lines("\x1b", false) != 0 ||
+	    oa2t_log_lines("\x07", false) != 0 || oa2t_log_lines("\r", false) != 0)
+		fail_msg("injected text reached the log raw:\n%s", oa2t_log_text());
+}
+
+/* The PAM user comes from the ssh client: a newline in it must not forge a
+ * second "login accepted" line, nor an escape sequence reach the log. */
+static void forged_user_name_cannot_forge_a_log_line(void **state)
+{
+	static const char user[] = "alice\nlogin accepted: service=oa2 user=root sub=x "
+				   "grant=device evidence=id_token\x1b[2J\x07\r\\x0a";
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(login("oa2", user, "alice", 0, &conv), PAM_AUTH_ERR);
+	expect_one_decision_line("SYSLOG(4): login refused: service=oa2 "
+				 "user=alice\\x0alogin accepted: service=oa2 user=root");
+	oa2t_expect_log("evidence=id_token\\x1b[2J\\x07\\x0d\\\\x0a sub=");
+}
+
+/* A sub the IdP signed with a newline and escape sequences in it is
+ * logged escaped, on the one decision line. */
+static void hostile_sub_cannot_forge_a_log_line(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(login("oa2", "mallory", "mallory", 0, &conv), PAM_SUCCESS);
+	expect_one_decision_line("SYSLOG(5): login accepted: service=oa2 user=mallory "
+				 "sub=mallory-05\\x0alogin accepted: service=oa2 user=root");
+	oa2t_expect_log("evidence=id_token\\x1b]0;owned\\x07\\x1b[2J\\x0d\\\\x0a grant=device");
+}
+
+/* An IdP user named daemon (chosen by whoever registered it) never logs
+ * into the local daemon (uid 1): refused by the default min_uid. */
+static void system_account_name_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	write_config(NULL);
+	assert_int_equal(login("oa2", "daemon", "daemon", 0, &conv), PAM_PERM_DENIED);
+	oa2t_expect_log("login refused: service=oa2 user=daemon");
+	oa2t_expect_log("'daemon' is a system account (uid 1, below min_uid ");
+	/* the same with no PAM user: the identity does not become daemon */
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", NULL, "daemon", 0, &conv), PAM_PERM_DENIED);
+	oa2t_expect_log("below min_uid");
+	/* only an administrator's min_uid lets it in */
+	write_config("min_uid = 1\n");
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", "daemon", "daemon", 0, &conv), PAM_SUCCESS);
+	write_config(NULL);
+}
+
+/* user_map_only: the map file is the only source of truth. */
+static void map_only_refuses_unmapped_identity(void **state)
+{
+	struct oa2t_conv conv = {0};
+	char extra[512];
+
+	(void)state;
+	snprintf(extra, sizeof(extra), "user_map_file = %s\nuser_map_only = yes\n",
+		 oa2t_write("users.map", "alice alice\ndaemon daemon\n", 0644));
+	write_config(extra);
+	assert_int_equal(login("oa2", "alice", "alice", 0, &conv), PAM_SUCCESS);
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", "bob", "bob", 0, &conv), PAM_AUTH_ERR);
+	oa2t_expect_log("identity 'bob' is not in the user map (user_map_only)");
+	/* a map entry does not lift min_uid */
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("oa2", "daemon", "daemon", 0, &conv), PAM_PERM_DENIED);
+	oa2t_expect_log("below min_uid");
+	write_config(NULL);
 }
 
 static void no_pam_user_becomes_mapped_user(void **state)
@@ -350,6 +437,22 @@ static void prompt_mode_waits_after_early_enter(void **state)
 	oa2t_expect_log("login accepted: service=sshd-oa2 user=alice");
 }
 
+/* Over sshd, an invalid user's (or a refused root's) answers arrive as
+ * sshd's marker: refused at once, before any poll, even once approved. */
+static void sshd_marker_answer_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	conv.answers[0] = "\b\n\r\177INCOR";
+	conv.nanswers = 1;
+	assert_int_equal(login("sshd-oa2", "alice", "alice", 0, &conv), PAM_AUTH_ERR);
+	oa2t_expect_log("reason=denied: sshd replaced the answer with its marker");
+	assert_int_equal(conv.prompts, 1);
+	assert_int_equal(oa2t_count(&idp, "token"), 0);
+}
+
 static void prompt_mode_cancel(void **state)
 {
 	struct oa2t_conv conv = {0};
@@ -390,6 +493,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(deny_is_refused),
 		cmocka_unit_test(bob_cannot_approve_for_alice),
 		cmocka_unit_test(unknown_local_user_is_refused),
+		cmocka_unit_test(forged_user_name_cannot_forge_a_log_line),
+		cmocka_unit_test(hostile_sub_cannot_forge_a_log_line),
+		cmocka_unit_test(system_account_name_is_refused),
+		cmocka_unit_test(map_only_refuses_unmapped_identity),
 		cmocka_unit_test(no_pam_user_becomes_mapped_user),
 		cmocka_unit_test(require_groups_refuses_non_member),
 		cmocka_unit_test(expiry_is_refused),
@@ -402,6 +509,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(idp_gone_mid_poll_is_unavailable),
 		cmocka_unit_test(prompt_mode_waits_after_early_enter),
 		cmocka_unit_test(prompt_mode_cancel),
+		cmocka_unit_test(sshd_marker_answer_is_refused),
 		cmocka_unit_test(warm_login_asks_only_code_and_polls),
 	};
 

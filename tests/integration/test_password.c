@@ -5,7 +5,8 @@
  * remote session never gets the password grant, an untrusted tty gets the
  * device grant, use_first_pass takes the earlier module's password (and
  * never asks), try_first_pass asks once when the IdP refused it (not when the
- * IdP is down), an IdP failure is PAM_AUTHINFO_UNAVAIL, and every way real
+ * IdP is down), sshd's "bad password" marker is refused before the IdP is
+ * asked, an IdP failure is PAM_AUTHINFO_UNAVAIL, and every way real
  * providers refuse (403 invalid_grant, an empty 403, 429, 400 with a string,
  * 200 with an error) is a refusal, never "unavailable". */
 #include <setjmp.h>
@@ -158,6 +159,20 @@ static void empty_password_is_refused_without_asking_idp(void **state)
 	setenv("PAM_TTY", "tty1", 1);
 	assert_int_equal(console_login("login-oa2", "alice", "", &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("empty password");
+	assert_int_equal(oa2t_count(&idp, "token"), 0);
+}
+
+/* sshd's marker in place of the typed password: refused before the IdP is
+ * asked. */
+static void sshd_marker_password_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	setenv("PAM_TTY", "tty1", 1);
+	assert_int_equal(console_login("login-oa2", "alice", "\b\n\r\177INCORRECT\b\n", &conv),
+			 PAM_AUTH_ERR);
+	oa2t_expect_log("reason=denied: sshd replaced the answer with its marker");
 	assert_int_equal(oa2t_count(&idp, "token"), 0);
 }
 
@@ -361,6 +376,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(right_password_on_tty1, reset),
 		cmocka_unit_test_setup(wrong_password_is_auth_err, reset),
 		cmocka_unit_test_setup(empty_password_is_refused_without_asking_idp, reset),
+		cmocka_unit_test_setup(sshd_marker_password_is_refused, reset),
 		cmocka_unit_test_setup(remote_session_gets_device_grant, reset),
 		cmocka_unit_test_setup(forced_password_grant_refused_for_remote, reset),
 		cmocka_unit_test_setup(untrusted_tty_gets_device_grant, reset),

@@ -245,6 +245,89 @@ static void refuses_bad_values(void **state)
 	refused(BASE "scope = profile email\n", 0644, NULL, 0, "scope must include 'openid'");
 }
 
+static void min_uid_and_user_map_only(void **state)
+{
+	oa2_error err;
+	struct oa2_config *cfg;
+
+	(void)state;
+	/* not set: UID_MIN from /etc/login.defs, as the module reads it */
+	cfg = load(BASE, 0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->min_uid, oa2_login_defs_uid_min(OA2_LOGIN_DEFS));
+	assert_false(cfg->user_map_only);
+	oa2_config_free(cfg);
+	cfg = load(BASE "min_uid = 500\nuser_map_file = /etc/security/map\nuser_map_only = yes\n",
+		   0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->min_uid, 500);
+	assert_true(cfg->user_map_only);
+	oa2_config_free(cfg);
+	cfg = load(BASE "min_uid = 0\n", 0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->min_uid, 0);
+	oa2_config_free(cfg);
+	refused(BASE "min_uid = -1\n", 0644, NULL, 0, "min_uid: value must be a whole number");
+	refused(BASE "min_uid = 1000x\n", 0644, NULL, 0, "min_uid: value must be a whole number");
+	refused(BASE "min_uid = 99999999999\n", 0644, NULL, 0, "min_uid: value must be");
+	refused(BASE "user_map_only = true\n", 0644, NULL, 0, "user_map_only: 'true' is not one of");
+	/* a map-only configuration without a map would refuse everyone silently */
+	refused(BASE "user_map_only = yes\n", 0644, NULL, 0, "user_map_only = yes needs user_map_file");
+}
+
+/* UID_MIN from login.defs (path, content, mode) is want. */
+static void uid_min_is(int line, const char *content, mode_t mode, int want)
+{
+	char defs[600];
+	int got;
+
+	snprintf(defs, sizeof(defs), "%s/login.defs", dir);
+	write_file(defs, content, mode);
+	got = oa2_login_defs_uid_min(defs);
+	if (got != want)
+		fail_msg("line %d: UID_MIN %d, want %d", line, got, want);
+}
+#define UID_MIN_IS(content, mode, want) uid_min_is(__LINE__, content, mode, want)
+
+/* login.defs is read strictly: anything doubtful gives 1000. */
+static void login_defs_uid_min(void **state)
+{
+	char defs[600], link[600];
+
+	(void)state;
+	UID_MIN_IS("MAIL_DIR /var/mail\nUID_MIN\t\t\t 1000\nUID_MAX 60000\n", 0644, 1000);
+	UID_MIN_IS("# UID_MIN 5\nUID_MIN 500\r\nGID_MIN 7\n", 0644, 500);
+	UID_MIN_IS("  UID_MIN 2000  \n", 0644, 2000);
+	UID_MIN_IS("MAIL_DIR /var/mail\n", 0644, 1000);                  /* absent */
+	UID_MIN_IS("", 0644, 1000);
+	UID_MIN_IS("UID_MIN 0x10\n", 0644, 1000);                         /* hex */
+	UID_MIN_IS("UID_MIN 010a\n", 0644, 1000);
+	UID_MIN_IS("UID_MIN +500\n", 0644, 1000);
+	UID_MIN_IS("UID_MIN -5\n", 0644, 1000);
+	UID_MIN_IS("UID_MIN 0\n", 0644, 1000);
+	UID_MIN_IS("UID_MIN 500 600\n", 0644, 1000);
+	UID_MIN_IS("UID_MIN \"500\"\n", 0644, 1000);
+	UID_MIN_IS("UID_MIN\n", 0644, 1000);
+	UID_MIN_IS("UID_MIN 99999999999\n", 0644, 1000);
+	UID_MIN_IS("UID_MIN 500\nUID_MIN 600\n", 0644, 1000);           /* twice */
+	UID_MIN_IS("UID_MIN=500\n", 0644, 1000);
+	UID_MIN_IS("UID_MINIMUM 500\n", 0644, 1000);
+	UID_MIN_IS("UID_MIN 500\n", 0664, 1000);                          /* group-writable */
+	UID_MIN_IS("UID_MIN 500\n", 0646, 1000);                          /* world-writable */
+	snprintf(defs, sizeof(defs), "%s/login.defs", dir);
+	write_file(defs, "UID_MIN 500\n", 0644);
+	assert_int_equal(chown(defs, 1, 1), 0);                           /* not root's */
+	assert_int_equal(oa2_login_defs_uid_min(defs), 1000);
+	assert_int_equal(chown(defs, 0, 0), 0);
+	snprintf(link, sizeof(link), "%s/login.defs.link", dir);
+	unlink(link);
+	assert_int_equal(symlink(defs, link), 0);                         /* a link */
+	assert_int_equal(oa2_login_defs_uid_min(link), 1000);
+	assert_int_equal(oa2_login_defs_uid_min(defs), 500);
+	snprintf(defs, sizeof(defs), "%s/absent", dir);
+	assert_int_equal(oa2_login_defs_uid_min(defs), 1000);
+}
+
 static void refuses_unsafe_config_file(void **state)
 {
 	char link[600];
@@ -337,6 +420,8 @@ int main(void)
 		cmocka_unit_test(refuses_relative_config_path),
 		cmocka_unit_test(refuses_missing_required_keys),
 		cmocka_unit_test(refuses_bad_values),
+		cmocka_unit_test(min_uid_and_user_map_only),
+		cmocka_unit_test(login_defs_uid_min),
 		cmocka_unit_test(refuses_unsafe_config_file),
 		cmocka_unit_test(secrets_need_private_files),
 	};

@@ -1,6 +1,8 @@
 /* test_usermap.c - from claims to a local account: strict, never a wrong one.
  *
- * Uses accounts every Debian system has: daemon (uid 1), nobody, root (uid 0).
+ * Uses accounts every Debian system has: root (uid 0), daemon (1), bin (2),
+ * sys (3), nobody (65534). new_cfg leaves min_uid at 0 so that the system
+ * accounts can stand in for users; the min_uid cases set it themselves.
  * Must run as root for the map-file cases (the file must be root-owned). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,7 +82,7 @@ static void exact_name_maps(void **state)
 	struct oa2_config *cfg = *state;
 
 	MAPS(cfg, PU("\"daemon\""), "daemon");
-	MAPS(cfg, PU("\"nobody\""), "nobody");
+	MAPS(cfg, PU("\"bin\""), "bin");
 }
 
 static void no_case_folding_unless_asked(void **state)
@@ -157,6 +159,55 @@ static void root_needs_allow_root(void **state)
 	oa2_error_clear(&err);
 	assert_int_equal(oa2_usermap_account_ok(cfg, "root", &err), 0);
 	assert_int_equal(err.kind, OA2_OK);
+}
+
+/* An IdP account named daemon must not become the local daemon: no uid
+ * below min_uid, at mapping and again in the account re-check. */
+static void system_accounts_below_min_uid(void **state)
+{
+	struct oa2_config *cfg = *state;
+	oa2_error err = {0};
+
+	cfg->min_uid = 1000;
+	REFUSES(cfg, PU("\"daemon\""), OA2_ERR_PERM,
+		"'daemon' is a system account (uid 1, below min_uid 1000)");
+	REFUSES(cfg, PU("\"sys\""), OA2_ERR_PERM, "below min_uid 1000");
+	assert_int_equal(oa2_usermap_account_ok(cfg, "daemon", &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_PERM);
+	assert_non_null(strstr(err.msg, "below min_uid"));
+	/* the boundary: min_uid itself is allowed */
+	cfg->min_uid = 3;
+	REFUSES(cfg, PU("\"bin\""), OA2_ERR_PERM, "uid 2, below min_uid 3");
+	MAPS(cfg, PU("\"sys\""), "sys");
+	oa2_error_clear(&err);
+	assert_int_equal(oa2_usermap_account_ok(cfg, "sys", &err), 0);
+}
+
+/* uid 0 is allow_root's alone: min_uid neither refuses nor admits it. */
+static void root_is_allow_root_whatever_min_uid(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	cfg->min_uid = 1000;
+	REFUSES(cfg, PU("\"root\""), OA2_ERR_PERM, "uid 0 and allow_root is not set");
+	cfg->allow_root = 1;
+	MAPS(cfg, PU("\"root\""), "root");
+	REFUSES(cfg, PU("\"daemon\""), OA2_ERR_PERM, "below min_uid");
+	cfg->min_uid = 0;
+	cfg->allow_root = 0;
+	REFUSES(cfg, PU("\"root\""), OA2_ERR_PERM, "uid 0 and allow_root is not set");
+}
+
+/* nobody's uid is above any min_uid, and still never an account to log into. */
+static void nobody_is_never_mapped(void **state)
+{
+	struct oa2_config *cfg = *state;
+	oa2_error err = {0};
+
+	REFUSES(cfg, PU("\"nobody\""), OA2_ERR_PERM, "'nobody' has uid 65534 (nobody)");
+	cfg->allow_root = 1;
+	assert_int_equal(oa2_usermap_account_ok(cfg, "nobody", &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_PERM);
 }
 
 static void account_ok_checks(void **state)
@@ -239,8 +290,8 @@ static void dotted_username_claim(void **state)
 	cfg->username_claim = strdup("ext.login");
 	MAPS(cfg, "{\"sub\":\"x\",\"ext\":{\"login\":\"daemon\"}}", "daemon");
 	/* A key that itself holds the dot wins over the path. */
-	MAPS(cfg, "{\"sub\":\"x\",\"ext.login\":\"nobody\",\"ext\":{\"login\":\"daemon\"}}",
-	     "nobody");
+	MAPS(cfg, "{\"sub\":\"x\",\"ext.login\":\"bin\",\"ext\":{\"login\":\"daemon\"}}",
+	     "bin");
 	REFUSES(cfg, "{\"sub\":\"x\",\"ext\":{\"name\":\"daemon\"}}", OA2_ERR_DENIED,
 		"no 'ext.login' claim");
 	REFUSES(cfg, "{\"sub\":\"x\",\"ext\":\"daemon\"}", OA2_ERR_DENIED, "no 'ext.login' claim");
@@ -269,11 +320,11 @@ static void map_file(void **state)
 
 	cfg->user_map_file = strdup(write_map("map", "# identity local-user\n\n"
 						     "alice@corp daemon\n"
-						     "  bob@corp\tnobody  \n"
+						     "  bob@corp\tbin  \n"
 						     "admin@corp root\n",
 					      0644));
 	MAPS(cfg, PU("\"alice@corp\""), "daemon");
-	MAPS(cfg, PU("\"bob@corp\""), "nobody");
+	MAPS(cfg, PU("\"bob@corp\""), "bin");
 	/* A map entry to root still needs allow_root. */
 	REFUSES(cfg, PU("\"admin@corp\""), OA2_ERR_PERM, "allow_root");
 	/* The identity must match exactly. */
@@ -282,6 +333,35 @@ static void map_file(void **state)
 	/* Not in the map: the normal rules apply. */
 	MAPS(cfg, PU("\"daemon\""), "daemon");
 	REFUSES(cfg, PU("\"carol@corp\""), OA2_ERR_DENIED, "does not map");
+}
+
+/* A map entry does not bypass min_uid. */
+static void map_file_entry_below_min_uid(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	cfg->user_map_file = strdup(write_map("map", "alice@corp daemon\nbob@corp bin\n", 0644));
+	cfg->min_uid = 2;
+	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_PERM, "below min_uid 2");
+	MAPS(cfg, PU("\"bob@corp\""), "bin");
+}
+
+/* user_map_only: a miss in the map is a refusal, never the claim itself. */
+static void map_only_refuses_unmapped_identities(void **state)
+{
+	struct oa2_config *cfg = *state;
+
+	cfg->user_map_file = strdup(write_map("map", "alice@corp daemon\n", 0644));
+	MAPS(cfg, PU("\"daemon\""), "daemon"); /* without: the claim itself */
+	cfg->user_map_only = 1;
+	MAPS(cfg, PU("\"alice@corp\""), "daemon");
+	REFUSES(cfg, PU("\"daemon\""), OA2_ERR_DENIED,
+		"identity 'daemon' is not in the user map (user_map_only)");
+	REFUSES(cfg, PU("\"bin\""), OA2_ERR_DENIED, "not in the user map");
+	cfg->strip_domains = strdup("corp");
+	cfg->lowercase = 1;
+	REFUSES(cfg, PU("\"Alice@corp\""), OA2_ERR_DENIED, "not in the user map");
+	REFUSES(cfg, PU("\"daemon@corp\""), OA2_ERR_DENIED, "not in the user map");
 }
 
 static void map_file_unsafe_or_malformed(void **state)
@@ -359,12 +439,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(malformed_names_refused, cfg_new, cfg_free),
 		cmocka_unit_test(username_valid_rules),
 		cmocka_unit_test_setup_teardown(root_needs_allow_root, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(system_accounts_below_min_uid, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(root_is_allow_root_whatever_min_uid, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(nobody_is_never_mapped, cfg_new, cfg_free),
 		cmocka_unit_test_setup_teardown(account_ok_checks, cfg_new, cfg_free),
 		cmocka_unit_test_setup_teardown(refusal_leaves_no_name, cfg_new, cfg_free),
 		cmocka_unit_test_setup_teardown(claim_missing_or_wrong_type, cfg_new, cfg_free),
 		cmocka_unit_test_setup_teardown(strip_domains, cfg_new, cfg_free),
 		cmocka_unit_test_setup_teardown(dotted_username_claim, cfg_new, cfg_free),
 		cmocka_unit_test_setup_teardown(map_file, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(map_file_entry_below_min_uid, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(map_only_refuses_unmapped_identities, cfg_new, cfg_free),
 		cmocka_unit_test_setup_teardown(map_file_unsafe_or_malformed, cfg_new, cfg_free),
 	};
 
