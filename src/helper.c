@@ -420,7 +420,7 @@ out:
 	return rc;
 }
 
-int oa2_helper_finish(oa2_helper *h, bool store_offline, oa2_error *err)
+int oa2_helper_finish(oa2_helper *h, int what, oa2_error *err)
 {
 	struct oa2_msg m;
 	int64_t kind = OA2_ERR_INTERNAL;
@@ -428,7 +428,7 @@ int oa2_helper_finish(oa2_helper *h, bool store_offline, oa2_error *err)
 	int rc = -1, status;
 
 	oa2_msg_init(&m, OA2_IPC_FINISH);
-	oa2_msg_put_int(&m, store_offline);
+	oa2_msg_put_int(&m, what);
 	if (oa2_ipc_send(h->fd, &m, err) != 0 || oa2_ipc_recv(h->fd, &m, h->timeout_ms, err) != 0)
 		goto out;
 	if (m.type != OA2_IPC_DONE || oa2_msg_get_int(&m, &kind) != 0 ||

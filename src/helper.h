@@ -42,11 +42,18 @@ int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
 		     const struct oa2_logger *log, struct oa2_identity *id, bool *was_online,
 		     oa2_error *err);
 
-/* Tell the helper the module's decision: with store_offline it writes the
- * offline entry for the password it was given. Then reap it: success needs
- * a clean exit. Returns 0; 1 with err when only the offline entry could not
- * be stored; -1 with err when the helper did not end cleanly. */
-int oa2_helper_finish(oa2_helper *h, bool store_offline, oa2_error *err);
+/* What the helper does with the offline entry once the module decided. */
+enum oa2_helper_finish {
+	OA2_FINISH_NOTHING,
+	OA2_FINISH_STORE,  /* online password login accepted: write the entry */
+	OA2_FINISH_RETIRE, /* the IdP accepted the password, the policy refused: delete it */
+};
+
+/* Tell the helper the module's decision (enum oa2_helper_finish), then reap
+ * it: success needs a clean exit. Returns 0; 1 with err when only the
+ * offline entry could not be stored or retired; -1 with err when the helper
+ * did not end cleanly. */
+int oa2_helper_finish(oa2_helper *h, int what, oa2_error *err);
 
 /* End the helper (killed if still running), reap it, restore SIGCHLD.
  * NULL is allowed. */

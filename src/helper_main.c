@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "helper.h"
 #include "ipc.h"
 #include "json.h"
 #include "offline.h"
@@ -146,18 +147,22 @@ static int finish(const struct oa2_config *cfg, const struct request *r,
 {
 	struct oa2_msg m = {0};
 	oa2_error err = {0};
-	int64_t store = 0;
+	int64_t what = OA2_FINISH_NOTHING;
 	int rc = -1;
 
 	if (oa2_ipc_recv(CHANNEL, &m, -1, NULL) != 0) {
 		rc = 0; /* the module ended the login: nothing to do */
 		goto out;
 	}
-	if (m.type != OA2_IPC_FINISH || oa2_msg_get_int(&m, &store) != 0)
+	if (m.type != OA2_IPC_FINISH || oa2_msg_get_int(&m, &what) != 0)
 		goto out;
-	if (store && was_online && cfg->offline_cache && r->login.grant == OA2_GRANT_PASSWORD)
-		(void)oa2_offline_store(cfg, r->login.user, r->login.password, id->claims, id->scope,
-					time(NULL), &err);
+	if (was_online && r->login.grant == OA2_GRANT_PASSWORD) {
+		if (what == OA2_FINISH_STORE && cfg->offline_cache)
+			(void)oa2_offline_store(cfg, r->login.user, r->login.password, id->claims,
+						id->scope, time(NULL), &err);
+		else if (what == OA2_FINISH_RETIRE)
+			(void)oa2_offline_retire(cfg, r->login.user, &err);
+	}
 	oa2_msg_clear(&m);
 	oa2_msg_init(&m, OA2_IPC_DONE);
 	oa2_msg_put_int(&m, err.kind);

@@ -261,19 +261,26 @@ static int decide(pam_handle_t *pamh, const struct oa2_config *cfg,
 	return 0;
 }
 
-/* The login is decided: the helper may store the offline entry and must
+/* The login is decided: the helper stores (success) or retires (the
+ * policy refused a password the IdP accepted) the offline entry, and must
  * end cleanly. */
 static int finish_helper(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_helper *h,
-			 int grant, const struct credentials *c, bool was_online, oa2_error *err)
+			 int grant, const struct credentials *c, bool was_online, bool accepted,
+			 oa2_error *err)
 {
-	bool store = grant == OA2_GRANT_PASSWORD && was_online && cfg->offline_cache;
+	int what = OA2_FINISH_NOTHING;
 	oa2_error serr = {0};
 
-	switch (oa2_helper_finish(h, store, &serr)) {
+	/* retired even with offline_cache off: a later "yes" must not find it */
+	if (grant == OA2_GRANT_PASSWORD && was_online)
+		what = !accepted ? OA2_FINISH_RETIRE
+				 : cfg->offline_cache ? OA2_FINISH_STORE : OA2_FINISH_NOTHING;
+	switch (oa2_helper_finish(h, what, &serr)) {
 	case 0:
 		return 0;
 	case 1:
-		oa2_log(pamh, LOG_WARNING, "offline entry for %s not stored: %s", c->user, serr.msg);
+		oa2_log(pamh, LOG_WARNING, "offline entry for %s not %s: %s", c->user,
+			accepted ? "stored" : "retired", serr.msg);
 		return 0;
 	default:
 		return oa2_fail(err, serr.kind, "%s", serr.msg);
@@ -321,8 +328,12 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	}
 	if (!was_online)
 		res->grant = "password (offline)";
-	if (decide(pamh, cfg, &id, res, err) != 0 ||
-	    finish_helper(pamh, cfg, helper, grant, &creds, was_online, err) != 0)
+	if (decide(pamh, cfg, &id, res, err) != 0) {
+		/* an outdated entry must not pass this policy offline later */
+		(void)finish_helper(pamh, cfg, helper, grant, &creds, was_online, false, NULL);
+		goto out;
+	}
+	if (finish_helper(pamh, cfg, helper, grant, &creds, was_online, true, err) != 0)
 		goto out;
 	if (grant == OA2_GRANT_PASSWORD && after_password(pamh, cfg, &creds, err) != 0)
 		goto out;

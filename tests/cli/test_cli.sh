@@ -200,7 +200,7 @@ expect "login password: alice-pass on stdin succeeds" $? 0 \
 
 echo wrong-pass | tool login -c "$GOOD" --grant password --user alice
 expect "login password: wrong password is PAM_AUTH_ERR (exit 1)" $? 1 \
-    "^Decision: PAM_AUTH_ERR: denied"
+    "^Decision: PAM_AUTH_ERR: wrong password"
 if grep -q -e 'wrong-pass' -e 'alice-pass' "$STATE/out" "$STATE/err"; then
     not_ok "login password: the password is never printed"; else
     ok "login password: the password is never printed"; fi

@@ -239,7 +239,9 @@ def signal_attack(ctx, r):
     child.expect(USER_CODE_RE, timeout=20)
     pids = []
     for _ in range(50):
-        p = subprocess.run(["pgrep", "-x", "pam_oauth2_help"], capture_output=True, text=True)
+        # su is the pexpect child (sh exec'd it); its helper is its child
+        p = subprocess.run(["pgrep", "-P", str(child.pid), "-x", "pam_oauth2_help"],
+                           capture_output=True, text=True)
         pids = [int(x) for x in p.stdout.split()]
         if pids:
             break

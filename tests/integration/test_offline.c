@@ -241,6 +241,22 @@ static void refused_password_retires_entry(void **state)
 	assert_true(has_entry("alice"));
 }
 
+/* The IdP accepts the password but the policy now refuses (alice left the
+ * required group): the old entry, with the old claims, must not pass that
+ * policy offline later, so the refusal retires it too. */
+static void policy_refusal_retires_entry(void **state)
+{
+	(void)state;
+	online_alice();
+	assert_true(has_entry("alice"));
+	write_config(1, "offline_cache = yes\nrequire_groups = no-such-group\n");
+	assert_int_equal(console("alice", "alice-pass"), PAM_PERM_DENIED);
+	assert_false(has_entry("alice"));
+	write_config(0, NULL);
+	assert_int_equal(console("alice", "alice-pass"), PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("alice has no usable offline entry");
+}
+
 /* An entry written under one configuration (issuer, client) does not log
  * in under another sharing the same offline_dir. */
 static void entry_is_bound_to_issuer_and_client(void **state)
@@ -355,6 +371,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(metadata_refusal_never_opens_offline, reset),
 		cmocka_unit_test_setup(idp_5xx_opens_offline, reset),
 		cmocka_unit_test_setup(refused_password_retires_entry, reset),
+		cmocka_unit_test_setup(policy_refusal_retires_entry, reset),
 		cmocka_unit_test_setup(entry_is_bound_to_issuer_and_client, reset),
 		cmocka_unit_test_setup(disabled_means_unavailable, reset),
 		cmocka_unit_test_setup(remote_session_never_offline, reset),
