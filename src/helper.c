@@ -68,6 +68,24 @@ static void set_limits(void)
 	(void)setpriority(PRIO_PROCESS, 0, 0);
 }
 
+/* Enough open-file room to move the channel above fd 9 even when the
+ * caller set RLIMIT_NOFILE to a handful (as root the hard limit rises too). */
+static void room_for_fds(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+		return;
+	if (r.rlim_max < 1024) {
+		struct rlimit up = {1024, 1024};
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return;
+	}
+	r.rlim_cur = r.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &r);
+}
+
 /* Close fds lo..hi (hi < 0: to the end). */
 static void close_fds(int lo, int hi)
 {
@@ -99,22 +117,11 @@ static __attribute__((noreturn)) void child(int sock, int exe, pid_t parent)
 		(void)sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	set_limits();
-	(void)umask(077);
-	if (chdir("/") != 0)
-		_exit(127);
-	/* Full root when we are set-uid root: the caller can then neither
-	 * signal the helper nor see its secrets through /proc. */
-	if (geteuid() == 0 &&
-	    (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
-		_exit(127);
-	if (setsid() < 0)
-		_exit(127);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-		_exit(127);
-	/* fds: /dev/null on 0-2, the channel on 3, the executable (close-on-
-	 * exec) above 9, and nothing else. The caller may have closed 0-2, so
-	 * sock and exe can be anywhere: move them out of the way first. */
+	/* fds first, with room to move them whatever limit the caller set:
+	 * /dev/null on 0-2, the channel on 3, the executable on 4 (close-on-
+	 * exec), and nothing else. The caller may have closed 0-2 or left
+	 * many fds open, so sock and exe can be anywhere. */
+	room_for_fds();
 	sock = fcntl(sock, F_DUPFD, 10);
 	exe = fcntl(exe, F_DUPFD_CLOEXEC, 10);
 	if (sock < 0 || exe < 0)
@@ -128,8 +135,24 @@ static __attribute__((noreturn)) void child(int sock, int exe, pid_t parent)
 	}
 	if (dup2(sock, HELPER_FD) < 0)
 		_exit(127);
-	close_fds(HELPER_FD + 1, exe - 1);
+	close_fds(HELPER_FD + 1, 9);
+	if (dup2(exe, 4) != 4 || fcntl(4, F_SETFD, FD_CLOEXEC) != 0)
+		_exit(127);
+	exe = 4;
 	close_fds(exe + 1, -1);
+	set_limits();
+	(void)umask(077);
+	if (chdir("/") != 0)
+		_exit(127);
+	/* Full root when we are set-uid root: the caller can then neither
+	 * signal the helper nor see its secrets through /proc. */
+	if (geteuid() == 0 &&
+	    (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0))
+		_exit(127);
+	if (setsid() < 0)
+		_exit(127);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
 	fexecve(exe, argv, envp);
 	_exit(127);
 }

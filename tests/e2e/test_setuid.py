@@ -233,9 +233,15 @@ def device_attacks(ctx, r):
     r.check(not os.path.lexists(keylog5), "closed fds: no key log file")
 
 
+FD_HOG = ("import os, sys\n"
+          "for n in range(3, 1500): os.dup2(0, n, inheritable=True)\n"
+          "os.execvp('su', ['su', 'alice', '-c', 'id -un'])\n")
+
+
 def signal_attack(ctx, r):
-    """bob starts su, then tries to signal the helper process."""
-    child = run_su(ctx, "bob", "alice", {})
+    """bob starts su with 1500 inherited fds, then looks at the helper
+    process and tries to signal it."""
+    child = ctx.spawn(["python3", "-c", FD_HOG], user="bob")
     child.expect(USER_CODE_RE, timeout=20)
     pids = []
     for _ in range(50):
@@ -255,6 +261,26 @@ def signal_attack(ctx, r):
         r.check(k.returncode != 0, "bob cannot signal the helper", k.stderr)
         sid = int(open("/proc/%d/stat" % pids[0]).read().rsplit(")", 1)[1].split()[3])
         r.check(sid == pids[0], "the helper leads its own session (no terminal signals)")
+        fds = sorted(int(x) for x in os.listdir("/proc/%d/fd" % pids[0]))
+        links = {}
+        for fd in fds:
+            try:
+                links[fd] = os.readlink("/proc/%d/fd/%d" % (pids[0], fd))
+            except OSError:
+                pass
+        # its own sockets to the IdP may be open while it polls; nothing of bob's
+        r.check(fds[:4] == [0, 1, 2, 3] and len(fds) < 16 and
+                all(links.get(fd) == "/dev/null" for fd in (0, 1, 2)) and
+                links.get(3, "").startswith("socket:") and
+                not any(v.startswith("/dev/pts") or v.startswith("/dev/tty")
+                        for v in links.values()),
+                "su inherited 1500 fds of bob's terminal; the helper has /dev/null on 0-2, "
+                "its channel on 3 and none of them", links)
+        env = open("/proc/%d/environ" % pids[0], "rb").read()
+        r.check(env == b"", "the helper's environment is empty", env[:200])
+        limits = open("/proc/%d/limits" % pids[0]).read()
+        r.check(re.search(r"Max open files\s+1024\s+1024", limits) is not None,
+                "the helper runs with its own open-file limit", limits)
     ctx.close_child(child)
 
 
