@@ -122,9 +122,9 @@ static void write_accounts(void)
 }
 
 /* Run this test again, under valgrind when OA2T_VALGRIND=1 (memory errors
- * and definite leaks then fail the test: the sanitizer builds cannot run
- * the PAM tests under ASan, because pam_wrapper opens libpam with
- * RTLD_DEEPBIND). */
+ * and definite leaks then fail the test, in the module and in each helper
+ * process it starts: the sanitizer builds cannot run the PAM tests under
+ * ASan, because pam_wrapper opens libpam with RTLD_DEEPBIND). */
 static void exec_self(int argc, char **argv)
 {
 	static char self[4096];
@@ -142,6 +142,10 @@ static void exec_self(int argc, char **argv)
 		args[n++] = "--leak-check=full";
 		args[n++] = "--errors-for-leak-kinds=definite";
 		args[n++] = "--show-leak-kinds=definite";
+		/* the module's helper process too (the shell that starts the
+		 * test IdP, and what it starts, run natively) */
+		args[n++] = "--trace-children=yes";
+		args[n++] = "--trace-children-skip=*/sh,*/dash,*/bash";
 	}
 	args[n++] = self;
 	for (int i = 1; i < argc; i++)
