@@ -353,8 +353,8 @@ static const char *known_source(const char *s)
 	return NULL;
 }
 
-static int read_result(struct oa2_msg *m, struct oa2_identity *id, bool *was_online,
-		       oa2_error *err)
+int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *was_online,
+			    oa2_error *err)
 {
 	int64_t kind, jwks, online;
 	const char *msg, *source, *scope, *claims;
@@ -369,7 +369,7 @@ static int read_result(struct oa2_msg *m, struct oa2_identity *id, bool *was_onl
 	id->source = known_source(source);
 	if (id->source == NULL || claims == NULL)
 		return malformed(err);
-	id->claims = oa2_json_parse(claims, strlen(claims), "helper claims", err);
+	id->claims = oa2_json_parse(claims, strlen(claims), "helper claims", NULL);
 	if (id->claims == NULL || !json_object_is_type(id->claims, json_type_object))
 		return malformed(err);
 	if (scope != NULL && (id->scope = strdup(scope)) == NULL)
@@ -429,7 +429,7 @@ int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
 			relay_log(&m, log);
 			break;
 		case OA2_IPC_RESULT:
-			rc = read_result(&m, id, was_online, err);
+			rc = oa2_helper_parse_result(&m, id, was_online, err);
 			goto out;
 		default:
 			malformed(err);

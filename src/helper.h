@@ -55,6 +55,15 @@ enum oa2_helper_finish {
  * did not end cleanly. */
 int oa2_helper_finish(oa2_helper *h, int what, oa2_error *err);
 
+/* Read a RESULT message's payload (the helper's verdict) into *id and
+ * *was_online, as strictly as network input: unknown error kinds, unknown
+ * evidence names, claims that are not a JSON object are malformed (err
+ * OA2_ERR_INTERNAL). A verdict other than success is returned as that error.
+ * Exposed for the tests and the fuzzer. */
+struct oa2_msg;
+int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *was_online,
+			    oa2_error *err);
+
 /* End the helper (killed if still running), reap it, restore SIGCHLD.
  * NULL is allowed. */
 void oa2_helper_stop(oa2_helper *h);

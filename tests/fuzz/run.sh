@@ -4,7 +4,7 @@
 #
 # Usage: tests/fuzz/run.sh [seconds-per-target] [target...]
 #   seconds-per-target  default 10 (what CI runs)
-#   target              config json discovery device token jws (default: all)
+#   target              config json discovery device token jws ipc (default: all)
 #
 # Each target is built with clang-14 -g -O1 -fsanitize=fuzzer,address,undefined
 # -fno-sanitize-recover=undefined against the sources in src/ (a private
@@ -23,7 +23,7 @@ set -eu
 
 secs=${1:-10}
 [ $# -gt 0 ] && shift
-targets=${*:-config json discovery device token jws}
+targets=${*:-config json discovery device token jws ipc}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 fuzz="$top/tests/fuzz"
 cc=${CC:-clang-14}
@@ -42,12 +42,12 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -I$work -I$top/src $(pkg-config --cflags json-c libcurl)"
 libs="-lcurl -lcrypto -ljson-c -lqrencode -lm"
 
-printf '#define PACKAGE_VERSION "fuzz"\n' > "$work/autoconfig.h"
+printf '#define PACKAGE_VERSION "fuzz"\n#define OA2_HELPER_PATH "/nonexistent/pam_oauth2_helper"\n' > "$work/autoconfig.h"
 
 # The module's sources a target may need, instrumented for coverage. Only
 # what a target uses is pulled from the archive at link time.
-core="error json strutil secfile config cache http discovery claims usermap authz oauth qr
- device_grant b64url jwk jws"
+core="error json strutil secfile config cache http discovery claims usermap authz oauth qr identity
+ device_grant b64url jwk jws ipc helper"
 mkdir -p "$work/obj"
 for f in $core; do
 	# shellcheck disable=SC2086
