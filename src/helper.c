@@ -20,6 +20,7 @@
 #include "helper.h"
 #include "ipc.h"
 #include "json.h"
+#include "secfile.h"
 #include "strutil.h"
 
 #define HELPER_FD 3
@@ -161,8 +162,11 @@ static __attribute__((noreturn)) void child(int sock, int exe, pid_t parent)
 static int open_helper(const char *path, oa2_error *err)
 {
 	struct stat st;
-	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd;
 
+	if (oa2_check_parents(path, OA2_ERR_INTERNAL, err) != 0)
+		return -1;
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "helper %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
@@ -172,6 +176,16 @@ static int open_helper(const char *path, oa2_error *err)
 				"that only root can write", path);
 	}
 	return fd;
+}
+
+int oa2_helper_check(const char *path, oa2_error *err)
+{
+	int fd = open_helper(path, err);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 oa2_helper *oa2_helper_start(const struct oa2_config *cfg, oa2_error *err)

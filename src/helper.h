@@ -29,6 +29,10 @@
 
 typedef struct oa2_helper oa2_helper;
 
+/* Is path a helper the module would start: a root-owned regular executable
+ * that nobody else can write, in directories only root can change? */
+int oa2_helper_check(const char *path, oa2_error *err);
+
 /* Start cfg->helper (a root-owned executable that nobody else can write). */
 oa2_helper *oa2_helper_start(const struct oa2_config *cfg, oa2_error *err);
 

@@ -15,6 +15,7 @@
 #include "cache.h"
 #include "cli/cli.h"
 #include "discovery.h"
+#include "helper.h"
 #include "http.h"
 #include "jwk.h"
 #include "keyset.h"
@@ -106,6 +107,17 @@ static void check_map_file(struct tally *t, const struct oa2_config *cfg)
 		line(t, ST_OK, "user_map", "%s: safe and well-formed", cfg->user_map_file);
 }
 
+/* The module starts the helper for every login: without it nothing works. */
+static void check_helper(struct tally *t, const struct oa2_config *cfg)
+{
+	oa2_error err = {0};
+
+	if (oa2_helper_check(cfg->helper, &err) != 0)
+		line(t, ST_FAIL, "helper", "%s", err.msg);
+	else
+		line(t, ST_OK, "helper", "%s: root-owned, nobody else can write it", cfg->helper);
+}
+
 static void check_config(struct tally *t, const struct oa2_config *cfg)
 {
 	struct stat st;
@@ -127,6 +139,7 @@ static void check_config(struct tally *t, const struct oa2_config *cfg)
 	}
 	if (cfg->user_map_file != NULL)
 		check_map_file(t, cfg);
+	check_helper(t, cfg);
 }
 
 static void discovery_hints(const struct oa2_config *cfg, const oa2_error *err)

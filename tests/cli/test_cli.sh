@@ -89,6 +89,10 @@ conf() {
         echo "ca_file = ${CA:-$IDP_CA}"
         echo "cache_dir = $STATE/cache"
         [ $# -gt 1 ] && printf '%s\n' "$2"
+        case ${2:-} in
+        *"helper ="*) ;;
+        *) echo "helper = $(dirname "$BIN")/pam_oauth2_helper" ;;
+        esac
     } > "$_f"
     chmod 0644 "$_f"
     echo "$_f"
@@ -134,6 +138,14 @@ expect "check: good configuration passes" $? 0 \
     "check: [0-9]* ok, 0 warnings, 0 failed"
 if grep -q '^FAIL' "$STATE/out"; then not_ok "check: good configuration has no FAIL line"; else
     ok "check: good configuration has no FAIL line"; fi
+
+cp "$BIN" "$STATE/writable-helper"
+chmod 0777 "$STATE/writable-helper"
+tool check -c "$(conf badhelper "helper = $STATE/writable-helper")"
+expect "check: a helper others can write is a FAIL" $? 1 \
+    "^FAIL helper .*writable-helper is not a root-owned executable that only root can write"
+tool check -c "$(conf nohelper "helper = $STATE/no-such-helper")"
+expect "check: a missing helper is a FAIL" $? 1 "^FAIL helper .*no-such-helper"
 
 tool cache show -c "$GOOD"
 expect "cache show: lists the entries a check wrote" $? 0 \
