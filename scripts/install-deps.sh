@@ -1,8 +1,11 @@
 #!/bin/sh
 # install-deps.sh - install everything pam_oauth2 needs to build, test and
 # run its demo on Debian 12: build tools, libraries, test tools, Node.js for
-# the bundled test IdP, the IdP's npm packages (from its lockfile), and the
-# man page and Debian packaging tools (scdoc, debhelper, lintian).
+# the bundled test IdP, the IdP's npm packages (from its lockfile), the
+# second test OP (Debian's glewlwyd: its libraries from apt, the program
+# unpacked into tests/op2/glewlwyd by tests/op2/install.sh, never installed as
+# a service), and the man page and Debian packaging tools (scdoc, debhelper,
+# lintian).
 # Idempotent; needs root (or sudo).
 set -eu
 
@@ -14,6 +17,12 @@ PKGS="build-essential autoconf automake libtool pkg-config
  zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
  openssh-server openssh-client sudo login python3-pexpect
  scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils time"
+# the libraries of glewlwyd 2.7 (the package's Depends without its maintainer
+# script tools) and the sqlite3 program that creates its database
+GLEWLWYD_LIBS="libc6 libcbor0.8 libconfig9 libcrypt1 libgnutls30 libhoel1.4 libiddawc1.1
+ libjansson4 libldap-2.5-0 libnettle8 liboath0 liborcania2.3 librhonabwy1.1 libulfius2.7
+ libyder2.0 zlib1g sqlite3"
+PKGS="$PKGS $GLEWLWYD_LIBS"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -33,3 +42,10 @@ if [ -n "$missing" ]; then
 fi
 
 sh "$HERE/tests/idp/install.sh"
+# glewlwyd's package is fetched with apt and unpacked, not installed: its
+# maintainer scripts would enable and start a system service (see
+# tests/op2/README.md). A stale package list gets one refresh.
+if ! sh "$HERE/tests/op2/install.sh"; then
+    $SUDO apt-get update -q
+    sh "$HERE/tests/op2/install.sh"
+fi

@@ -66,6 +66,9 @@ copy_tree() {
     mkdir -p "$1"
     git ls-files -co --exclude-standard | tar -cT - | tar -x -C "$1"
     ln -s "$TOP/tests/idp/node_modules" "$1/tests/idp/node_modules"
+    if [ -d "$TOP/tests/op2/glewlwyd" ]; then
+        ln -s "$TOP/tests/op2/glewlwyd" "$1/tests/op2/glewlwyd"
+    fi
 }
 
 if ! sh scripts/install-deps.sh; then

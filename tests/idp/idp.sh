@@ -23,24 +23,15 @@ CMD=$1
 DIR=$2
 shift 2
 
+# shellcheck source-path=SCRIPTDIR source=../lib/proc.sh
+. "$HERE/../lib/proc.sh"
+
 fail() {
-    echo "idp.sh: $*" >&2
-    if [ -f "$DIR/idp.log" ]; then
-        echo "---- last lines of $DIR/idp.log ----" >&2
-        tail -n 30 "$DIR/idp.log" >&2
-        echo "------------------------------------" >&2
-    fi
-    exit 1
+    proc_fail idp.sh "$DIR/idp.log" "$@"
 }
 
-# true while PID runs (a zombie, waiting for its reaper, counts as gone)
 alive() {
-    kill -0 "$1" 2>/dev/null || return 1
-    if [ -r "/proc/$1/stat" ]; then
-        state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null || echo Z)
-        [ "$state" != Z ] || return 1
-    fi
-    return 0
+    proc_alive "$1"
 }
 
 # true when PID is alive and is our server for this DIR
@@ -54,18 +45,7 @@ do_stop() {
     [ -f "$DIR/idp.pid" ] || return 0
     pid=$(cat "$DIR/idp.pid")
     if is_ours "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        i=0
-        while alive "$pid"; do
-            i=$((i + 1))
-            if [ $i -ge 50 ]; then
-                echo "idp.sh: IdP (pid $pid) did not stop on SIGTERM, sending SIGKILL" >&2
-                kill -KILL "$pid" 2>/dev/null || true
-                sleep 0.2
-                break
-            fi
-            sleep 0.1
-        done
+        proc_stop "$pid" "idp.sh: IdP"
     fi
     rm -f "$DIR/idp.pid" "$DIR/idp.env"
 }
