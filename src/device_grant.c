@@ -101,11 +101,11 @@ int oa2_device_code_parse(const char *body, size_t len, struct oa2_device_code *
 			 "device authorization: user_code or verification URI is not acceptable");
 		goto out;
 	}
-	if (oa2_json_int64(doc, "expires_in", &dc->expires_in) != 0 || dc->expires_in <= 0) {
+	if (oa2_json_seconds(doc, "expires_in", &dc->expires_in) != 0 || dc->expires_in <= 0) {
 		oa2_fail(err, OA2_ERR_PROTOCOL, "device authorization: 'expires_in' missing or invalid");
 		goto out;
 	}
-	switch (oa2_json_int64(doc, "interval", &dc->interval)) {
+	switch (oa2_json_seconds(doc, "interval", &dc->interval)) {
 	case 1:
 		dc->interval = DEFAULT_INTERVAL;
 		break;

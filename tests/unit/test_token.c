@@ -640,6 +640,16 @@ static void response_valid(void **state)
 	assert_string_equal(r.id.source, "id_token");
 	assert_null(r.id.scope);
 	oa2_identity_clear(&r.id);
+	/* Entra ID: "expires_in" as a string, members of its own, BEARER. */
+	jwt = signed_by(rsa, "RS256", H_RS, claims(""));
+	r = validate(tk_fmt("{\"token_type\":\"BEARER\",\"scope\":\"openid profile\","
+			    "\"expires_in\":\"3599\",\"ext_expires_in\":\"3599\","
+			    "\"access_token\":\"a\",\"id_token\":\"%s\"}",
+			    jwt));
+	free(jwt);
+	if (r.rc != 0)
+		fail_msg("Entra-style response refused: %s", r.err.msg);
+	oa2_identity_clear(&r.id);
 }
 
 static void response_refusals(void **state)
