@@ -1,7 +1,8 @@
 /* test_device.c - the device grant through real PAM transactions (pam_wrapper,
  * nss_wrapper accounts alice/bob/carol) against the test IdP: approve, deny,
  * expiry, slow_down (also Google's 403 slow_down after a 428
- * authorization_pending, and a bare 429), refusals of the polls and of the
+ * authorization_pending, and a bare 429), refusals of the polls (Entra ID's
+ * authorization_declined and bad_verification_code among them) and of the
  * device authorization request that are not outages, the IdP going away
  * mid-poll, bob approving alice's login, sshd-style prompts (Enter too
  * early, cancel), a login with no PAM user, a warm login that asks the IdP
@@ -340,6 +341,13 @@ static void refusals_are_not_outages(void **state)
 		 "token endpoint: the identity provider refused with HTTP status 403"},
 		{"token", 400, "{\"error\":\"invalid_grant\"}", PAM_AUTH_ERR,
 		 "token endpoint refused: invalid_grant"},
+		/* Entra ID's own codes: a denial, and a code it does not know */
+		{"token", 400, "{\"error\":\"authorization_declined\"}", PAM_AUTH_ERR,
+		 "the login was denied at the identity provider"},
+		{"token", 400, "{\"error\":\"bad_verification_code\"}", PAM_AUTH_ERR,
+		 "does not know this device code (bad_verification_code)"},
+		{"token", 400, "{\"error\":\"made_up_code\"}", PAM_AUTH_ERR,
+		 "token endpoint refused: made_up_code"},
 		{"device_authorization", 403, NULL, PAM_AUTH_ERR,
 		 "device authorization: the identity provider refused with HTTP status 403"},
 		{"device_authorization", 429, NULL, PAM_AUTH_ERR, "HTTP status 429 (too many requests)"},
