@@ -83,6 +83,7 @@ static const struct key keys[] = {
 	STR(require_scope, V_TEXT),
 	STR(require_acr, V_TEXT),
 	STR(require_amr, V_TEXT),
+	STR(require_claims, V_TEXT),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -365,6 +366,22 @@ static int set_default(char **field, const char *val, oa2_error *err)
 	return 0;
 }
 
+/* require_claims: each item is name=value, neither part empty. */
+static int check_conditions(const char *list, const char *file, oa2_error *err)
+{
+	const char *p = list, *cond, *eq;
+	size_t n;
+
+	while (oa2_list_next(&p, OA2_LIST_SEPS, &cond, &n)) {
+		eq = memchr(cond, '=', n);
+		if (eq == NULL || eq == cond || eq == cond + n - 1)
+			return oa2_fail(err, OA2_ERR_CONFIG,
+					"%s: require_claims: '%.*s' is not name=value", file,
+					(int)(n > 100 ? 100 : n), cond);
+	}
+	return 0;
+}
+
 static int finish(struct oa2_config *cfg, oa2_error *err)
 {
 	const char *file = cfg->config_file;
@@ -388,6 +405,8 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 		return -1;
 	if (!oa2_list_contains(cfg->scope, "openid"))
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: scope must include 'openid'", file);
+	if (cfg->require_claims != NULL && check_conditions(cfg->require_claims, file, err) != 0)
+		return -1;
 	if (cfg->user_map_only && cfg->user_map_file == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG,
 				"%s: user_map_only = yes needs user_map_file", file);

@@ -76,6 +76,7 @@ enum oa2_client_auth */
 	char *require_scope;   /* all of these scopes must be granted */
 	char *require_acr;     /* the acr claim must be one of these */
 	char *require_amr;     /* the amr claim must contain one of these */
+	char *require_claims;  /* "name=value" conditions, all must hold */
 };
 
 /* Build the configuration from module arguments (argc/argv as PAM passes
