@@ -96,6 +96,10 @@ struct oa2_config *oa2_config_parse_text(const char *text, size_t len, int argc,
  * otherwise OA2_UID_MIN_FALLBACK. */
 int oa2_login_defs_uid_min(const char *path);
 
+/* True when require_claims holds a condition on the claim name
+ * ("name=..."). */
+bool oa2_config_has_condition(const struct oa2_config *cfg, const char *name);
+
 /* Free, wiping the client secret. NULL is allowed. */
 void oa2_config_free(struct oa2_config *cfg);
 
