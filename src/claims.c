@@ -4,9 +4,48 @@
 #include <string.h>
 
 #include "claims.h"
+#include "discovery.h"
 #include "json.h"
 
 #define MAX_SUB 255
+
+bool oa2_claims_tenant_id_valid(const char *tid)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (strlen(tid) != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; shape[i] != '\0'; i++) {
+		char c = tid[i];
+
+		if (shape[i] == '-' ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+/* Under a multi-tenant template: iss must be the template with the token's
+ * tid in place of {tenantid}. */
+static int check_tenant_iss(const json_object *c, const char *iss, const char *tmpl,
+			    oa2_error *err)
+{
+	const char *tid = NULL, *at = strstr(tmpl, OA2_TENANT_PLACEHOLDER);
+	size_t pre;
+
+	if (at == NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "multi-tenant issuer without a placeholder");
+	if (oa2_json_string(c, "tid", &tid) != 0 || !oa2_claims_tenant_id_valid(tid))
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"claim 'tid' is missing or not a tenant id (a lower-case GUID); the "
+				"multi-tenant issuer needs it");
+	pre = (size_t)(at - tmpl);
+	if (strncmp(iss, tmpl, pre) != 0 || strncmp(iss + pre, tid, strlen(tid)) != 0 ||
+	    strcmp(iss + pre + strlen(tid), at + strlen(OA2_TENANT_PLACEHOLDER)) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"issuer mismatch: token from '%.100s', not the issuer of its tenant %s",
+				iss, tid);
+	return 0;
+}
 
 static int check_iss(const json_object *c, const struct oa2_claims_policy *p, int required,
 		     oa2_error *err)
@@ -19,9 +58,14 @@ static int check_iss(const json_object *c, const struct oa2_claims_policy *p, in
 	if (rc != 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "claim 'iss' is %s",
 				rc == 1 ? "missing" : "not a string");
-	if (strcmp(iss, p->issuer) != 0)
-		return oa2_fail(err, OA2_ERR_DENIED, "issuer mismatch: token from '%.100s'", iss);
-	return 0;
+	if (p->tenant_issuer != NULL)
+		return check_tenant_iss(c, iss, p->tenant_issuer, err);
+	if (strcmp(iss, p->issuer) == 0)
+		return 0;
+	if (strcmp(p->issuer, OA2_GOOGLE_ISSUER) == 0 &&
+	    strcmp(iss, OA2_GOOGLE_ISSUER + strlen("https://")) == 0)
+		return 0;
+	return oa2_fail(err, OA2_ERR_DENIED, "issuer mismatch: token from '%.100s'", iss);
 }
 
 /* aud is a string or an array of strings; one of them must be client_id. */

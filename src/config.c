@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -83,6 +84,7 @@ static const struct key keys[] = {
 	STR(require_scope, V_TEXT),
 	STR(require_acr, V_TEXT),
 	STR(require_amr, V_TEXT),
+	STR(require_claims, V_TEXT),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -365,6 +367,56 @@ static int set_default(char **field, const char *val, oa2_error *err)
 	return 0;
 }
 
+bool oa2_config_has_condition(const struct oa2_config *cfg, const char *name)
+{
+	const char *p = cfg->require_claims, *cond;
+	size_t n, len = strlen(name);
+
+	while (p != NULL && oa2_list_next(&p, OA2_LIST_SEPS, &cond, &n)) {
+		if (n > len + 1 && strncmp(cond, name, len) == 0 && cond[len] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* Entra ID's multi-tenant issuers (organizations, common, consumers): any
+ * tenant's users could log in, so a tid= condition is required. The same
+ * rule holds at login time for any issuer whose discovery document turns
+ * out to be a {tenantid} template (token.c). */
+static bool entra_multi_tenant(const char *issuer)
+{
+	static const char host[] = "https://login.microsoftonline.com/";
+	static const char *const words[] = {"organizations", "common", "consumers", NULL};
+	const char *seg;
+
+	if (strncasecmp(issuer, host, sizeof(host) - 1) != 0)
+		return false;
+	seg = issuer + sizeof(host) - 1;
+	for (const char *const *w = words; *w != NULL; w++) {
+		size_t n = strlen(*w);
+
+		if (strncmp(seg, *w, n) == 0 && (seg[n] == '/' || seg[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* require_claims: each item is name=value, neither part empty. */
+static int check_conditions(const char *list, const char *file, oa2_error *err)
+{
+	const char *p = list, *cond, *eq;
+	size_t n;
+
+	while (oa2_list_next(&p, OA2_LIST_SEPS, &cond, &n)) {
+		eq = memchr(cond, '=', n);
+		if (eq == NULL || eq == cond || eq == cond + n - 1)
+			return oa2_fail(err, OA2_ERR_CONFIG,
+					"%s: require_claims: '%.*s' is not name=value", file,
+					(int)(n > 100 ? 100 : n), cond);
+	}
+	return 0;
+}
+
 static int finish(struct oa2_config *cfg, oa2_error *err)
 {
 	const char *file = cfg->config_file;
@@ -388,6 +440,13 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 		return -1;
 	if (!oa2_list_contains(cfg->scope, "openid"))
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: scope must include 'openid'", file);
+	if (cfg->require_claims != NULL && check_conditions(cfg->require_claims, file, err) != 0)
+		return -1;
+	if (entra_multi_tenant(cfg->issuer) && !oa2_config_has_condition(cfg, "tid"))
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: issuer %s is multi-tenant: users of every tenant could log in; "
+				"set require_claims = tid=YOUR-TENANT-ID",
+				file, cfg->issuer);
 	if (cfg->user_map_only && cfg->user_map_file == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG,
 				"%s: user_map_only = yes needs user_map_file", file);

@@ -76,6 +76,7 @@ enum oa2_client_auth */
 	char *require_scope;   /* all of these scopes must be granted */
 	char *require_acr;     /* the acr claim must be one of these */
 	char *require_amr;     /* the amr claim must contain one of these */
+	char *require_claims;  /* "name=value" conditions, all must hold */
 };
 
 /* Build the configuration from module arguments (argc/argv as PAM passes
@@ -94,6 +95,10 @@ struct oa2_config *oa2_config_parse_text(const char *text, size_t len, int argc,
  * line is exactly "UID_MIN <decimal digits>" (1..INT_MAX) and not repeated;
  * otherwise OA2_UID_MIN_FALLBACK. */
 int oa2_login_defs_uid_min(const char *path);
+
+/* True when require_claims holds a condition on the claim name
+ * ("name=..."). */
+bool oa2_config_has_condition(const struct oa2_config *cfg, const char *name);
 
 /* Free, wiping the client secret. NULL is allowed. */
 void oa2_config_free(struct oa2_config *cfg);

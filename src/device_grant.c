@@ -101,11 +101,11 @@ int oa2_device_code_parse(const char *body, size_t len, struct oa2_device_code *
 			 "device authorization: user_code or verification URI is not acceptable");
 		goto out;
 	}
-	if (oa2_json_int64(doc, "expires_in", &dc->expires_in) != 0 || dc->expires_in <= 0) {
+	if (oa2_json_seconds(doc, "expires_in", &dc->expires_in) != 0 || dc->expires_in <= 0) {
 		oa2_fail(err, OA2_ERR_PROTOCOL, "device authorization: 'expires_in' missing or invalid");
 		goto out;
 	}
-	switch (oa2_json_int64(doc, "interval", &dc->interval)) {
+	switch (oa2_json_seconds(doc, "interval", &dc->interval)) {
 	case 1:
 		dc->interval = DEFAULT_INTERVAL;
 		break;
@@ -229,10 +229,17 @@ static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *d
 		*state = POLL_SLOW_DOWN;
 		return 0;
 	}
-	if (strcmp(why.code, "access_denied") == 0)
+	/* Entra ID says authorization_declined for access_denied, and
+	 * bad_verification_code for a device code it does not know. */
+	if (strcmp(why.code, "access_denied") == 0 ||
+	    strcmp(why.code, "authorization_declined") == 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "the login was denied at the identity provider");
 	if (strcmp(why.code, "expired_token") == 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "the code expired before it was approved");
+	if (strcmp(why.code, "bad_verification_code") == 0)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"the identity provider does not know this device code "
+				"(bad_verification_code): start the login again");
 	return oa2_oauth_refused(&why, "token endpoint", err);
 }
 

@@ -31,7 +31,10 @@ struct oa2_device_code {
 };
 
 /* Parse len bytes of the device authorization endpoint's answer into *dc
- * (zeroed by the caller). On failure *dc may hold some fields: clear it
+ * (zeroed by the caller). Where providers deviate it is tolerant: expires_in
+ * and interval may be strings of digits (Entra ID), the URI may be spelt
+ * verification_url (Google), members it does not know (Entra's message) are
+ * ignored; no interval means 5 s. On failure *dc may hold some fields: clear it
  * either way. */
 int oa2_device_code_parse(const char *body, size_t len, struct oa2_device_code *dc,
 			  oa2_error *err);

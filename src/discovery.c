@@ -67,6 +67,34 @@ int oa2_discovery_host_allowed(const char *url, const char *issuer, const char *
 	return 0;
 }
 
+int oa2_discovery_tenant_template(const char *doc_issuer, const char *issuer)
+{
+	static const char *const words[] = {"organizations", "common", "consumers", NULL};
+	static const char seg[] = "/" OA2_TENANT_PLACEHOLDER;
+	const char *at, *path, *rest;
+	size_t pre;
+
+	if (!oa2_is_https_url(doc_issuer) || !oa2_is_https_url(issuer))
+		return 0;
+	path = strchr(doc_issuer + 8, '/'); /* the path starts after the host */
+	at = path != NULL ? strstr(path, seg) : NULL;
+	if (at == NULL)
+		return 0;
+	rest = at + sizeof(seg) - 1;
+	if ((*rest != '/' && *rest != '\0') || strstr(rest, OA2_TENANT_PLACEHOLDER) != NULL)
+		return 0;
+	pre = (size_t)(at - doc_issuer) + 1; /* up to and with the slash */
+	if (strncmp(issuer, doc_issuer, pre) != 0)
+		return 0;
+	for (const char *const *w = words; *w != NULL; w++) {
+		size_t n = strlen(*w);
+
+		if (strncmp(issuer + pre, *w, n) == 0 && strcmp(issuer + pre + n, rest) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Copy an endpoint URL; required ones must be present, every one on an
  * allowed host. */
 static int endpoint(json_object *doc, const char *key, int required, const char *issuer,
@@ -112,10 +140,13 @@ int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
 		goto out;
 	}
 	if (strcmp(iss, issuer) != 0) {
-		oa2_fail(err, OA2_ERR_PROTOCOL,
-			 "discovery: issuer '%.100s' does not equal the configured '%.100s'", iss,
-			 issuer);
-		goto out;
+		if (!oa2_discovery_tenant_template(iss, issuer)) {
+			oa2_fail(err, OA2_ERR_PROTOCOL,
+				 "discovery: issuer '%.100s' does not equal the configured '%.100s'",
+				 iss, issuer);
+			goto out;
+		}
+		out->multi_tenant = 1;
 	}
 	out->issuer = strdup(iss);
 	if (out->issuer == NULL) {

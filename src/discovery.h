@@ -2,7 +2,8 @@
  *
  * Loaded from the disk cache when fresh, else fetched from
  * <issuer>/.well-known/openid-configuration over verified HTTPS. The
- * document's issuer must equal the configured one exactly, and every endpoint
+ * document's issuer must equal the configured one exactly (or be a
+ * multi-tenant template, below), and every endpoint
  * must be an https URL on the issuer's host (scheme, host and port) or on one
  * of endpoint_hosts ("host" or "host:port", space or comma separated; NULL
  * for none). A fetched document is cached for at most OA2_DISCOVERY_MAX_TTL
@@ -25,7 +26,22 @@ struct oa2_discovery {
 	char *userinfo_endpoint;             /* NULL when not offered */
 	char *introspection_endpoint;        /* NULL when not offered */
 	int from_cache;                      /* 1 when no request was made */
+	int multi_tenant;                    /* issuer is a {tenantid} template */
 };
+
+/* The placeholder of a multi-tenant issuer template. */
+#define OA2_TENANT_PLACEHOLDER "{tenantid}"
+
+/* Entra ID's multi-tenant endpoints: for the configured issuer
+ * https://login.microsoftonline.com/organizations/v2.0 (or common, consumers)
+ * the discovery document says
+ * "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0". Such a
+ * document is accepted only when its issuer holds "{tenantid}" once, as a
+ * whole path segment, and the configured issuer equals it with that segment
+ * replaced by "organizations", "common" or "consumers". Returns 1 then, else
+ * 0. Each token's iss must then equal the template with the token's own tid
+ * in place of {tenantid} (claims.c). */
+int oa2_discovery_tenant_template(const char *doc_issuer, const char *issuer);
 
 /* Parse and check a discovery document against the expected issuer and the
  * allowed endpoint hosts. */

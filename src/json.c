@@ -196,6 +196,26 @@ int oa2_json_int64(const json_object *obj, const char *key, int64_t *out)
 	return -1;
 }
 
+int oa2_json_seconds(const json_object *obj, const char *key, int64_t *out)
+{
+	json_object *val = lookup(obj, key);
+	const char *s;
+	size_t n;
+
+	if (val == NULL || !json_object_is_type(val, json_type_string))
+		return oa2_json_int64(obj, key, out);
+	if (!oa2_json_is_clean_string(val))
+		return -1;
+	s = json_object_get_string(val);
+	n = strlen(s);
+	if (n == 0 || n > 9 || strspn(s, "0123456789") != n)
+		return -1;
+	*out = 0;
+	for (size_t i = 0; i < n; i++)
+		*out = *out * 10 + (s[i] - '0');
+	return 0;
+}
+
 int oa2_json_bool(const json_object *obj, const char *key, bool *out)
 {
 	json_object *val = lookup(obj, key);

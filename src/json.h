@@ -30,6 +30,14 @@ int oa2_json_bool(const json_object *obj, const char *key, bool *out);
 int oa2_json_object(const json_object *obj, const char *key, json_object **out);
 int oa2_json_array(const json_object *obj, const char *key, json_object **out);
 
+/* A count of seconds in an OAuth answer (expires_in, interval): a JSON
+ * number as oa2_json_int64 reads it, or a string of 1 to 9 ASCII digits, as
+ * some providers send it (Entra ID: "expires_in": "900"). Same return values
+ * as the getters; a sign, a fraction, white space or more digits in a string
+ * are the wrong type. Never for NumericDate claims (exp, nbf, iat): their
+ * type stays strict. */
+int oa2_json_seconds(const json_object *obj, const char *key, int64_t *out);
+
 /* Follow a dotted path ("realm_access.roles") through nested objects.
  * Returns the value (borrowed) or NULL when any step is missing. A key that
  * itself contains a dot is tried whole first, so "https://x.io/groups" works. */

@@ -47,6 +47,8 @@ static int online(const struct oa2_config *cfg, const struct oa2_online_request 
 		goto out;
 	say(log, LOG_DEBUG, "discovery for %s %s", cfg->issuer,
 	    disc.from_cache ? "read from cache" : "fetched");
+	if (oa2_token_issuer_policy(cfg, &disc, err) != 0)
+		goto out;
 	if (req->grant == OA2_GRANT_DEVICE)
 		rc = oa2_device_grant(cfg, &disc, http, ui, &token, &len, err);
 	else

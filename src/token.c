@@ -13,11 +13,24 @@
 #include "strutil.h"
 #include "token.h"
 
-static struct oa2_claims_policy policy(const struct oa2_config *cfg, time_t now)
+static struct oa2_claims_policy policy(const struct oa2_config *cfg,
+				       const struct oa2_discovery *disc, time_t now)
 {
-	struct oa2_claims_policy p = {cfg->issuer, cfg->client_id, (int64_t)now, cfg->leeway};
+	struct oa2_claims_policy p = {cfg->issuer, cfg->client_id, (int64_t)now, cfg->leeway,
+				      disc->multi_tenant ? disc->issuer : NULL};
 
 	return p;
+}
+
+int oa2_token_issuer_policy(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			    oa2_error *err)
+{
+	if (disc->multi_tenant && !oa2_config_has_condition(cfg, "tid"))
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"issuer %s is multi-tenant (discovery says '%.100s'): users of every "
+				"tenant could log in; set require_claims = tid=YOUR-TENANT-ID",
+				cfg->issuer, disc->issuer);
+	return 0;
 }
 
 /* An access token in JWT form (RFC 9068) declares "typ": "at+jwt"; it is
@@ -42,12 +55,14 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 			      int *jwks_fetched, oa2_error *err)
 {
 	struct oa2_keyset ks = {cfg->issuer, disc->jwks_uri, cfg->cache_dir, http, now, NULL, 0};
-	struct oa2_claims_policy p = policy(cfg, now);
+	struct oa2_claims_policy p = policy(cfg, disc, now);
 	oa2_error verr = {0};
 	oa2_jws *jws = NULL;
 	int rc = -1, v;
 
 	*claims = NULL;
+	if (oa2_token_issuer_policy(cfg, disc, err) != 0)
+		goto out;
 	jws = oa2_jws_parse(jwt, err);
 	if (jws == NULL || check_not_access_token(jws, err) != 0)
 		goto out;
@@ -121,7 +136,7 @@ static int introspect(const struct oa2_config *cfg, const struct oa2_discovery *
 		      oa2_http *http, const char *access_token, time_t now, json_object **out,
 		      oa2_error *err)
 {
-	struct oa2_claims_policy p = policy(cfg, now);
+	struct oa2_claims_policy p = policy(cfg, disc, now);
 	struct oa2_http_response resp = {0};
 	char *form = NULL;
 	int rc = -1;

@@ -36,6 +36,13 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
 			      int *jwks_fetched, oa2_error *err);
 
+/* A multi-tenant issuer (disc->multi_tenant) is refused as a configuration
+ * error unless require_claims holds a tid= condition: without one, users of
+ * every tenant could log in. Checked right after discovery and again before
+ * any ID token is verified. */
+int oa2_token_issuer_policy(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			    oa2_error *err);
+
 void oa2_identity_clear(struct oa2_identity *id);
 
 #endif

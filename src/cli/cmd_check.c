@@ -20,6 +20,7 @@
 #include "jwk.h"
 #include "keyset.h"
 #include "strutil.h"
+#include "token.h"
 #include "usermap.h"
 
 static const char usage[] =
@@ -160,6 +161,23 @@ static void discovery_hints(const struct oa2_config *cfg, const oa2_error *err)
 	}
 }
 
+/* A {tenantid} template: fine only with a tid= condition (token.c). */
+static void tenant_issuer(struct tally *t, const struct oa2_config *cfg,
+			  const struct oa2_discovery *disc)
+{
+	oa2_error err = {0};
+
+	line(t, ST_WARN, "issuer",
+	     "discovery issuer holds {tenantid}: multi-tenant, require_claims needs tid= "
+	     "('%s'; each token's iss must be its own tenant's)",
+	     OA2_ESC(disc->issuer));
+	if (oa2_token_issuer_policy(cfg, disc, &err) != 0)
+		line(t, ST_FAIL, "issuer", "%s", err.msg);
+	else
+		line(t, ST_OK, "issuer", "require_claims limits the tenant (%s)",
+		     cfg->require_claims);
+}
+
 static int check_discovery(struct tally *t, const struct oa2_config *cfg, oa2_http *http,
 			   struct oa2_discovery *disc)
 {
@@ -182,7 +200,10 @@ static int check_discovery(struct tally *t, const struct oa2_config *cfg, oa2_ht
 	}
 	line(t, ST_OK, "discovery", "%s fetched over verified TLS (trust: %s%s)", url,
 	     cfg->ca_file ? "ca_file " : "system store", cfg->ca_file ? cfg->ca_file : "");
-	line(t, ST_OK, "issuer", "'%s' equals the configured issuer", disc->issuer);
+	if (!disc->multi_tenant)
+		line(t, ST_OK, "issuer", "'%s' equals the configured issuer", disc->issuer);
+	else
+		tenant_issuer(t, cfg, disc);
 	free(url);
 	return 0;
 }
@@ -208,12 +229,19 @@ static void check_endpoints(struct tally *t, const struct oa2_config *cfg,
 	else if (cfg->grant == OA2_GRANT_PASSWORD)
 		line(t, ST_OK, "endpoint", "device_authorization_endpoint not offered (not needed: "
 			 "grant = password)");
+	else if (cfg->grant == OA2_GRANT_DEVICE)
+		line(t, ST_FAIL, "endpoint", "discovery has no device_authorization_endpoint: the "
+			 "device grant (grant = device) cannot work");
 	else
-		line(t, ST_FAIL, "endpoint", "device_authorization_endpoint is not offered: the "
-			 "device grant (grant = %s) cannot work",
-		     cfg->grant == OA2_GRANT_DEVICE ? "device" : "auto");
-	optional_endpoint(t, "userinfo_endpoint", disc->userinfo_endpoint,
-			  cfg->claims_source == OA2_CLAIMS_USERINFO, "claims_source = userinfo");
+		line(t, ST_WARN, "endpoint", "discovery has no device_authorization_endpoint: with "
+			 "grant = auto only the password grant on trusted consoles can work");
+	if (disc->userinfo_endpoint == NULL && cfg->claims_source != OA2_CLAIMS_USERINFO)
+		line(t, ST_WARN, "endpoint", "no userinfo_endpoint: a token answer without an "
+			 "id_token cannot be checked (claims_source = auto)");
+	else
+		optional_endpoint(t, "userinfo_endpoint", disc->userinfo_endpoint,
+				  cfg->claims_source == OA2_CLAIMS_USERINFO,
+				  "claims_source = userinfo");
 	optional_endpoint(t, "introspection_endpoint", disc->introspection_endpoint,
 			  cfg->claims_source == OA2_CLAIMS_INTROSPECTION,
 			  "claims_source = introspection");
@@ -229,7 +257,7 @@ static void check_jwks(struct tally *t, const struct oa2_config *cfg, oa2_http *
 				NULL, 0};
 	struct oa2_jwk_info info;
 	oa2_error err = {0};
-	size_t n;
+	size_t n, no_alg = 0;
 
 	if (oa2_keyset_fetch(&ks, &err) != 0) {
 		line(t, ST_FAIL, "jwks", "%s", err.msg);
@@ -244,7 +272,13 @@ static void check_jwks(struct tally *t, const struct oa2_config *cfg, oa2_http *
 		line(t, ST_OK, "key", "kid=%s %s, %d bits, alg %s",
 		     info.kid ? OA2_ESC(info.kid) : "(none)", info.type, info.bits,
 		     info.alg ? OA2_ESC(info.alg) : "(any that suits the key)");
+		if (info.alg == NULL)
+			no_alg++;
 	}
+	if (no_alg > 0)
+		line(t, ST_WARN, "jwks", "JWKS keys have no alg (%zu of %zu; informational, as Entra "
+			 "ID publishes them): each serves the algorithms its key type suits",
+		     no_alg, n);
 out:
 	oa2_keyset_clear(&ks);
 }

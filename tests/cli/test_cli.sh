@@ -8,7 +8,9 @@
 # approved through the IdP's control API) and the password grant from stdin,
 # and its exit status is the module's decision; hostile IdP strings (escape
 # sequences, C1 controls, a newline in sub) reach the terminal escaped; cache
-# show lists the entries a check wrote and cache clear removes them.
+# show lists the entries a check wrote and cache clear removes them; check
+# names the dialects it sees (no device or userinfo endpoint, JWKS keys
+# without alg, an Entra ID multi-tenant issuer without a tid= condition).
 #
 # Local accounts alice, bob and mallory exist only for the tool, through nss_wrapper.
 # Needs root (the configuration must be root-owned, as for the module);
@@ -188,6 +190,35 @@ expect "check: group-writable configuration is refused (exit 3)" $? 3 \
 tool check -c "$GOOD" --arg client_secret=x
 expect "check: client_secret as --arg is refused like a module argument" $? 3 \
     "must not be a module argument"
+
+# ---- provider dialects check can see -----------------------------------------
+# A discovery document without device or userinfo endpoint (as some IdPs
+# publish): warnings with grant = auto, a failure with grant = device.
+curl -s -X POST "$IDP_CONTROL/discovery-override" \
+    -d '{"set":{"device_authorization_endpoint":null,"userinfo_endpoint":null}}' > "$STATE/control"
+tool check -c "$GOOD"
+expect "check: no device endpoint (grant = auto) and no userinfo endpoint are warnings" $? 0 \
+    "^warn endpoint   discovery has no device_authorization_endpoint: with grant = auto" \
+    "^warn endpoint   no userinfo_endpoint"
+tool check -c "$(conf devonly 'grant = device')"
+expect "check: no device endpoint with grant = device fails" $? 1 \
+    "^FAIL endpoint   discovery has no device_authorization_endpoint: the device grant"
+curl -s -X POST "$IDP_CONTROL/discovery-override" -d '{"set":{}}' > "$STATE/control"
+# Keys without "alg" (Entra ID publishes them so): informational.
+jwks=$(curl -s --cacert "$IDP_CA" "$IDP_ISSUER/jwks" |
+    sed -e 's/"alg":"[A-Z0-9]*",//g' -e 's/,"alg":"[A-Z0-9]*"//g')
+curl -s -X POST "$IDP_CONTROL/fault" \
+    -d "{\"endpoint\":\"jwks\",\"kind\":\"answer\",\"status\":200,\"json\":$jwks,\"count\":1}" \
+    > "$STATE/control"
+tool check -c "$GOOD"
+expect "check: JWKS keys without alg are an informational warning" $? 0 \
+    "^ok   key        kid=rsa-1 RSA, [0-9]* bits, alg (any that suits the key)" \
+    "^warn jwks       JWKS keys have no alg (2 of 2; informational"
+tool check -c "$GOOD"
+expect "check: the restored documents give no warning" $? 0 "check: [0-9]* ok, 0 warnings, 0 failed"
+tool check -c "$(ISSUER=https://login.microsoftonline.com/organizations/v2.0 conf mt)"
+expect "check: an Entra ID multi-tenant issuer without tid= is refused (exit 3)" $? 3 \
+    "is multi-tenant: users of every tenant could log in; set require_claims = tid="
 
 # ---- login -------------------------------------------------------------------
 device_login approve alice -c "$GOOD"

@@ -26,7 +26,7 @@ static size_t touch(const struct oa2_config *cfg)
 			   cfg->scope, cfg->username_claim, cfg->groups_claim, cfg->require_groups,
 			   cfg->password_ttys, cfg->cache_dir, cfg->offline_dir, cfg->strip_domains,
 			   cfg->user_map_file, cfg->require_scope, cfg->require_acr,
-			   cfg->require_amr, cfg->ca_file};
+			   cfg->require_amr, cfg->require_claims, cfg->ca_file};
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)

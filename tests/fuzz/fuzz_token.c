@@ -10,7 +10,8 @@
  * Input: "<username_claim>\n<groups_claim>\n<options>\n<JSON>", or just
  * "<JSON>" when it starts with '{' (then the defaults, and every option).
  * options is a set of letters: l lowercase, r allow_root, d strip_domain,
- * g require_groups, s require_scope, a require_acr, m require_amr.
+ * g require_groups, s require_scope, a require_acr, m require_amr,
+ * c require_claims.
  * Accounts looked up are whatever the claims name: on every system "root",
  * "daemon" and "nobody" exist (root is refused without allow_root), others
  * are refused as unknown.
@@ -59,6 +60,7 @@ static void set_options(struct oa2_config *cfg, const char *opts)
 	cfg->require_scope = strchr(opts, 's') ? "openid email" : NULL;
 	cfg->require_acr = strchr(opts, 'a') ? "urn:acr:silver phr" : NULL;
 	cfg->require_amr = strchr(opts, 'm') ? "mfa hwk otp" : NULL;
+	cfg->require_claims = strchr(opts, 'c') ? "hd=example.com,email_verified=true tid=42" : NULL;
 }
 
 /* Claims from any source: check, map, authorise. */

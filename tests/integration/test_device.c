@@ -1,14 +1,19 @@
 /* test_device.c - the device grant through real PAM transactions (pam_wrapper,
  * nss_wrapper accounts alice/bob/carol) against the test IdP: approve, deny,
  * expiry, slow_down (also Google's 403 slow_down after a 428
- * authorization_pending, and a bare 429), refusals of the polls and of the
+ * authorization_pending, and a bare 429), refusals of the polls (Entra ID's
+ * authorization_declined and bad_verification_code among them) and of the
  * device authorization request that are not outages, the IdP going away
  * mid-poll, bob approving alice's login, sshd-style prompts (Enter too
  * early, cancel), a login with no PAM user, a warm login that asks the IdP
  * for nothing but the device code and the polls, log lines that a hostile
  * PAM user name or `sub` cannot forge, an IdP user named daemon refused for
  * the local system account, user_map_only refusing an identity the map does
- * not name, and sshd's "bad password" marker in place of the Enter answer. */
+ * not name, sshd's "bad password" marker in place of the Enter answer, and
+ * provider dialects through PAM: Entra ID's device and token answers
+ * (numbers as strings, BEARER), Zitadel's roles object under a claim name
+ * with ':', require_claims (tenant, email_verified) and Entra's groups
+ * overage, each refusal PAM_PERM_DENIED with its reason. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "harness.h"
@@ -340,6 +346,13 @@ static void refusals_are_not_outages(void **state)
 		 "token endpoint: the identity provider refused with HTTP status 403"},
 		{"token", 400, "{\"error\":\"invalid_grant\"}", PAM_AUTH_ERR,
 		 "token endpoint refused: invalid_grant"},
+		/* Entra ID's own codes: a denial, and a code it does not know */
+		{"token", 400, "{\"error\":\"authorization_declined\"}", PAM_AUTH_ERR,
+		 "the login was denied at the identity provider"},
+		{"token", 400, "{\"error\":\"bad_verification_code\"}", PAM_AUTH_ERR,
+		 "does not know this device code (bad_verification_code)"},
+		{"token", 400, "{\"error\":\"made_up_code\"}", PAM_AUTH_ERR,
+		 "token endpoint refused: made_up_code"},
 		{"device_authorization", 403, NULL, PAM_AUTH_ERR,
 		 "device authorization: the identity provider refused with HTTP status 403"},
 		{"device_authorization", 429, NULL, PAM_AUTH_ERR, "HTTP status 429 (too many requests)"},
@@ -464,6 +477,115 @@ static void prompt_mode_cancel(void **state)
 	oa2t_expect_log("cancelled");
 }
 
+/* ---- provider dialects, through PAM ---- */
+
+#define TID "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+/* A token from the IdP's own signing key (POST /sign) with these claims
+ * added to a valid set for alice; the compact JWS into jws. */
+static void sign_for_alice(const char *extra, char *jws, size_t len)
+{
+	char req[2048], *body = NULL, *p, *end;
+	long now = (long)time(NULL);
+
+	snprintf(req, sizeof(req),
+		 "{\"alg\":\"RS256\",\"claims\":{\"iss\":\"%s\",\"aud\":\"pam-public\","
+		 "\"exp\":%ld,\"iat\":%ld,\"sub\":\"6f1c2a7e-0b4d-4c8a-9e21-a11ce0000001\","
+		 "\"preferred_username\":\"alice\"%s}}",
+		 idp.issuer, now + 300, now - 5, extra);
+	assert_int_equal(oa2t_control(&idp, "POST", "/sign", req, &body), 200);
+	p = strstr(body, "\"jws\":\"");
+	assert_non_null(p);
+	p += 7;
+	end = strchr(p, '"');
+	assert_non_null(end);
+	assert_true((size_t)(end - p) < len);
+	snprintf(jws, len, "%.*s", (int)(end - p), p);
+	free(body);
+}
+
+/* Queue Entra ID's answers: the device code with numbers as strings and a
+ * message, one authorization_pending, then a token answer whose token_type
+ * is BEARER and expires_in a string, holding jws. */
+static void queue_entra_answers(const char *jws)
+{
+	char req[8192];
+
+	snprintf(req, sizeof(req),
+		 "{\"endpoint\":\"device_authorization\",\"kind\":\"answer\",\"count\":1,"
+		 "\"status\":200,\"json\":{\"user_code\":\"FJ8XQ2KLP\",\"device_code\":\"DAQAB\","
+		 "\"verification_uri\":\"%s/device\",\"expires_in\":\"900\",\"interval\":\"1\","
+		 "\"message\":\"To sign in, use a web browser.\"}}",
+		 idp.issuer);
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault", req, NULL), 200);
+	assert_int_equal(oa2t_answer(&idp, "token", 1, 400, "{\"error\":\"authorization_pending\"}",
+				     NULL), 200);
+	snprintf(req, sizeof(req),
+		 "{\"endpoint\":\"token\",\"kind\":\"answer\",\"count\":1,\"status\":200,"
+		 "\"json\":{\"token_type\":\"BEARER\",\"scope\":\"openid profile\","
+		 "\"expires_in\":\"3599\",\"ext_expires_in\":\"3599\",\"access_token\":\"at\","
+		 "\"id_token\":\"%s\"}}",
+		 jws);
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault", req, NULL), 200);
+}
+
+/* Run one login of alice against the queued answers; nobody approves at
+ * the IdP (the answers are canned). */
+static int dialect_login(const char *extra_claims, const char *config)
+{
+	struct oa2t_conv conv = {0};
+	char jws[4096];
+	int rc;
+
+	sign_for_alice(extra_claims, jws, sizeof(jws));
+	write_config(config);
+	queue_entra_answers(jws);
+	rc = oa2t_auth("oa2", "alice", &conv, false);
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
+	write_config(NULL);
+	assert_non_null(strstr(conv.text, "FJ8XQ2KLP"));
+	return rc;
+}
+
+/* Entra-style answers, Zitadel-style roles under a claim name with ':',
+ * and require_claims: accepted; each condition, the roles and the overage
+ * refused as PAM_PERM_DENIED with the reason in the log. */
+static void dialect_answers_and_claims(void **state)
+{
+	static const char roles[] = ",\"tid\":\"" TID "\",\"email_verified\":true,"
+				    "\"urn:zitadel:iam:org:project:roles\":{\"admins\":{\"1\":\"acme\"}}";
+	static const char config[] = "groups_claim = urn:zitadel:iam:org:project:roles\n"
+				     "require_groups = admins\n"
+				     "require_claims = email_verified=true tid=" TID "\n";
+
+	(void)state;
+	assert_int_equal(dialect_login(roles, config), PAM_SUCCESS);
+	oa2t_expect_log("login accepted: service=oa2 user=alice");
+	assert_int_equal(dialect_login(",\"tid\":\"72f988bf-86f1-41af-91ab-2d7cd011db47\","
+				       "\"email_verified\":true,\"urn:zitadel:iam:org:project:roles\":"
+				       "{\"admins\":{}}",
+				       config),
+			 PAM_PERM_DENIED);
+	oa2t_expect_log("claim condition 'tid=" TID "' not met: 'tid' is "
+			"'72f988bf-86f1-41af-91ab-2d7cd011db47'");
+	assert_int_equal(dialect_login(",\"tid\":\"" TID "\",\"email_verified\":\"false\","
+				       "\"urn:zitadel:iam:org:project:roles\":{\"admins\":{}}",
+				       config),
+			 PAM_PERM_DENIED);
+	oa2t_expect_log("'email_verified=true' not met: 'email_verified' is 'false'");
+	assert_int_equal(dialect_login(",\"tid\":\"" TID "\",\"email_verified\":true,"
+				       "\"urn:zitadel:iam:org:project:roles\":{\"users\":{}}",
+				       config),
+			 PAM_PERM_DENIED);
+	oa2t_expect_log("not in any required group (admins)");
+	assert_int_equal(dialect_login(",\"_claim_names\":{\"groups\":\"src1\"},"
+				       "\"_claim_sources\":{\"src1\":{\"endpoint\":\"https://graph."
+				       "windows.net/x\"}}",
+				       "require_groups = admins\n"),
+			 PAM_PERM_DENIED);
+	oa2t_expect_log("the IdP sent a groups overage reference instead of the groups");
+}
+
 static void warm_login_asks_only_code_and_polls(void **state)
 {
 	struct oa2t_conv conv = {0};
@@ -511,6 +633,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(prompt_mode_cancel),
 		cmocka_unit_test(sshd_marker_answer_is_refused),
 		cmocka_unit_test(warm_login_asks_only_code_and_polls),
+		cmocka_unit_test(dialect_answers_and_claims),
 	};
 
 	oa2t_init(argc, argv, services);

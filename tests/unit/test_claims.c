@@ -1,4 +1,6 @@
-/* test_claims.c - iss, aud, azp, exp, nbf, iat, sub and introspection checks. */
+/* test_claims.c - iss, aud, azp, exp, nbf, iat, sub and introspection checks;
+ * the two narrow iss exceptions: Google's scheme-less iss for Google's issuer
+ * only, and a tenant's own issuer (from its tid) under Entra ID's template. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +22,7 @@
 #define IAT "\"iat\":1699999990"
 #define SUB "\"sub\":\"alice\""
 
-static const struct oa2_claims_policy policy = {"https://idp.example", "pam", NOW, LEEWAY};
+static const struct oa2_claims_policy policy = {"https://idp.example", "pam", NOW, LEEWAY, NULL};
 
 enum kind { ID_TOKEN, INTROSPECTION };
 
@@ -219,6 +221,113 @@ static void sub_must_be_sane(void **state)
 	ID_OK(json);
 }
 
+/* Google may send iss without the scheme; taken only for Google's issuer. */
+static void google_iss_without_scheme(void **state)
+{
+	struct oa2_claims_policy g = policy;
+	const char *rest = AUD "," EXP "," IAT "," SUB "}";
+	static const char *const refused_iss[] = {
+		"accounts.google.com/", "accounts.google.com ", "Accounts.google.com",
+		"http://accounts.google.com", "//accounts.google.com", "accounts.google.co",
+		"https://accounts.google.com/", "xaccounts.google.com",
+	};
+	char json[512];
+	oa2_error err = {0};
+	json_object *c;
+
+	(void)state;
+	g.issuer = OA2_GOOGLE_ISSUER;
+	for (int ok = 0; ok < 2; ok++) {
+		snprintf(json, sizeof(json), "{\"iss\":\"%s\",%s",
+			 ok ? "https://accounts.google.com" : "accounts.google.com", rest);
+		c = json_tokener_parse(json);
+		assert_int_equal(oa2_claims_check_id_token(c, &g, &err), 0);
+		json_object_put(c);
+	}
+	for (size_t i = 0; i < sizeof(refused_iss) / sizeof(refused_iss[0]); i++) {
+		snprintf(json, sizeof(json), "{\"iss\":\"%s\",%s", refused_iss[i], rest);
+		c = json_tokener_parse(json);
+		oa2_error_clear(&err);
+		if (oa2_claims_check_id_token(c, &g, &err) == 0)
+			fail_msg("iss '%s' accepted for Google", refused_iss[i]);
+		assert_non_null(strstr(err.msg, "issuer mismatch"));
+		json_object_put(c);
+	}
+	/* Any other configured issuer: the scheme-less form is a mismatch. */
+	ID_NO("{\"iss\":\"idp.example\"," AUD "," EXP "," IAT "," SUB "}", "issuer mismatch");
+	g.issuer = "https://accounts.google.com/";
+	c = json_tokener_parse("{\"iss\":\"accounts.google.com\"," AUD "," EXP "," IAT "," SUB "}");
+	assert_int_equal(oa2_claims_check_id_token(c, &g, &err), -1);
+	json_object_put(c);
+}
+
+#define TENANT "9188040d-6c67-4c5b-b112-36a304b66dad"
+#define MS "https://login.microsoftonline.com/"
+
+static int check_tenant(const char *iss, const char *tid, oa2_error *err)
+{
+	struct oa2_claims_policy t = policy;
+	char json[512];
+	json_object *c;
+	int rc;
+
+	t.issuer = MS "organizations/v2.0";
+	t.tenant_issuer = MS "{tenantid}/v2.0";
+	snprintf(json, sizeof(json), "{\"iss\":\"%s\"%s%s%s," AUD "," EXP "," IAT "," SUB "}",
+		 iss, tid ? ",\"tid\":\"" : "", tid ? tid : "", tid ? "\"" : "");
+	c = json_tokener_parse(json);
+	assert_non_null(c);
+	oa2_error_clear(err);
+	rc = oa2_claims_check_id_token(c, &t, err);
+	json_object_put(c);
+	return rc;
+}
+
+/* Under a {tenantid} template, iss is the token's own tenant's issuer. */
+static void tenant_iss_follows_tid(void **state)
+{
+	static const struct {
+		const char *iss, *tid, *frag;
+	} refused[] = {
+		{MS "{tenantid}/v2.0", TENANT, "not the issuer of its tenant"},
+		{MS "organizations/v2.0", TENANT, "not the issuer of its tenant"},
+		{MS "72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0", TENANT, "not the issuer"},
+		{MS TENANT "/v2.0/", TENANT, "not the issuer"},
+		{MS TENANT, TENANT, "not the issuer"},
+		{"https://sts.windows.net/" TENANT "/", TENANT, "not the issuer"},
+		{MS TENANT "/v2.0", NULL, "claim 'tid' is missing or not a tenant id"},
+		{MS "9188040D-6C67-4C5B-B112-36A304B66DAD/v2.0", "9188040D-6C67-4C5B-B112-36A304B66DAD",
+		 "not a tenant id"},
+		{MS "x/v2.0", "x", "not a tenant id"},
+		{MS "../v2.0", "..", "not a tenant id"},
+		{MS TENANT "/v2.0", TENANT "/v2.0", "not a tenant id"},
+		{MS "9188040d-6c67-4c5b-b112-36a304b66da/v2.0", "9188040d-6c67-4c5b-b112-36a304b66da",
+		 "not a tenant id"},
+		{MS "9188040d-6c67-4c5b-b112_36a304b66dad/v2.0", "9188040d-6c67-4c5b-b112_36a304b66dad",
+		 "not a tenant id"},
+		{MS "9188040d6c67-4c5b-b112-36a304b66dad0/v2.0", "9188040d6c67-4c5b-b112-36a304b66dad0",
+		 "not a tenant id"},
+		{MS "g188040d-6c67-4c5b-b112-36a304b66dad/v2.0", "g188040d-6c67-4c5b-b112-36a304b66dad",
+		 "not a tenant id"},
+	};
+	oa2_error err = {0};
+
+	(void)state;
+	if (check_tenant(MS TENANT "/v2.0", TENANT, &err) != 0)
+		fail_msg("refused: %s", err.msg);
+	assert_int_equal(check_tenant(MS "72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+				      "72f988bf-86f1-41af-91ab-2d7cd011db47", &err), 0);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (check_tenant(refused[i].iss, refused[i].tid, &err) != -1)
+			fail_msg("iss '%s' tid '%s' accepted", refused[i].iss, refused[i].tid);
+		if (err.kind != OA2_ERR_DENIED || strstr(err.msg, refused[i].frag) == NULL)
+			fail_msg("iss '%s': '%s' lacks '%s'", refused[i].iss, err.msg, refused[i].frag);
+	}
+	assert_true(oa2_claims_tenant_id_valid(TENANT));
+	assert_false(oa2_claims_tenant_id_valid(""));
+	assert_false(oa2_claims_tenant_id_valid(TENANT "0"));
+}
+
 /* ---- introspection (RFC 7662) ---- */
 
 #define INTRO_OK(json) accepted(__LINE__, INTROSPECTION, json)
@@ -282,6 +391,8 @@ int main(void)
 		cmocka_unit_test(fractional_times),
 		cmocka_unit_test(nbf_and_iat_not_in_future),
 		cmocka_unit_test(sub_must_be_sane),
+		cmocka_unit_test(google_iss_without_scheme),
+		cmocka_unit_test(tenant_iss_follows_tid),
 		cmocka_unit_test(introspection_valid),
 		cmocka_unit_test(introspection_refusals),
 	};

@@ -245,6 +245,92 @@ static void refuses_bad_values(void **state)
 	refused(BASE "scope = profile email\n", 0644, NULL, 0, "scope must include 'openid'");
 }
 
+/* Claim names as providers spell them (':' and '/'), and require_claims. */
+static void claim_names_and_conditions(void **state)
+{
+	const char *args[] = {"require_claims=hd=example.com,email_verified=true"};
+	oa2_error err;
+	struct oa2_config *cfg = load(BASE "username_claim = https://example.com/login\n"
+				      "groups_claim = urn:zitadel:iam:org:project:roles\n"
+				      "require_claims = tid=9188040d-6c67-4c5b-b112-36a304b66dad\n",
+				      0644, NULL, 0, &err);
+
+	(void)state;
+	if (cfg == NULL)
+		fail_msg("refused: %s", err.msg);
+	assert_string_equal(cfg->username_claim, "https://example.com/login");
+	assert_string_equal(cfg->groups_claim, "urn:zitadel:iam:org:project:roles");
+	assert_string_equal(cfg->require_claims, "tid=9188040d-6c67-4c5b-b112-36a304b66dad");
+	oa2_config_free(cfg);
+	/* a module argument replaces the file's conditions, '=' in the value */
+	cfg = load(BASE "require_claims = hd=a hd=b\n", 0644, args, 1, &err);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->require_claims, "hd=example.com,email_verified=true");
+	oa2_config_free(cfg);
+	cfg = load(BASE "require_claims = x=a=b\n", 0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	oa2_config_free(cfg);
+	refused(BASE "require_claims = hd\n", 0644, NULL, 0,
+		"require_claims: 'hd' is not name=value");
+	refused(BASE "require_claims = hd=example.com email_verified\n", 0644, NULL, 0,
+		"require_claims: 'email_verified' is not name=value");
+	refused(BASE "require_claims = =true\n", 0644, NULL, 0, "'=true' is not name=value");
+	refused(BASE "require_claims = hd=\n", 0644, NULL, 0, "'hd=' is not name=value");
+	refused(BASE "require_claims = hd= example.com\n", 0644, NULL, 0, "'hd=' is not");
+	refused(BASE "require_claims = hd=ex\x01ample\n", 0644, NULL, 0,
+		"require_claims: value must be printable ASCII");
+	refused(BASE "groups_claim = my groups\n", 0644, NULL, 0,
+		"groups_claim: value must be printable ASCII without spaces");
+	refused(BASE "username_claim = a\tb\n", 0644, NULL, 0, "username_claim: value must be");
+	refused(BASE "groups_claim = gr\x7foups\n", 0644, NULL, 0, "groups_claim: value must be");
+}
+
+/* Entra ID's multi-tenant issuers need a tid= condition; a tenant's own
+ * issuer does not. */
+static void multi_tenant_issuer_needs_tid(void **state)
+{
+	static const char *const multi[] = {
+		"https://login.microsoftonline.com/organizations/v2.0",
+		"https://login.microsoftonline.com/common/v2.0",
+		"https://login.microsoftonline.com/consumers/v2.0",
+		"https://LOGIN.microsoftonline.com/common",
+	};
+	const char *tid_arg[] = {"require_claims=tid=9188040d-6c67-4c5b-b112-36a304b66dad"};
+	const char *other_arg[] = {"require_claims=hd=example.com"};
+	struct oa2_config *cfg;
+	oa2_error err;
+	char text[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
+		snprintf(text, sizeof(text), "issuer = %s\nclient_id = pam\n", multi[i]);
+		refused(text, 0644, NULL, 0, "is multi-tenant: users of every tenant could log in; "
+			"set require_claims = tid=");
+		/* a condition on another claim, or a claim named like tid, is not enough */
+		refused(text, 0644, other_arg, 1, "is multi-tenant");
+		snprintf(text, sizeof(text), "issuer = %s\nclient_id = pam\nrequire_claims = "
+			 "tidx=1 xtid=2\n", multi[i]);
+		refused(text, 0644, NULL, 0, "is multi-tenant");
+		snprintf(text, sizeof(text), "issuer = %s\nclient_id = pam\n", multi[i]);
+		cfg = load(text, 0644, tid_arg, 1, &err);
+		if (cfg == NULL)
+			fail_msg("%s with tid= refused: %s", multi[i], err.msg);
+		assert_true(oa2_config_has_condition(cfg, "tid"));
+		assert_false(oa2_config_has_condition(cfg, "ti"));
+		oa2_config_free(cfg);
+	}
+	/* the tenant's own issuer, and look-alikes, need nothing */
+	cfg = load("issuer = https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad"
+		   "/v2.0\nclient_id = pam\n", 0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_false(oa2_config_has_condition(cfg, "tid"));
+	oa2_config_free(cfg);
+	cfg = load("issuer = https://login.microsoftonline.com/commonwealth/v2.0\nclient_id = pam\n",
+		   0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	oa2_config_free(cfg);
+}
+
 static void min_uid_and_user_map_only(void **state)
 {
 	oa2_error err;
@@ -420,6 +506,8 @@ int main(void)
 		cmocka_unit_test(refuses_relative_config_path),
 		cmocka_unit_test(refuses_missing_required_keys),
 		cmocka_unit_test(refuses_bad_values),
+		cmocka_unit_test(claim_names_and_conditions),
+		cmocka_unit_test(multi_tenant_issuer_needs_tid),
 		cmocka_unit_test(min_uid_and_user_map_only),
 		cmocka_unit_test(login_defs_uid_min),
 		cmocka_unit_test(refuses_unsafe_config_file),

@@ -1,5 +1,7 @@
 /* test_device_grant.c - the device authorization response parser (RFC 8628
- * 3.2): required fields, types, URLs, expires_in and interval bounds. */
+ * 3.2): required fields, types, URLs, expires_in and interval bounds; the
+ * answers of Entra ID (numbers as digit strings, a message member) and
+ * Google (verification_url, no interval) are read too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,6 +54,44 @@ static void defaults_and_spelling(void **state)
 	oa2_device_code_clear(&dc);
 }
 
+/* Entra ID's answer: numbers as strings of digits, verification_uri, and a
+ * "message" member the module does not show (it writes its own text). */
+static void entra_answer(void **state)
+{
+	struct oa2_device_code dc;
+	oa2_error err;
+
+	(void)state;
+	assert_int_equal(parse("{\"user_code\":\"FJ8XQ2KLP\",\"device_code\":\"DAQABAAEAAA\","
+			       "\"verification_uri\":\"https://microsoft.com/devicelogin\","
+			       "\"expires_in\":\"900\",\"interval\":\"5\",\"message\":\"To sign in, "
+			       "use a web browser to open the page https://microsoft.com/devicelogin "
+			       "and enter the code FJ8XQ2KLP to authenticate.\"}", &dc, &err), 0);
+	assert_string_equal(dc.user_code, "FJ8XQ2KLP");
+	assert_string_equal(dc.uri, "https://microsoft.com/devicelogin");
+	assert_int_equal(dc.expires_in, 900);
+	assert_int_equal(dc.interval, 5);
+	oa2_device_code_clear(&dc);
+	/* Google: verification_url, numbers as numbers; no interval: 5 s. */
+	assert_int_equal(parse("{\"device_code\":\"AH-1Ng\",\"user_code\":\"GQVQ-JKEC\","
+			       "\"verification_url\":\"https://www.google.com/device\","
+			       "\"expires_in\":1800}", &dc, &err), 0);
+	assert_string_equal(dc.uri, "https://www.google.com/device");
+	assert_int_equal(dc.expires_in, 1800);
+	assert_int_equal(dc.interval, 5);
+	oa2_device_code_clear(&dc);
+	/* The largest accepted string, and a string interval at the limit. */
+	assert_int_equal(parse("{\"device_code\":\"d\",\"user_code\":\"U\","
+			       "\"verification_uri\":\"https://i/d\",\"expires_in\":\"999999999\","
+			       "\"interval\":\"60\"}", &dc, &err), 0);
+	assert_int_equal(dc.expires_in, 999999999);
+	assert_int_equal(dc.interval, 60);
+	oa2_device_code_clear(&dc);
+}
+
+/* The required members of a valid answer, before expires_in and interval. */
+#define HEAD "{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://i/d\","
+
 static void refusals(void **state)
 {
 	static const char *bad[] = {
@@ -69,11 +109,22 @@ static void refusals(void **state)
 		"{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://i/d\","
 		"\"expires_in\":0}",
 		"{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://i/d\","
-		"\"expires_in\":\"60\"}",
-		"{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://i/d\","
-		"\"expires_in\":60,\"interval\":0}",
-		"{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":\"https://i/d\","
-		"\"expires_in\":60,\"interval\":61}",
+		"\"expires_in\":\"0\"}",
+		/* numbers as strings: digits only, at most 9 of them */
+		HEAD "\"expires_in\":\"60s\"}",
+		HEAD "\"expires_in\":\"-60\"}",
+		HEAD "\"expires_in\":\" 60\"}",
+		HEAD "\"expires_in\":\"6e1\"}",
+		HEAD "\"expires_in\":\"\"}",
+		HEAD "\"expires_in\":\"1234567890\"}",
+		HEAD "\"expires_in\":\"6\\u00000\"}",
+		HEAD "\"expires_in\":[60]}",
+		HEAD "\"expires_in\":60,\"interval\":\"0\"}",
+		HEAD "\"expires_in\":60,\"interval\":\"61\"}",
+		HEAD "\"expires_in\":60,\"interval\":\"5.0\"}",
+		HEAD "\"expires_in\":60,\"interval\":true}",
+		HEAD "\"expires_in\":60,\"interval\":0}",
+		HEAD "\"expires_in\":60,\"interval\":61}",
 		"{\"device_code\":7,\"user_code\":\"U\",\"verification_uri\":\"https://i/d\","
 		"\"expires_in\":60}",
 	};
@@ -94,6 +145,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parses_a_full_answer),
 		cmocka_unit_test(defaults_and_spelling),
+		cmocka_unit_test(entra_answer),
 		cmocka_unit_test(refusals),
 	};
 

@@ -1,6 +1,8 @@
 /* test_discovery.c - the discovery document's endpoints must be on the
  * issuer's origin (scheme, host, port) or on a host the administrator listed
- * in endpoint_hosts; anything else is refused naming the endpoint and host. */
+ * in endpoint_hosts; anything else is refused naming the endpoint and host.
+ * An issuer other than the configured one passes only as Entra ID's
+ * multi-tenant {tenantid} template, under the narrow rule of discovery.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -114,6 +116,81 @@ static void every_endpoint_is_checked(void **state)
 	}
 }
 
+#define MS "https://login.microsoftonline.com"
+
+/* Parse a document whose issuer is doc_iss, configured as issuer. */
+static int parse_issuer(const char *doc_iss, const char *issuer, struct oa2_discovery *d,
+			oa2_error *err)
+{
+	char doc[1024];
+
+	snprintf(doc, sizeof(doc),
+		 "{\"issuer\":\"%s\",\"token_endpoint\":\"" MS "/organizations/oauth2/v2.0/token\","
+		 "\"jwks_uri\":\"" MS "/organizations/discovery/v2.0/keys\"}",
+		 doc_iss);
+	memset(d, 0, sizeof(*d));
+	oa2_error_clear(err);
+	return oa2_discovery_parse(doc, strlen(doc), issuer, NULL, d, err);
+}
+
+/* Entra ID's organizations / common / consumers endpoints announce a
+ * {tenantid} template; accepted for exactly those configured issuers. */
+static void tenant_template_accepted_narrowly(void **state)
+{
+	static const char *const configured[] = {MS "/organizations/v2.0", MS "/common/v2.0",
+						 MS "/consumers/v2.0"};
+	static const struct {
+		const char *doc, *configured;
+	} refused[] = {
+		{MS "/{tenantid}/v2.0", MS "/contoso/v2.0"},         /* not one of the three */
+		{MS "/{tenantid}/v2.0", MS "/organization/v2.0"},
+		{MS "/{tenantid}/v2.0", MS "/Organizations/v2.0"},
+		{MS "/{tenantid}/v2.0", MS "/organizations/v2.0/"},  /* the rest must be equal */
+		{MS "/{tenantid}/v2.0", MS "/organizations"},
+		{MS "/{tenantid}/v2.0", "https://login.example.com/organizations/v2.0"},
+		{MS "/{tenantid}x/v2.0", MS "/organizationsx/v2.0"}, /* not a whole segment */
+		{MS "/x{tenantid}/v2.0", MS "/xorganizations/v2.0"},
+		{MS "/{tenantid}/{tenantid}", MS "/organizations/{tenantid}"}, /* twice */
+		{MS "/{TENANTID}/v2.0", MS "/organizations/v2.0"},
+		{"https://{tenantid}/v2.0", "https://organizations/v2.0"},    /* host */
+		{MS "/{tenantid}/v2.0", MS "/organizations/organizations/v2.0"},
+		{MS "/organizations/v2.0x", MS "/organizations/v2.0"},
+	};
+	struct oa2_discovery d;
+	oa2_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(configured) / sizeof(configured[0]); i++) {
+		if (parse_issuer(MS "/{tenantid}/v2.0", configured[i], &d, &err) != 0)
+			fail_msg("%s refused: %s", configured[i], err.msg);
+		assert_int_equal(d.multi_tenant, 1);
+		assert_string_equal(d.issuer, MS "/{tenantid}/v2.0");
+		oa2_discovery_clear(&d);
+	}
+	/* the template may also end the issuer */
+	assert_int_equal(parse_issuer(MS "/{tenantid}", MS "/common", &d, &err), 0);
+	assert_int_equal(d.multi_tenant, 1);
+	oa2_discovery_clear(&d);
+	/* a template configured as the issuer is only ever equal to itself: no
+	 * token carries it, and it gets no template rule */
+	assert_int_equal(parse_issuer(MS "/{tenantid}/v2.0", MS "/{tenantid}/v2.0", &d, &err), 0);
+	assert_int_equal(d.multi_tenant, 0);
+	oa2_discovery_clear(&d);
+	/* a tenant's own issuer is compared exactly, as before */
+	assert_int_equal(parse_issuer(MS "/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0",
+				      MS "/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0", &d, &err), 0);
+	assert_int_equal(d.multi_tenant, 0);
+	oa2_discovery_clear(&d);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (parse_issuer(refused[i].doc, refused[i].configured, &d, &err) == 0)
+			fail_msg("%s accepted for %s", refused[i].doc, refused[i].configured);
+		if (err.kind != OA2_ERR_PROTOCOL || strstr(err.msg, "does not equal") == NULL)
+			fail_msg("%s: %s", refused[i].doc, err.msg);
+		assert_int_equal(d.multi_tenant, 0);
+		assert_null(d.issuer);
+	}
+}
+
 static void host_rule_helper(void **state)
 {
 	(void)state;
@@ -131,6 +208,7 @@ int main(void)
 		cmocka_unit_test(foreign_endpoint_refused),
 		cmocka_unit_test(listed_hosts_accepted),
 		cmocka_unit_test(every_endpoint_is_checked),
+		cmocka_unit_test(tenant_template_accepted_narrowly),
 		cmocka_unit_test(host_rule_helper),
 	};
 

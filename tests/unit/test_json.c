@@ -135,6 +135,40 @@ static void getters_tell_absent_from_wrong_type(void **state)
 	json_object_put(o);
 }
 
+/* Seconds in OAuth answers: numbers, or digit strings; nothing looser. */
+static void seconds_take_digit_strings(void **state)
+{
+	json_object *o = parse("{\"i\":900,\"d\":5.5,\"s\":\"900\",\"z\":\"007\",\"n\":null,"
+			       "\"big\":\"999999999\",\"long\":\"1000000000\",\"neg\":\"-1\","
+			       "\"plus\":\"+1\",\"sp\":\"1 \",\"frac\":\"1.5\",\"e\":\"1e3\","
+			       "\"empty\":\"\",\"nul\":\"1\\u00002\",\"b\":true,\"a\":[\"1\"]}");
+	static const char *const wrong[] = {"long", "neg", "plus", "sp", "frac",
+					    "e", "empty", "nul", "b", "a"};
+	int64_t v = -1;
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(oa2_json_seconds(o, "i", &v), 0);
+	assert_int_equal(v, 900);
+	assert_int_equal(oa2_json_seconds(o, "d", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(oa2_json_seconds(o, "s", &v), 0);
+	assert_int_equal(v, 900);
+	assert_int_equal(oa2_json_seconds(o, "z", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(oa2_json_seconds(o, "big", &v), 0);
+	assert_int_equal(v, 999999999);
+	assert_int_equal(oa2_json_seconds(o, "n", &v), 1);
+	assert_int_equal(oa2_json_seconds(o, "missing", &v), 1);
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		if (oa2_json_seconds(o, wrong[i], &v) != -1)
+			fail_msg("'%s' accepted as seconds", wrong[i]);
+	}
+	/* The NumericDate getter stays strict. */
+	assert_int_equal(oa2_json_int64(o, "s", &v), -1);
+	json_object_put(o);
+}
+
 static void path_follows_dots(void **state)
 {
 	json_object *o = parse("{\"realm_access\":{\"roles\":[\"admin\"]},"
@@ -223,6 +257,7 @@ int main(void)
 		cmocka_unit_test(refuses_trailing_nul_bytes),
 		cmocka_unit_test(refuses_deep_nesting),
 		cmocka_unit_test(getters_tell_absent_from_wrong_type),
+		cmocka_unit_test(seconds_take_digit_strings),
 		cmocka_unit_test(path_follows_dots),
 	};
 

@@ -1,4 +1,6 @@
-/* test_token.c - real signed ID tokens and token responses, end to end.
+/* test_token.c - real signed ID tokens and token responses, end to end,
+ * with the dialects of Entra ID (multi-tenant issuer, JWKS keys without alg
+ * and with x5c) and Google (iss without scheme).
  *
  * The issuer's JWKS (RSA kid "k1", EC P-256 kid "e1") sits in a warm disk
  * cache; every endpoint points at https://localhost:1 where nothing listens,
@@ -566,6 +568,157 @@ static void no_cache_means_fetch(void **state)
 	assert_non_null(strstr(r.err.msg, JWKS_URI));
 }
 
+/* ---- provider dialects ---- */
+
+/* Store doc as the JWKS of issuer in the warm cache. */
+static void put_jwks(const char *issuer, const char *doc)
+{
+	char name[128];
+	oa2_error err = {0};
+
+	assert_non_null(doc);
+	assert_int_equal(oa2_cache_name(issuer, "jwks", name, sizeof(name)), 0);
+	assert_int_equal(oa2_cache_put(cache_dir, name, doc, strlen(doc), now, 3600, &err), 0);
+}
+
+static void drop_jwks(const char *issuer)
+{
+	char name[128], path[256];
+
+	assert_int_equal(oa2_cache_name(issuer, "jwks", name, sizeof(name)), 0);
+	snprintf(path, sizeof(path), "%s/%s", cache_dir, name);
+	unlink(path);
+}
+
+/* Point cfg and disc at another issuer (NULL: back to ISSUER). */
+static void use_issuer(const char *issuer, const char *doc_issuer, int multi_tenant,
+		       const char *require_claims)
+{
+	free(cfg->issuer);
+	free(disc.issuer);
+	free(cfg->require_claims);
+	cfg->issuer = strdup(issuer ? issuer : ISSUER);
+	disc.issuer = strdup(doc_issuer ? doc_issuer : ISSUER);
+	disc.multi_tenant = multi_tenant;
+	cfg->require_claims = require_claims ? strdup(require_claims) : NULL;
+}
+
+static char *claims_iss(const char *iss, const char *extra)
+{
+	return tk_fmt("{\"iss\":\"%s\",\"aud\":\"pam\",\"exp\":%lld,\"iat\":%lld,"
+		      "\"sub\":\"alice\"%s}",
+		      iss, (long long)now + 300, (long long)now - 10, extra);
+}
+
+/* Entra ID's JWKS: RSA keys with kid, x5t, x5c and an "issuer" template, no
+ * "alg". The key is chosen by kid and type for the token's alg; x5c and x5t
+ * are never key material (a key with only x5c is skipped). */
+static char *entra_jwks(EVP_PKEY *key, const char *kid)
+{
+	char *k = tk_jwk(key, "");
+	char *other = tk_jwk(evil_rsa, "");
+	char *doc;
+
+	/* tk_jwk gives {"kty":...}: splice the Entra members in front */
+	doc = tk_fmt("{\"keys\":[{\"kid\":\"%s\",\"use\":\"sig\",\"x5t\":\"%s\","
+		     "\"issuer\":\"https://login.microsoftonline.com/{tenantid}/v2.0\","
+		     "\"x5c\":[\"MIIC/DCCAeSgAwIBAgIIcertificate\"],%s,"
+		     "{\"kid\":\"only-x5c\",\"kty\":\"RSA\",\"use\":\"sig\","
+		     "\"x5c\":[\"MIIC/DCCAeSgAwIBAgIIcertificate\"]},"
+		     "{\"kid\":\"other\",\"use\":\"sig\",%s]}",
+		     kid, kid, k + 1, other + 1);
+	free(k);
+	free(other);
+	return doc;
+}
+
+#define MS "https://login.microsoftonline.com/"
+#define TID "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+static void entra_multi_tenant_tokens(void **state)
+{
+	char *jwks = entra_jwks(rsa, "nOo3ZDrODXEK1jKWhXslHR_KXEg");
+	const char *h = "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"kid\":\"nOo3ZDrODXEK1jKWhXslHR_KXEg\"}";
+	const char *tid = ",\"tid\":\"" TID "\",\"ver\":\"2.0\"";
+
+	(void)state;
+	use_issuer(MS "organizations/v2.0", MS "{tenantid}/v2.0", 1, "tid=" TID);
+	put_jwks(cfg->issuer, jwks);
+	OK(signed_by(rsa, "RS256", h, claims_iss(MS TID "/v2.0", tid)));
+	/* another tenant's token carries that tenant's issuer: the signature
+	 * and iss pass here; require_claims (authz.c) refuses the tenant */
+	OK(signed_by(rsa, "RS256", h,
+		     claims_iss(MS "72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+				",\"tid\":\"72f988bf-86f1-41af-91ab-2d7cd011db47\"")));
+	NO(signed_by(rsa, "RS256", h,
+		     claims_iss(MS "72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0", tid)),
+	   "not the issuer of its tenant " TID);
+	NO(signed_by(rsa, "RS256", h, claims_iss(MS "{tenantid}/v2.0", tid)),
+	   "not the issuer of its tenant");
+	NO(signed_by(rsa, "RS256", h, claims_iss(MS "organizations/v2.0", tid)),
+	   "not the issuer of its tenant");
+	NO(signed_by(rsa, "RS256", h, claims_iss(MS TID "/v2.0", "")), "claim 'tid' is missing");
+	NO(signed_by(rsa, "RS256", h, claims_iss(MS "../v2.0", ",\"tid\":\"..\"")),
+	   "not a tenant id");
+	/* the key comes from the JWKS by kid; nothing in x5c counts */
+	NO(signed_by(evil_rsa, "RS256", h, claims_iss(MS TID "/v2.0", tid)),
+	   "RS256 signature does not verify");
+	NO(signed_by(rsa, "RS256", "{\"alg\":\"RS256\",\"kid\":\"only-x5c\"}",
+		     claims_iss(MS TID "/v2.0", tid)),
+	   "no key with kid \"only-x5c\"");
+	OK(signed_by(evil_rsa, "RS256", "{\"alg\":\"RS256\",\"kid\":\"other\"}",
+		     claims_iss(MS TID "/v2.0", tid)));
+	/* a key without alg suits RS256 and PS256, never ES256 or HS256 */
+	OK(signed_by(rsa, "PS256", "{\"alg\":\"PS256\",\"kid\":\"nOo3ZDrODXEK1jKWhXslHR_KXEg\"}",
+		     claims_iss(MS TID "/v2.0", tid)));
+	NO(signed_ex(ec, "ES256", "{\"alg\":\"ES256\",\"kid\":\"nOo3ZDrODXEK1jKWhXslHR_KXEg\"}",
+		     claims_iss(MS TID "/v2.0", tid), 1),
+	   "no single key in the JWKS suits ES256 with that kid");
+	/* without a tid= condition the multi-tenant issuer is a configuration
+	 * error, before any token is looked at */
+	use_issuer(MS "organizations/v2.0", MS "{tenantid}/v2.0", 1, "hd=x");
+	refused(__LINE__, signed_by(rsa, "RS256", h, claims_iss(MS TID "/v2.0", tid)),
+		OA2_ERR_CONFIG, "is multi-tenant");
+	/* a per-tenant issuer is exact as ever: another tenant's iss fails */
+	use_issuer(MS TID "/v2.0", NULL, 0, NULL);
+	free(disc.issuer);
+	disc.issuer = strdup(MS TID "/v2.0");
+	put_jwks(cfg->issuer, jwks);
+	OK(signed_by(rsa, "RS256", h, claims_iss(MS TID "/v2.0", tid)));
+	NO(signed_by(rsa, "RS256", h,
+		     claims_iss(MS "72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+				",\"tid\":\"72f988bf-86f1-41af-91ab-2d7cd011db47\"")),
+	   "issuer mismatch");
+	drop_jwks(MS TID "/v2.0");
+	drop_jwks(MS "organizations/v2.0");
+	use_issuer(NULL, NULL, 0, NULL);
+	free(jwks);
+}
+
+static void google_iss_without_scheme_signed(void **state)
+{
+	char *k = tk_jwk(rsa, "\"kid\":\"g1\",\"use\":\"sig\",\"alg\":\"RS256\",");
+	char *jwks = tk_fmt("{\"keys\":[%s]}", k);
+	const char *h = "{\"alg\":\"RS256\",\"kid\":\"g1\",\"typ\":\"JWT\"}";
+
+	(void)state;
+	use_issuer("https://accounts.google.com", NULL, 0, NULL);
+	free(disc.issuer);
+	disc.issuer = strdup("https://accounts.google.com");
+	put_jwks(cfg->issuer, jwks);
+	OK(signed_by(rsa, "RS256", h, claims_iss("accounts.google.com", ",\"hd\":\"example.com\"")));
+	OK(signed_by(rsa, "RS256", h, claims_iss("https://accounts.google.com", "")));
+	NO(signed_by(rsa, "RS256", h, claims_iss("accounts.google.com.evil", "")), "issuer mismatch");
+	NO(signed_by(rsa, "RS256", h, claims_iss("https://accounts.google.com/", "")),
+	   "issuer mismatch");
+	drop_jwks(cfg->issuer);
+	/* for every other issuer the scheme-less form is a mismatch */
+	use_issuer(NULL, NULL, 0, NULL);
+	NO(signed_by(rsa, "RS256", H_RS, claims_iss("idp.example", "")), "issuer mismatch");
+	free(k);
+	free(jwks);
+}
+
 /* ---- token responses ---- */
 
 struct vresult {
@@ -639,6 +792,16 @@ static void response_valid(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.id.source, "id_token");
 	assert_null(r.id.scope);
+	oa2_identity_clear(&r.id);
+	/* Entra ID: "expires_in" as a string, members of its own, BEARER. */
+	jwt = signed_by(rsa, "RS256", H_RS, claims(""));
+	r = validate(tk_fmt("{\"token_type\":\"BEARER\",\"scope\":\"openid profile\","
+			    "\"expires_in\":\"3599\",\"ext_expires_in\":\"3599\","
+			    "\"access_token\":\"a\",\"id_token\":\"%s\"}",
+			    jwt));
+	free(jwt);
+	if (r.rc != 0)
+		fail_msg("Entra-style response refused: %s", r.err.msg);
 	oa2_identity_clear(&r.id);
 }
 
@@ -719,6 +882,8 @@ int main(void)
 		T(response_valid),
 		T(response_refusals),
 		T(userinfo_source_still_checks_id_token),
+		T(entra_multi_tenant_tokens),
+		T(google_iss_without_scheme_signed),
 	};
 #undef T
 
