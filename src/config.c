@@ -19,6 +19,7 @@ enum vtype {
 	V_WORD,   /* printable ASCII, no spaces */
 	V_TEXT,   /* printable ASCII, spaces allowed */
 	V_URL,    /* https URL */
+	V_REDIRECT, /* https URL, or http:// on a loopback address (RFC 8252 7.3) */
 	V_PATH,   /* absolute path */
 	V_INT,    /* integer within [min, max] */
 	V_ENUM,   /* one of choices */
@@ -34,7 +35,7 @@ struct key {
 	const char *const *choices;
 };
 
-static const char *const grant_choices[] = {"auto", "device", "password", NULL};
+static const char *const grant_choices[] = {"auto", "device", "password", "code", NULL};
 static const char *const qr_choices[] = {"auto", "utf8", "ascii", "off", NULL};
 static const char *const claims_choices[] = {"auto", "id_token", "userinfo", "introspection",
 					     NULL};
@@ -72,6 +73,7 @@ static const struct key keys[] = {
 	{"qr_background", V_ENUM, offsetof(struct oa2_config, qr_light), 0, 0, bg_choices},
 	ENUM(device_ui, ui_choices),
 	STR(cache_dir, V_PATH),
+	STR(redirect_uri, V_REDIRECT),
 	STR(helper, V_PATH),
 	ENUM(claims_source, claims_choices),
 	NUM(leeway, 0, 300),
@@ -131,6 +133,26 @@ static bool is_text(const char *s)
 	return true;
 }
 
+/* A redirect URI a person on another device can finish at: https, or a
+ * loopback http address whose address bar they copy; never a fragment. */
+static bool is_redirect_uri(const char *v)
+{
+	static const char *const loopback[] = {"http://127.0.0.1", "http://[::1]",
+					       "http://localhost", NULL};
+
+	if (!is_text(v) || strchr(v, '#') != NULL || strchr(v, ' ') != NULL)
+		return false;
+	if (oa2_is_https_url(v))
+		return true;
+	for (const char *const *l = loopback; *l; l++) {
+		size_t n = strlen(*l);
+
+		if (strncmp(v, *l, n) == 0 && (v[n] == '\0' || v[n] == ':' || v[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
 static int parse_int(const char *s, int min, int max, int *out)
 {
 	char *end;
@@ -161,6 +183,12 @@ static int check_value(const struct key *k, const char *val, const struct origin
 	case V_URL:
 		if (!oa2_is_https_url(val) || strchr(val, '?') != NULL)
 			return where_fail(err, o, "%s: '%s' is not an https:// URL without query or fragment",
+					  k->name, val);
+		break;
+	case V_REDIRECT:
+		if (!is_redirect_uri(val))
+			return where_fail(err, o, "%s: '%s' is not an https:// URL, nor an http:// URL "
+					  "on a loopback address (127.0.0.1, [::1], localhost)",
 					  k->name, val);
 		break;
 	case V_PATH:
@@ -438,6 +466,8 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 	    set_default(&cfg->offline_dir, OA2_DEFAULT_OFFLINE_DIR, err) != 0 ||
 	    set_default(&cfg->helper, OA2_HELPER_PATH, err) != 0)
 		return -1;
+	if (cfg->grant == OA2_GRANT_CODE && cfg->redirect_uri == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG, "%s: grant = code needs redirect_uri", file);
 	if (!oa2_list_contains(cfg->scope, "openid"))
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: scope must include 'openid'", file);
 	if (cfg->require_claims != NULL && check_conditions(cfg->require_claims, file, err) != 0)

@@ -19,7 +19,7 @@
 #define OA2_LOGIN_DEFS "/etc/login.defs"
 #define OA2_UID_MIN_FALLBACK 1000
 
-enum oa2_grant_mode { OA2_GRANT_AUTO, OA2_GRANT_DEVICE, OA2_GRANT_PASSWORD };
+enum oa2_grant_mode { OA2_GRANT_AUTO, OA2_GRANT_DEVICE, OA2_GRANT_PASSWORD, OA2_GRANT_CODE };
 enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
 enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
 enum oa2_client_auth { OA2_AUTH_BASIC, OA2_AUTH_POST };
@@ -63,6 +63,7 @@ enum oa2_client_auth */
 	int device_ui;         /* enum oa2_device_ui */
 	char *cache_dir;
 	char *helper;          /* the helper program (see helper.h) */
+	char *redirect_uri;    /* grant = code: where the IdP sends the user back */
 
 	/* token validation and mapping */
 	int claims_source;     /* enum oa2_claims_source */

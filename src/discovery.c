@@ -20,6 +20,7 @@ void oa2_discovery_clear(struct oa2_discovery *d)
 	free(d->issuer);
 	free(d->token_endpoint);
 	free(d->device_authorization_endpoint);
+	free(d->authorization_endpoint);
 	free(d->jwks_uri);
 	free(d->userinfo_endpoint);
 	free(d->introspection_endpoint);
@@ -157,6 +158,8 @@ int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
 	    endpoint(doc, "jwks_uri", 1, issuer, hosts, &out->jwks_uri, err) != 0 ||
 	    endpoint(doc, "device_authorization_endpoint", 0, issuer, hosts,
 		     &out->device_authorization_endpoint, err) != 0 ||
+	    endpoint(doc, "authorization_endpoint", 0, issuer, hosts,
+		     &out->authorization_endpoint, err) != 0 ||
 	    endpoint(doc, "userinfo_endpoint", 0, issuer, hosts, &out->userinfo_endpoint,
 		     err) != 0 ||
 	    endpoint(doc, "introspection_endpoint", 0, issuer, hosts,

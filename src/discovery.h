@@ -22,6 +22,7 @@ struct oa2_discovery {
 	char *issuer;
 	char *token_endpoint;
 	char *device_authorization_endpoint; /* NULL when not offered */
+	char *authorization_endpoint;        /* NULL when not offered */
 	char *jwks_uri;
 	char *userinfo_endpoint;             /* NULL when not offered */
 	char *introspection_endpoint;        /* NULL when not offered */

@@ -78,6 +78,8 @@ static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_er
 	switch (cfg->grant) {
 	case OA2_GRANT_DEVICE:
 		return OA2_GRANT_DEVICE;
+	case OA2_GRANT_CODE:
+		return OA2_GRANT_CODE;
 	case OA2_GRANT_PASSWORD:
 		if (rhost != NULL && !cfg->allow_remote_password)
 			return oa2_fail(err, OA2_ERR_PERM,
@@ -311,7 +313,8 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	grant = choose_grant(pamh, cfg, err);
 	if (grant < 0)
 		goto out;
-	res->grant = grant == OA2_GRANT_DEVICE ? "device" : "password";
+	res->grant = grant == OA2_GRANT_DEVICE ? "device"
+		     : grant == OA2_GRANT_CODE ? "code" : "password";
 	oa2_conv_ui(pamh, cfg, &ui);
 	if (grant == OA2_GRANT_PASSWORD && read_credentials(pamh, cfg, &ui, &creds, err) != 0)
 		goto out;

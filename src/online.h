@@ -17,7 +17,7 @@
 #include "ui.h"
 
 struct oa2_online_request {
-	int grant;            /* OA2_GRANT_DEVICE or OA2_GRANT_PASSWORD */
+	int grant;            /* OA2_GRANT_DEVICE, _PASSWORD or _CODE */
 	const char *user;     /* password grant: the user name sent to the IdP */
 	const char *password; /* password grant */
 	bool offline_allowed; /* the caller may use an offline entry (see offline.h) */

@@ -305,6 +305,16 @@ function buildProvider() {
         id_token_signed_response_alg: 'RS256',
       },
       {
+        // the authorization code grant with PKCE (grant = code)
+        client_id: 'pam-code',
+        client_name: 'pam_oauth2 (code grant)',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+        response_types: ['code'],
+        redirect_uris: ['https://pam-oauth2.example/callback'],
+        id_token_signed_response_alg: 'RS256',
+      },
+      {
         client_id: 'pam-confidential',
         client_name: 'pam_oauth2 (confidential)',
         client_secret: 'confidential-secret',

@@ -329,6 +329,39 @@ static void multi_tenant_issuer_needs_tid(void **state)
 		   0644, NULL, 0, &err);
 	assert_non_null(cfg);
 	oa2_config_free(cfg);
+/* grant = code needs a redirect_uri a person can finish at: https, or
+ * loopback http; never another http host, a fragment or white space. */
+static void redirect_uri_rules(void **state)
+{
+	static const char *const good[] = {
+		"https://pam-oauth2.example/callback", "https://login.example/cb?tenant=1",
+		"http://127.0.0.1/callback", "http://127.0.0.1:8400/cb", "http://[::1]:9/x",
+		"http://localhost/cb",
+	};
+	static const char *const bad[] = {
+		"http://pam-oauth2.example/callback", "http://127.0.0.10/cb",
+		"http://localhost.evil.example/cb", "https://x.example/cb#frag", "ftp://x/cb",
+		"urn:ietf:wg:oauth:2.0:oob", "/callback",
+	};
+	char text[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct oa2_config *cfg;
+		oa2_error err;
+
+		snprintf(text, sizeof(text), BASE "grant = code\nredirect_uri = %s\n", good[i]);
+		cfg = load(text, 0644, NULL, 0, &err);
+		assert_non_null(cfg);
+		assert_int_equal(cfg->grant, OA2_GRANT_CODE);
+		assert_string_equal(cfg->redirect_uri, good[i]);
+		oa2_config_free(cfg);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), BASE "redirect_uri = %s\n", bad[i]);
+		refused(text, 0644, NULL, 0, "redirect_uri:");
+	}
+	refused(BASE "grant = code\n", 0644, NULL, 0, "grant = code needs redirect_uri");
 }
 
 static void min_uid_and_user_map_only(void **state)
@@ -508,6 +541,7 @@ int main(void)
 		cmocka_unit_test(refuses_bad_values),
 		cmocka_unit_test(claim_names_and_conditions),
 		cmocka_unit_test(multi_tenant_issuer_needs_tid),
+		cmocka_unit_test(redirect_uri_rules),
 		cmocka_unit_test(min_uid_and_user_map_only),
 		cmocka_unit_test(login_defs_uid_min),
 		cmocka_unit_test(refuses_unsafe_config_file),
