@@ -329,6 +329,8 @@ static void multi_tenant_issuer_needs_tid(void **state)
 		   0644, NULL, 0, &err);
 	assert_non_null(cfg);
 	oa2_config_free(cfg);
+}
+
 /* grant = code needs a redirect_uri a person can finish at: https, or
  * loopback http; never another http host, a fragment or white space. */
 static void redirect_uri_rules(void **state)
