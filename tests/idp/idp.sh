@@ -8,7 +8,8 @@
 # exists and the discovery document answers over TLS verified with DIR/ca.pem
 # (max IDP_START_TIMEOUT seconds, default 30).
 # Server options: --interval N, --device-ttl N, --cert expired,
-# --enforce-interval, --cache-max-age N (see README.md).
+# --enforce-interval, --cache-max-age N, --profile NAME,
+# --profile-option KEY[=VALUE] (see README.md).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -73,15 +74,16 @@ start)
         fi
         if [ -f "$DIR/idp.env" ]; then
             # shellcheck disable=SC1091
-            issuer=$(. "$DIR/idp.env" && echo "$IDP_ISSUER")
-            if curl -fsS -o /dev/null --max-time 2 --cacert "$DIR/ca.pem" "$issuer/.well-known/openid-configuration" 2>/dev/null; then
+            # the discovery document of the profile's (first) server
+            probe=$(. "$DIR/idp.env" && echo "$IDP_DISCOVERY")
+            if curl -fsS -o /dev/null --max-time 2 --cacert "$DIR/ca.pem" "$probe" 2>/dev/null; then
                 break
             fi
             # with --cert expired the verified probe cannot pass: accept an answer
             # that fails only certificate verification
             case " $* " in
             *" --cert expired "*)
-                if curl -ksS -o /dev/null --max-time 2 "$issuer/.well-known/openid-configuration" 2>/dev/null; then
+                if curl -ksS -o /dev/null --max-time 2 "$probe" 2>/dev/null; then
                     break
                 fi ;;
             esac
@@ -89,7 +91,7 @@ start)
         if [ "$(date +%s)" -ge "$deadline" ]; then
             if [ -f "$DIR/idp.env" ]; then
                 echo "idp.sh: idp.env exists; last probe:" >&2
-                curl -sS -o /dev/null --max-time 2 --cacert "$DIR/ca.pem" "$issuer/.well-known/openid-configuration" >&2 || true
+                curl -sS -o /dev/null --max-time 2 --cacert "$DIR/ca.pem" "$probe" >&2 || true
             else
                 echo "idp.sh: idp.env was never written" >&2
             fi

@@ -9,7 +9,7 @@ PASS=0
 FAIL=0
 
 cleanup() {
-    "$HERE/idp.sh" stop "$TMP" >/dev/null 2>&1 || true
+    for d in "$TMP/google" "$TMP/entra" "$TMP"; do "$HERE/idp.sh" stop "$d" >/dev/null 2>&1 || true; done
     [ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -169,6 +169,55 @@ check "device code survives rotation; id_token signed by rsa-2" test "$(echo "$T
 
 # ---- browser approval page exists and rejects nothing silently
 check "verification page answers 200 HTML" sh -c "$CURL -o /dev/null -w '%{http_code} %{content_type}' '$IDP_ISSUER/device' | grep -q '^200 text/html'"
+
+# ---- provider profiles (profiles.mjs): a few answers per dialect
+profile_start() { # NAME: a second IdP in $TMP/NAME, its env in P_*
+    "$HERE/idp.sh" start "$TMP/$1" --interval 1 --profile "$1" >/dev/null || return 1
+    P_ENV="$TMP/$1/idp.env"
+    PCURL="curl -sS --max-time 20 --cacert $TMP/$1/ca.pem"
+    P_CTL=$(. "$P_ENV" && echo "$IDP_CONTROL")
+    P_DISC=$($PCURL "$(. "$P_ENV" && echo "$IDP_DISCOVERY")")
+}
+profile_poll() { # client args...: a fresh device code in PDA, its first poll in P_RES "STATUS ERROR"
+    PDA=$($PCURL "$@" -d scope=openid "$(echo "$P_DISC" | js j.device_authorization_endpoint)")
+    PT=$($PCURL -w ' %{http_code}' "$@" -d grant_type=$DEVICE_GT -d device_code="$(echo "$PDA" | js j.device_code)" "$(echo "$P_DISC" | js j.token_endpoint)")
+    P_RES="${PT##* } $(echo "${PT% *}" | js j.error)"
+}
+check "unknown profile is refused" sh -c "! node '$HERE/server.mjs' --state '$TMP' --profile nosuch 2>/dev/null"
+if profile_start google; then
+    GC="-d client_id=pam-confidential-post -d client_secret=confidential-secret"
+    # shellcheck disable=SC2086
+    profile_poll $GC
+    check "google: pending poll is 428 authorization_pending" test "$P_RES" = "428 authorization_pending"
+    check "google: verification_url, no verification_uri(_complete)" test "$(echo "$PDA" | js '[!!j.verification_url, "verification_uri" in j, "verification_uri_complete" in j].join(",")')" = "true,false,false"
+    $CTL -d "{\"user_code\":\"$(echo "$PDA" | js j.user_code)\"}" "$P_CTL/device/approve" >/dev/null
+    # shellcheck disable=SC2086
+    T=$($PCURL $GC -d grant_type=$DEVICE_GT -d device_code="$(echo "$PDA" | js j.device_code)" "$(echo "$P_DISC" | js j.token_endpoint)")
+    check "google: ID token with hd, email_verified, numeric sub, no groups" test "$(echo "$T" | js '(c => [c.hd, c.email_verified, c.sub, "groups" in c].join(","))(dec(j.id_token, 1))')" = "example.com,true,110248495921238986420,false"
+    check "google: jwks on /oauth2/v3/certs, RSA only" test "$($PCURL "$(echo "$P_DISC" | js j.jwks_uri)" | js 'j.keys.map(k => k.kty).join(",")')" = "RSA"
+    check "google: the standard paths are gone" test "$($PCURL -o /dev/null -w '%{http_code}' "$(. "$P_ENV" && echo "$IDP_ISSUER")/jwks")" = 404
+else
+    not_ok "google profile start"
+fi
+if profile_start entra; then
+    check "entra: tenant issuer" test "$(echo "$P_DISC" | js 'j.issuer.replace(/^https:[/][/][^/]*/, "")')" = "/5d2f8a1c-7b3e-4c9d-a6f0-1e2d3c4b5a69/v2.0"
+    ORG=$($PCURL "$(. "$P_ENV" && echo "$IDP_ISSUER")/organizations/v2.0/.well-known/openid-configuration")
+    check "entra: organizations discovery names the {tenantid} issuer" test "$(echo "$ORG" | js 'j.issuer.replace(/^https:[/][/][^/]*/, "")')" = "/{tenantid}/v2.0"
+    check "entra: keys without alg, with x5t, x5c, issuer" test "$($PCURL "$(echo "$P_DISC" | js j.jwks_uri)" | js '(k => ["alg" in k, !!k.x5t, k.x5c.length, !!k.issuer].join(","))(j.keys[0])')" = "false,true,1,true"
+    profile_poll -d client_id=pam-public
+    check "entra: pending poll is 400 authorization_pending" test "$P_RES" = "400 authorization_pending"
+    check "entra: message in the device answer" sh -c "echo '$PDA' | grep -q '\"message\":\"To sign in'"
+    $CTL -d "{\"user_code\":\"$(echo "$PDA" | js j.user_code)\"}" "$P_CTL/device/deny" >/dev/null
+    T=$($PCURL -d client_id=pam-public -d grant_type=$DEVICE_GT -d device_code="$(echo "$PDA" | js j.device_code)" "$(echo "$P_DISC" | js j.token_endpoint)")
+    check "entra: denied is authorization_declined" test "$(echo "$T" | js j.error)" = authorization_declined
+    $CTL -d '{"set":{"groups_overage":true}}' "$P_CTL/profile/options" >/dev/null
+    T=$($PCURL -d client_id=pam-public -d grant_type=password -d username=bob -d password=bob-pass -d scope=openid "$(echo "$P_DISC" | js j.token_endpoint)")
+    check "entra: overage has _claim_names, no groups; UPN, tid" test "$(echo "$T" | js '(c => [c._claim_names.groups, "groups" in c, c.preferred_username, c.tid].join(","))(dec(j.id_token, 1))')" = "src1,false,Bob@Contoso.example,5d2f8a1c-7b3e-4c9d-a6f0-1e2d3c4b5a69"
+else
+    not_ok "entra profile start"
+fi
+"$HERE/idp.sh" stop "$TMP/google" >/dev/null 2>&1
+"$HERE/idp.sh" stop "$TMP/entra" >/dev/null 2>&1
 
 # ---- shutdown through the control API
 $CTL -X POST "$IDP_CONTROL/shutdown" >/dev/null

@@ -2,11 +2,13 @@
 //
 // node server.mjs --state DIR [--device-ttl SECONDS] [--interval SECONDS]
 //                 [--cert valid|expired] [--enforce-interval] [--cache-max-age N]
+//                 [--profile NAME] [--profile-option KEY[=VALUE]]...
 //
 // HTTPS provider (oidc-provider) on 127.0.0.1:<random>, issuer https://localhost:<port>,
 // plus a plain-HTTP control API on 127.0.0.1:<random>. When both are ready,
 // DIR/idp.env is written atomically. See README.md.
 
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -17,6 +19,7 @@ import util from 'node:util';
 
 import Provider, { errors } from 'oidc-provider';
 
+import { PROFILE_NAMES, makeProfile } from './profiles.mjs';
 import {
   USERS, checkPassword, claimsOf, findBySub, findByUsername,
 } from './users.mjs';
@@ -31,6 +34,8 @@ function parseArgs(argv) {
     cert: process.env.IDP_CERT || 'valid',
     enforceInterval: process.env.IDP_ENFORCE_INTERVAL === '1',
     cacheMaxAge: Number(process.env.IDP_CACHE_MAX_AGE || 300),
+    profile: process.env.IDP_PROFILE || 'standard',
+    profileOptions: [],
   };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
@@ -46,6 +51,8 @@ function parseArgs(argv) {
       case '--cert': opts.cert = val(); break;
       case '--enforce-interval': opts.enforceInterval = true; break;
       case '--cache-max-age': opts.cacheMaxAge = Number(val()); break;
+      case '--profile': opts.profile = val(); break;
+      case '--profile-option': opts.profileOptions.push(val()); break;
       default: throw new Error(`unknown argument: ${a}`);
     }
   }
@@ -55,6 +62,7 @@ function parseArgs(argv) {
   }
   if (!Number.isInteger(opts.cacheMaxAge) || opts.cacheMaxAge < 0) throw new Error('--cache-max-age must be >= 0');
   if (!['valid', 'expired'].includes(opts.cert)) throw new Error('--cert must be "valid" or "expired"');
+  if (!PROFILE_NAMES.includes(opts.profile)) throw new Error(`--profile must be one of: ${PROFILE_NAMES.join(', ')}`);
   opts.state = path.resolve(opts.state);
   return opts;
 }
@@ -112,6 +120,45 @@ function signJws(kty, header, claims) {
     ? crypto.sign('sha256', Buffer.from(input), key.privateKey)
     : crypto.sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
   return `${input}.${b64u(sig)}`;
+}
+
+// ---------------------------------------------------------------- profile
+
+// A self-signed certificate for an RSA signing key, for providers whose JWKS
+// carries x5c/x5t (made once per key with openssl).
+const certs = new Map();
+function certFor(kid) {
+  if (certs.has(kid)) return certs.get(kid);
+  const key = [...signingKeys.RSA, ...signingKeys.EC].find((k) => k.kid === kid);
+  const keyFile = path.join(STATE, `x5c-${kid}-key.pem`);
+  fs.writeFileSync(keyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  const der = execFileSync('openssl', ['req', '-x509', '-new', '-key', keyFile, '-subj', '/CN=test-idp signing key',
+    '-days', '3650', '-outform', 'DER'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  fs.unlinkSync(keyFile);
+  const c = { x5c: der.toString('base64'), x5t: b64u(crypto.createHash('sha1').update(der).digest()) };
+  certs.set(kid, c);
+  return c;
+}
+
+// An RSA encryption key (use "enc") that some providers list next to their
+// signing keys.
+let encJwk;
+
+let profile;
+try {
+  profile = makeProfile(opts.profile, opts.profileOptions, {
+    signJws, findBySub, users: USERS, certFor, encJwk: () => encJwk,
+  });
+} catch (e) {
+  console.error(`server.mjs: ${e.message}`);
+  process.exit(2);
+}
+if (opts.profile === 'keycloak') {
+  const kp = await generateKeyPair('rsa', { modulusLength: 2048 });
+  const { n, e } = kp.publicKey.export({ format: 'jwk' });
+  encJwk = {
+    kid: 'enc-1', kty: 'RSA', alg: 'RSA-OAEP', use: 'enc', n, e,
+  };
 }
 
 // ---------------------------------------------------------------- storage
@@ -243,10 +290,12 @@ let providerHandler;
 
 function passwordGrantHandler(p) {
   return async function passwordGrant(ctx) {
+    // providers without the password grant (profiles.mjs: Google, ZITADEL)
+    if (profile.noPasswordGrant) throw new errors.UnsupportedGrantType('unsupported grant_type requested');
     const { username, password, scope } = ctx.oidc.params;
     if (!username) throw new errors.InvalidRequest("missing required parameter 'username'");
     if (password === undefined) throw new errors.InvalidRequest("missing required parameter 'password'");
-    const user = checkPassword(username, password);
+    const user = profile.checkPassword ? profile.checkPassword(username, password) : checkPassword(username, password);
     if (!user) throw new errors.InvalidGrant('invalid resource owner credentials');
 
     const requested = [...new Set(String(scope || 'openid').split(' ').filter(Boolean))];
@@ -357,6 +406,7 @@ function buildProvider() {
       devInteractions: { enabled: false },
       deviceFlow: {
         enabled: true,
+        ...(profile.userCodeMask ? { mask: profile.userCodeMask } : {}),
         async userCodeInputSource(ctx, form, out, err) {
           let msg = '<p>Enter the code shown on your device.</p>';
           if (err && (err.userCode || err.name === 'NoCodeError')) msg = '<p class="err">The code you entered is incorrect. Try again.</p>';
@@ -418,6 +468,8 @@ Check that your device shows this code:</p><p><code>${esc(userCode)}</code></p>$
     if (ep === 'device_authorization' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object' && ctx.body.device_code) {
       ctx.body = { ...ctx.body, interval: opts.interval };
     }
+    // the provider dialect (profiles.mjs): paths, fields, statuses, claims
+    profile.rewriteAnswer(ctx, ctx.req.oa2route || {}, ctx.req.oa2grantType);
   });
 
   p.on('server_error', (ctx, err) => log('server_error', err));
@@ -583,7 +635,15 @@ async function onHttpsRequest(req, res) {
   } catch {
     return sendJson(res, 400, { error: 'invalid_request', error_description: 'bad request target' });
   }
-  const ep = classify(url.pathname);
+  // A provider's own paths lead to oidc-provider's (profiles.mjs).
+  const route = profile.routeRequest(url.pathname);
+  if (route.blocked) {
+    counts.other += 1;
+    return sendJson(res, 404, { error: 'not_found', error_description: `no such endpoint: ${url.pathname}` });
+  }
+  if (route.path !== url.pathname) req.url = `${route.path}${url.search}`;
+  req.oa2route = route;
+  const ep = classify(route.path);
   counts[ep] += 1;
 
   let form;
@@ -597,6 +657,7 @@ async function onHttpsRequest(req, res) {
     req.body = raw; // oidc-provider uses req.body when the stream was consumed
     form = new URLSearchParams(raw);
     const grantType = form.get('grant_type');
+    req.oa2grantType = grantType;
     teeBody(res, (status, text) => {
       let error = null;
       try {
@@ -620,8 +681,8 @@ async function onHttpsRequest(req, res) {
         const pad = 'A'.repeat(4 * 1024 * 1024);
         return sendRaw(res, 200, 'application/json; charset=utf-8', `{"error":"none","padding":"${pad}"}`);
       }
-      case 'slow_down':
-        return sendJson(res, 400, { error: 'slow_down', error_description: 'injected fault: slow_down' });
+      case 'slow_down': // in the profile's dialect (Google: 403, Auth0: 429)
+        return sendJson(res, ...profile.errorAnswer('slow_down', 'injected fault: slow_down', form?.get('grant_type'), 400));
       case 'answer':
         // any status with a JSON body (json) or a raw one (text, may be empty),
         // as real providers answer: 403 invalid_grant, 428 authorization_pending ...
@@ -651,7 +712,7 @@ async function onHttpsRequest(req, res) {
     if (st && now - st.last < st.interval * 1000 - 100) {
       st.last = now;
       st.interval += 5;
-      return sendJson(res, 400, { error: 'slow_down', error_description: `poll interval is now ${st.interval}s` });
+      return sendJson(res, ...profile.errorAnswer('slow_down', `poll interval is now ${st.interval}s`, form.get('grant_type'), 400));
     }
     pollState.set(dc, { last: now, interval: st ? st.interval : opts.interval });
   }
@@ -714,6 +775,24 @@ async function approveDevice(userCode, username) {
   }];
 }
 
+// Make a pending device code expire now (the next poll gets expired_token),
+// or forget it entirely (the next poll presents an unknown device code).
+async function expireDevice(userCode, forget) {
+  const code = await findDeviceCode(userCode);
+  if (!code) return [404, { error: 'unknown_user_code', user_code: userCode }];
+  const k = userCodeIndex.get(code.userCode);
+  const e = k && store.get(k);
+  if (!e) return [404, { error: 'unknown_user_code', user_code: userCode }];
+  if (forget) {
+    store.delete(k);
+    userCodeIndex.delete(code.userCode);
+  } else {
+    e.payload.exp = Math.floor(Date.now() / 1000) - 1;
+  }
+  log(forget ? 'device code forgotten' : 'device code expired', formatUserCode(code.userCode));
+  return [200, { ok: true, user_code: formatUserCode(code.userCode) }];
+}
+
 async function denyDevice(userCode) {
   const code = await findDeviceCode(userCode);
   if (!code) return [404, { error: 'unknown_user_code', user_code: userCode }];
@@ -762,7 +841,23 @@ async function controlRoute(method, pathname, query, body) {
     case 'GET /health':
       return [200, {
         ok: true, issuer, pid: process.pid, interval: opts.interval, device_ttl: opts.deviceTtl, cert: opts.cert,
+        profile: profile.name,
       }];
+    case 'GET /profile':
+      return [200, profile.describe()];
+    case 'POST /profile/options': {
+      if (!body.set || typeof body.set !== 'object' || Array.isArray(body.set)) return [400, { error: 'bad_set' }];
+      try {
+        profile.setOptions(body.set);
+      } catch (e) {
+        return [400, { error: 'bad_option', message: e.message }];
+      }
+      return [200, { ok: true, options: profile.options }];
+    }
+    case 'POST /device/expire':
+      return expireDevice(body.user_code, false);
+    case 'POST /device/forget':
+      return expireDevice(body.user_code, true);
     case 'POST /device/approve':
       return approveDevice(body.user_code, body.username || 'alice');
     case 'POST /device/deny':
@@ -929,6 +1024,7 @@ async function main() {
   });
   const port = await listen(httpsServer);
   issuer = `https://localhost:${port}`;
+  profile.setOrigin(issuer);
   log(`https listening on ${port}`);
   rebuildProvider();
   log('provider built');
@@ -945,9 +1041,12 @@ async function main() {
     `IDP_CONTROL=http://127.0.0.1:${cport}`,
     `IDP_CA=${path.join(STATE, 'ca.pem')}`,
     `IDP_PID=${process.pid}`,
+    `IDP_PROFILE=${profile.name}`,
+    `IDP_DISCOVERY=${profile.describe().servers[0]?.endpoints.discovery ?? `${issuer}/.well-known/openid-configuration`}`,
+    ...profile.describe().servers.map((s) => `IDP_ISSUER_${s.id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}=${s.issuer}`),
     '',
   ].join('\n'));
-  log(`ready: issuer ${issuer}, control http://127.0.0.1:${cport}, interval ${opts.interval}s, device ttl ${opts.deviceTtl}s, cert ${opts.cert}`);
+  log(`ready: profile ${profile.name}, issuer ${issuer}, control http://127.0.0.1:${cport}, interval ${opts.interval}s, device ttl ${opts.deviceTtl}s, cert ${opts.cert}`);
 }
 
 main().catch((e) => {

@@ -1,0 +1,659 @@
+/* test_dialects.c - logins through real PAM (pam_wrapper, nss_wrapper
+ * accounts) against the test IdP speaking each provider's dialect
+ * (tests/idp/profiles.mjs, from the providers' public documentation):
+ * Google, Microsoft Entra ID, Auth0, Okta (org and custom authorization
+ * servers), Keycloak, authentik, GitLab, Dex and ZITADEL.
+ *
+ * For every profile: a device login approved by alice succeeds; approved by
+ * bob for alice, denied, or expired at the IdP it is PAM_AUTH_ERR; where the
+ * provider has the password grant, the right password logs in and a wrong one
+ * is PAM_AUTH_ERR (whatever status the provider answers with), never
+ * PAM_AUTHINFO_UNAVAIL. Then what each dialect adds: namespaced and nested
+ * group claims, thin ID tokens, per-tenant and multi-tenant issuers, the
+ * groups overage, a scheme-less iss, Entra's error names, Google's 428/403
+ * and Auth0's 403/429 while polling, a provider without a device endpoint or
+ * without the password grant, and numbers sent as strings.
+ *
+ * Tests that use the provider-dialect keys of the module (require_claims,
+ * groups as an object, numbers as strings, the Entra multi-tenant issuer)
+ * say so in their comment: "module: provider dialects". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+/* cmocka needs the headers above first */
+#include <cmocka.h>
+
+#include "harness.h"
+
+/* from tests/idp/profiles.mjs */
+#define ENTRA_TID "5d2f8a1c-7b3e-4c9d-a6f0-1e2d3c4b5a69"
+#define ENTRA_ADMINS "0b5f7a2e-3c41-4d6b-9e8f-6a7b8c9d0e02"
+
+/* One profile: its IdP (started once per group) and the configuration that
+ * fits it. */
+struct profile {
+	const char *name;
+	const char *issuer_path; /* appended to the IdP's origin */
+	const char *client;      /* client_id */
+	bool secret;             /* client_secret_post with the test secret */
+	const char *conf;        /* further configuration lines */
+	const char *password;    /* alice's password for the password grant, NULL: none */
+	int approve_delay_ms;    /* > 0: some polls see "pending" in the dialect */
+	struct oa2t_idp idp;
+};
+
+static struct profile *cur;
+
+static const char *issuer_of(const struct profile *p, const char *path)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s%s", p->idp.issuer, path ? path : p->issuer_path);
+	return buf;
+}
+
+/* Discovery is cached per issuer: a test that changes the discovery
+ * document of the same issuer uses another cache. */
+static const char *cache_suffix = "";
+
+/* oa2.conf for the current profile; issuer_path NULL: the profile's own,
+ * conf NULL: the profile's lines (a key may appear only once). */
+static void write_conf_with(const char *issuer_path, const char *conf, const char *extra)
+{
+	char body[4096], secret[512] = "";
+
+	if (cur->secret)
+		snprintf(secret, sizeof(secret),
+			 "client_secret_file = %s\nclient_auth = client_secret_post\n",
+			 oa2t_write("secret", "confidential-secret\n", 0600));
+	snprintf(body, sizeof(body),
+		 "issuer = %s\nclient_id = %s\n%sca_file = %s\ncache_dir = %s/cache-%s%s\n"
+		 "http_timeout = 5\ndevice_timeout = 30\n%s%s",
+		 issuer_of(cur, issuer_path), cur->client, secret, cur->idp.ca, oa2t_tmp(),
+		 cur->name, cache_suffix,
+		 conf        ? conf
+		 : cur->conf ? cur->conf
+			     : "",
+		 extra ? extra : "");
+	oa2t_write("oa2.conf", body, 0644);
+}
+
+static void write_conf_at(const char *issuer_path, const char *extra)
+{
+	write_conf_with(issuer_path, NULL, extra);
+}
+
+static void write_conf(const char *extra)
+{
+	write_conf_with(NULL, NULL, extra);
+}
+
+static void set_options(const char *json)
+{
+	char req[512];
+
+	snprintf(req, sizeof(req), "{\"set\":%s}", json);
+	assert_int_equal(oa2t_control(&cur->idp, "POST", "/profile/options", req, NULL), 200);
+}
+
+static int group_setup(void **state)
+{
+	char extra[64];
+
+	(void)state;
+	snprintf(extra, sizeof(extra), "--interval 1 --device-ttl 60 --profile %s", cur->name);
+	if (oa2t_idp_start(&cur->idp, cur->name, extra) != 0)
+		return -1;
+	write_conf(NULL);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	oa2t_idp_stop(&cur->idp);
+	return 0;
+}
+
+/* ------------------------------------------------------------ device logins */
+
+enum act { APPROVE, DENY, EXPIRE, FORGET };
+
+struct action {
+	enum act act;
+	const char *approver;
+	int delay_ms;
+	bool done;
+};
+
+static void act_now(const struct action *a, const char *code)
+{
+	static const char *const routes[] = {"/device/approve", "/device/deny", "/device/expire",
+					     "/device/forget"};
+	char json[200];
+
+	snprintf(json, sizeof(json), "{\"user_code\":\"%s\",\"username\":\"%s\"}", code,
+		 a->approver ? a->approver : "alice");
+	if (oa2t_control(&cur->idp, "POST", routes[a->act], json, NULL) != 200)
+		fprintf(stderr, "test: %s %s failed\n", routes[a->act], code);
+}
+
+/* on_message: act at the IdP once the code is shown (after delay_ms in a
+ * child, so the module keeps polling meanwhile). */
+static void on_code(struct oa2t_conv *conv, int style, const char *msg)
+{
+	struct action *a = conv->user;
+	char code[32];
+	pid_t pid;
+
+	(void)style;
+	if (a->done || !oa2t_user_code(msg, code, sizeof(code)))
+		return;
+	a->done = true;
+	if (a->delay_ms <= 0) {
+		act_now(a, code);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		usleep((useconds_t)a->delay_ms * 1000);
+		act_now(a, code);
+		_exit(0);
+	}
+}
+
+static int device_login(const char *user, enum act act, const char *approver, int delay_ms)
+{
+	struct action a = {act, approver, delay_ms, false};
+	struct oa2t_conv conv = {0};
+	int rc;
+
+	conv.on_message = on_code;
+	conv.user = &a;
+	rc = oa2t_auth("oa2", user, &conv, true);
+	while (wait(NULL) > 0)
+		;
+	return rc;
+}
+
+static int password_login(const char *user, const char *password)
+{
+	struct oa2t_conv conv = {0};
+
+	conv.answers[0] = password;
+	conv.nanswers = 1;
+	return oa2t_auth("oa2", user, &conv, true);
+}
+
+/* Fail with the module log when rc is not want. */
+#define expect_rc(rc, want)                                                                   \
+	do {                                                                                  \
+		int rc_ = (rc);                                                               \
+		if (rc_ != (want))                                                            \
+			fail_msg("%s: PAM result %d, want %d (%s); log:\n%s", cur->name, rc_, \
+				 (want), #want, oa2t_log_text());                             \
+	} while (0)
+
+/* alice's console login with the password grant gives want. */
+static void expect_password(const char *password, int want)
+{
+	write_conf("grant = password\n");
+	expect_rc(password_login("alice", password), want);
+	write_conf(NULL);
+}
+
+/* With this configuration alice (in the required group) logs in, bob (not
+ * in it) is authenticated but not authorised. */
+static void admits_alice_not_bob(const char *issuer_path, const char *conf, const char *extra)
+{
+	write_conf_with(issuer_path, conf, extra);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	expect_rc(device_login("bob", APPROVE, "bob", 0), PAM_PERM_DENIED);
+	write_conf(NULL);
+}
+
+/* ------------------------------------------------------------ every profile */
+
+static void device_alice_logs_in(void **state)
+{
+	(void)state;
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", cur->approve_delay_ms), PAM_SUCCESS);
+	oa2t_expect_log("login accepted: service=oa2 user=alice");
+}
+
+static void device_bob_cannot_approve_for_alice(void **state)
+{
+	(void)state;
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "bob", 0), PAM_AUTH_ERR);
+	oa2t_expect_log("not to 'alice'");
+}
+
+static void device_denied_is_refused(void **state)
+{
+	(void)state;
+	write_conf(NULL);
+	expect_rc(device_login("alice", DENY, NULL, 0), PAM_AUTH_ERR);
+}
+
+static void device_expired_is_refused(void **state)
+{
+	(void)state;
+	write_conf(NULL);
+	expect_rc(device_login("alice", EXPIRE, NULL, 0), PAM_AUTH_ERR);
+}
+
+static void password_alice_logs_in(void **state)
+{
+	(void)state;
+	expect_password(cur->password, PAM_SUCCESS);
+	oa2t_expect_log("grant=password");
+}
+
+static void password_wrong_is_refused(void **state)
+{
+	(void)state;
+	expect_password("wrong-pass", PAM_AUTH_ERR);
+}
+
+/* Google and ZITADEL have no password grant: a configuration error, not an
+ * outage and not a wrong password. */
+static void password_grant_unsupported(void **state)
+{
+	(void)state;
+	expect_password("alice-pass", PAM_SERVICE_ERR);
+}
+
+/* ------------------------------------------------------------ Google */
+
+/* Google's ID token has iss "accounts.google.com" sometimes: accepted only
+ * for the issuer https://accounts.google.com, which the test IdP cannot be;
+ * for any other issuer a scheme-less iss is refused. */
+static void google_iss_without_scheme_is_refused(void **state)
+{
+	(void)state;
+	set_options("{\"iss_no_scheme\":true}");
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_AUTH_ERR);
+	oa2t_expect_log("iss");
+	set_options("{\"iss_no_scheme\":false}");
+}
+
+/* module: provider dialects (require_claims). The Workspace domain and a
+ * verified address, then the e-mail address names the user. */
+static void google_require_hd_and_verified_email(void **state)
+{
+	char extra[512];
+
+	(void)state;
+	snprintf(extra, sizeof(extra),
+		 "username_claim = email\nstrip_domain = example.com\n"
+		 "user_map_file = %s\nrequire_claims = hd=example.com "
+		 "email_verified=true\n",
+		 oa2t_write("google-email.map", "carol@mail.example.net carol\n", 0644));
+	write_conf_with(NULL, extra, NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	/* carol: a personal account, no hd, address not verified */
+	expect_rc(device_login("carol", APPROVE, "carol", 0), PAM_PERM_DENIED);
+	write_conf(NULL);
+}
+
+/* One slow_down (the IdP's fault, in the profile's dialect) while alice
+ * approves: the module keeps polling, more slowly, and logs in. */
+static void slow_down_keeps_polling(void)
+{
+	write_conf(NULL);
+	assert_int_equal(oa2t_control(&cur->idp, "POST", "/fault",
+				      "{\"endpoint\":\"token\",\"kind\":\"slow_down\",\"count\":1}",
+				      NULL),
+			 200);
+	expect_rc(device_login("alice", APPROVE, "alice", 1500), PAM_SUCCESS);
+}
+
+/* Google's slow_down is HTTP 403: keep polling, more slowly. */
+static void google_slow_down_403_keeps_polling(void **state)
+{
+	(void)state;
+	slow_down_keeps_polling();
+}
+
+/* ------------------------------------------------------------ Entra ID */
+
+static void entra_groups_are_object_ids(void **state)
+{
+	(void)state;
+	admits_alice_not_bob(NULL, NULL, "require_groups = " ENTRA_ADMINS "\n");
+}
+
+/* Too many groups: _claim_names / _claim_sources instead of groups. With
+ * require_groups that is a clear refusal. */
+static void entra_groups_overage_is_refused(void **state)
+{
+	(void)state;
+	set_options("{\"groups_overage\":true}");
+	write_conf("require_groups = " ENTRA_ADMINS "\n");
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_PERM_DENIED);
+	set_options("{\"groups_overage\":false}");
+	write_conf(NULL);
+}
+
+/* A device code the token endpoint no longer knows: bad_verification_code. */
+static void entra_bad_verification_code_is_refused(void **state)
+{
+	(void)state;
+	write_conf(NULL);
+	expect_rc(device_login("alice", FORGET, NULL, 0), PAM_AUTH_ERR);
+	oa2t_expect_log("bad_verification_code");
+}
+
+/* denied: authorization_declined, not access_denied */
+static void entra_declined_is_refused(void **state)
+{
+	(void)state;
+	write_conf(NULL);
+	expect_rc(device_login("alice", DENY, NULL, 0), PAM_AUTH_ERR);
+	oa2t_expect_log("authorization_declined");
+}
+
+/* The UPN mapped by a user map instead of strip_domain. */
+static void entra_upn_through_user_map(void **state)
+{
+	char extra[512];
+
+	(void)state;
+	snprintf(extra, sizeof(extra), "lowercase = yes\nuser_map_file = %s\n",
+		 oa2t_write("entra.map", "alice@contoso.example alice\n", 0644));
+	/* no strip_domain: the map alone maps */
+	write_conf_with(NULL, extra, NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	write_conf(NULL);
+}
+
+/* module: provider dialects (multi-tenant issuer). The organizations
+ * discovery document names https://HOST/{tenantid}/v2.0; the token's iss
+ * has the real tenant, which require_claims must pin. */
+static void entra_multi_tenant_with_tid_logs_in(void **state)
+{
+	(void)state;
+	write_conf_at("/organizations/v2.0", "require_claims = tid=" ENTRA_TID "\n");
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	write_conf(NULL);
+}
+
+/* module: provider dialects. Another tenant's users are refused. */
+static void entra_multi_tenant_other_tid_is_refused(void **state)
+{
+	(void)state;
+	write_conf_at("/organizations/v2.0",
+		      "require_claims = tid=00000000-1111-2222-3333-444444444444\n");
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_PERM_DENIED);
+	write_conf(NULL);
+}
+
+/* module: provider dialects. Without a tid requirement the multi-tenant
+ * issuer is a configuration error: any tenant could log in. */
+static void entra_multi_tenant_without_tid_is_config_error(void **state)
+{
+	(void)state;
+	write_conf_at("/organizations/v2.0", NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SERVICE_ERR);
+	write_conf(NULL);
+}
+
+/* ------------------------------------------------------------ Auth0 */
+
+/* groups only under a namespaced claim name (with dots and slashes) */
+static void auth0_namespaced_groups(void **state)
+{
+	(void)state;
+	admits_alice_not_bob(NULL, NULL, "require_groups = admins\n");
+}
+
+/* Auth0's slow_down is HTTP 429. */
+static void auth0_slow_down_429_keeps_polling(void **state)
+{
+	(void)state;
+	slow_down_keeps_polling();
+}
+
+/* ------------------------------------------------------------ Okta */
+
+/* The org server's ID token is thin: the user name only from userinfo. */
+static void okta_org_thin_id_token_needs_userinfo(void **state)
+{
+	(void)state;
+	write_conf_with(NULL, "strip_domain = example.com\n", NULL); /* claims_source auto */
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_AUTH_ERR);
+	oa2t_expect_log("no 'preferred_username' claim");
+	write_conf(NULL); /* claims_source = userinfo */
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+}
+
+static void okta_custom_server_groups_in_id_token(void **state)
+{
+	(void)state;
+	admits_alice_not_bob("/oauth2/default", "strip_domain = example.com\n",
+			     "require_groups = admins\n");
+}
+
+/* ------------------------------------------------------------ Keycloak */
+
+static void keycloak_realm_roles(void **state)
+{
+	(void)state;
+	admits_alice_not_bob(NULL, NULL,
+			     "groups_claim = realm_access.roles\nrequire_groups = admins\n");
+}
+
+static void keycloak_client_roles(void **state)
+{
+	(void)state;
+	admits_alice_not_bob(NULL, NULL,
+			     "groups_claim = resource_access.pam-public.roles\nrequire_groups = "
+			     "linux-admins\n");
+}
+
+/* ------------------------------------------------------------ authentik */
+
+/* Without a device code flow on the brand there is no device endpoint. */
+static void authentik_without_device_flow(void **state)
+{
+	(void)state;
+	set_options("{\"no_device\":true}");
+	cache_suffix = "-nodevice"; /* the discovery document differs */
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SERVICE_ERR);
+	oa2t_expect_log("no device_authorization_endpoint");
+	set_options("{\"no_device\":false}");
+	cache_suffix = "";
+	write_conf(NULL);
+}
+
+/* The password grant takes an app password, not the user's own. */
+static void authentik_password_is_not_app_password(void **state)
+{
+	(void)state;
+	expect_password("alice-pass", PAM_AUTH_ERR);
+}
+
+/* ------------------------------------------------------------ GitLab */
+
+static void gitlab_groups_direct(void **state)
+{
+	(void)state;
+	admits_alice_not_bob(NULL, NULL,
+			     "groups_claim = groups_direct\nrequire_groups = corp/admins\n");
+}
+
+/* ------------------------------------------------------------ Dex: tolerance
+ */
+
+/* alice logs in while the IdP answers with option on (JSON members), then
+ * the option is reset (off). */
+static void login_with_option(const char *on, const char *off)
+{
+	set_options(on);
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	set_options(off);
+}
+
+/* Members the module does not know are ignored. */
+static void extra_members_are_ignored(void **state)
+{
+	(void)state;
+	login_with_option("{\"extra_members\":true}", "{\"extra_members\":false}");
+}
+
+static void token_type_in_lower_case(void **state)
+{
+	(void)state;
+	login_with_option("{\"token_type\":\"bearer\"}", "{\"token_type\":\"\"}");
+}
+
+/* RFC 8628: without interval, poll every 5 s. */
+static void no_interval_means_five_seconds(void **state)
+{
+	(void)state;
+	login_with_option("{\"no_interval\":true}", "{\"no_interval\":false}");
+}
+
+/* module: provider dialects. "expires_in": "60", "interval": "1". */
+static void numbers_as_strings_are_read(void **state)
+{
+	(void)state;
+	login_with_option("{\"numbers_as_strings\":true}", "{\"numbers_as_strings\":false}");
+}
+
+/* ------------------------------------------------------------ ZITADEL */
+
+/* module: provider dialects (groups as an object whose keys are roles). */
+static void zitadel_roles_object(void **state)
+{
+	(void)state;
+	admits_alice_not_bob(NULL, NULL,
+			     "groups_claim = urn:zitadel:iam:org:project:roles\nrequire_groups = "
+			     "admins\n");
+}
+
+/* ------------------------------------------------------------ main */
+
+#define COMMON                                                         \
+	cmocka_unit_test(device_alice_logs_in),                        \
+		cmocka_unit_test(device_bob_cannot_approve_for_alice), \
+		cmocka_unit_test(device_denied_is_refused),            \
+		cmocka_unit_test(device_expired_is_refused)
+#define PASSWORD \
+	cmocka_unit_test(password_alice_logs_in), cmocka_unit_test(password_wrong_is_refused)
+
+static struct profile google = {.name = "google",
+				.issuer_path = "",
+				.client = "pam-confidential-post",
+				.secret = true,
+				.approve_delay_ms = 1500};
+static struct profile entra = {.name = "entra",
+			       .issuer_path = "/" ENTRA_TID "/v2.0",
+			       .client = "pam-public",
+			       .conf = "strip_domain = contoso.example\nlowercase = yes\n",
+			       .password = "alice-pass",
+			       .approve_delay_ms = 1500};
+static struct profile auth0 = {.name = "auth0",
+			       .issuer_path = "/",
+			       .client = "pam-public",
+			       .conf = "username_claim = nickname\ngroups_claim = "
+				       "https://example.com/groups\n",
+			       .password = "alice-pass",
+			       .approve_delay_ms = 1500};
+static struct profile okta = {.name = "okta",
+			      .issuer_path = "",
+			      .client = "pam-public",
+			      .conf = "claims_source = userinfo\nstrip_domain = example.com\n",
+			      .password = "alice-pass"};
+static struct profile keycloak = {.name = "keycloak",
+				  .issuer_path = "/realms/corp",
+				  .client = "pam-public",
+				  .password = "alice-pass"};
+static struct profile authentik = {.name = "authentik",
+				   .issuer_path = "/application/o/linux-login/",
+				   .client = "pam-public",
+				   .password = "alice-app-password"};
+static struct profile gitlab = {
+	.name = "gitlab", .issuer_path = "", .client = "pam-public", .password = "alice-pass"};
+static struct profile dex = {
+	.name = "dex", .issuer_path = "/dex", .client = "pam-public", .password = "alice-pass"};
+static struct profile zitadel = {.name = "zitadel",
+				 .issuer_path = "",
+				 .client = "pam-public",
+				 .conf = "strip_domain = acme.example\n"};
+
+/* The user map for Google: the immutable numeric sub names the person. */
+static void google_user_map(void)
+{
+	static char conf[512];
+
+	snprintf(conf, sizeof(conf), "username_claim = sub\nuser_map_file = %s\n",
+		 oa2t_write("google.map",
+			    "110248495921238986420 alice\n110248495921238986421 bob\n"
+			    "110248495921238986422 carol\n",
+			    0644));
+	google.conf = conf;
+}
+
+static int run(struct profile *p, const struct CMUnitTest *tests, size_t n)
+{
+	cur = p;
+	return _cmocka_run_group_tests(p->name, tests, n, group_setup, group_teardown);
+}
+
+#define RUN(p, ...)                                                  \
+	do {                                                         \
+		const struct CMUnitTest t_[] = {__VA_ARGS__};        \
+		failed += run(&(p), t_, sizeof(t_) / sizeof(t_[0])); \
+	} while (0)
+
+int main(int argc, char **argv)
+{
+	static const struct oa2t_service services[] = {
+		{"oa2", "config=%T/oa2.conf debug", false},
+		{NULL, NULL, false},
+	};
+	int failed = 0;
+
+	oa2t_init(argc, argv, services);
+	google_user_map();
+	RUN(google, COMMON, cmocka_unit_test(password_grant_unsupported),
+	    cmocka_unit_test(google_iss_without_scheme_is_refused),
+	    cmocka_unit_test(google_slow_down_403_keeps_polling),
+	    cmocka_unit_test(google_require_hd_and_verified_email));
+	RUN(entra, COMMON, PASSWORD, cmocka_unit_test(entra_groups_are_object_ids),
+	    cmocka_unit_test(entra_groups_overage_is_refused),
+	    cmocka_unit_test(entra_bad_verification_code_is_refused),
+	    cmocka_unit_test(entra_declined_is_refused),
+	    cmocka_unit_test(entra_upn_through_user_map),
+	    cmocka_unit_test(entra_multi_tenant_with_tid_logs_in),
+	    cmocka_unit_test(entra_multi_tenant_other_tid_is_refused),
+	    cmocka_unit_test(entra_multi_tenant_without_tid_is_config_error));
+	RUN(auth0, COMMON, PASSWORD, cmocka_unit_test(auth0_namespaced_groups),
+	    cmocka_unit_test(auth0_slow_down_429_keeps_polling));
+	RUN(okta, COMMON, PASSWORD, cmocka_unit_test(okta_org_thin_id_token_needs_userinfo),
+	    cmocka_unit_test(okta_custom_server_groups_in_id_token));
+	RUN(keycloak, COMMON, PASSWORD, cmocka_unit_test(keycloak_realm_roles),
+	    cmocka_unit_test(keycloak_client_roles));
+	RUN(authentik, COMMON, PASSWORD, cmocka_unit_test(authentik_password_is_not_app_password),
+	    cmocka_unit_test(authentik_without_device_flow));
+	RUN(gitlab, COMMON, PASSWORD, cmocka_unit_test(gitlab_groups_direct));
+	RUN(dex, COMMON, PASSWORD, cmocka_unit_test(extra_members_are_ignored),
+	    cmocka_unit_test(token_type_in_lower_case),
+	    cmocka_unit_test(no_interval_means_five_seconds),
+	    cmocka_unit_test(numbers_as_strings_are_read));
+	RUN(zitadel, COMMON, cmocka_unit_test(password_grant_unsupported),
+	    cmocka_unit_test(zitadel_roles_object));
+	return failed;
+}
