@@ -231,9 +231,11 @@ static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *d
 	}
 	/* Entra ID says authorization_declined for access_denied, and
 	 * bad_verification_code for a device code it does not know. */
-	if (strcmp(why.code, "access_denied") == 0 ||
-	    strcmp(why.code, "authorization_declined") == 0)
+	if (strcmp(why.code, "access_denied") == 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "the login was denied at the identity provider");
+	if (strcmp(why.code, "authorization_declined") == 0)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"the login was denied at the identity provider (authorization_declined)");
 	if (strcmp(why.code, "expired_token") == 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "the code expired before it was approved");
 	if (strcmp(why.code, "bad_verification_code") == 0)
