@@ -1,7 +1,8 @@
 #!/bin/sh
 # install-deps.sh - install everything pam_oauth2 needs to build, test and
-# run its demo on Debian 12: build tools, libraries, test tools, Node.js for
-# the bundled test IdP, the IdP's npm packages (from its lockfile), the
+# run its demo on Debian 12: build tools, libraries, test tools (Debian's
+# chromium and chromium-driver for the real-browser test of the code grant),
+# Node.js for the bundled test IdP, the IdP's npm packages (from its lockfile), the
 # second test OP (Debian's glewlwyd: its libraries from apt, the program
 # unpacked into tests/op2/glewlwyd by tests/op2/install.sh, never installed as
 # a service), and the man page and Debian packaging tools (scdoc, debhelper,
@@ -15,7 +16,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
  libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev libcrypt-dev
  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
  zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
- openssh-server openssh-client sudo login python3-pexpect
+ openssh-server openssh-client sudo login python3-pexpect python3-paramiko chromium chromium-driver
  scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils time"
 # the libraries of glewlwyd 2.7 (the package's Depends without its maintainer
 # script tools) and the sqlite3 program that creates its database

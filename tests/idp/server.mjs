@@ -36,6 +36,7 @@ function parseArgs(argv) {
     cacheMaxAge: Number(process.env.IDP_CACHE_MAX_AGE || 300),
     profile: process.env.IDP_PROFILE || 'standard',
     profileOptions: [],
+    codeTtl: Number(process.env.IDP_CODE_TTL || 60),
   };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
@@ -53,11 +54,12 @@ function parseArgs(argv) {
       case '--cache-max-age': opts.cacheMaxAge = Number(val()); break;
       case '--profile': opts.profile = val(); break;
       case '--profile-option': opts.profileOptions.push(val()); break;
+      case '--code-ttl': opts.codeTtl = Number(val()); break;
       default: throw new Error(`unknown argument: ${a}`);
     }
   }
   if (!opts.state) throw new Error('--state DIR is required');
-  for (const k of ['deviceTtl', 'interval']) {
+  for (const k of ['deviceTtl', 'interval', 'codeTtl']) {
     if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k} must be a positive integer`);
   }
   if (!Number.isInteger(opts.cacheMaxAge) || opts.cacheMaxAge < 0) throw new Error('--cache-max-age must be >= 0');
@@ -442,6 +444,7 @@ Check that your device shows this code:</p><p><code>${esc(userCode)}</code></p>$
     },
     ttl: {
       AccessToken: 3600,
+      AuthorizationCode: () => opts.codeTtl, // read per code: POST /code-ttl changes it
       ClientCredentials: 600,
       DeviceCode: opts.deviceTtl,
       Grant: 86400,
@@ -473,7 +476,8 @@ Check that your device shows this code:</p><p><code>${esc(userCode)}</code></p>$
   });
 
   p.on('server_error', (ctx, err) => log('server_error', err));
-  p.on('grant.error', (ctx, err) => log('grant.error', err.name, err.error_description || err.message));
+  p.on('grant.error', (ctx, err) => log('grant.error', err.name, err.error_description || err.message,
+    err.error_detail || ''));
   return p;
 }
 
@@ -865,6 +869,12 @@ async function controlRoute(method, pathname, query, body) {
     case 'GET /device/pending': {
       const list = pendingDeviceCodes();
       return [200, query.get('detail') ? list : list.map((x) => x.user_code)];
+    }
+    case 'POST /code-ttl': {
+      const ttl = Number(body.seconds);
+      if (!Number.isInteger(ttl) || ttl < 1) return [400, { error: 'bad_seconds' }];
+      opts.codeTtl = ttl;
+      return [200, { ok: true, code_ttl: ttl }];
     }
     case 'POST /device/enforce-interval':
       enforceInterval = !!body.enabled;
