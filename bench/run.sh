@@ -17,5 +17,8 @@ echo
 echo "== password grant"
 sh bench/password_login.sh 7
 echo
+echo "== token login (grant = token)"
+sh bench/token_login.sh 7
+echo
 echo "== resources and load (password grant)"
 sh bench/load.sh 4 50

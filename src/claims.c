@@ -185,6 +185,25 @@ int oa2_claims_check_id_token(const json_object *c, const struct oa2_claims_poli
 	return 0;
 }
 
+/* RFC 9068 section 4: iss, aud (no azp rule: that is the ID token's),
+ * exp, iat, sub, client_id and jti are all required. */
+int oa2_claims_check_access_token(const json_object *c, const struct oa2_claims_policy *p,
+				  oa2_error *err)
+{
+	const char *s = NULL;
+	size_t naud = 0;
+
+	if (check_iss(c, p, 1, err) != 0 || check_aud(c, p->client_id, &naud, err) != 0 ||
+	    check_times(c, p, 1, err) != 0)
+		return -1;
+	if (oa2_claims_sub(c) == NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "claim 'sub' is missing, empty or not a string");
+	if (oa2_json_string(c, "client_id", &s) != 0 || oa2_json_string(c, "jti", &s) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"access token: 'client_id' or 'jti' is missing or not a string");
+	return 0;
+}
+
 int oa2_claims_check_introspection(const json_object *r, const struct oa2_claims_policy *p,
 				   oa2_error *err)
 {

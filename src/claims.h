@@ -38,6 +38,12 @@ bool oa2_claims_tenant_id_valid(const char *tid);
 int oa2_claims_check_id_token(const json_object *claims, const struct oa2_claims_policy *p,
 			      oa2_error *err);
 
+/* An RFC 9068 access token: as an ID token, with p->client_id standing for
+ * the audience the token must name, but no azp rule; client_id and jti
+ * must be present. */
+int oa2_claims_check_access_token(const json_object *claims, const struct oa2_claims_policy *p,
+				  oa2_error *err);
+
 int oa2_claims_check_introspection(const json_object *resp, const struct oa2_claims_policy *p,
 				   oa2_error *err);
 

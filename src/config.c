@@ -35,7 +35,8 @@ struct key {
 	const char *const *choices;
 };
 
-static const char *const grant_choices[] = {"auto", "device", "password", "code", NULL};
+static const char *const grant_choices[] = {"auto", "device", "password", "code", "token",
+					   NULL};
 static const char *const qr_choices[] = {"auto", "utf8", "ascii", "off", NULL};
 static const char *const claims_choices[] = {"auto", "id_token", "userinfo", "introspection",
 					     NULL};
@@ -87,6 +88,10 @@ static const struct key keys[] = {
 	STR(require_acr, V_TEXT),
 	STR(require_amr, V_TEXT),
 	STR(require_claims, V_TEXT),
+	STR(token_audience, V_TEXT),
+	NUM(token_max_age, 10, 31536000),
+	BOOL(token_single_use),
+	STR(token_replay_dir, V_PATH),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -464,6 +469,7 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 	    set_default(&cfg->password_ttys, "tty[0-9]* console", err) != 0 ||
 	    set_default(&cfg->cache_dir, OA2_DEFAULT_CACHE_DIR, err) != 0 ||
 	    set_default(&cfg->offline_dir, OA2_DEFAULT_OFFLINE_DIR, err) != 0 ||
+	    set_default(&cfg->token_replay_dir, OA2_DEFAULT_REPLAY_DIR, err) != 0 ||
 	    set_default(&cfg->helper, OA2_HELPER_PATH, err) != 0)
 		return -1;
 	if (cfg->grant == OA2_GRANT_CODE && cfg->redirect_uri == NULL)
@@ -550,6 +556,7 @@ static struct oa2_config *config_new(int argc, const char **argv, oa2_error *err
 	cfg->http_timeout = 10;
 	cfg->leeway = 60;
 	cfg->offline_max_age = 7 * 24 * 3600;
+	cfg->token_max_age = 3600;
 	cfg->min_uid = -1; /* not set: UID_MIN from login.defs, in finish() */
 	if (scan_special_args(cfg, argc, argv, err) != 0) {
 		oa2_config_free(cfg);

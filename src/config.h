@@ -15,11 +15,18 @@
 #define OA2_DEFAULT_CONFIG "/etc/security/pam_oauth2.conf"
 #define OA2_DEFAULT_CACHE_DIR "/var/cache/pam_oauth2"
 #define OA2_DEFAULT_OFFLINE_DIR "/var/lib/pam_oauth2/offline"
+#define OA2_DEFAULT_REPLAY_DIR "/var/lib/pam_oauth2/replay"
 #define OA2_CONFIG_MAX_SIZE (64 * 1024)
 #define OA2_LOGIN_DEFS "/etc/login.defs"
 #define OA2_UID_MIN_FALLBACK 1000
 
-enum oa2_grant_mode { OA2_GRANT_AUTO, OA2_GRANT_DEVICE, OA2_GRANT_PASSWORD, OA2_GRANT_CODE };
+enum oa2_grant_mode {
+	OA2_GRANT_AUTO,
+	OA2_GRANT_DEVICE,
+	OA2_GRANT_PASSWORD,
+	OA2_GRANT_CODE,
+	OA2_GRANT_TOKEN,
+};
 enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
 enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
 enum oa2_client_auth { OA2_AUTH_BASIC, OA2_AUTH_POST };
@@ -78,6 +85,12 @@ enum oa2_client_auth */
 	char *require_acr;     /* the acr claim must be one of these */
 	char *require_amr;     /* the amr claim must contain one of these */
 	char *require_claims;  /* "name=value" conditions, all must hold */
+
+	/* grant = token: a token presented as the password (token_grant.h) */
+	char *token_audience;  /* the token's aud must name one; NULL: client_id */
+	int token_max_age;     /* seconds since iat */
+	int token_single_use;  /* bool: each jti once (replay.h) */
+	char *token_replay_dir;
 };
 
 /* Build the configuration from module arguments (argc/argv as PAM passes

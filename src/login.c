@@ -80,6 +80,8 @@ static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_er
 		return OA2_GRANT_DEVICE;
 	case OA2_GRANT_CODE:
 		return OA2_GRANT_CODE;
+	case OA2_GRANT_TOKEN:
+		return OA2_GRANT_TOKEN; /* a bearer token: no terminal is trusted or needed */
 	case OA2_GRANT_PASSWORD:
 		if (rhost != NULL && !cfg->allow_remote_password)
 			return oa2_fail(err, OA2_ERR_PERM,
@@ -129,11 +131,13 @@ static void free_data(pam_handle_t *pamh, void *data, int status)
 	free(data);
 }
 
-/* The password: from an earlier module (authtok use_first_pass /
- * try_first_pass) or asked with echo off (OA2_AUTHTOK_ASK). *typed tells
+/* The password (or, grant = token, the token): from an earlier module
+ * (authtok use_first_pass / try_first_pass) or asked with echo off
+ * (OA2_AUTHTOK_ASK) as "Password for USER: " ("Token ..."). *typed tells
  * whether we asked. */
 static int get_password(pam_handle_t *pamh, int authtok, const struct oa2_ui *ui,
-			const char *user, char **password, int *typed, oa2_error *err)
+			const char *what, const char *user, char **password, int *typed,
+			oa2_error *err)
 {
 	const void *tok = NULL;
 	char prompt[128];
@@ -148,18 +152,22 @@ static int get_password(pam_handle_t *pamh, int authtok, const struct oa2_ui *ui
 		return 0;
 	}
 	if (authtok == OA2_AUTHTOK_USE_FIRST)
-		return oa2_fail(err, OA2_ERR_DENIED, "use_first_pass: no password from an earlier module");
-	snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
+		return oa2_fail(err, OA2_ERR_DENIED, "use_first_pass: no %s from an earlier module",
+				what);
+	snprintf(prompt, sizeof(prompt), "%s for %s: ", strcmp(what, "token") == 0 ? "Token"
+									      : "Password", user);
 	if (ui->ask(ui->ctx, prompt, 0, password) != 0 || *password == NULL)
-		return oa2_fail(err, OA2_ERR_ABORT, "no password was entered");
+		return oa2_fail(err, OA2_ERR_ABORT, "no %s was entered", what);
 	*typed = 1;
 	return 0;
 }
 
-/* What the password grant needs from the person at the console. */
+/* What the password grant needs from the person at the console, or the
+ * token grant from the client. */
 struct credentials {
+	const char *what; /* "password" or "token" */
 	const char *user; /* the PAM user (borrowed) */
-	char *password;   /* wiped and freed by creds_clear */
+	char *password;   /* the password or token; wiped and freed by creds_clear */
 	int typed;        /* asked by this module (not an earlier one's) */
 };
 
@@ -172,18 +180,19 @@ static void creds_clear(struct credentials *c)
 static int read_password(pam_handle_t *pamh, int authtok, const struct oa2_ui *ui,
 			 struct credentials *c, oa2_error *err)
 {
-	if (get_password(pamh, authtok, ui, c->user, &c->password, &c->typed, err) != 0)
+	if (get_password(pamh, authtok, ui, c->what, c->user, &c->password, &c->typed, err) != 0)
 		return -1;
 	if (*c->password == '\0')
-		return oa2_fail(err, OA2_ERR_DENIED, "empty password");
+		return oa2_fail(err, OA2_ERR_DENIED, "empty %s", c->what);
 	if (oa2_is_sshd_marker(c->password))
 		return oa2_fail(err, OA2_ERR_DENIED, OA2_SSHD_MARKER_REASON);
 	return 0;
 }
 
-static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg,
+static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg, int grant,
 			    const struct oa2_ui *ui, struct credentials *c, oa2_error *err)
 {
+	c->what = grant == OA2_GRANT_TOKEN ? "token" : "password";
 	/* A console that asked nothing yet: ask for the name, as login does. */
 	if (pam_get_user(pamh, &c->user, NULL) != PAM_SUCCESS || c->user == NULL)
 		return oa2_fail(err, OA2_ERR_ABORT, "no user name was entered");
@@ -193,17 +202,21 @@ static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg,
 }
 
 /* try_first_pass, as pam_unix does it: when the IdP refused the password an
- * earlier module left (a wrong credential, not an outage), ask once and
- * return 1 so that the caller tries the typed one; 0 when there is nothing
- * to retry; -1 when asking failed (err set). */
-static int ask_after_refusal(pam_handle_t *pamh, const struct oa2_config *cfg,
+ * earlier module left (a wrong credential, not an outage), or it is not a
+ * valid token (grant = token), ask once and return 1 so that the caller
+ * tries the typed one; 0 when there is nothing to retry; -1 when asking
+ * failed (err set). */
+static int ask_after_refusal(pam_handle_t *pamh, const struct oa2_config *cfg, int grant,
 			     const struct oa2_ui *ui, struct credentials *c, oa2_error *err)
 {
-	if (cfg->authtok != OA2_AUTHTOK_TRY_FIRST || c->typed ||
-	    err->kind != OA2_ERR_CREDENTIALS)
+	bool refused = err->kind == OA2_ERR_CREDENTIALS ||
+		       (grant == OA2_GRANT_TOKEN && err->kind == OA2_ERR_DENIED);
+
+	if (grant == OA2_GRANT_DEVICE || cfg->authtok != OA2_AUTHTOK_TRY_FIRST || c->typed ||
+	    !refused)
 		return 0;
-	oa2_debug(pamh, cfg->debug, "try_first_pass: the earlier password was refused (%s); asking",
-		  err->msg);
+	oa2_debug(pamh, cfg->debug, "try_first_pass: the earlier %s was refused (%s); asking",
+		  c->what, err->msg);
 	oa2_error_clear(err);
 	oa2_free_secret(c->password);
 	c->password = NULL;
@@ -314,14 +327,16 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	if (grant < 0)
 		goto out;
 	res->grant = grant == OA2_GRANT_DEVICE ? "device"
-		     : grant == OA2_GRANT_CODE ? "code" : "password";
+		     : grant == OA2_GRANT_CODE ? "code"
+		     : grant == OA2_GRANT_TOKEN ? "token" : "password";
 	oa2_conv_ui(pamh, cfg, &ui);
-	if (grant == OA2_GRANT_PASSWORD && read_credentials(pamh, cfg, &ui, &creds, err) != 0)
+	if (grant != OA2_GRANT_DEVICE &&
+	    read_credentials(pamh, cfg, grant, &ui, &creds, err) != 0)
 		goto out;
 	if (run_helper(pamh, cfg, argc, argv, grant, &ui, &creds, &helper, &id, &was_online,
 		       err) != 0) {
 		/* try_first_pass: one more helper with the password typed now */
-		if (grant != OA2_GRANT_PASSWORD || ask_after_refusal(pamh, cfg, &ui, &creds, err) != 1)
+		if (ask_after_refusal(pamh, cfg, grant, &ui, &creds, err) != 1)
 			goto out;
 		oa2_helper_stop(helper);
 		helper = NULL;

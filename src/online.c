@@ -14,6 +14,7 @@
 #include "offline.h"
 #include "online.h"
 #include "password_grant.h"
+#include "token_grant.h"
 #include "strutil.h"
 
 __attribute__((format(printf, 3, 4)))
@@ -115,6 +116,14 @@ static int online(const struct oa2_config *cfg, const struct oa2_online_request 
 	size_t len = 0;
 	int rc = -1;
 
+	if (req->grant == OA2_GRANT_TOKEN) {
+		/* its own requests, and none at all for what is not a token */
+		rc = oa2_token_grant(cfg, req->password, time(NULL), id, err);
+		if (rc == 0)
+			say(log, LOG_DEBUG, "token verified as %s (keys %s)", id->source,
+			    id->jwks_fetched ? "fetched" : "cached");
+		goto out;
+	}
 	http = oa2_http_new(cfg->ca_file, cfg->http_timeout, err);
 	if (http == NULL)
 		goto out;

@@ -17,9 +17,9 @@
 #include "ui.h"
 
 struct oa2_online_request {
-	int grant;            /* OA2_GRANT_DEVICE, _PASSWORD or _CODE */
+	int grant;            /* OA2_GRANT_DEVICE, _PASSWORD, _CODE or _TOKEN */
 	const char *user;     /* password grant: the user name sent to the IdP */
-	const char *password; /* password grant */
+	const char *password; /* password grant; grant = token: the token */
 	bool offline_allowed; /* the caller may use an offline entry (see offline.h) */
 };
 

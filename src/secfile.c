@@ -124,9 +124,9 @@ int oa2_read_secure_file(const char *path, enum oa2_secfile_mode mode, size_t ma
 		oa2_fail(err, OA2_ERR_CONFIG, "%s: not a regular file", path);
 		goto out;
 	}
-	if (st.st_uid != 0) {
-		oa2_fail(err, OA2_ERR_CONFIG, "%s: owned by uid %u, must be owned by root",
-			 path, (unsigned)st.st_uid);
+	if (st.st_uid != 0 && !(mode == OA2_FILE_USER && st.st_uid == geteuid())) {
+		oa2_fail(err, OA2_ERR_CONFIG, "%s: owned by uid %u, must be owned by root%s",
+			 path, (unsigned)st.st_uid, mode == OA2_FILE_USER ? " or by you" : "");
 		goto out;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {

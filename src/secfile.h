@@ -15,6 +15,8 @@
 enum oa2_secfile_mode {
 	OA2_FILE_PUBLIC, /* may be world-readable (config without secrets, map files) */
 	OA2_FILE_SECRET, /* must be readable by the owner only */
+	OA2_FILE_USER,   /* like PUBLIC, but may also be owned by the effective uid:
+			  * only for "pam-oauth2 token", run by an ordinary user */
 };
 
 /* Every directory from / down to path's parent (path's own last component

@@ -50,22 +50,14 @@ static int check_not_access_token(const oa2_jws *jws, oa2_error *err)
 	return 0;
 }
 
-int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
-			      int *jwks_fetched, oa2_error *err)
+int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			 oa2_http *http, const oa2_jws *jws, time_t now, int *jwks_fetched,
+			 oa2_error *err)
 {
 	struct oa2_keyset ks = {cfg->issuer, disc->jwks_uri, cfg->cache_dir, http, now, NULL, 0};
-	struct oa2_claims_policy p = policy(cfg, disc, now);
 	oa2_error verr = {0};
-	oa2_jws *jws = NULL;
 	int rc = -1, v;
 
-	*claims = NULL;
-	if (oa2_token_issuer_policy(cfg, disc, err) != 0)
-		goto out;
-	jws = oa2_jws_parse(jwt, err);
-	if (jws == NULL || check_not_access_token(jws, err) != 0)
-		goto out;
 	if (oa2_keyset_load(&ks, err) != 0)
 		goto out;
 	v = oa2_jws_verify(jws, ks.jwks, &verr);
@@ -81,7 +73,38 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 		}
 	}
 	if (v != 0) {
-		oa2_fail_wrap(err, OA2_ERR_DENIED, "id_token: ", &verr);
+		oa2_fail_wrap(err, OA2_ERR_DENIED, "", &verr);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (jwks_fetched != NULL)
+		*jwks_fetched = ks.fetched;
+	oa2_keyset_clear(&ks);
+	return rc;
+}
+
+int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
+			      int *jwks_fetched, oa2_error *err)
+{
+	struct oa2_claims_policy p = policy(cfg, disc, now);
+	oa2_error verr = {0};
+	oa2_jws *jws = NULL;
+	int rc = -1;
+
+	*claims = NULL;
+	if (jwks_fetched != NULL)
+		*jwks_fetched = 0;
+	if (oa2_token_issuer_policy(cfg, disc, err) != 0)
+		goto out;
+	jws = oa2_jws_parse(jwt, err);
+	if (jws == NULL || check_not_access_token(jws, err) != 0)
+		goto out;
+	if (oa2_token_verify_jws(cfg, disc, http, jws, now, jwks_fetched, &verr) != 0) {
+		/* a refused signature is the token's fault; a key set that cannot
+		 * be had is reported as it is */
+		oa2_fail_wrap(err, verr.kind, verr.kind == OA2_ERR_DENIED ? "id_token: " : "", &verr);
 		goto out;
 	}
 	if (oa2_claims_check_id_token(oa2_jws_payload(jws), &p, err) != 0)
@@ -89,16 +112,13 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 	*claims = json_object_get(oa2_jws_payload(jws));
 	rc = 0;
 out:
-	if (jwks_fetched != NULL)
-		*jwks_fetched = ks.fetched;
 	oa2_jws_free(jws);
-	oa2_keyset_clear(&ks);
 	return rc;
 }
 
 /* GET userinfo with the access token as a Bearer credential. */
-static int userinfo(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-		    oa2_http *http, const char *access_token, json_object **out, oa2_error *err)
+int oa2_token_userinfo(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		       oa2_http *http, const char *access_token, json_object **out, oa2_error *err)
 {
 	struct oa2_http_response resp = {0};
 	int rc = -1;
@@ -132,9 +152,38 @@ out:
 }
 
 /* POST the access token to the introspection endpoint (RFC 7662). */
-static int introspect(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-		      oa2_http *http, const char *access_token, time_t now, json_object **out,
-		      oa2_error *err)
+/* The answer must pass for one of the audiences (a list; NULL: client_id);
+ * the first one's refusal is reported. */
+static int check_introspection(const json_object *r, struct oa2_claims_policy *p,
+			       const char *audiences, oa2_error *err)
+{
+	const char *list = audiences, *word;
+	char one[256];
+	size_t n;
+	oa2_error first = {0}, e = {0};
+
+	if (audiences == NULL)
+		return oa2_claims_check_introspection(r, p, err);
+	while (oa2_list_next(&list, OA2_LIST_SEPS, &word, &n)) {
+		if (n >= sizeof(one))
+			continue;
+		memcpy(one, word, n);
+		one[n] = '\0';
+		p->client_id = one;
+		oa2_error_clear(&e);
+		if (oa2_claims_check_introspection(r, p, &e) == 0)
+			return 0;
+		if (first.kind == OA2_OK)
+			first = e;
+	}
+	if (first.kind == OA2_OK)
+		return oa2_fail(err, OA2_ERR_CONFIG, "token_audience names no audience");
+	return oa2_fail_wrap(err, first.kind, "", &first);
+}
+
+int oa2_token_introspect(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			 oa2_http *http, const char *access_token, const char *audiences, time_t now,
+			 json_object **out, oa2_error *err)
 {
 	struct oa2_claims_policy p = policy(cfg, disc, now);
 	struct oa2_http_response resp = {0};
@@ -157,7 +206,7 @@ static int introspect(const struct oa2_config *cfg, const struct oa2_discovery *
 		goto out;
 	}
 	*out = oa2_json_parse(resp.body, resp.len, "introspection", err);
-	if (*out == NULL || oa2_claims_check_introspection(*out, &p, err) != 0)
+	if (*out == NULL || check_introspection(*out, &p, audiences, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -170,7 +219,8 @@ out:
 	return rc;
 }
 
-static int same_sub(const json_object *a, const json_object *b, const char *what, oa2_error *err)
+int oa2_token_same_sub(const json_object *a, const json_object *b, const char *what,
+		       oa2_error *err)
 {
 	const char *sa = oa2_claims_sub(a), *sb = oa2_claims_sub(b);
 
@@ -228,14 +278,14 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
 				      err) != 0)
 		goto out;
 	if (src == OA2_CLAIMS_INTROSPECTION) {
-		if (introspect(cfg, disc, http, access, now, &other, err) != 0)
+		if (oa2_token_introspect(cfg, disc, http, access, NULL, now, &other, err) != 0)
 			goto out;
 	} else if (src == OA2_CLAIMS_USERINFO) {
-		if (userinfo(cfg, disc, http, access, &other, err) != 0)
+		if (oa2_token_userinfo(cfg, disc, http, access, &other, err) != 0)
 			goto out;
 	}
 	if (other != NULL && idc != NULL &&
-	    same_sub(other, idc, src == OA2_CLAIMS_USERINFO ? "userinfo" : "introspection", err) != 0)
+	    oa2_token_same_sub(other, idc, src == OA2_CLAIMS_USERINFO ? "userinfo" : "introspection", err) != 0)
 		goto out;
 	out->source = src == OA2_CLAIMS_ID_TOKEN    ? "id_token"
 		      : src == OA2_CLAIMS_USERINFO ? "userinfo"

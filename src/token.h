@@ -43,6 +43,29 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 int oa2_token_issuer_policy(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 			    oa2_error *err);
 
+/* The JWS signature against the issuer's JWKS (cache, then jwks_uri; one
+ * rate-limited refetch for an unknown kid). Claims are not looked at.
+ * *jwks_fetched (may be NULL) tells whether the keys came from the network. */
+struct oa2_jws;
+int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			 oa2_http *http, const struct oa2_jws *jws, time_t now, int *jwks_fetched,
+			 oa2_error *err);
+
+/* RFC 7662 introspection of a token with client authentication, then the
+ * checks of oa2_claims_check_introspection with one of audiences (a list;
+ * NULL: client_id) as the client the token must belong to. */
+int oa2_token_introspect(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			 oa2_http *http, const char *access_token, const char *audiences, time_t now,
+			 json_object **out, oa2_error *err);
+
+/* GET userinfo with the access token as a Bearer credential; sub required. */
+int oa2_token_userinfo(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		       oa2_http *http, const char *access_token, json_object **out, oa2_error *err);
+
+/* Both claim sets name the same sub, else OA2_ERR_DENIED ("WHAT 'sub' ..."). */
+int oa2_token_same_sub(const json_object *a, const json_object *b, const char *what,
+		       oa2_error *err);
+
 void oa2_identity_clear(struct oa2_identity *id);
 
 #endif

@@ -43,6 +43,10 @@ void cli_common_free(struct cli_common *c);
  * parser's message on failure. */
 struct oa2_config *cli_load_config(const struct cli_common *c, oa2_error *err);
 
+/* path made absolute against the working directory, symbolic links left
+ * alone (malloc'd; NULL when out of memory). */
+char *cli_absolute(const char *path);
+
 /* The exit code for an error category. */
 int cli_exit_for(enum oa2_errkind kind);
 
@@ -73,6 +77,7 @@ int cli_common_option(struct cli_common *c, int opt, const char *cmd, const char
 struct term_ui {
 	int progress_shown; /* a progress line or dots are on stderr */
 	int tty_err;        /* stderr is a terminal: countdown with \r */
+	int info_to_stderr; /* instructions on stderr (stdout carries a token) */
 };
 
 void term_ui_init(struct term_ui *t, struct oa2_ui *ui);
@@ -87,5 +92,6 @@ int term_ask(const char *prompt, int echo, char **answer);
 int cmd_check(int argc, char **argv);
 int cmd_login(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 
 #endif

@@ -35,7 +35,7 @@ void cli_common_free(struct cli_common *c)
 
 /* -c FILE as an absolute path, without resolving symbolic links: the parser
  * itself refuses a link (O_NOFOLLOW), and must get the chance to. */
-static char *absolute(const char *path)
+char *cli_absolute(const char *path)
 {
 	char cwd[PATH_MAX], *out;
 	size_t n;
@@ -61,7 +61,7 @@ struct oa2_config *cli_load_config(const struct cli_common *c, oa2_error *err)
 	if (argv == NULL)
 		goto oom;
 	if (c->config != NULL) {
-		path = absolute(c->config);
+		path = cli_absolute(c->config);
 		if (path == NULL)
 			goto oom;
 		config_arg = oa2_concat("config=", path);

@@ -19,6 +19,8 @@ static const char usage[] =
 	"               the validated claims, the mapped user and the decision\n"
 	"  cache show   list the discovery and JWKS cache entries of the issuer\n"
 	"  cache clear  remove them\n"
+	"  token        run the device grant as an ordinary user and print a fresh\n"
+	"               token (for grant = token: scp, Ansible, psql ...)\n"
 	"\n"
 	"Options of every command:\n"
 	"  -c, --config FILE     configuration file (default " OA2_DEFAULT_CONFIG ")\n"
@@ -56,6 +58,8 @@ int main(int argc, char **argv)
 		rc = cmd_login(argc - 1, argv + 1);
 	else if (strcmp(cmd, "cache") == 0)
 		rc = cmd_cache(argc - 1, argv + 1);
+	else if (strcmp(cmd, "token") == 0)
+		rc = cmd_token(argc - 1, argv + 1);
 	else
 		rc = cli_usage_error(NULL, "unknown command '%s'", cmd);
 	curl_global_cleanup();

@@ -93,8 +93,10 @@ int term_ask(const char *prompt, int echo, char **answer)
 
 static int ui_info(void *ctx, const char *text)
 {
-	(void)ctx;
-	if (fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) != 0)
+	const struct term_ui *t = ctx;
+	FILE *f = t->info_to_stderr ? stderr : stdout;
+
+	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) != 0)
 		return -1;
 	return 0;
 }

@@ -10,7 +10,11 @@
 # sequences, C1 controls, a newline in sub) reach the terminal escaped; cache
 # show lists the entries a check wrote and cache clear removes them; check
 # names the dialects it sees (no device or userinfo endpoint, JWKS keys
-# without alg, an Entra ID multi-tenant issuer without a tid= condition).
+# without alg, an Entra ID multi-tenant issuer without a tid= condition);
+# token, run as an ordinary user with a config of its own, prints only the
+# ID token (aud = client_id) or with --access the access token on stdout,
+# the instructions on stderr, caches in the user's directory, and refuses a
+# config others can write or another user owns.
 #
 # Local accounts alice, bob and mallory exist only for the tool, through nss_wrapper.
 # Needs root (the configuration must be root-owned, as for the module);
@@ -273,6 +277,82 @@ if grep -q '^login accepted' "$STATE/out" "$STATE/err"; then
     not_ok "login: the sub's newline starts no line"; else
     ok "login: the sub's newline starts no line"; fi
 
+# ---- token: as an ordinary user, with a config of their own ---------------------
+# The command runs as nobody (uid 65534) with a config nobody owns in a
+# directory of its own, and its cache in its own XDG_CACHE_HOME.
+chmod 0711 "$STATE"
+U=$STATE/u
+mkdir -p "$U"
+cp "$IDP_CA" "$U/ca.pem"
+printf 'issuer = %s\nclient_id = pam-public\nca_file = %s\n' "$IDP_ISSUER" "$U/ca.pem" \
+    > "$U/token.conf"
+chmod 0644 "$U/token.conf" "$U/ca.pem"
+chown -R 65534:65534 "$U"
+chmod 0755 "$U"
+as_user() {
+    timeout 60 setpriv --reuid 65534 --regid 65534 --clear-groups -- \
+        env -i PATH=/usr/bin:/bin HOME="$U" XDG_CACHE_HOME="$U/cache" "$BIN" "$@" \
+        > "$STATE/out" 2> "$STATE/err"
+}
+# token_run ACTION USERNAME ARGS...: "token" as nobody in the background; the
+# user code is read from stderr (stdout carries only the token).
+token_run() {
+    _act=$1 _who=$2
+    shift 2
+    : > "$STATE/err"
+    as_user token "$@" &
+    _pid=$!
+    _code=
+    _i=0
+    while [ $_i -lt 100 ] && [ -z "$_code" ]; do
+        _code=$(sed -n 's/.*enter the code: *\([A-Z-]*\).*/\1/p' "$STATE/err")
+        [ -n "$_code" ] || sleep 0.1
+        _i=$((_i + 1))
+    done
+    [ -n "$_code" ] && curl -s -X POST "$IDP_CONTROL/device/$_act" \
+        -d "{\"user_code\":\"$_code\",\"username\":\"$_who\"}" > "$STATE/control" 2>&1
+    wait "$_pid"
+}
+token_run approve alice -c "$U/token.conf"
+expect "token: as an ordinary user with its own config, approved: exit 0" $? 0 \
+    "ID token of sub 6f1c2a7e-0b4d-4c8a-9e21-a11ce0000001 printed"
+if [ "$(wc -l < "$STATE/out")" -eq 1 ] && grep -qE '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' "$STATE/out" &&
+    ! grep -q "enter the code" "$STATE/out" && grep -q "enter the code" "$STATE/err"; then
+    ok "token: stdout holds the JWT alone, the instructions are on stderr"; else
+    not_ok "token: stdout holds the JWT alone, the instructions are on stderr"; fi
+aud=$(python3 -c 'import sys,json,base64
+p=open(sys.argv[1]).read().split(".")[1]; p+="="*(-len(p)%4)
+print(json.loads(base64.urlsafe_b64decode(p))["aud"])' "$STATE/out" 2>/dev/null)
+if [ "$aud" = "pam-public" ]; then ok "token: the ID token's aud is the client_id"; else
+    not_ok "token: the ID token's aud is the client_id (got '$aud')"; fi
+if [ -n "$(find "$U/cache/pam-oauth2" -name 'discovery-*' -user 65534 2>/dev/null)" ]; then
+    ok "token: discovery is cached in the user's own cache directory"; else
+    not_ok "token: discovery is cached in the user's own cache directory"; fi
+token_run approve alice -c "$U/token.conf" --access
+if [ $? -eq 0 ] && [ "$(wc -l < "$STATE/out")" -eq 1 ] && ! grep -q '\.' "$STATE/out"; then
+    ok "token --access: prints the (opaque) access token"; else
+    not_ok "token --access: prints the (opaque) access token"; fi
+token_run deny alice -c "$U/token.conf"
+expect "token: denied is exit 1" $? 1 "access_denied\|denied"
+if [ -s "$STATE/out" ]; then not_ok "token: nothing on stdout when refused"; else
+    ok "token: nothing on stdout when refused"; fi
+chmod 0666 "$U/token.conf"
+as_user token -c "$U/token.conf"
+expect "token: a config others can write is refused (exit 3)" $? 3 "writable by group or others"
+chmod 0644 "$U/token.conf"
+chown 1002 "$U/token.conf"
+as_user token -c "$U/token.conf"
+expect "token: a config of another user is refused (exit 3)" $? 3 "must be owned by root or by you"
+chown 65534 "$U/token.conf"
+chmod 0777 "$U"
+as_user token -c "$U/token.conf"
+expect "token: a config in a directory others can write is refused (exit 3)" $? 3 \
+    "writable by group or others"
+chmod 0755 "$U"
+tool login -c "$U/token.conf"
+expect "login keeps the module's rule: a config not owned by root is refused (exit 3)" $? 3 \
+    "must be owned by root"
+
 # ---- usage -------------------------------------------------------------------
 tool frobnicate
 expect "usage: unknown command (exit 2)" $? 2 "unknown command 'frobnicate'"
@@ -280,7 +360,7 @@ tool login --grant telepathy
 expect "usage: bad --grant (exit 2)" $? 2 "--grant must be device or password"
 tool --version
 expect "--version" $? 0 "^pam-oauth2 (pam_oauth2) [0-9]"
-for c in check login cache; do
+for c in check login cache token; do
     tool $c --help
     expect "$c --help" $? 0 "^Usage: pam-oauth2 $c"
 done

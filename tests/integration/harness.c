@@ -317,6 +317,36 @@ long oa2t_control(const struct oa2t_idp *idp, const char *method, const char *pa
 	return status;
 }
 
+long oa2t_idp_post(const struct oa2t_idp *idp, const char *path, const char *form,
+		   const char *user, const char *secret, char **out)
+{
+	CURL *c = curl_easy_init();
+	struct buf b = {NULL, 0};
+	char url[512];
+	long status = -1;
+
+	snprintf(url, sizeof(url), "%s%s", idp->issuer, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, idp->ca);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	if (user != NULL) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, secret);
+	}
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	if (out != NULL)
+		*out = b.p;
+	else
+		free(b.p);
+	return status;
+}
+
 long oa2t_answer(const struct oa2t_idp *idp, const char *endpoint, int count, int status,
 		 const char *json, const char *text)
 {

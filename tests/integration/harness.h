@@ -46,6 +46,12 @@ void oa2t_idp_stop(struct oa2t_idp *idp);
 long oa2t_control(const struct oa2t_idp *idp, const char *method, const char *path,
 		  const char *json, char **out);
 
+/* POST form to the IdP's HTTPS issuer + path (verified against its CA),
+ * with HTTP Basic user:secret when user is not NULL; returns the HTTP
+ * status, the body in *out (may be NULL) which the caller frees. */
+long oa2t_idp_post(const struct oa2t_idp *idp, const char *path, const char *form,
+		   const char *user, const char *secret, char **out);
+
 /* Make the next count requests to endpoint (an IdP fault endpoint name)
  * get HTTP status with the JSON value json or, when json is NULL, the plain
  * text (NULL: empty; no JSON escaping). Returns the control API's status. */

@@ -1,0 +1,467 @@
+/* test_token_login.c - grant = token through real PAM (pam_wrapper) against
+ * the test IdP: a token presented as the password.
+ *
+ * Proves: a real ID token from the IdP logs alice in, and a warm token login
+ * makes no request to the IdP at all (GET /counts); an RFC 9068 access token
+ * (typ at+jwt) logs in where token_audience names its audience; refused as
+ * PAM_AUTH_ERR, each with its log line: a token for another audience (before
+ * any request), one older than token_max_age, an expired one, one from
+ * another issuer, a tampered signature, bob's token for alice, typ confusion
+ * (a logout token, an access token without RFC 9068's client_id/jti), a
+ * replayed jti with token_single_use (also when eight logins race with one
+ * token: exactly one wins), a token without jti there; an opaque access token
+ * is introspected by the confidential client (and refused when issued to
+ * another client, and by a public client without any request); a password,
+ * an empty answer or other garbage typed at the prompt is PAM_AUTH_ERR
+ * without any request to the IdP; use_first_pass takes PAM_AUTHTOK without
+ * asking, try_first_pass asks once when it is not a token. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define API "https://api.example.test"
+
+static struct oa2t_idp idp;
+
+static const char *const endpoints[] = {"discovery", "jwks", "device_authorization", "token",
+					"userinfo", "introspection", "other", NULL};
+
+static long all_requests(void)
+{
+	long n = 0;
+
+	for (const char *const *e = endpoints; *e; e++)
+		n += oa2t_count(&idp, *e);
+	return n;
+}
+
+static int setup(void **state)
+{
+	char body[2048];
+	const char *secret;
+
+	(void)state;
+	if (oa2t_idp_start(&idp, "token", "--interval 1") != 0)
+		return -1;
+	snprintf(body, sizeof(body),
+		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache\n"
+		 "http_timeout = 5\ngrant = token\n",
+		 idp.issuer, idp.ca, oa2t_tmp());
+	oa2t_write("tok.conf", body, 0644);
+	secret = oa2t_write("secret", "confidential-secret\n", 0600);
+	snprintf(body, sizeof(body),
+		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
+		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\ngrant = token\n",
+		 idp.issuer, secret, idp.ca, oa2t_tmp());
+	oa2t_write("tok-conf.conf", body, 0644);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	oa2t_idp_stop(&idp);
+	return 0;
+}
+
+static int reset(void **state)
+{
+	(void)state;
+	unsetenv("PAM_AUTHTOK");
+	return oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL) == 200 ? 0 : -1;
+}
+
+/* The string value of "key" in a flat JSON answer (malloc'd). */
+static char *json_field(const char *body, const char *key)
+{
+	char pat[64];
+	const char *p;
+	size_t n;
+	char *out;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = body != NULL ? strstr(body, pat) : NULL;
+	if (p == NULL)
+		return NULL;
+	p += strlen(pat);
+	n = strcspn(p, "\"");
+	out = malloc(n + 1);
+	assert_non_null(out);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* A JWS signed by the IdP's own key (POST /sign). */
+static char *sign(const char *alg, const char *header, const char *claims)
+{
+	char req[4096], *body = NULL, *jws;
+
+	snprintf(req, sizeof(req), "{\"alg\":\"%s\",\"header\":%s,\"claims\":%s}", alg,
+		 header ? header : "{}", claims);
+	assert_int_equal(oa2t_control(&idp, "POST", "/sign", req, &body), 200);
+	jws = json_field(body, "jws");
+	free(body);
+	assert_non_null(jws);
+	return jws;
+}
+
+/* ID token claims for user (sub from the IdP's table) at times iat, exp. */
+static char *id_claims(const char *user, const char *sub, const char *aud, long iat, long exp,
+		       const char *extra)
+{
+	static char c[2048];
+
+	snprintf(c, sizeof(c),
+		 "{\"iss\":\"%s\",\"sub\":\"%s\",\"aud\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+		 "\"preferred_username\":\"%s\",\"groups\":[\"users\"]%s%s}",
+		 idp.issuer, sub, aud, iat, exp, user, extra ? "," : "", extra ? extra : "");
+	return c;
+}
+
+#define ALICE "6f1c2a7e-0b4d-4c8a-9e21-a11ce0000001"
+#define BOB "3d9b5e10-7f2c-4a61-8b3e-b0b000000002"
+
+static char *alice_id_token(long age, long ttl, const char *extra)
+{
+	long now = (long)time(NULL);
+
+	return sign("RS256", NULL, id_claims("alice", ALICE, "pam-public", now - age, now + ttl,
+					     extra));
+}
+
+/* A real token from the IdP's password grant: field "id_token" or
+ * "access_token" of client (secret NULL: public). */
+static char *idp_token(const char *client, const char *secret, const char *user,
+		       const char *field)
+{
+	char form[512], *body = NULL, *tok;
+
+	snprintf(form, sizeof(form),
+		 "grant_type=password&username=%s&password=%s-pass&scope=openid%%20profile"
+		 "%%20email&client_id=%s",
+		 user, user, client);
+	assert_int_equal(oa2t_idp_post(&idp, "/token", form, secret ? client : NULL, secret,
+				       &body), 200);
+	tok = json_field(body, field);
+	free(body);
+	assert_non_null(tok);
+	return tok;
+}
+
+static int login(const char *service, const char *user, const char *answer,
+		 struct oa2t_conv *conv)
+{
+	memset(conv, 0, sizeof(*conv));
+	conv->answers[0] = answer;
+	conv->nanswers = 1;
+	return oa2t_auth(service, user, conv, true);
+}
+
+static void expect(const char *service, const char *user, const char *token, int want,
+		   const char *log)
+{
+	struct oa2t_conv conv;
+	int rc = login(service, user, token, &conv);
+
+	if (rc != want || (log != NULL && !oa2t_log_has(log)))
+		fail_msg("%s as %s: PAM result %d, want %d with '%s'; log:\n%s", service, user, rc,
+			 want, log ? log : "", oa2t_log_text());
+}
+
+/* ---- accepted ---- */
+
+static void real_id_token_logs_in_and_warm_login_asks_nothing(void **state)
+{
+	char *tok = idp_token("pam-public", NULL, "alice", "id_token");
+	struct oa2t_conv conv;
+	char *tok2;
+
+	(void)state;
+	assert_int_equal(login("tok", "alice", tok, &conv), PAM_SUCCESS);
+	assert_non_null(strstr(conv.text, "Token for alice: "));
+	oa2t_expect_log("grant=token evidence=id_token");
+	/* warm: discovery and keys from the cache, no request at all */
+	tok2 = alice_id_token(5, 600, NULL);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	expect("tok", "alice", tok2, PAM_SUCCESS, "login accepted");
+	assert_int_equal(all_requests(), 0);
+	free(tok);
+	free(tok2);
+}
+
+static void access_token_at_jwt_for_the_api_logs_in(void **state)
+{
+	long now = (long)time(NULL);
+	char claims[1024], *tok;
+
+	(void)state;
+	snprintf(claims, sizeof(claims),
+		 "{\"iss\":\"%s\",\"sub\":\"%s\",\"aud\":\"%s\",\"iat\":%ld,\"exp\":%ld,"
+		 "\"client_id\":\"ci-runner\",\"jti\":\"at-1\",\"scope\":\"openid deploy\","
+		 "\"preferred_username\":\"alice\"}",
+		 idp.issuer, ALICE, API, now, now + 300);
+	tok = sign("ES256", "{\"typ\":\"at+jwt\"}", claims);
+	expect("tok-api", "alice", tok, PAM_SUCCESS, "grant=token evidence=access_token");
+	/* the same token where token_audience is the default (client_id) */
+	expect("tok", "alice", tok, PAM_AUTH_ERR, "audience mismatch");
+	free(tok);
+}
+
+static void use_first_pass_takes_the_token_without_asking(void **state)
+{
+	char *tok = alice_id_token(0, 600, NULL);
+	struct oa2t_conv conv;
+
+	(void)state;
+	setenv("PAM_AUTHTOK", tok, 1);
+	assert_int_equal(login("tok-fp", "alice", NULL, &conv), PAM_SUCCESS);
+	assert_int_equal(conv.prompts, 0);
+	free(tok);
+}
+
+static void try_first_pass_asks_once_when_authtok_is_no_token(void **state)
+{
+	char *tok = alice_id_token(0, 600, NULL);
+	struct oa2t_conv conv;
+
+	(void)state;
+	setenv("PAM_AUTHTOK", "alice-pass", 1);
+	assert_int_equal(login("tok-tfp", "alice", tok, &conv), PAM_SUCCESS);
+	assert_int_equal(conv.prompts, 1);
+	assert_int_equal(all_requests(), 0);
+	free(tok);
+}
+
+/* ---- refused ---- */
+
+static void wrong_audience_is_refused_without_a_request(void **state)
+{
+	long now = (long)time(NULL);
+	char *tok = sign("RS256", NULL, id_claims("alice", ALICE, "other-client", now, now + 600,
+						   NULL));
+
+	(void)state;
+	expect("tok", "alice", tok, PAM_AUTH_ERR, "audience mismatch");
+	assert_int_equal(all_requests(), 0);
+	free(tok);
+}
+
+static void too_old_token_is_refused(void **state)
+{
+	char *tok = alice_id_token(7200, 3600, NULL);
+	char *young = alice_id_token(300, 3600, NULL);
+
+	(void)state;
+	expect("tok", "alice", tok, PAM_AUTH_ERR, "token too old: issued 7200 s ago");
+	/* token_max_age = 60 on this service (plus 60 s leeway): five minutes is too old */
+	expect("tok-short", "alice", young, PAM_AUTH_ERR, "token_max_age is 60");
+	expect("tok", "alice", young, PAM_SUCCESS, "login accepted");
+	free(tok);
+	free(young);
+}
+
+static void expired_token_is_refused(void **state)
+{
+	char *tok = alice_id_token(900, -600, NULL);
+
+	(void)state;
+	expect("tok", "alice", tok, PAM_AUTH_ERR, "token expired");
+	free(tok);
+}
+
+static void other_issuer_is_refused(void **state)
+{
+	long now = (long)time(NULL);
+	char claims[1024], *tok;
+
+	(void)state;
+	snprintf(claims, sizeof(claims),
+		 "{\"iss\":\"https://evil.example\",\"sub\":\"%s\",\"aud\":\"pam-public\","
+		 "\"iat\":%ld,\"exp\":%ld,\"preferred_username\":\"alice\"}",
+		 ALICE, now, now + 600);
+	tok = sign("RS256", NULL, claims);
+	expect("tok", "alice", tok, PAM_AUTH_ERR, "issuer mismatch");
+	free(tok);
+}
+
+static void tampered_token_is_refused(void **state)
+{
+	char *tok = alice_id_token(0, 600, NULL);
+	char *bob = sign("RS256", NULL, id_claims("bob", BOB, "pam-public", (long)time(NULL),
+						  (long)time(NULL) + 600, NULL));
+	char *forged;
+	const char *d1 = strchr(tok, '.'), *d2 = strchr(d1 + 1, '.');
+	const char *b1 = strchr(bob, '.'), *b2 = strchr(b1 + 1, '.');
+
+	(void)state;
+	/* bob's payload under alice's signature */
+	forged = calloc(1, strlen(tok) + strlen(bob) + 1);
+	assert_non_null(forged);
+	memcpy(forged, tok, (size_t)(d1 - tok));
+	memcpy(forged + strlen(forged), b1, (size_t)(b2 - b1));
+	strcat(forged, d2);
+	expect("tok", "bob", forged, PAM_AUTH_ERR, "signature");
+	free(forged);
+	free(tok);
+	free(bob);
+}
+
+static void bobs_token_does_not_log_in_alice(void **state)
+{
+	char *tok = idp_token("pam-public", NULL, "bob", "id_token");
+
+	(void)state;
+	expect("tok", "alice", tok, PAM_AUTH_ERR, "maps to 'bob', not to 'alice'");
+	free(tok);
+}
+
+static void typ_confusion_is_refused(void **state)
+{
+	long now = (long)time(NULL);
+	char *logout, *bare;
+
+	(void)state;
+	logout = sign("RS256", "{\"typ\":\"logout+jwt\"}",
+		      id_claims("alice", ALICE, "pam-public", now, now + 600, NULL));
+	expect("tok", "alice", logout, PAM_AUTH_ERR, "typ");
+	/* at+jwt must carry RFC 9068's client_id and jti */
+	bare = sign("RS256", "{\"typ\":\"at+jwt\"}",
+		    id_claims("alice", ALICE, API, now, now + 600, NULL));
+	expect("tok-api", "alice", bare, PAM_AUTH_ERR, "'client_id' or 'jti' is missing");
+	free(logout);
+	free(bare);
+}
+
+static void replay_is_refused_with_single_use(void **state)
+{
+	char *tok = alice_id_token(0, 600, "\"jti\":\"once-1\"");
+	char *nojti = alice_id_token(0, 600, NULL);
+	char path[400];
+	struct stat st;
+
+	(void)state;
+	expect("tok-once", "alice", tok, PAM_SUCCESS, "login accepted");
+	expect("tok-once", "alice", tok, PAM_AUTH_ERR, "token replayed");
+	expect("tok-once", "alice", nojti, PAM_AUTH_ERR, "no usable 'jti'");
+	/* without token_single_use the same token still logs in */
+	expect("tok", "alice", tok, PAM_SUCCESS, "login accepted");
+	snprintf(path, sizeof(path), "%s/replay/replay", oa2t_tmp());
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(tok);
+	free(nojti);
+}
+
+static void racing_logins_with_one_token_let_one_in(void **state)
+{
+	char *tok = alice_id_token(0, 600, "\"jti\":\"race-1\"");
+	pid_t pids[8];
+	int wins = 0, status;
+
+	(void)state;
+	for (int i = 0; i < 8; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct oa2t_conv conv = {0};
+
+			conv.answers[0] = tok;
+			conv.nanswers = 1;
+			_exit(oa2t_auth_quiet("tok-once", "alice", &conv) == PAM_SUCCESS ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		wins += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	assert_int_equal(wins, 1);
+	free(tok);
+}
+
+static void opaque_token_is_introspected_by_the_confidential_client(void **state)
+{
+	char *at = idp_token("pam-confidential", "confidential-secret", "alice", "access_token");
+	char *pub = idp_token("pam-public", NULL, "alice", "access_token");
+
+	(void)state;
+	assert_null(strchr(at, '.'));
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	expect("tok-conf", "alice", at, PAM_SUCCESS, "grant=token evidence=introspection");
+	assert_int_equal(oa2t_count(&idp, "introspection"), 1);
+	expect("tok-conf", "bob", at, PAM_AUTH_ERR, "maps to 'alice', not to 'bob'");
+	/* issued to another client */
+	expect("tok-conf", "alice", pub, PAM_AUTH_ERR, "issued to client 'pam-public'");
+	/* a public client cannot introspect: refused before any request */
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	expect("tok", "alice", at, PAM_AUTH_ERR, "opaque tokens need introspection");
+	assert_int_equal(all_requests(), 0);
+	free(at);
+	free(pub);
+}
+
+static void passwords_and_garbage_never_reach_the_idp(void **state)
+{
+	static const char *const junk[] = {
+		"alice-pass", "correct horse battery staple", "a.b.c", "..", "x.y.",
+		"p@ssw0rd-with-symbols!-and-length-over-32", "\xc3\xa9t\xc3\xa9-\xc3\xa9t\xc3\xa9",
+		"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.", NULL,
+	};
+
+	(void)state;
+	for (const char *const *j = junk; *j; j++) {
+		expect("tok", "alice", *j, PAM_AUTH_ERR, NULL);
+		expect("tok-conf", "alice", *j, PAM_AUTH_ERR, NULL);
+	}
+	expect("tok", "alice", "", PAM_AUTH_ERR, "empty token");
+	expect("tok", "alice", "\b\n\r\177INCORRECT", PAM_AUTH_ERR, NULL);
+	expect("tok-conf", "alice", "hunter2", PAM_AUTH_ERR, "nothing was sent to the IdP");
+	assert_int_equal(all_requests(), 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct oa2t_service services[] = {
+		{"tok", "config=%T/tok.conf debug", false},
+		{"tok-api", "config=%T/tok.conf token_audience=" API ",pam-public debug", false},
+		{"tok-short", "config=%T/tok.conf token_max_age=60 debug", false},
+		{"tok-once",
+		 "config=%T/tok.conf token_single_use=yes token_replay_dir=%T/replay debug", false},
+		{"tok-conf", "config=%T/tok-conf.conf debug", false},
+		{"tok-fp", "config=%T/tok.conf use_first_pass debug", true},
+		{"tok-tfp", "config=%T/tok.conf try_first_pass debug", true},
+		{NULL, NULL, false},
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(real_id_token_logs_in_and_warm_login_asks_nothing, reset),
+		cmocka_unit_test_setup(access_token_at_jwt_for_the_api_logs_in, reset),
+		cmocka_unit_test_setup(use_first_pass_takes_the_token_without_asking, reset),
+		cmocka_unit_test_setup(try_first_pass_asks_once_when_authtok_is_no_token, reset),
+		cmocka_unit_test_setup(wrong_audience_is_refused_without_a_request, reset),
+		cmocka_unit_test_setup(too_old_token_is_refused, reset),
+		cmocka_unit_test_setup(expired_token_is_refused, reset),
+		cmocka_unit_test_setup(other_issuer_is_refused, reset),
+		cmocka_unit_test_setup(tampered_token_is_refused, reset),
+		cmocka_unit_test_setup(bobs_token_does_not_log_in_alice, reset),
+		cmocka_unit_test_setup(typ_confusion_is_refused, reset),
+		cmocka_unit_test_setup(replay_is_refused_with_single_use, reset),
+		cmocka_unit_test_setup(racing_logins_with_one_token_let_one_in, reset),
+		cmocka_unit_test_setup(opaque_token_is_introspected_by_the_confidential_client,
+				       reset),
+		cmocka_unit_test_setup(passwords_and_garbage_never_reach_the_idp, reset),
+	};
+
+	oa2t_init(argc, argv, services);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
