@@ -212,7 +212,8 @@ static int ask_after_refusal(pam_handle_t *pamh, const struct oa2_config *cfg, i
 	bool refused = err->kind == OA2_ERR_CREDENTIALS ||
 		       (grant == OA2_GRANT_TOKEN && err->kind == OA2_ERR_DENIED);
 
-	if (grant == OA2_GRANT_DEVICE || cfg->authtok != OA2_AUTHTOK_TRY_FIRST || c->typed ||
+	if ((grant != OA2_GRANT_PASSWORD && grant != OA2_GRANT_TOKEN) ||
+	    cfg->authtok != OA2_AUTHTOK_TRY_FIRST || c->typed ||
 	    !refused)
 		return 0;
 	oa2_debug(pamh, cfg->debug, "try_first_pass: the earlier %s was refused (%s); asking",
@@ -330,7 +331,7 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 		     : grant == OA2_GRANT_CODE ? "code"
 		     : grant == OA2_GRANT_TOKEN ? "token" : "password";
 	oa2_conv_ui(pamh, cfg, &ui);
-	if (grant != OA2_GRANT_DEVICE &&
+	if ((grant == OA2_GRANT_PASSWORD || grant == OA2_GRANT_TOKEN) &&
 	    read_credentials(pamh, cfg, grant, &ui, &creds, err) != 0)
 		goto out;
 	if (run_helper(pamh, cfg, argc, argv, grant, &ui, &creds, &helper, &id, &was_online,
