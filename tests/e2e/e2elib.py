@@ -454,3 +454,32 @@ def children_of(pid):
             except (OSError, ValueError):
                 pass
     return out
+
+
+BLOCKS = "\u2580\u2584\u2588"
+
+
+def qr_from_screen(text):
+    """The UTF-8 half-block QR code of a login screen, whether it stands
+    alone or has text to its right: the first line made only of blocks (the
+    top of the drawn quiet zone on a dark terminal) gives the width; the QR
+    code is that many leading columns of it and of the lines below that start
+    with a block."""
+    lines = text.replace("\r", "").split("\n")
+    for i, line in enumerate(lines):
+        stripped = line.rstrip(" ")
+        if len(stripped) >= 21 and set(stripped) <= set(BLOCKS):
+            width = len(stripped)
+            out = []
+            for below in lines[i:]:
+                part = below[:width]
+                if not part or part[0] not in BLOCKS or not set(part) <= set(BLOCKS + " "):
+                    break
+                out.append(part.ljust(width))
+            return out
+    return []
+
+
+def screen_widths(text):
+    """Columns of each line (one per character)."""
+    return [len(x) for x in text.replace("\r", "").split("\n")]
