@@ -285,8 +285,10 @@ void oa2_helper_stop(oa2_helper *h)
 	if (h->fd >= 0)
 		close(h->fd);
 	h->fd = -1;
+	/* a helper that gave no verdict is still at work (polling): it has
+	 * nothing left to do that matters, so it ends now */
 	if (h->pid > 0)
-		(void)reap(h, REAP_WAIT_MS);
+		(void)reap(h, h->answered ? REAP_WAIT_MS : 0);
 	if (h->chld_saved)
 		(void)sigaction(SIGCHLD, &h->old_chld, NULL);
 	free(h);
@@ -414,6 +416,7 @@ static const int watched_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
 struct watch {
 	int tty;                          /* the controlling terminal, or -1 */
+	int peer;                         /* the remote client's connection, or -1 */
 	struct sigaction old[N_WATCHED];  /* the host's handlers */
 	bool wrapped[N_WATCHED];
 };
@@ -436,12 +439,44 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	}
 }
 
-static void watch_start(struct watch *w)
+/* sshd runs PAM in a child of its monitor, which has the client's TCP
+ * connection open, and while the module polls nothing in sshd reads it:
+ * a client that disconnects would leave the login polling until
+ * device_timeout. The module watches that connection for the peer's
+ * shutdown (POLLRDHUP reads nothing). Only when it is unambiguous: exactly
+ * one connected TCP socket among the process's descriptors. */
+static int client_connection(void)
+{
+	struct rlimit r;
+	int found = -1, max;
+
+	max = getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < 4096 ? (int)r.rlim_cur : 4096;
+	for (int fd = 0; fd < max; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int type = 0;
+		socklen_t tlen = sizeof(type);
+		struct stat st;
+
+		if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM ||
+		    getpeername(fd, (struct sockaddr *)&ss, &len) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (found >= 0)
+			return -1;
+		found = fd;
+	}
+	return found;
+}
+
+static void watch_start(struct watch *w, int remote)
 {
 	struct sigaction sa;
 
 	memset(w, 0, sizeof(*w));
 	w->tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	w->peer = remote ? client_connection() : -1;
 	caught_signal = 0;
 	active_watch = w;
 	for (size_t i = 0; i < N_WATCHED; i++) {
@@ -497,13 +532,14 @@ static int wait_helper(oa2_helper *h, struct watch *w, struct oa2_msg *m, oa2_er
 	int64_t deadline = now_ms() + h->timeout_ms;
 
 	for (;;) {
-		struct pollfd p[2] = {{h->fd, POLLIN, 0}, {w->tty, 0, 0}};
+		/* a negative fd is skipped by poll() */
+		struct pollfd p[3] = {{h->fd, POLLIN, 0}, {w->tty, 0, 0}, {w->peer, POLLRDHUP, 0}};
 		int64_t left = deadline - now_ms();
 		int r, sig;
 
 		if (left <= 0)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "helper channel: timed out");
-		r = poll(p, w->tty >= 0 ? 2 : 1, left > 1000 ? 1000 : (int)left);
+		r = poll(p, 3, left > 1000 ? 1000 : (int)left);
 		sig = caught_signal ? caught_signal : pending_signal();
 		if (sig != 0)
 			return gone(sig, err);
@@ -514,6 +550,9 @@ static int wait_helper(oa2_helper *h, struct watch *w, struct oa2_msg *m, oa2_er
 			return oa2_ipc_recv(h->fd, m, h->timeout_ms, err);
 		if (r > 0 && w->tty >= 0 && (p[1].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
 			return gone(0, err);
+		if (r > 0 && w->peer >= 0 && (p[2].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+			return oa2_fail(err, OA2_ERR_ABORT, "the user's terminal went away "
+					"(the remote client disconnected)");
 	}
 }
 
@@ -556,7 +595,7 @@ int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
 
 	memset(id, 0, sizeof(*id));
 	*was_online = true;
-	watch_start(&w);
+	watch_start(&w, ui->info_needs_prompt);
 	if (send_request(h, argc, argv, req, ui, err) != 0)
 		goto out;
 	for (;;) {
