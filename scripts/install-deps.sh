@@ -5,7 +5,8 @@
 # second test OP (Debian's glewlwyd: its libraries from apt, the program
 # unpacked into tests/op2/glewlwyd by tests/op2/install.sh, never installed as
 # a service), and the man page and Debian packaging tools (scdoc, debhelper,
-# lintian).
+# lintian), gettext for the translations, and locales (localedef) and tmux
+# for the 80x24 screen tests.
 # Idempotent; needs root (or sudo).
 set -eu
 
@@ -15,7 +16,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
  libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev libcrypt-dev
  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
  zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
- openssh-server openssh-client sudo login python3-pexpect
+ openssh-server openssh-client sudo login python3-pexpect tmux
+ gettext locales
  scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils time"
 # the libraries of glewlwyd 2.7 (the package's Depends without its maintainer
 # script tools) and the sqlite3 program that creates its database
