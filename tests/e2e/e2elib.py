@@ -443,6 +443,14 @@ def wait_gone(pid_or_pred, timeout):
     return False
 
 
+def pid_gone(pid):
+    """Has our child pid ended (reaped now)?"""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
+
+
 def children_of(pid):
     """PIDs whose parent is pid (from /proc)."""
     out = []

@@ -148,7 +148,7 @@ def body(ctx, r):
     time.sleep(1)
     t0 = time.monotonic()
     os.close(child.child_fd)
-    gone = e2elib.wait_gone(lambda: pid_gone(pid), 10)
+    gone = e2elib.wait_gone(lambda: e2elib.pid_gone(pid), 10)
     secs = time.monotonic() - t0
     r.check(gone and secs < 5, "login: the pty closed mid-wait ends login and its PAM call "
             "within an interval (%.1f s)" % secs)
@@ -162,12 +162,6 @@ def body(ctx, r):
     r.check(polls == [], "nothing polls the IdP after login's terminal closed",
             "%d polls" % len(polls or []))
 
-
-def pid_gone(pid):
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == pid
-    except ChildProcessError:
-        return True
 
 
 if __name__ == "__main__":

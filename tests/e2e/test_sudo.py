@@ -124,12 +124,6 @@ def body(ctx, r):
     german(ctx, r)
 
 
-def pid_gone(pid):
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == pid
-    except ChildProcessError:
-        return True
-
 
 def no_more_polls(ctx, r, what):
     ctx.control("POST", "/polls/reset")
@@ -170,7 +164,7 @@ def terminal_goes_away(ctx, r):
     time.sleep(1)
     t0 = time.monotonic()
     os.close(child.child_fd)  # the terminal goes away: hang-up
-    gone = e2elib.wait_gone(lambda: pid_gone(pid), 10)
+    gone = e2elib.wait_gone(lambda: e2elib.pid_gone(pid), 10)
     secs = time.monotonic() - t0
     r.check(gone and secs < 5, "sudo: the pty closed mid-wait ends sudo and its PAM call "
             "within an interval (%.1f s)" % secs)
