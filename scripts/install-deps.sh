@@ -8,7 +8,8 @@
 # a service), and the man page and Debian packaging tools (scdoc, debhelper,
 # lintian); sshpass and PostgreSQL for the token-login end-to-end test
 # (tests/e2e/test_token.py makes its own throwaway cluster; the package's
-# own cluster is not used).
+# own cluster is not used); gettext for the translations, and locales
+# (localedef) and tmux for the 80x24 screen tests.
 # Idempotent; needs root (or sudo).
 set -eu
 
@@ -19,7 +20,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
  zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
  openssh-server openssh-client sudo login python3-pexpect python3-paramiko chromium chromium-driver
- sshpass postgresql
+ sshpass postgresql tmux gettext locales
  scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils time"
 # the libraries of glewlwyd 2.7 (the package's Depends without its maintainer
 # script tools) and the sqlite3 program that creates its database

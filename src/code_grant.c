@@ -8,15 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "b64url.h"
 #include "code_grant.h"
 #include "json.h"
 #include "oauth.h"
-#include "qr.h"
+#include "i18n.h"
+#include "screen.h"
 #include "strutil.h"
 
-#define QR_MAX_COLUMNS 80
 #define MAX_EMPTY_ANSWERS 3
 
 /* n random bytes as base64url into out (at least 4n/3 + 1 bytes). */
@@ -267,36 +268,25 @@ out:
 	return rc;
 }
 
-/* What the user reads: the address, a QR code of it when it fits, what to
- * paste. */
+/* What the user reads: see oa2_screen_render_code in screen.h. */
 static char *instructions(const struct oa2_config *cfg, const struct oa2_ui *ui,
 			  const char *url)
 {
-	static const char head[] = "To log in, open this address in a browser on your phone or "
-				   "computer:\n\n";
-	static const char tail[] = "Sign in there. You are then sent to a page whose address "
-				   "holds a code:\ncopy that whole address (or the code) and paste "
-				   "it below.";
-	enum oa2_qr_style style = OA2_QR_STYLE_UTF8;
-	char *qr = NULL, *text;
-	size_t len;
+	char host[256] = "";
+	struct oa2_screen scr = {
+		.uri = url,
+		.user = ui->user,
+		.host = host,
+		.service = ui->service,
+		.qr = cfg->qr,
+		.qr_light = cfg->qr_light,
+		.utf8 = ui->utf8,
+		.columns = ui->columns,
+	};
 
-	if (cfg->qr == OA2_QR_ASCII || (cfg->qr == OA2_QR_AUTO && !ui->utf8))
-		style = OA2_QR_STYLE_ASCII;
-	if (cfg->qr != OA2_QR_OFF && strlen(url) <= OA2_QR_MAX_TEXT) {
-		qr = oa2_qr_render(url, style, cfg->qr_light, NULL);
-		if (qr != NULL && oa2_qr_columns(qr) > QR_MAX_COLUMNS) {
-			free(qr);
-			qr = NULL;
-		}
-	}
-	len = sizeof(head) + strlen(url) + 8 + (qr ? strlen(qr) + 32 : 0) + sizeof(tail);
-	text = malloc(len);
-	if (text != NULL)
-		snprintf(text, len, "%s  %s\n\n%s%s%s%s", head, url, qr ? "Or scan this QR code:\n\n" : "",
-			 qr ? qr : "", qr ? "\n" : "", tail);
-	free(qr);
-	return text;
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "?");
+	return oa2_screen_render_code(&scr, NULL);
 }
 
 static int is_cancel(const char *answer)
@@ -318,7 +308,7 @@ static int read_code(const struct oa2_ui *ui, const struct oa2_code_request *req
 		char *answer = NULL;
 		int rc;
 
-		if (ui->ask(ui->ctx, "Code or address: ", 1, &answer) != 0 || answer == NULL) {
+		if (ui->ask(ui->ctx, _("Code or address: "), 1, &answer) != 0 || answer == NULL) {
 			oa2_free_secret(answer);
 			return oa2_fail(err, OA2_ERR_ABORT, "the conversation ended (user gave up?)");
 		}

@@ -1,12 +1,16 @@
 /* conv.c - struct oa2_ui over the PAM conversation. */
 #include "autoconfig.h"
 
+#include <fcntl.h>
 #include <security/pam_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "conv.h"
+#include "i18n.h"
 
 static int conv_info(void *ctx, const char *text)
 {
@@ -53,6 +57,51 @@ static int locale_is_utf8(pam_handle_t *pamh)
 	return 1; /* nothing announced: today's terminals take UTF-8 */
 }
 
+/* A locale variable: from the PAM environment, else the host process's. */
+static const char *locale_var(pam_handle_t *pamh, const char *name)
+{
+	const char *val = pam_getenv(pamh, name);
+
+	if (val == NULL || *val == '\0')
+		val = getenv(name);
+	return val != NULL && *val != '\0' ? val : NULL;
+}
+
+/* The locale of the user's messages, as setlocale(LC_MESSAGES, "") would
+ * choose it; NULL for none or "C"/"POSIX". The helper checks it again. */
+static const char *messages_locale(pam_handle_t *pamh)
+{
+	static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG", NULL};
+
+	for (const char *const *v = vars; *v; v++) {
+		const char *val = locale_var(pamh, *v);
+
+		if (val == NULL)
+			continue;
+		if (strcmp(val, "C") == 0 || strcmp(val, "POSIX") == 0 ||
+		    !oa2_locale_name_valid(val, false))
+			return NULL;
+		return val;
+	}
+	return NULL;
+}
+
+/* The width of the controlling terminal, when there is one (login, sudo;
+ * not sshd, whose client's terminal PAM does not see); 0 otherwise. */
+static int terminal_columns(void)
+{
+	struct winsize ws = {0};
+	int fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int cols = 0;
+
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, TIOCGWINSZ, &ws) == 0)
+		cols = ws.ws_col;
+	close(fd);
+	return cols;
+}
+
 void oa2_conv_ui(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_ui *ui)
 {
 	const char *service = item(pamh, PAM_SERVICE);
@@ -64,6 +113,12 @@ void oa2_conv_ui(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_ui
 	ui->error = conv_error;
 	ui->ask = conv_ask;
 	ui->utf8 = locale_is_utf8(pamh);
+	ui->user = item(pamh, PAM_USER);
+	ui->service = service;
+	ui->locale = messages_locale(pamh);
+	ui->language = ui->locale != NULL ? locale_var(pamh, "LANGUAGE") : NULL;
+	if (ui->language != NULL && !oa2_locale_name_valid(ui->language, true))
+		ui->language = NULL;
 	switch (cfg->device_ui) {
 	case OA2_UI_INFO:
 		ui->info_needs_prompt = 0;
@@ -76,4 +131,6 @@ void oa2_conv_ui(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_ui
 					(rhost != NULL && *rhost != '\0');
 		break;
 	}
+	if (!ui->info_needs_prompt)
+		ui->columns = terminal_columns();
 }

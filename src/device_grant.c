@@ -2,18 +2,20 @@
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "device_grant.h"
 #include "json.h"
 #include "oauth.h"
+#include "i18n.h"
 #include "qr.h"
+#include "screen.h"
 #include "strutil.h"
 
 #define DEFAULT_INTERVAL 5
@@ -21,7 +23,6 @@
 #define SLOW_DOWN_STEP 5
 #define WAIT_AFTER_ENTER_MS 30000
 #define MAX_CODE_LEN 4096
-#define QR_MAX_COLUMNS 80
 
 enum poll_state { POLL_DONE, POLL_PENDING, POLL_SLOW_DOWN };
 
@@ -149,59 +150,36 @@ static int request_code(const struct oa2_config *cfg, const struct oa2_discovery
 	return rc;
 }
 
-static void append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	if (used >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
-/* The text the user reads: URL, code, validity and a QR code. */
+/* The text the user reads: see screen.h. */
 static char *instructions(const struct oa2_config *cfg, const struct oa2_ui *ui,
 			  const struct oa2_device_code *dc, int64_t valid_s)
 {
-	const char *target = dc->uri_complete ? dc->uri_complete : dc->uri;
-	enum oa2_qr_style style = OA2_QR_STYLE_UTF8;
-	char *qr = NULL, *text;
-	size_t len;
+	char host[256] = "";
+	struct oa2_screen scr = {
+		.uri = dc->uri,
+		.qr_text = dc->uri_complete ? dc->uri_complete : dc->uri,
+		.user_code = dc->user_code,
+		.valid_s = valid_s,
+		.user = ui->user,
+		.host = host,
+		.service = ui->service,
+		.prompt_mode = ui->info_needs_prompt,
+		.qr = cfg->qr,
+		.qr_light = cfg->qr_light,
+		.utf8 = ui->utf8,
+		.columns = ui->columns,
+	};
 
-	if (cfg->qr == OA2_QR_ASCII || (cfg->qr == OA2_QR_AUTO && !ui->utf8))
-		style = OA2_QR_STYLE_ASCII;
-	if (cfg->qr != OA2_QR_OFF) {
-		qr = oa2_qr_render(target, style, cfg->qr_light, NULL);
-		if (qr != NULL && oa2_qr_columns(qr) > QR_MAX_COLUMNS) {
-			free(qr);
-			qr = NULL;
-		}
-	}
-	len = 1024 + (qr ? strlen(qr) : 0);
-	text = calloc(1, len);
-	if (text == NULL) {
-		free(qr);
-		return NULL;
-	}
-	append(text, len, "To log in, open this address on your phone or computer:\n\n  %s\n\n", dc->uri);
-	append(text, len, "and enter the code:  %s\n\n", dc->user_code);
-	if (qr != NULL)
-		append(text, len, "Or scan this QR code:\n\n%s\n", qr);
-	if (valid_s >= 120)
-		append(text, len, "The code is valid for %lld minutes.", (long long)(valid_s / 60));
-	else
-		append(text, len, "The code is valid for %lld seconds.", (long long)valid_s);
-	free(qr);
-	return text;
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "?");
+	return oa2_screen_render(&scr, NULL);
 }
 
-/* One token request. POLL_DONE moves the answer into *token. */
+/* One token request. POLL_DONE moves the answer into *token. *said is the
+ * line for the user when the IdP ended the grant. */
 static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 		     oa2_http *http, const struct oa2_device_code *dc, char **token, size_t *len,
-		     enum poll_state *state, oa2_error *err)
+		     enum poll_state *state, const char **said, oa2_error *err)
 {
 	struct oa2_oauth_refusal why;
 	char *form = NULL;
@@ -231,13 +209,19 @@ static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *d
 	}
 	/* Entra ID says authorization_declined for access_denied, and
 	 * bad_verification_code for a device code it does not know. */
-	if (strcmp(why.code, "access_denied") == 0)
+	if (strcmp(why.code, "access_denied") == 0) {
+		*said = N_("The login was denied at the identity provider.");
 		return oa2_fail(err, OA2_ERR_DENIED, "the login was denied at the identity provider");
-	if (strcmp(why.code, "authorization_declined") == 0)
+	}
+	if (strcmp(why.code, "authorization_declined") == 0) {
+		*said = N_("The login was denied at the identity provider.");
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"the login was denied at the identity provider (authorization_declined)");
-	if (strcmp(why.code, "expired_token") == 0)
+	}
+	if (strcmp(why.code, "expired_token") == 0) {
+		*said = N_("The code expired before the login was approved.");
 		return oa2_fail(err, OA2_ERR_DENIED, "the code expired before it was approved");
+	}
 	if (strcmp(why.code, "bad_verification_code") == 0)
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"the identity provider does not know this device code "
@@ -248,14 +232,18 @@ static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *d
 static int is_cancel(const char *answer)
 {
 	static const char *const words[] = {"cancel", "c", "q", "quit", "no", "n", "abort", NULL};
-	char buf[16];
+	char buf[64];
 	size_t n = strlen(answer);
 
 	if (n >= sizeof(buf))
 		return 0;
 	memcpy(buf, answer, n + 1);
+	/* TRANSLATORS: the word that cancels the login at the prompt; keep it
+	 * the same as in "(or type 'cancel')" */
+	if (strcasecmp(oa2_trim(buf), _("cancel")) == 0)
+		return 1;
 	for (const char *const *w = words; *w; w++) {
-		if (strcasecmp(oa2_trim(buf), *w) == 0)
+		if (strcasecmp(buf, *w) == 0)
 			return 1;
 	}
 	return 0;
@@ -270,6 +258,7 @@ struct poller {
 	int64_t interval_ms;
 	int64_t next_poll;
 	int64_t deadline;
+	const char *said; /* msgid of the user's line when the grant failed */
 };
 
 /* Poll until done, error, the deadline or (when until_ms > 0) until_ms.
@@ -280,13 +269,15 @@ static int poll_until(struct poller *p, int64_t until_ms, char **token, size_t *
 	for (;;) {
 		enum poll_state st = POLL_PENDING;
 
-		if (p->next_poll >= p->deadline)
+		if (p->next_poll >= p->deadline) {
+			p->said = N_("The code expired before the login was approved.");
 			return oa2_fail(err, OA2_ERR_DENIED,
 					"the code was not approved in time");
+		}
 		if (until_ms > 0 && p->next_poll > until_ms)
 			return 1;
 		sleep_until(p->next_poll);
-		if (poll_once(p->cfg, p->disc, p->http, p->dc, token, len, &st, err) != 0)
+		if (poll_once(p->cfg, p->disc, p->http, p->dc, token, len, &st, &p->said, err) != 0)
 			return -1;
 		if (st == POLL_DONE)
 			return 0;
@@ -301,7 +292,7 @@ static int poll_until(struct poller *p, int64_t until_ms, char **token, size_t *
 static int wait_with_prompts(struct poller *p, const struct oa2_ui *ui, char **token,
 			     size_t *len, oa2_error *err)
 {
-	const char *prompt = "Press Enter once you have approved the login (or type 'cancel'): ";
+	const char *prompt = _("Press Enter once you have approved the login (or type 'cancel'): ");
 
 	for (;;) {
 		char *answer = NULL;
@@ -317,12 +308,14 @@ static int wait_with_prompts(struct poller *p, const struct oa2_ui *ui, char **t
 		}
 		rc = is_cancel(answer);
 		oa2_free_secret(answer);
-		if (rc)
+		if (rc) {
+			p->said = N_("Login cancelled.");
 			return oa2_fail(err, OA2_ERR_ABORT, "the user cancelled the login");
+		}
 		rc = poll_until(p, now_ms() + WAIT_AFTER_ENTER_MS, token, len, err);
 		if (rc <= 0)
 			return rc;
-		prompt = "Not approved yet. Press Enter once you have approved (or type 'cancel'): ";
+		prompt = _("Not approved yet. Press Enter once you have approved (or type 'cancel'): ");
 	}
 }
 
@@ -331,7 +324,7 @@ int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *d
 		     oa2_error *err)
 {
 	struct oa2_device_code dc = {0};
-	struct poller p = {ui, cfg, disc, http, &dc, 0, 0, 0};
+	struct poller p = {ui, cfg, disc, http, &dc, 0, 0, 0, NULL};
 	int64_t valid_s, start;
 	char *text = NULL;
 	int rc = -1;
@@ -358,8 +351,10 @@ int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *d
 		rc = wait_with_prompts(&p, ui, token, len, err);
 	else
 		rc = poll_until(&p, 0, token, len, err);
-	if (rc != 0 && ui->error != NULL && err != NULL && err->kind == OA2_ERR_DENIED)
-		ui->error(ui->ctx, err->msg);
+	/* the grant knows why it ended: say it (other refusals get their line
+	 * from the helper, refusal.h) */
+	if (rc != 0 && ui->error != NULL && p.said != NULL)
+		ui->error(ui->ctx, _(p.said));
 out:
 	free(text);
 	oa2_device_code_clear(&dc);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 struct oa2_helper {
 	pid_t pid;
 	int fd;
+	bool answered;              /* the helper sent its verdict */
 	int timeout_ms;             /* longest silence of the helper we wait through */
 	struct sigaction old_chld;  /* restored by stop */
 	bool chld_saved;
@@ -283,8 +285,10 @@ void oa2_helper_stop(oa2_helper *h)
 	if (h->fd >= 0)
 		close(h->fd);
 	h->fd = -1;
+	/* a helper that gave no verdict is still at work (polling): it has
+	 * nothing left to do that matters, so it ends now */
 	if (h->pid > 0)
-		(void)reap(h, REAP_WAIT_MS);
+		(void)reap(h, h->answered ? REAP_WAIT_MS : 0);
 	if (h->chld_saved)
 		(void)sigaction(SIGCHLD, &h->old_chld, NULL);
 	free(h);
@@ -393,6 +397,165 @@ int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *wa
 	return 0;
 }
 
+/* ---- the user's terminal going away -----------------------------------
+ *
+ * While the helper polls the IdP the module sits in poll() on the channel.
+ * A user who hangs up, closes the terminal or presses Ctrl-C must end the
+ * login within a poll interval, but the host may catch those signals
+ * (sudo does, to act on them later) and then nothing ends the wait. So
+ * during the wait the module watches the controlling terminal for a
+ * hang-up, and puts a small handler in front of every host handler of
+ * SIGHUP, SIGINT, SIGQUIT and SIGTERM: it notes the signal and calls the
+ * host's handler at once, so the host sees the signal as before. Signals
+ * the host ignores stay ignored; with the default action the host ends and
+ * the helper with it (PR_SET_PDEATHSIG). A watched signal that the host
+ * blocks and that is pending ends the wait as well. */
+
+static const int watched_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+#define N_WATCHED (sizeof(watched_signals) / sizeof(watched_signals[0]))
+
+struct watch {
+	int tty;                          /* the controlling terminal, or -1 */
+	int peer;                         /* the remote client's connection, or -1 */
+	struct sigaction old[N_WATCHED];  /* the host's handlers */
+	bool wrapped[N_WATCHED];
+};
+
+static struct watch *active_watch;
+static volatile sig_atomic_t caught_signal;
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	struct watch *w = active_watch;
+
+	caught_signal = sig;
+	for (size_t i = 0; w != NULL && i < N_WATCHED; i++) {
+		if (watched_signals[i] != sig || !w->wrapped[i])
+			continue;
+		if (w->old[i].sa_flags & SA_SIGINFO)
+			w->old[i].sa_sigaction(sig, si, uc);
+		else
+			w->old[i].sa_handler(sig);
+	}
+}
+
+/* sshd runs PAM in a child of its monitor, which has the client's TCP
+ * connection open, and while the module polls nothing in sshd reads it:
+ * a client that disconnects would leave the login polling until
+ * device_timeout. The module watches that connection for the peer's
+ * shutdown (POLLRDHUP reads nothing). Only when it is unambiguous: exactly
+ * one connected TCP socket among the process's descriptors. */
+static int client_connection(void)
+{
+	struct rlimit r;
+	int found = -1, max;
+
+	max = getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < 4096 ? (int)r.rlim_cur : 4096;
+	for (int fd = 0; fd < max; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int type = 0;
+		socklen_t tlen = sizeof(type);
+		struct stat st;
+
+		if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM ||
+		    getpeername(fd, (struct sockaddr *)&ss, &len) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (found >= 0)
+			return -1;
+		found = fd;
+	}
+	return found;
+}
+
+static void watch_start(struct watch *w, int remote)
+{
+	struct sigaction sa;
+
+	memset(w, 0, sizeof(*w));
+	w->tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	w->peer = remote ? client_connection() : -1;
+	caught_signal = 0;
+	active_watch = w;
+	for (size_t i = 0; i < N_WATCHED; i++) {
+		if (sigaction(watched_signals[i], NULL, &w->old[i]) != 0 ||
+		    ((w->old[i].sa_flags & SA_SIGINFO) == 0 &&
+		     (w->old[i].sa_handler == SIG_DFL || w->old[i].sa_handler == SIG_IGN)))
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_signal;
+		sa.sa_mask = w->old[i].sa_mask;
+		sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: poll() returns */
+		w->wrapped[i] = sigaction(watched_signals[i], &sa, NULL) == 0;
+	}
+}
+
+static void watch_stop(struct watch *w)
+{
+	for (size_t i = 0; i < N_WATCHED; i++) {
+		if (w->wrapped[i])
+			(void)sigaction(watched_signals[i], &w->old[i], NULL);
+	}
+	active_watch = NULL;
+	if (w->tty >= 0)
+		close(w->tty);
+	w->tty = -1;
+}
+
+/* A watched signal blocked by the host and pending? */
+static int pending_signal(void)
+{
+	sigset_t set;
+
+	if (sigpending(&set) != 0)
+		return 0;
+	for (size_t i = 0; i < N_WATCHED; i++) {
+		if (sigismember(&set, watched_signals[i]) == 1)
+			return watched_signals[i];
+	}
+	return 0;
+}
+
+static int gone(int sig, oa2_error *err)
+{
+	if (sig == SIGINT || sig == SIGQUIT)
+		return oa2_fail(err, OA2_ERR_ABORT, "the user interrupted the login (signal %d)", sig);
+	return oa2_fail(err, OA2_ERR_ABORT, "the user's terminal went away (%s)",
+			sig == 0 ? "hang-up" : sig == SIGHUP ? "SIGHUP" : "SIGTERM");
+}
+
+/* Wait for the helper's next message, or for the terminal to go away. */
+static int wait_helper(oa2_helper *h, struct watch *w, struct oa2_msg *m, oa2_error *err)
+{
+	int64_t deadline = now_ms() + h->timeout_ms;
+
+	for (;;) {
+		/* a negative fd is skipped by poll() */
+		struct pollfd p[3] = {{h->fd, POLLIN, 0}, {w->tty, 0, 0}, {w->peer, POLLRDHUP, 0}};
+		int64_t left = deadline - now_ms();
+		int r, sig;
+
+		if (left <= 0)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "helper channel: timed out");
+		r = poll(p, 3, left > 1000 ? 1000 : (int)left);
+		sig = caught_signal ? caught_signal : pending_signal();
+		if (sig != 0)
+			return gone(sig, err);
+		if (r < 0 && errno != EINTR)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "helper channel: poll: %s",
+					strerror(errno));
+		if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0)
+			return oa2_ipc_recv(h->fd, m, h->timeout_ms, err);
+		if (r > 0 && w->tty >= 0 && (p[1].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
+			return gone(0, err);
+		if (r > 0 && w->peer >= 0 && (p[2].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+			return oa2_fail(err, OA2_ERR_ABORT, "the user's terminal went away "
+					"(the remote client disconnected)");
+	}
+}
+
 static int send_request(oa2_helper *h, int argc, const char **argv,
 			const struct oa2_online_request *req, const struct oa2_ui *ui,
 			oa2_error *err)
@@ -411,6 +574,11 @@ static int send_request(oa2_helper *h, int argc, const char **argv,
 	oa2_msg_put_int(&m, req->offline_allowed);
 	oa2_msg_put_int(&m, ui->utf8);
 	oa2_msg_put_int(&m, ui->info_needs_prompt);
+	oa2_msg_put_str(&m, ui->user);
+	oa2_msg_put_str(&m, ui->service);
+	oa2_msg_put_str(&m, ui->locale);
+	oa2_msg_put_str(&m, ui->language);
+	oa2_msg_put_int(&m, ui->columns);
 	rc = oa2_ipc_send(h->fd, &m, err);
 	oa2_msg_clear(&m);
 	return rc;
@@ -422,14 +590,16 @@ int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
 		     oa2_error *err)
 {
 	struct oa2_msg m = {0};
+	struct watch w;
 	int rc = -1;
 
 	memset(id, 0, sizeof(*id));
 	*was_online = true;
+	watch_start(&w, ui->info_needs_prompt);
 	if (send_request(h, argc, argv, req, ui, err) != 0)
 		goto out;
 	for (;;) {
-		if (oa2_ipc_recv(h->fd, &m, h->timeout_ms, err) != 0)
+		if (wait_helper(h, &w, &m, err) != 0)
 			goto out;
 		switch (m.type) {
 		case OA2_IPC_INFO:
@@ -443,6 +613,7 @@ int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
 			relay_log(&m, log);
 			break;
 		case OA2_IPC_RESULT:
+			h->answered = true;
 			rc = oa2_helper_parse_result(&m, id, was_online, err);
 			goto out;
 		default:
@@ -451,10 +622,16 @@ int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
 		}
 	}
 out:
+	watch_stop(&w);
 	if (rc != 0)
 		oa2_identity_clear(id);
 	oa2_msg_clear(&m);
 	return rc;
+}
+
+bool oa2_helper_answered(const oa2_helper *h)
+{
+	return h != NULL && h->answered;
 }
 
 int oa2_helper_finish(oa2_helper *h, int what, oa2_error *err)

@@ -40,11 +40,16 @@ oa2_helper *oa2_helper_start(const struct oa2_config *cfg, oa2_error *err);
  * module arguments (argc, argv), talks to the IdP and reports the verified
  * identity (*id, *was_online). ui is the PAM conversation, log the module's
  * log. Returns 0 or -1 with err (the helper's own verdict, or
- * OA2_ERR_INTERNAL when the helper failed). */
+ * OA2_ERR_INTERNAL when the helper failed, or OA2_ERR_ABORT when the user's
+ * terminal went away or the user interrupted the wait: see helper.c). */
 int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
 		     const struct oa2_online_request *req, const struct oa2_ui *ui,
 		     const struct oa2_logger *log, struct oa2_identity *id, bool *was_online,
 		     oa2_error *err);
+
+/* Did the helper send its verdict (and with it tell the user why a login
+ * failed, refusal.h)? False when it never answered or was not started. */
+bool oa2_helper_answered(const oa2_helper *h);
 
 /* What the helper does with the offline entry once the module decided. */
 enum oa2_helper_finish {

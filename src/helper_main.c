@@ -18,10 +18,12 @@
 
 #include "config.h"
 #include "helper.h"
+#include "i18n.h"
 #include "ipc.h"
 #include "json.h"
 #include "offline.h"
 #include "online.h"
+#include "refusal.h"
 #include "strutil.h"
 
 #define CHANNEL 3
@@ -35,7 +37,36 @@ struct request {
 	struct oa2_online_request login;
 	int utf8;
 	int info_needs_prompt;
+	const char *user;     /* for the login screen; NULL when unknown */
+	const char *service;
+	const char *locale;   /* validated (i18n.h) or NULL */
+	const char *language;
+	int columns;
 };
+
+/* What the module sends for the login screen: checked here too. The user
+ * name is any string a remote user typed (the screen escapes it); the
+ * service a short printable name; the locale names a strict charset. */
+static int read_screen_fields(struct request *r)
+{
+	struct oa2_msg *m = &r->msg;
+	int64_t columns;
+
+	if (oa2_msg_get_str(m, &r->user) != 0 || oa2_msg_get_str(m, &r->service) != 0 ||
+	    oa2_msg_get_str(m, &r->locale) != 0 || oa2_msg_get_str(m, &r->language) != 0 ||
+	    oa2_msg_get_int(m, &columns) != 0)
+		return -1;
+	if (r->user != NULL && strlen(r->user) > 256)
+		r->user = NULL;
+	if (r->service != NULL && (strlen(r->service) > 64 || !oa2_is_token_chars(r->service)))
+		r->service = NULL;
+	if (!oa2_locale_name_valid(r->locale, false))
+		r->locale = NULL;
+	if (!oa2_locale_name_valid(r->language, true))
+		r->language = NULL;
+	r->columns = columns >= 40 && columns <= 1000 ? (int)columns : 0;
+	return 0;
+}
 
 static int read_request(struct request *r, oa2_error *err)
 {
@@ -56,6 +87,7 @@ static int read_request(struct request *r, oa2_error *err)
 	if (oa2_msg_get_int(m, &grant) != 0 || oa2_msg_get_str(m, &r->login.user) != 0 ||
 	    oa2_msg_get_str(m, &r->login.password) != 0 || oa2_msg_get_int(m, &offline) != 0 ||
 	    oa2_msg_get_int(m, &utf8) != 0 || oa2_msg_get_int(m, &prompt) != 0 ||
+	    read_screen_fields(r) != 0 ||
 	    (grant != OA2_GRANT_DEVICE && grant != OA2_GRANT_PASSWORD && grant != OA2_GRANT_CODE &&
 	     grant != OA2_GRANT_TOKEN) ||
 	    ((grant == OA2_GRANT_PASSWORD || grant == OA2_GRANT_TOKEN) &&
@@ -98,10 +130,23 @@ static int ui_info(void *ctx, const char *text)
 	return relay(OA2_IPC_INFO, text, NULL);
 }
 
+/* Whether the user was already told why the login failed. */
+static int told;
+
 static int ui_error(void *ctx, const char *text)
 {
 	(void)ctx;
+	told = 1;
 	return relay(OA2_IPC_ERROR, text, NULL);
+}
+
+/* A refused login ends with one line for the user (refusal.h). */
+static void tell_refusal(const oa2_error *err)
+{
+	const char *line = oa2_refusal_line(err);
+
+	if (!told && line != NULL)
+		(void)ui_error(NULL, _(line));
 }
 
 static int ui_ask(void *ctx, const char *text, int echo, char **answer)
@@ -197,8 +242,10 @@ int main(int argc, char **argv)
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read_request(&r, &err) != 0)
 		goto out;
+	oa2_i18n_use(r.locale, r.language, r.utf8);
 	cfg = oa2_config_load(r.argc, r.argv, &err);
 	if (cfg == NULL) {
+		tell_refusal(&err);
 		(void)send_result(&err, &id, true);
 		goto out;
 	}
@@ -207,8 +254,14 @@ int main(int argc, char **argv)
 	ui.ask = ui_ask;
 	ui.utf8 = r.utf8;
 	ui.info_needs_prompt = r.info_needs_prompt;
+	ui.user = r.user;
+	ui.service = r.service;
+	ui.locale = r.locale;
+	ui.language = r.language;
+	ui.columns = r.columns;
 	log.debug = cfg->debug;
-	(void)oa2_online_login(cfg, &r.login, &ui, &log, &id, &was_online, &err);
+	if (oa2_online_login(cfg, &r.login, &ui, &log, &id, &was_online, &err) != 0)
+		tell_refusal(&err);
 	if (send_result(&err, &id, was_online) != 0)
 		goto out;
 	if (err.kind == OA2_OK && finish(cfg, &r, &id, was_online) != 0)

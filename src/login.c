@@ -15,8 +15,10 @@
 #include "claims.h"
 #include "conv.h"
 #include "helper.h"
+#include "i18n.h"
 #include "log.h"
 #include "login.h"
+#include "refusal.h"
 #include "strutil.h"
 #include "token.h"
 #include "usermap.h"
@@ -94,8 +96,23 @@ static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_er
 	}
 }
 
-/* The mapped user must be the PAM user; with no PAM user it becomes one. */
-static int bind_user(pam_handle_t *pamh, const char *mapped, oa2_error *err)
+/* The module's own line for the user, in the user's language; arg (or
+ * NULL) replaces the first "%s" of the message. */
+static void say(pam_handle_t *pamh, const struct oa2_ui *ui, const char *msgid, const char *arg)
+{
+	const char *text = oa2_i18n_translate(ui->locale, ui->utf8, msgid);
+	const char *at = arg != NULL ? strstr(text, "%s") : NULL;
+
+	if (at == NULL)
+		pam_error(pamh, "%s", text);
+	else
+		pam_error(pamh, "%.*s%s%s", (int)(at - text), text, arg, at + 2);
+}
+
+/* The mapped user must be the PAM user; with no PAM user it becomes one.
+ * *told: the user was told why not. */
+static int bind_user(pam_handle_t *pamh, const struct oa2_ui *ui, const char *mapped,
+		     bool *told, oa2_error *err)
 {
 	const char *pam_user = item(pamh, PAM_USER);
 
@@ -107,8 +124,10 @@ static int bind_user(pam_handle_t *pamh, const char *mapped, oa2_error *err)
 	if (strcmp(pam_user, mapped) != 0) {
 		/* Say why on screen (an IdP session of someone else in the browser?),
 		 * never naming the other account. */
-		pam_error(pamh, "This login was approved by an account that is not %s.",
-			  OA2_ESC(pam_user));
+		/* xgettext:c-format */
+		say(pamh, ui, N_("This login was approved by an account that is not %s."),
+		    OA2_ESC(pam_user));
+		*told = true;
 		return oa2_fail(err, OA2_ERR_DENIED, "the IdP identity maps to '%s', not to '%.64s'",
 				mapped, pam_user);
 	}
@@ -252,8 +271,9 @@ static int run_helper(pam_handle_t *pamh, const struct oa2_config *cfg, int argc
 }
 
 /* Identity -> the PAM user, then the policy. */
-static int decide(pam_handle_t *pamh, const struct oa2_config *cfg,
-		  const struct oa2_identity *id, struct oa2_login_result *res, oa2_error *err)
+static int decide(pam_handle_t *pamh, const struct oa2_config *cfg, const struct oa2_ui *ui,
+		  const struct oa2_identity *id, struct oa2_login_result *res, bool *told,
+		  oa2_error *err)
 {
 	char key[OA2_DATA_KEY_MAX];
 	char *keep;
@@ -262,7 +282,7 @@ static int decide(pam_handle_t *pamh, const struct oa2_config *cfg,
 	snprintf(res->sub, sizeof(res->sub), "%s",
 		 oa2_claims_sub(id->claims) ? oa2_claims_sub(id->claims) : "?");
 	if (oa2_usermap_resolve(cfg, id->claims, res->user, err) != 0 ||
-	    bind_user(pamh, res->user, err) != 0 ||
+	    bind_user(pamh, ui, res->user, told, err) != 0 ||
 	    oa2_authz_check(cfg, id->claims, id->scope, err) != 0)
 		return -1;
 	if (oa2_login_data_key(cfg, key, sizeof(key)) != 0)
@@ -320,34 +340,38 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	struct oa2_identity id = {0};
 	struct oa2_ui ui;
 	oa2_helper *helper = NULL;
-	bool was_online = true;
+	bool was_online = true, told = false;
 	int grant, rc = -1;
 
 	memset(res, 0, sizeof(*res));
+	oa2_conv_ui(pamh, cfg, &ui);
 	grant = choose_grant(pamh, cfg, err);
 	if (grant < 0)
 		goto out;
 	res->grant = grant == OA2_GRANT_DEVICE ? "device"
 		     : grant == OA2_GRANT_CODE ? "code"
 		     : grant == OA2_GRANT_TOKEN ? "token" : "password";
-	oa2_conv_ui(pamh, cfg, &ui);
 	if ((grant == OA2_GRANT_PASSWORD || grant == OA2_GRANT_TOKEN) &&
 	    read_credentials(pamh, cfg, grant, &ui, &creds, err) != 0)
 		goto out;
 	if (run_helper(pamh, cfg, argc, argv, grant, &ui, &creds, &helper, &id, &was_online,
 		       err) != 0) {
+		told = oa2_helper_answered(helper);
 		/* try_first_pass: one more helper with the password typed now */
 		if (ask_after_refusal(pamh, cfg, grant, &ui, &creds, err) != 1)
 			goto out;
 		oa2_helper_stop(helper);
 		helper = NULL;
 		if (run_helper(pamh, cfg, argc, argv, grant, &ui, &creds, &helper, &id,
-			       &was_online, err) != 0)
+			       &was_online, err) != 0) {
+			told = oa2_helper_answered(helper);
 			goto out;
+		}
+		told = false;
 	}
 	if (!was_online)
 		res->grant = "password (offline)";
-	if (decide(pamh, cfg, &id, res, err) != 0) {
+	if (decide(pamh, cfg, &ui, &id, res, &told, err) != 0) {
 		/* an outdated entry must not pass this policy offline later */
 		(void)finish_helper(pamh, cfg, helper, grant, &creds, was_online, false, NULL);
 		goto out;
@@ -358,6 +382,14 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 		goto out;
 	rc = 0;
 out:
+	/* one line for the user, unless the helper or bind_user said it, and
+	 * none for a terminal that went away: nobody reads it */
+	if (rc != 0 && !told && err->kind != OA2_OK && strstr(err->msg, "terminal went away") == NULL) {
+		const char *line = oa2_refusal_line(err);
+
+		if (line != NULL)
+			say(pamh, &ui, line, NULL);
+	}
 	oa2_helper_stop(helper);
 	creds_clear(&creds);
 	oa2_identity_clear(&id);

@@ -8,8 +8,6 @@
 
 #include "qr.h"
 
-#define QUIET_ZONE 4    /* light modules on every side (ISO/IEC 18004) */
-#define FIT_COLUMNS 80  /* prefer ECC level L only when M is wider than this */
 
 /* UTF-8 of U+2580 UPPER HALF BLOCK, U+2584 LOWER HALF BLOCK, U+2588 FULL BLOCK. */
 static const char GLYPH_UPPER[] = "\xe2\x96\x80";
@@ -42,56 +40,48 @@ static int check_text(const char *text, oa2_error *err)
 	return 0;
 }
 
-/* Terminal columns taken by a code of `modules` modules per side, quiet zone included. */
-static size_t columns_for(int modules, enum oa2_qr_style style)
+static QRcode *encode_at(const char *text, int version, QRecLevel level)
 {
-	size_t side = (size_t)modules + 2 * QUIET_ZONE;
-
-	return style == OA2_QR_STYLE_ASCII ? 2 * side : side;
+	return QRcode_encodeString(text, version, level, QR_MODE_8, 1);
 }
 
-static QRcode *encode_level(const char *text, QRecLevel level, oa2_error *err)
+/* The smallest symbol: the lowest version that holds the text at level L;
+ * then the strongest error correction that still fits that version (a
+ * short URL gets M, Q or H at no cost in size). */
+static QRcode *encode(const char *text, oa2_error *err)
 {
+	static const QRecLevel stronger[] = {QR_ECLEVEL_H, QR_ECLEVEL_Q, QR_ECLEVEL_M};
 	QRcode *qr;
 
 	errno = 0;
-	qr = QRcode_encodeString(text, 0, level, QR_MODE_8, 1);
-	if (qr == NULL)
+	qr = encode_at(text, 0, QR_ECLEVEL_L);
+	if (qr == NULL) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "QR code: encoding failed (%s)",
 			 errno == ENOMEM ? "out of memory" :
 			 errno == ERANGE ? "text too long" : "invalid input");
-	return qr;
-}
-
-/* Level M, unless M is too wide for an 80-column terminal and L is narrower. */
-static QRcode *encode(const char *text, enum oa2_qr_style style, oa2_error *err)
-{
-	QRcode *qr = NULL;
-	QRcode *low = NULL;
-
-	qr = encode_level(text, QR_ECLEVEL_M, err);
-	if (qr == NULL || columns_for(qr->width, style) <= FIT_COLUMNS)
-		goto out;
-	low = QRcode_encodeString(text, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
-	if (low != NULL && low->width < qr->width) {
-		QRcode_free(qr);
-		qr = low;
-		low = NULL;
+		return NULL;
 	}
-out:
-	if (low != NULL)
-		QRcode_free(low);
+	for (size_t i = 0; i < sizeof(stronger) / sizeof(stronger[0]); i++) {
+		QRcode *better = encode_at(text, qr->version, stronger[i]);
+
+		if (better != NULL && better->version == qr->version) {
+			QRcode_free(qr);
+			return better;
+		}
+		if (better != NULL)
+			QRcode_free(better);
+	}
 	return qr;
 }
 
 /* Is the module at (x, y), in quiet-zone coordinates, drawn as a block?
  * Rows past the end (the lower half of the last UTF-8 line when the height is
  * odd) are left to the terminal's background: never a block. */
-static int is_block(const QRcode *qr, int x, int y, int light_background)
+static int is_block(const QRcode *qr, int quiet, int x, int y, int light_background)
 {
-	int side = qr->width + 2 * QUIET_ZONE;
-	int cx = x - QUIET_ZONE;
-	int cy = y - QUIET_ZONE;
+	int side = qr->width + 2 * quiet;
+	int cx = x - quiet;
+	int cy = y - quiet;
 	int dark = 0;
 
 	if (y >= side)
@@ -115,9 +105,9 @@ static char *put_cell(char *p, int top, int bottom)
 	return p + GLYPH_BYTES;
 }
 
-static char *draw_utf8(const QRcode *qr, int light_background, oa2_error *err)
+static char *draw_utf8(const QRcode *qr, int quiet, int light_background, oa2_error *err)
 {
-	int side = qr->width + 2 * QUIET_ZONE;
+	int side = qr->width + 2 * quiet;
 	size_t lines = ((size_t)side + 1) / 2;
 	size_t size = lines * ((size_t)side * GLYPH_BYTES + 1) + 1;
 	char *out = malloc(size);
@@ -129,8 +119,8 @@ static char *draw_utf8(const QRcode *qr, int light_background, oa2_error *err)
 	}
 	for (int y = 0; y < side; y += 2) {
 		for (int x = 0; x < side; x++) {
-			p = put_cell(p, is_block(qr, x, y, light_background),
-				     is_block(qr, x, y + 1, light_background));
+			p = put_cell(p, is_block(qr, quiet, x, y, light_background),
+				     is_block(qr, quiet, x, y + 1, light_background));
 		}
 		*p++ = '\n';
 	}
@@ -139,9 +129,9 @@ out:
 	return out;
 }
 
-static char *draw_ascii(const QRcode *qr, int light_background, oa2_error *err)
+static char *draw_ascii(const QRcode *qr, int quiet, int light_background, oa2_error *err)
 {
-	int side = qr->width + 2 * QUIET_ZONE;
+	int side = qr->width + 2 * quiet;
 	size_t size = (size_t)side * ((size_t)side * 2 + 1) + 1;
 	char *out = malloc(size);
 	char *p = out;
@@ -152,7 +142,7 @@ static char *draw_ascii(const QRcode *qr, int light_background, oa2_error *err)
 	}
 	for (int y = 0; y < side; y++) {
 		for (int x = 0; x < side; x++) {
-			char c = is_block(qr, x, y, light_background) ? '#' : ' ';
+			char c = is_block(qr, quiet, x, y, light_background) ? '#' : ' ';
 
 			*p++ = c;
 			*p++ = c;
@@ -164,7 +154,7 @@ out:
 	return out;
 }
 
-char *oa2_qr_render(const char *text, enum oa2_qr_style style, int light_background,
+char *oa2_qr_render(const char *text, enum oa2_qr_style style, int light_background, int quiet,
 		    oa2_error *err)
 {
 	QRcode *qr = NULL;
@@ -174,15 +164,19 @@ char *oa2_qr_render(const char *text, enum oa2_qr_style style, int light_backgro
 		oa2_fail(err, OA2_ERR_INTERNAL, "QR code: unknown style %d", (int)style);
 		goto out;
 	}
+	if (quiet < OA2_QR_QUIET_MIN || quiet > OA2_QR_QUIET_MAX) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "QR code: quiet zone of %d modules", quiet);
+		goto out;
+	}
 	if (check_text(text, err) != 0)
 		goto out;
-	qr = encode(text, style, err);
+	qr = encode(text, err);
 	if (qr == NULL)
 		goto out;
 	if (style == OA2_QR_STYLE_UTF8)
-		out = draw_utf8(qr, light_background, err);
+		out = draw_utf8(qr, quiet, light_background, err);
 	else
-		out = draw_ascii(qr, light_background, err);
+		out = draw_ascii(qr, quiet, light_background, err);
 out:
 	if (qr != NULL)
 		QRcode_free(qr);
@@ -206,4 +200,13 @@ size_t oa2_qr_columns(const char *rendered)
 		}
 	}
 	return cur > widest ? cur : widest;
+}
+
+size_t oa2_qr_rows(const char *rendered)
+{
+	size_t rows = 0;
+
+	for (const char *p = rendered; p != NULL && *p != '\0'; p++)
+		rows += *p == '\n';
+	return rows;
 }

@@ -20,6 +20,14 @@ struct oa2_ui {
 	int info_needs_prompt;
 	/* 1 when the terminal is known to take UTF-8. */
 	int utf8;
+	/* What the login screen names (screen.h): the account (NULL when not
+	 * known yet) and the PAM service; the terminal width (0: unknown). */
+	const char *user;
+	const char *service;
+	int columns;
+	/* The user's locale and LANGUAGE (i18n.h), or NULL. */
+	const char *locale;
+	const char *language;
 	/* Optional (NULL in the module): called after each poll that found the
 	 * login still pending, with the seconds left before the code is given
 	 * up. The diagnostic tool shows a countdown with it. */

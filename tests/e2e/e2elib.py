@@ -204,6 +204,7 @@ class Context:
         self.dir = None
         self.procs = []      # subprocess.Popen objects to stop
         self.children = []   # pexpect children to close
+        self.tmuxes = []     # tmux servers to end
         self.idp_dir = None
         self.idp = {}
         self.uids = {}
@@ -373,6 +374,8 @@ class Context:
         return child.exitstatus, child.signalstatus
 
     def cleanup(self):
+        for t in list(self.tmuxes):
+            t.kill()
         for c in list(self.children):
             self.close_child(c)
         for p in list(self.procs):
@@ -440,6 +443,14 @@ def wait_gone(pid_or_pred, timeout):
     return False
 
 
+def pid_gone(pid):
+    """Has our child pid ended (reaped now)?"""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
+
+
 def children_of(pid):
     """PIDs whose parent is pid (from /proc)."""
     out = []
@@ -454,3 +465,148 @@ def children_of(pid):
             except (OSError, ValueError):
                 pass
     return out
+
+
+BLOCKS = "\u2580\u2584\u2588"
+
+
+def qr_from_screen(text):
+    """The UTF-8 half-block QR code of a login screen, whether it stands
+    alone or has text to its right: the first line made only of blocks (the
+    top of the drawn quiet zone on a dark terminal) gives the width; the QR
+    code is that many leading columns of it and of the lines below that start
+    with a block."""
+    lines = text.replace("\r", "").split("\n")
+    for i, line in enumerate(lines):
+        stripped = line.rstrip(" ")
+        if len(stripped) >= 21 and set(stripped) <= set(BLOCKS):
+            width = len(stripped)
+            out = []
+            for below in lines[i:]:
+                part = below[:width]
+                if not part or part[0] not in BLOCKS or not set(part) <= set(BLOCKS + " "):
+                    break
+                out.append(part.ljust(width))
+            return out
+    return []
+
+
+def screen_widths(text):
+    """Columns of each line (one per character)."""
+    return [len(x) for x in text.replace("\r", "").split("\n")]
+
+
+# ------------------------------------------------------------ 80x24 screens --
+
+class Tmux:
+    """A program in a tmux pane of 80x24 (status line off), as a person's
+    terminal: capture() is what is visible now, without scrollback."""
+
+    def __init__(self, ctx, name, argv, env=None, cols=80, rows=24):
+        self.ctx = ctx
+        self.sock = ctx.path("tmux-%s.sock" % name)
+        conf = ctx.write("tmux-%s.conf" % name,
+                         "set -g status off\nset -g remain-on-exit on\n"
+                         "set -g default-size %dx%d\n" % (cols, rows))
+        e = {"PATH": PATH, "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+        e.update(env or {})
+        self.base = ["tmux", "-S", self.sock, "-f", conf]
+        ctx.tmuxes.append(self)
+        subprocess.run(self.base + ["new-session", "-d", "-s", "t", "-x", str(cols),
+                                    "-y", str(rows), " ".join(shell_quote(a) for a in argv)],
+                       env=e, check=True)
+
+    def capture(self):
+        p = subprocess.run(self.base + ["capture-pane", "-p", "-t", "t"],
+                           capture_output=True, text=True)
+        return p.stdout
+
+    def wait_for(self, pattern, timeout=20):
+        t = time.monotonic() + timeout
+        while time.monotonic() < t:
+            text = self.capture()
+            m = re.search(pattern, text)
+            if m:
+                return m, text
+            time.sleep(0.2)
+        return None, self.capture()
+
+    def keys(self, *keys):
+        subprocess.run(self.base + ["send-keys", "-t", "t"] + list(keys), check=True)
+
+    def pane_pid(self):
+        p = subprocess.run(self.base + ["display-message", "-p", "-t", "t", "#{pane_pid}"],
+                           capture_output=True, text=True)
+        return int(p.stdout.strip() or 0)
+
+    def dead(self):
+        p = subprocess.run(self.base + ["display-message", "-p", "-t", "t", "#{pane_dead}"],
+                           capture_output=True, text=True)
+        return p.stdout.strip() == "1"
+
+    def kill(self):
+        """Close the terminal: the server ends and the pane's programs get SIGHUP."""
+        subprocess.run(self.base + ["kill-server"], capture_output=True)
+        if self in self.ctx.tmuxes:
+            self.ctx.tmuxes.remove(self)
+
+
+def shell_quote(s):
+    import shlex
+    return shlex.quote(s)
+
+
+def check_screen(r, what, text, code, uri, complete, workdir, rows=24, cols=80):
+    """The visible 80x24 screen holds the code, the URL and a decodable QR code."""
+    lines = text.rstrip("\n").split("\n")
+    r.check(len(lines) <= rows and max(len(x) for x in lines) <= cols,
+            "%s: the capture is one %dx%d screen" % (what, cols, rows),
+            "%d lines, widest %d" % (len(lines), max(len(x) for x in lines)))
+    r.check(code in text, "%s: the user code %s is on the visible screen" % (what, code), text)
+    r.check(uri in text, "%s: the verification URL %s is on the visible screen" % (what, uri),
+            text)
+    qr = qr_from_screen(text)
+    decoded = qr_decode(qr, workdir)
+    r.check(decoded == complete,
+            "%s: the QR code on the visible screen decodes (zbarimg) to %s (%d columns, %d lines)"
+            % (what, complete, len(qr[0]) if qr else 0, len(qr)), "read %r in:\n%s" % (decoded, text))
+
+
+def private_german_locale(ctx):
+    """de_DE.UTF-8 and the German catalog inside this namespace only.
+
+    A set-uid program (sudo) ignores LOCPATH, so a locale compiled into a
+    private directory is invisible to it; the namespace instead bind-mounts
+    a directory holding the machine's C.utf8 and a de_DE.utf8 made by
+    localedef (package locales) over /usr/lib/locale, and puts the built
+    po/de.mo where the module looks for it (a tmpfs over the localedir).
+    Nothing outside the namespace changes. Returns False when impossible."""
+    if shutil.which("localedef") is None or not os.path.isdir("/usr/share/i18n/locales"):
+        return False
+    loc = ctx.path("locale")
+    os.makedirs(loc)
+    for name in os.listdir("/usr/lib/locale"):
+        src = os.path.join("/usr/lib/locale", name)
+        if os.path.isdir(src):
+            shutil.copytree(src, os.path.join(loc, name), symlinks=True)
+        else:
+            shutil.copy2(src, os.path.join(loc, name))
+    p = subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8",
+                        os.path.join(loc, "de_DE.utf8")], capture_output=True, text=True)
+    if not os.path.isdir(os.path.join(loc, "de_DE.utf8")):
+        note("localedef failed: " + p.stderr)
+        return False
+    os.chmod(loc, 0o755)
+    run(["mount", "--bind", loc, "/usr/lib/locale"])
+    mo = os.path.join(BUILD, "po", "de.mo")
+    localedir = subprocess.run(["make", "-s", "--no-print-directory", "-C", BUILD, "print-localedir"],
+                               capture_output=True, text=True).stdout.strip()
+    if not os.path.exists(mo) or not localedir.startswith("/"):
+        return False
+    top = localedir
+    while not os.path.isdir(top):  # the nearest existing parent gets the tmpfs
+        top = os.path.dirname(top)
+    run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=4m", "oa2e2e-locale", top])
+    os.makedirs(os.path.join(localedir, "de", "LC_MESSAGES"), exist_ok=True)
+    shutil.copy(mo, os.path.join(localedir, "de", "LC_MESSAGES", "pam_oauth2.mo"))
+    return True

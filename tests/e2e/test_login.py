@@ -121,6 +121,48 @@ def body(ctx, r):
     else:
         ctx.close_child(child)
 
+    # 5. an 80x24 console: the visible screen while the module polls.
+    ctx.pam_service("login", "password_ttys=tty9")
+    idp = ctx.idp
+    t = e2elib.Tmux(ctx, "login", ["login"])
+    m, text = t.wait_for(r"(?s)" + USER_CODE_RE + r".*goes on by itself")
+    r.check(m is not None, "login in 80x24: the login screen appears", text)
+    if m is not None:
+        code = m.group(1)
+        time.sleep(0.5)
+        text = t.capture()
+        e2elib.check_screen(r, "login 80x24", text, code, idp["IDP_ISSUER"] + "/device",
+                            "%s/device?user_code=%s" % (idp["IDP_ISSUER"], code), ctx.dir)
+        r.check("Login on " in text and ", through login" in text,
+                "login 80x24: without a user name the screen names the host and the service",
+                text)
+        with open(os.path.join(e2elib.BUILD, "tests", "e2e", "login-screen-80x24.txt"),
+                  "w") as f:
+            f.write(text)
+    t.kill()
+
+    # 6. the pty closes while the module polls.
+    child = ctx.spawn(["login"], timeout=15)
+    child.expect(USER_CODE_RE)
+    pid = child.pid
+    time.sleep(1)
+    t0 = time.monotonic()
+    os.close(child.child_fd)
+    gone = e2elib.wait_gone(lambda: e2elib.pid_gone(pid), 10)
+    secs = time.monotonic() - t0
+    r.check(gone and secs < 5, "login: the pty closed mid-wait ends login and its PAM call "
+            "within an interval (%.1f s)" % secs)
+    try:
+        ctx.close_child(child)
+    except OSError:
+        pass
+    ctx.control("POST", "/polls/reset")
+    time.sleep(3)
+    _, polls = ctx.control("GET", "/polls")
+    r.check(polls == [], "nothing polls the IdP after login's terminal closed",
+            "%d polls" % len(polls or []))
+
+
 
 if __name__ == "__main__":
     e2elib.main("login", ["login"], body)

@@ -190,7 +190,7 @@ def body(ctx, r):
     text = shown.getvalue()
     uri = idp["IDP_ISSUER"] + "/device"
     r.check(uri in text, "ssh shows the verification URL " + uri)
-    lines = e2elib.qr_lines(text)
+    lines = e2elib.qr_from_screen(text)
     r.check(len(lines) > 10, "ssh shows a UTF-8 half-block QR code (%d lines)" % len(lines))
     r.check("\\342" not in text and "\\M-" not in text,
             "ssh passes the QR code's UTF-8 through unaltered (no octal/vis escapes)")
@@ -255,6 +255,7 @@ def body(ctx, r):
             DEVICE_TIMEOUT - 3 <= total <= DEVICE_TIMEOUT + 6,
             "an unapproved code ends the ssh attempt at device_timeout=%d s (%.1f s)" %
             (DEVICE_TIMEOUT, total), "status %r, output %r" % (status, tail))
+    screen_80x24(ctx, r, srv)
     ctx.stop(srv["proc"])
 
     # 6./7. LoginGraceTime shorter than device_timeout: sshd must end the login.
@@ -296,6 +297,48 @@ def body(ctx, r):
             "grace-time end while polling", repr(conn_procs()))
     polls_after(ctx, r, "while polling")
     ctx.stop(short["proc"])
+
+
+def screen_80x24(ctx, r, srv):
+    """Real ssh in an 80x24 tmux pane: the visible screen at the prompt; then
+    the client disconnects while the module polls."""
+    idp = ctx.idp
+    argv = ["setpriv", "--reuid", "e2eclient", "--regid", "e2eclient", "--init-groups", "--"]
+    env = {"HOME": ctx.path("home", "e2eclient"), "USER": "e2eclient"}
+    t = e2elib.Tmux(ctx, "ssh", argv + ssh_argv(srv, "alice"), env=env)
+    m, text = t.wait_for(r"(?s)" + USER_CODE_RE + r".*" + PROMPT)
+    r.check(m is not None, "ssh in 80x24: the login screen and the prompt appear", text)
+    if m is None:
+        return
+    code = m.group(1)
+    e2elib.check_screen(r, "ssh 80x24", text, code, idp["IDP_ISSUER"] + "/device",
+                        "%s/device?user_code=%s" % (idp["IDP_ISSUER"], code), ctx.dir)
+    r.check("Login: alice on " in text and ", through sshd" in text,
+            "ssh 80x24: the screen names the account, the host and the service", text)
+    with open(os.path.join(e2elib.BUILD, "tests", "e2e", "ssh-screen-80x24.txt"), "w") as f:
+        f.write(text)
+    st, _ = ctx.approve(code, "alice")
+    t.keys("Enter")
+    m, text = t.wait_for(r"(^|\n)alice\s*(\n|$)", 20)
+    r.check(m is not None, "ssh 80x24: after approval and Enter, `id -un` prints alice", text)
+    t.kill()
+
+    # The client goes away while the module polls after Enter.
+    conn = lambda: [p for p in sshd_processes() if p[0] != srv["proc"].pid]  # noqa: E731
+    t = e2elib.Tmux(ctx, "ssh-gone", argv + ssh_argv(srv, "alice"), env=env)
+    m, text = t.wait_for(PROMPT)
+    if m is None:
+        r.check(False, "ssh (disconnect): the prompt appears", text)
+        return
+    t.keys("Enter")
+    time.sleep(1)
+    t0 = time.monotonic()
+    t.kill()  # the terminal closes: ssh gets SIGHUP and the connection drops
+    gone = e2elib.wait_gone(lambda: not conn(), 10)
+    secs = time.monotonic() - t0
+    r.check(gone and secs < 5, "an ssh client that disconnects while the module polls ends "
+            "the login: no sshd or PAM process left (%.1f s)" % secs, repr(conn()))
+    polls_after(ctx, r, "of a disconnected client")
 
 
 if __name__ == "__main__":

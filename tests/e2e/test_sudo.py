@@ -119,6 +119,107 @@ def body(ctx, r):
             "status %r, output %r" % (status, out))
     r.check("denied" in out, "sudo shows the module's reason (the login was denied)", out)
 
+    screen_80x24(ctx, r)
+    terminal_goes_away(ctx, r)
+    german(ctx, r)
+
+
+
+def no_more_polls(ctx, r, what):
+    ctx.control("POST", "/polls/reset")
+    time.sleep(3)
+    _, polls = ctx.control("GET", "/polls")
+    r.check(polls == [], "nothing polls the IdP after %s" % what, "%d polls" % len(polls or []))
+
+
+def screen_80x24(ctx, r):
+    """What alice sees in an 80x24 terminal while the module polls."""
+    idp = ctx.idp
+    t = e2elib.Tmux(ctx, "sudo", ["setpriv", "--reuid", "alice", "--regid", "alice",
+                                  "--init-groups", "--", "sudo", "--", "id", "-un"],
+                    env={"HOME": ctx.path("home", "alice"), "USER": "alice"})
+    m, text = t.wait_for(r"(?s)" + USER_CODE_RE + r".*goes on by itself")
+    r.check(m is not None, "sudo in 80x24: the login screen appears", text)
+    if m is None:
+        return
+    code = m.group(1)
+    time.sleep(0.5)
+    text = t.capture()
+    e2elib.check_screen(r, "sudo 80x24", text, code, idp["IDP_ISSUER"] + "/device",
+                        "%s/device?user_code=%s" % (idp["IDP_ISSUER"], code), ctx.dir)
+    r.check("Login: alice on " in text and ", through sudo" in text,
+            "sudo 80x24: the screen names the account, the host and the service", text)
+    with open(os.path.join(e2elib.BUILD, "tests", "e2e", "sudo-screen-80x24.txt"), "w") as f:
+        f.write(text)
+    ctx.approve(code, "alice")
+    m, text = t.wait_for(r"(^|\n)root\s*(\n|$)", 20)
+    r.check(m is not None, "sudo 80x24: after approval the command runs as root", text)
+    t.kill()
+
+
+def terminal_goes_away(ctx, r):
+    """The pty closes, or the user presses Ctrl-C, while the module polls."""
+    child, code = sudo(ctx, "alice")
+    pid = child.pid
+    time.sleep(1)
+    t0 = time.monotonic()
+    os.close(child.child_fd)  # the terminal goes away: hang-up
+    gone = e2elib.wait_gone(lambda: e2elib.pid_gone(pid), 10)
+    secs = time.monotonic() - t0
+    r.check(gone and secs < 5, "sudo: the pty closed mid-wait ends sudo and its PAM call "
+            "within an interval (%.1f s)" % secs)
+    try:
+        ctx.close_child(child)
+    except OSError:
+        pass
+    no_more_polls(ctx, r, "sudo's terminal closed")
+
+    t = e2elib.Tmux(ctx, "sudo-int", ["setpriv", "--reuid", "alice", "--regid", "alice",
+                                      "--init-groups", "--", "sudo", "--", "id", "-un"],
+                    env={"HOME": ctx.path("home", "alice"), "USER": "alice"})
+    m, text = t.wait_for(USER_CODE_RE)
+    if m is None:
+        r.check(False, "sudo (Ctrl-C): the login screen appears", text)
+        return
+    t0 = time.monotonic()
+    t.keys("C-c")
+    ok = e2elib.wait_gone(t.dead, 10)
+    secs = time.monotonic() - t0
+    text = t.capture()
+    r.check(ok and secs < 5 and "root" not in text.split("\n")[-3:],
+            "sudo: Ctrl-C while the module polls ends sudo at once (%.1f s)" % secs, text)
+    no_more_polls(ctx, r, "Ctrl-C in sudo")
+    t.kill()
+
+
+def german(ctx, r):
+    """LANG=de_DE.UTF-8: the screen and the module's own line in German."""
+    if not e2elib.private_german_locale(ctx):
+        r.check(True, "# SKIP no de_DE.UTF-8 locale could be made (package locales)")
+        return
+    idp = ctx.idp
+    t = e2elib.Tmux(ctx, "sudo-de", ["setpriv", "--reuid", "alice", "--regid", "alice",
+                                     "--init-groups", "--", "sudo", "--", "id", "-un"],
+                    env={"HOME": ctx.path("home", "alice"), "USER": "alice",
+                         "LANG": "de_DE.UTF-8"})
+    m, text = t.wait_for(r"(?s)und geben Sie den Code ein:\s+([B-DF-HJ-NP-TV-XZ]{4}-"
+                         r"[B-DF-HJ-NP-TV-XZ]{4}).*selbst weiter")
+    r.check(m is not None, "sudo with LANG=de_DE.UTF-8: the login screen is in German", text)
+    if m is None:
+        return
+    code = m.group(1)
+    e2elib.check_screen(r, "sudo 80x24 German", text, code, idp["IDP_ISSUER"] + "/device",
+                        "%s/device?user_code=%s" % (idp["IDP_ISSUER"], code), ctx.dir)
+    r.check("Anmeldung: alice an " in text and "über sudo" in text,
+            "German: the title names account, host and service", text)
+    with open(os.path.join(e2elib.BUILD, "tests", "e2e", "sudo-screen-80x24-de.txt"), "w") as f:
+        f.write(text)
+    ctx.approve(code, "bob")
+    m, text = t.wait_for("von einem anderen Konto als alice bestätigt", 20)
+    r.check(m is not None, "German: the module's own refusal line (approved by another "
+            "account) is German too", text)
+    t.kill()
+
 
 if __name__ == "__main__":
     e2elib.main("sudo", ["sudo"], body)

@@ -21,7 +21,6 @@
 
 #define PX 8         /* image pixels per module */
 #define MARGIN 6     /* modules of bare terminal background around the text */
-#define QUIET 4      /* quiet zone the renderer must draw */
 #define MAX_SIDE 200 /* modules; version 40 is 177 + quiet zone */
 
 static const char *const URLS[] = {
@@ -44,6 +43,9 @@ struct grid {
 	unsigned char ink[MAX_SIDE + 1][MAX_SIDE];
 };
 
+/* Quiet zone the renderer must draw: the login screen's 2 modules, except
+ * where a test asks for the standard's 4. */
+static int QUIET = 2;
 static char tmpdir[64];
 static int image_seq;
 
@@ -202,7 +204,7 @@ static char *zbar_decode(const char *path)
 static char *render(const char *text, enum oa2_qr_style style, int light_background)
 {
 	oa2_error err = {0};
-	char *s = oa2_qr_render(text, style, light_background, &err);
+	char *s = oa2_qr_render(text, style, light_background, QUIET, &err);
 
 	if (s == NULL)
 		fail_msg("render failed: %s", err.msg);
@@ -447,24 +449,51 @@ static void assert_level(const char *url, enum oa2_qr_style style, QRecLevel lev
 	QRcode_free(want);
 }
 
-static void level_m_unless_too_wide_then_l(void **state)
+/* The smallest version (as at level L), and at that version the strongest
+ * level that fits. */
+static void smallest_version_strongest_level(void **state)
 {
 	char big[401];
 
 	(void)state;
-	/* Fits in 80 columns at M: stays M. */
-	assert_level(URLS[1], OA2_QR_STYLE_UTF8, QR_ECLEVEL_M);
+	/* 14 bytes: version 1 at L (17 bytes) and at M (14), not at Q (11). */
 	assert_level("https://x.io/d", OA2_QR_STYLE_ASCII, QR_ECLEVEL_M);
-	/* 50 bytes in ASCII: M is 33 modules (82 columns), L is 29 (74): L. */
-	assert_level("https://idp.example.test/device?user_code=ABCD-EFG", OA2_QR_STYLE_ASCII,
+	/* 6 bytes: version 1 even at H (7 bytes). */
+	assert_level("ab.c/d", OA2_QR_STYLE_ASCII, QR_ECLEVEL_H);
+	/* 29 bytes (Google's verification URL): version 2 at L (32), M holds 26. */
+	assert_level("https://www.google.com/device", OA2_QR_STYLE_UTF8, QR_ECLEVEL_L);
+	/* 33 bytes (Entra's): version 3 (L holds 32 in version 2); M at 3 holds 42. */
+	assert_level("https://microsoft.com/devicelogin", OA2_QR_STYLE_UTF8, QR_ECLEVEL_M);
+	/* 52 bytes (Okta's complete URI): version 3 at L (53 bytes). */
+	assert_level("https://example.okta.com/activate?user_code=ABCDEFGH", OA2_QR_STYLE_UTF8,
 		     QR_ECLEVEL_L);
-	/* 400 bytes in UTF-8: M is 77 modules (85 columns), L 69 (77): L. */
+	/* 62 bytes (Keycloak's complete URI): version 4 at L (78), M holds 62. */
+	assert_level("https://idp.example.com/realms/corp/device?user_code=ABCD-EFGH",
+		     OA2_QR_STYLE_UTF8, QR_ECLEVEL_M);
+	/* 400 bytes: L. */
 	memset(big, 'a', 400);
 	big[400] = '\0';
 	assert_level(big, OA2_QR_STYLE_UTF8, QR_ECLEVEL_L);
-	/* 62 bytes in ASCII: 33 modules (82 columns) at M and at L: M kept. */
-	assert_level("https://auth.example.org/realms/corp/device?user_code=WDJBMJHT",
-		     OA2_QR_STYLE_ASCII, QR_ECLEVEL_M);
+}
+
+/* The standard's 4-module quiet zone still renders and decodes. */
+static void decodes_with_standard_quiet_zone(void **state)
+{
+	(void)state;
+	QUIET = 4;
+	round_trip(URLS[1], OA2_QR_STYLE_UTF8, 0);
+	round_trip(URLS[1], OA2_QR_STYLE_ASCII, 1);
+	QUIET = 2;
+}
+
+static void refuses_quiet_zone_out_of_range(void **state)
+{
+	oa2_error err = {0};
+
+	(void)state;
+	assert_null(oa2_qr_render("https://x.io/", OA2_QR_STYLE_UTF8, 0, 1, &err));
+	assert_int_equal(err.kind, OA2_ERR_INTERNAL);
+	assert_null(oa2_qr_render("https://x.io/", OA2_QR_STYLE_UTF8, 0, 5, NULL));
 }
 
 /* ---- refusals ---------------------------------------------------------- */
@@ -472,7 +501,7 @@ static void level_m_unless_too_wide_then_l(void **state)
 static void assert_refused(const char *text, enum oa2_errkind kind)
 {
 	oa2_error err = {0};
-	char *s = oa2_qr_render(text, OA2_QR_STYLE_UTF8, 0, &err);
+	char *s = oa2_qr_render(text, OA2_QR_STYLE_UTF8, 0, QUIET, &err);
 
 	assert_null(s);
 	assert_int_equal(err.kind, kind);
@@ -509,9 +538,9 @@ static void refuses_empty_null_and_unknown_style(void **state)
 	(void)state;
 	assert_refused("", OA2_ERR_PROTOCOL);
 	assert_refused(NULL, OA2_ERR_PROTOCOL);
-	assert_null(oa2_qr_render("https://x.io/", (enum oa2_qr_style)7, 0, &err));
+	assert_null(oa2_qr_render("https://x.io/", (enum oa2_qr_style)7, 0, QUIET, &err));
 	assert_int_equal(err.kind, OA2_ERR_INTERNAL);
-	assert_null(oa2_qr_render("", OA2_QR_STYLE_UTF8, 0, NULL)); /* NULL err allowed */
+	assert_null(oa2_qr_render("", OA2_QR_STYLE_UTF8, 0, QUIET, NULL)); /* NULL err allowed */
 }
 
 static void accepts_non_ascii_text(void **state)
@@ -532,6 +561,8 @@ static void columns_counts_characters(void **state)
 	assert_int_equal(oa2_qr_columns("##  \n"), 4);
 	assert_int_equal(oa2_qr_columns("\xe2\x96\x80 \xe2\x96\x88\n"), 3);
 	assert_int_equal(oa2_qr_columns("a\nabc\nab\n"), 3);
+	assert_int_equal(oa2_qr_rows(NULL), 0);
+	assert_int_equal(oa2_qr_rows("a\nabc\nab\n"), 3);
 }
 
 /* ---- fixture ----------------------------------------------------------- */
@@ -577,7 +608,9 @@ int main(void)
 		cmocka_unit_test(ascii_output_is_7bit),
 		cmocka_unit_test(utf8_output_uses_only_four_glyphs),
 		cmocka_unit_test(short_url_fits_80_columns),
-		cmocka_unit_test(level_m_unless_too_wide_then_l),
+		cmocka_unit_test(smallest_version_strongest_level),
+		cmocka_unit_test(decodes_with_standard_quiet_zone),
+		cmocka_unit_test(refuses_quiet_zone_out_of_range),
 		cmocka_unit_test(refuses_long_text),
 		cmocka_unit_test(refuses_control_characters),
 		cmocka_unit_test(refuses_empty_null_and_unknown_style),
