@@ -1,6 +1,7 @@
 #!/bin/sh
-# jws_verify.sh - JWS verifications/s (parse + key choice + verify) beside
-# "openssl speed" raw verify/s for RSA-2048 and ECDSA P-256.
+# jws_verify.sh - JWS verifications/s (parse + key choice + verify, and the
+# same with the claims parsed) beside "openssl speed" raw verify/s for
+# RSA-2048 and ECDSA P-256.
 # Usage: bench/jws_verify.sh [seconds per measurement, default 2] [rounds, default 3]
 # Each round runs ours, then openssl speed, right after; the ratio is taken
 # within a round, so a busy machine slows both sides of it alike. Printed:
@@ -36,7 +37,7 @@ done
 sed -n 's/^# //p' "$tmp/ours"
 echo "$rounds rounds of $secs s; median of the rounds, ratio range in brackets"
 printf '%-13s %14s %17s %7s  %s\n' alg "pam_oauth2 /s" "openssl speed /s" ratio "(min-max)"
-for alg in RS256 ES256; do
+for alg in RS256 ES256 RS256+claims ES256+claims; do
 	awk -v a="$alg" '$1 == a { print $2, $3, 100 * $2 / $3 }' "$tmp/rows" | sort -n -k3 | awk -v a="$alg" '
 		{ o[NR] = $1; s[NR] = $2; q[NR] = $3 }
 		END {

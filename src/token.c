@@ -58,6 +58,7 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 	struct oa2_claims_policy p = policy(cfg, disc, now);
 	oa2_error verr = {0};
 	oa2_jws *jws = NULL;
+	json_object *c;
 	int rc = -1, v;
 
 	*claims = NULL;
@@ -84,9 +85,10 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 		oa2_fail_wrap(err, OA2_ERR_DENIED, "id_token: ", &verr);
 		goto out;
 	}
-	if (oa2_claims_check_id_token(oa2_jws_payload(jws), &p, err) != 0)
+	c = oa2_jws_claims(jws, err);
+	if (c == NULL || oa2_claims_check_id_token(c, &p, err) != 0)
 		goto out;
-	*claims = json_object_get(oa2_jws_payload(jws));
+	*claims = json_object_get(c);
 	rc = 0;
 out:
 	if (jwks_fetched != NULL)
