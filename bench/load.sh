@@ -1,10 +1,8 @@
 #!/bin/sh
-# load.sh - resources and throughput of password-grant logins through real
-# PAM (pam_wrapper) against the bundled test IdP, warm cache:
-#   * peak RSS of one login (a whole pam_demo process, beside the same
-#     process running pam_permit.so, so the module's own share shows)
-#   * logins per second with P processes logging in at once (each runs
-#     tests/leak/many_logins; every login must succeed)
+# load.sh - throughput of password-grant logins through real PAM
+# (pam_wrapper) against the bundled test IdP, warm cache: logins per second
+# with P processes logging in at once (each runs tests/leak/many_logins;
+# every login must succeed). Memory: bench/memory.sh.
 # Usage: bench/load.sh [processes, default 4] [logins per process, default 50]
 set -eu
 
@@ -15,16 +13,12 @@ cd "$TOP"
 . scripts/lib.sh
 
 OA2_EXTRA_CONFIG="grant = password" bench_idp
-printf 'auth required pam_permit.so\naccount required pam_permit.so\n' > "$STATE/pam.d/permit"
 
 run() {
     pam_env_run "$STATE" "$@"
 }
 
 echo alice-pass | run "$TOP/tests/demo/pam_demo" oa2-demo alice >/dev/null 2>&1   # warm cache
-rss_mod=$(echo alice-pass | run /usr/bin/time -f '%M' "$TOP/tests/demo/pam_demo" oa2-demo alice 2>&1 >/dev/null | tail -n 1 | sed 's/.* //')
-rss_base=$(echo x | run /usr/bin/time -f '%M' "$TOP/tests/demo/pam_demo" permit alice 2>&1 >/dev/null | tail -n 1 | sed 's/.* //')
-echo "peak RSS of one login: ${rss_mod} KiB with pam_oauth2, ${rss_base} KiB with pam_permit (same process otherwise)"
 
 # Every process logs in once (pam_wrapper set-up, staggered), waits at a
 # barrier, then all run their remaining logins at once; the rate is the

@@ -6,7 +6,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 sh scripts/build.sh >/dev/null
 echo "== token validation throughput (parse + key choice + verify) vs openssl speed"
-sh bench/jws_verify.sh 2
+sh bench/jws_verify.sh 2 3
 echo
 echo "== device grant"
 sh bench/device_login.sh 5 3
@@ -20,5 +20,8 @@ echo
 echo "== token login (grant = token)"
 sh bench/token_login.sh 7
 echo
-echo "== resources and load (password grant)"
+echo "== memory of one login: PAM host process and helper (password grant)"
+sh bench/memory.sh 5
+echo
+echo "== load (password grant)"
 sh bench/load.sh 4 50

@@ -32,7 +32,7 @@ static const unsigned char sextets[256] = {
 };
 #undef X
 
-/* The 24 bits of n (2 to 4) characters, left-aligned; > 0xffffff when one
+/* The 24 bits of n (2 or 3) characters, left-aligned; > 0xffffff when one
  * character is outside the alphabet. */
 static uint32_t quantum(const unsigned char *in, size_t n)
 {
@@ -66,12 +66,13 @@ int oa2_b64url_decode(const char *in, size_t inlen, unsigned char **out, size_t 
 	if (buf == NULL)
 		goto out;
 	for (size_t i = 0; i < full; i++, p += 4) {
-		v = quantum(p, 4);
-		if (v > 0xffffff)
+		uint32_t a = sextets[p[0]], b = sextets[p[1]], c = sextets[p[2]], d = sextets[p[3]];
+
+		if ((a | b | c | d) & 0xc0)
 			goto out;
-		buf[n++] = (unsigned char)(v >> 16);
-		buf[n++] = (unsigned char)(v >> 8);
-		buf[n++] = (unsigned char)v;
+		buf[n++] = (unsigned char)(a << 2 | b >> 4);
+		buf[n++] = (unsigned char)(b << 4 | c >> 2);
+		buf[n++] = (unsigned char)(c << 6 | d);
 	}
 	if (rest != 0) {
 		v = quantum(p, rest);

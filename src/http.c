@@ -138,6 +138,18 @@ void oa2_http_response_clear(struct oa2_http_response *resp)
 	resp->no_store = 0;
 }
 
+/* The system trust store as libcurl's hashed certificate directory
+ * (/etc/ssl/certs on Debian), or NULL when libcurl was built without one.
+ * Same anchors as the bundle beside it (update-ca-certificates writes both),
+ * but OpenSSL reads only the certificates a chain names, where the bundle is
+ * parsed whole: about 150 certificates, 25 ms and 0.8 MiB per login. */
+static const char *system_ca_dir(void)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	return v != NULL ? v->capath : NULL;
+}
+
 static int setup(oa2_http *h, const char *url, struct sink *sink, struct curl_slist *hdrs)
 {
 	CURL *c = h->curl;
@@ -156,6 +168,9 @@ static int setup(oa2_http *h, const char *url, struct sink *sink, struct curl_sl
 	if (h->ca_file != NULL) {
 		SET(CURLOPT_CAINFO, h->ca_file);
 		SET(CURLOPT_CAPATH, NULL);
+	} else if (system_ca_dir() != NULL) {
+		SET(CURLOPT_CAINFO, NULL);
+		SET(CURLOPT_CAPATH, system_ca_dir());
 	}
 	SET(CURLOPT_PROXY, "");
 	SET(CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);

@@ -9,31 +9,34 @@
 /* json-c's strict mode still takes a few things RFC 8259 does not: NaN and
  * Infinity, single-quoted names, raw control characters inside strings and
  * "1." numbers. Refuse them before parsing, so that no two JSON readers can
- * disagree about what a document from the network says. */
+ * disagree about what a document from the network says. Outside strings
+ * only these bytes may appear (a '.' must also be followed by a digit). */
+static const bool bare[256] = {
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+	[':'] = 1, [','] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['+'] = 1, ['e'] = 1, ['E'] = 1,
+	['t'] = 1, ['r'] = 1, ['u'] = 1, ['f'] = 1, ['a'] = 1, ['l'] = 1, ['s'] = 1, ['n'] = 1,
+};
+
 static int lexically_strict(const char *buf, size_t len)
 {
-	int in_string = 0;
+	const unsigned char *b = (const unsigned char *)buf;
 
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if (in_string) {
-			if (c < 0x20)
+		if (b[i] == '"') {
+			/* A string: no raw control character; skip escaped bytes. */
+			for (i++; i < len && b[i] != '"'; i++) {
+				if (b[i] < 0x20)
+					return -1;
+				if (b[i] == '\\')
+					i++;
+			}
+		} else if (b[i] == '.') {
+			if (i + 1 >= len || b[i + 1] < '0' || b[i + 1] > '9')
 				return -1;
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = 0;
-			continue;
-		}
-		if (c == '\0') {
+		} else if (b[i] == '\0') {
 			break; /* the parser and the trailing-data check refuse it */
-		} else if (c == '"') {
-			in_string = 1;
-		} else if (c == '.') {
-			if (i + 1 >= len || buf[i + 1] < '0' || buf[i + 1] > '9')
-				return -1;
-		} else if (strchr(" \t\r\n{}[]:,0123456789-+eEtruefalsn", c) == NULL) {
+		} else if (!bare[b[i]]) {
 			return -1;
 		}
 	}

@@ -47,12 +47,15 @@ static const char *const typs[] = {
 };
 
 struct oa2_jws {
-	char *input; /* the signing input: "header.payload" as received */
-	size_t inlen;
+	char *compact; /* a copy of the token; the signing input is its start */
+	size_t len;
+	size_t inlen;   /* "header.payload": up to the second dot */
+	size_t hlen;    /* the header part: up to the first dot */
 	unsigned char *sig;
 	size_t siglen;
 	json_object *header;
-	json_object *payload;
+	json_object *claims; /* the payload, parsed after the signature verified */
+	bool verified;
 	const struct alg *alg;
 	const char *kid; /* borrowed from header, NULL when absent */
 };
@@ -180,25 +183,20 @@ oa2_jws *oa2_jws_parse(const char *compact, oa2_error *err)
 	if (split(compact, len, dots, err) != 0)
 		return NULL;
 	jws = calloc(1, sizeof(*jws));
-	if (jws == NULL) {
+	if (jws == NULL || (jws->compact = strndup(compact, len)) == NULL) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "JWS: out of memory");
-		return NULL;
+		goto fail;
 	}
-	jws->header = decode_json(compact, (size_t)(dots[0] - compact), "JWS header", err);
+	jws->len = len;
+	jws->hlen = (size_t)(dots[0] - compact);
+	jws->inlen = (size_t)(dots[1] - compact);
+	jws->header = decode_json(compact, jws->hlen, "JWS header", err);
 	if (jws->header == NULL || check_header(jws, err) != 0)
 		goto fail;
-	jws->payload = decode_json(dots[0] + 1, (size_t)(dots[1] - dots[0] - 1), "JWS payload", err);
-	if (jws->payload == NULL)
-		goto fail;
-	if (oa2_b64url_decode(dots[1] + 1, (size_t)(compact + len - dots[1] - 1),
-			      &jws->sig, &jws->siglen) != 0) {
+	/* The payload is only hashed here: it is parsed once its signature
+	 * has been verified (oa2_jws_claims). */
+	if (oa2_b64url_decode(dots[1] + 1, len - jws->inlen - 1, &jws->sig, &jws->siglen) != 0) {
 		oa2_fail(err, OA2_ERR_DENIED, "JWS signature: not base64url");
-		goto fail;
-	}
-	jws->inlen = (size_t)(dots[1] - compact);
-	jws->input = strndup(compact, jws->inlen);
-	if (jws->input == NULL) {
-		oa2_fail(err, OA2_ERR_INTERNAL, "JWS: out of memory");
 		goto fail;
 	}
 	return jws;
@@ -212,11 +210,11 @@ void oa2_jws_free(oa2_jws *jws)
 	if (jws == NULL)
 		return;
 	/* The token is a bearer credential: leave no copy of it in freed memory. */
-	if (jws->input != NULL)
-		OPENSSL_clear_free(jws->input, jws->inlen);
+	if (jws->compact != NULL)
+		OPENSSL_clear_free(jws->compact, jws->len);
 	free(jws->sig);
 	json_object_put(jws->header);
-	json_object_put(jws->payload);
+	json_object_put(jws->claims);
 	free(jws);
 }
 
@@ -235,9 +233,16 @@ json_object *oa2_jws_header(const oa2_jws *jws)
 	return jws == NULL ? NULL : jws->header;
 }
 
-json_object *oa2_jws_payload(const oa2_jws *jws)
+json_object *oa2_jws_claims(oa2_jws *jws, oa2_error *err)
 {
-	return jws == NULL ? NULL : jws->payload;
+	if (jws == NULL || !jws->verified) {
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: claims read before the signature was verified");
+		return NULL;
+	}
+	if (jws->claims == NULL)
+		jws->claims = decode_json(jws->compact + jws->hlen + 1, jws->inlen - jws->hlen - 1,
+					  "JWS payload", err);
+	return jws->claims;
 }
 
 static int group_nid(const char *name)
@@ -425,10 +430,11 @@ out:
 	return rc;
 }
 
-int oa2_jws_verify(const oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err)
+int oa2_jws_verify(oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err)
 {
 	const struct oa2_jwk_verifier *v;
 	char buf[65];
+	int rc;
 
 	if (jws == NULL || jwks == NULL)
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: no token or no JWKS");
@@ -441,6 +447,8 @@ int oa2_jws_verify(const oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err)
 	if (v == NULL)
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: no single key in the JWKS suits %s%s",
 				jws->alg->name, jws->kid ? " with that kid" : "");
-	return verify_with(jws->alg, v, (const unsigned char *)jws->input, jws->inlen, jws->sig,
-			   jws->siglen, err);
+	rc = verify_with(jws->alg, v, (const unsigned char *)jws->compact, jws->inlen, jws->sig,
+			 jws->siglen, err);
+	jws->verified = rc == 0;
+	return rc;
 }

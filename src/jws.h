@@ -27,9 +27,10 @@
 
 typedef struct oa2_jws oa2_jws;
 
-/* Parse "header.payload.signature". The payload must be a JSON object.
- * Returns NULL with err set (OA2_ERR_DENIED, or OA2_ERR_INTERNAL when out of
- * memory) on any refusal. */
+/* Parse "header.payload.signature": the header is decoded and checked, the
+ * signature decoded; the payload is left as it came, to be hashed. Returns
+ * NULL with err set (OA2_ERR_DENIED, or OA2_ERR_INTERNAL when out of memory)
+ * on any refusal. */
 oa2_jws *oa2_jws_parse(const char *compact, oa2_error *err);
 
 void oa2_jws_free(oa2_jws *jws);
@@ -37,12 +38,20 @@ void oa2_jws_free(oa2_jws *jws);
 const char *oa2_jws_alg(const oa2_jws *jws);
 const char *oa2_jws_kid(const oa2_jws *jws);          /* NULL when absent */
 json_object *oa2_jws_header(const oa2_jws *jws);      /* borrowed */
-json_object *oa2_jws_payload(const oa2_jws *jws);     /* borrowed */
 
 /* Verify the signature with the key oa2_jwks_find(jwks, kid, alg) picks.
  * Returns 0 when valid; -1 when not (err set, OA2_ERR_DENIED);
  * OA2_JWS_NO_KEY (err set too) when the JWKS has no key of that kid. */
-int oa2_jws_verify(const oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err);
+int oa2_jws_verify(oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err);
+
+/* The claims: the payload parsed (oa2_json_parse, strict) into a JSON
+ * object, borrowed, living as long as jws. Only once oa2_jws_verify has
+ * returned 0: the JSON parser never sees claims nobody signed, and a forged
+ * token costs no parsing. Parsed on the first call, shared by later ones.
+ * NULL with err set (OA2_ERR_DENIED, OA2_ERR_INTERNAL when out of memory)
+ * before a successful verification or when the payload is not base64url or
+ * not a JSON object. */
+json_object *oa2_jws_claims(oa2_jws *jws, oa2_error *err);
 
 /* The primitive under oa2_jws_verify: check sig over input with key for the
  * JWS algorithm alg. The key's type (and curve) must suit alg; RSA keys must

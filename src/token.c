@@ -51,7 +51,7 @@ static int check_not_access_token(const oa2_jws *jws, oa2_error *err)
 }
 
 int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-			 oa2_http *http, const oa2_jws *jws, time_t now, int *jwks_fetched,
+			 oa2_http *http, oa2_jws *jws, time_t now, int *jwks_fetched,
 			 oa2_error *err)
 {
 	struct oa2_keyset ks = {cfg->issuer, disc->jwks_uri, cfg->cache_dir, http, now, NULL, 0};
@@ -91,6 +91,7 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 	struct oa2_claims_policy p = policy(cfg, disc, now);
 	oa2_error verr = {0};
 	oa2_jws *jws = NULL;
+	json_object *c;
 	int rc = -1;
 
 	*claims = NULL;
@@ -107,9 +108,10 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 		oa2_fail_wrap(err, verr.kind, verr.kind == OA2_ERR_DENIED ? "id_token: " : "", &verr);
 		goto out;
 	}
-	if (oa2_claims_check_id_token(oa2_jws_payload(jws), &p, err) != 0)
+	c = oa2_jws_claims(jws, err);
+	if (c == NULL || oa2_claims_check_id_token(c, &p, err) != 0)
 		goto out;
-	*claims = json_object_get(oa2_jws_payload(jws));
+	*claims = json_object_get(c);
 	rc = 0;
 out:
 	oa2_jws_free(jws);

@@ -48,7 +48,7 @@ int oa2_token_issuer_policy(const struct oa2_config *cfg, const struct oa2_disco
  * *jwks_fetched (may be NULL) tells whether the keys came from the network. */
 struct oa2_jws;
 int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-			 oa2_http *http, const struct oa2_jws *jws, time_t now, int *jwks_fetched,
+			 oa2_http *http, struct oa2_jws *jws, time_t now, int *jwks_fetched,
 			 oa2_error *err);
 
 /* RFC 7662 introspection of a token with client authentication, then the

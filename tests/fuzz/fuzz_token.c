@@ -3,7 +3,8 @@
  * oa2_json_parse, the ID token and introspection claim checks, mapping to a
  * local account (oa2_usermap_resolve) and the authorisation checks
  * (oa2_authz_check). An "id_token" member is parsed as a compact JWS (not
- * verified: that needs the IdP's keys, see fuzz_jws.c) and its payload goes
+ * verified: that needs the IdP's keys, see fuzz_jws.c) and its payload,
+ * decoded and parsed here as oa2_jws_claims would after a verification, goes
  * through the same checks. Nothing has to succeed; nothing may crash, leak,
  * or hand out a name the mapper refused.
  *
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "authz.h"
+#include "b64url.h"
 #include "claims.h"
 #include "config.h"
 #include "json.h"
@@ -121,9 +123,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	identity(&cfg, resp, scope);
 	if (oa2_json_string(resp, "id_token", &id_token) == 0) {
 		oa2_jws *jws = oa2_jws_parse(id_token, NULL);
+		const char *p = jws != NULL ? strchr(id_token, '.') + 1 : NULL;
+		unsigned char *payload = NULL;
+		size_t n = 0;
+		json_object *claims = NULL;
 
-		if (jws != NULL)
-			identity(&cfg, oa2_jws_payload(jws), scope);
+		/* A token that parsed has three parts. */
+		if (p != NULL && oa2_b64url_decode(p, (size_t)(strchr(p, '.') - p), &payload, &n) == 0)
+			claims = oa2_json_parse((const char *)payload, n, "JWS payload", NULL);
+		if (claims != NULL)
+			identity(&cfg, claims, scope);
+		json_object_put(claims);
+		free(payload);
 		oa2_jws_free(jws);
 	}
 	json_object_put(resp);

@@ -49,6 +49,69 @@ static void refuses_non_rfc8259_json(void **state)
 	}
 }
 
+/* The byte-by-byte check json.c ran before its table-driven one: the
+ * reference for what the lexical pass must keep refusing. */
+static int reference_lexical(const char *buf, size_t len)
+{
+	int in_string = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (in_string) {
+			if (c < 0x20)
+				return -1;
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '\0')
+			break;
+		else if (c == '"')
+			in_string = 1;
+		else if (c == '.') {
+			if (i + 1 >= len || buf[i + 1] < '0' || buf[i + 1] > '9')
+				return -1;
+		} else if (strchr(" \t\r\n{}[]:,0123456789-+eEtruefalsn", c) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every one-byte change of a few documents: what the reference check
+ * refuses is refused, and a document the parser takes passes the
+ * reference. */
+static void lexical_pass_as_strict_as_reference(void **state)
+{
+	static const char *seeds[] = {
+		"{\"a\":\"x\\\"y\",\"b\":[1.5,-2e3,true,null]}",
+		"{\"s\":\"\\\\\",\"t\":{\"u\":\"\\u00e9\"}} ",
+		"{\"n\":0.25}",
+	};
+	char doc[64];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+		size_t len = strlen(seeds[k]);
+
+		for (size_t i = 0; i < len; i++) {
+			for (int c = 0; c < 256; c++) {
+				oa2_error err = {0};
+				json_object *o;
+
+				memcpy(doc, seeds[k], len);
+				doc[i] = (char)c;
+				o = oa2_json_parse(doc, len, "doc", &err);
+				if (o != NULL && reference_lexical(doc, len) != 0)
+					fail_msg("seed %zu: byte %zu = 0x%02x accepted", k, i, c);
+				json_object_put(o);
+			}
+		}
+	}
+}
+
 static void accepts_every_rfc8259_form(void **state)
 {
 	const char *good = "{\"s\":\"a\\\"b\\\\c\\n\\u00e9 'q' NaN\",\"n\":-1.5e-3,\"i\":0,"
@@ -252,6 +315,7 @@ int main(void)
 		cmocka_unit_test(put_wiped_zeroes_every_string),
 		cmocka_unit_test(wipe_member_zeroes_only_that_string),
 		cmocka_unit_test(refuses_non_rfc8259_json),
+		cmocka_unit_test(lexical_pass_as_strict_as_reference),
 		cmocka_unit_test(accepts_every_rfc8259_form),
 		cmocka_unit_test(accepts_object_with_trailing_space),
 		cmocka_unit_test(refuses_trailing_nul_bytes),

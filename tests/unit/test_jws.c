@@ -63,8 +63,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Parse and verify token against set; returns verify's result, or -2 when
- * parsing refused it. err holds the reason. */
+/* Parse and verify token against set, then read its claims; returns
+ * verify's result, -2 when parsing refused the token, -3 when its claims
+ * were refused after a good signature. err holds the reason. */
 static int check(const char *token, const oa2_jwks *set, oa2_error *err)
 {
 	oa2_jws *jws;
@@ -77,8 +78,17 @@ static int check(const char *token, const oa2_jwks *set, oa2_error *err)
 		return -2;
 	}
 	rc = oa2_jws_verify(jws, set, err);
-	if (rc != 0)
+	if (rc != 0) {
 		assert_int_equal(err->kind, OA2_ERR_DENIED);
+		/* No claims from a token whose signature did not verify. */
+		assert_null(oa2_jws_claims(jws, NULL));
+	} else if (oa2_jws_claims(jws, err) == NULL) {
+		assert_int_not_equal(err->kind, OA2_OK);
+		rc = -3;
+	} else {
+		/* Parsed once, then shared. */
+		assert_ptr_equal(oa2_jws_claims(jws, NULL), oa2_jws_claims(jws, NULL));
+	}
 	oa2_jws_free(jws);
 	return rc;
 }
@@ -125,9 +135,13 @@ static void test_rfc7515_a2_rs256_verifies(void **state)
 	assert_non_null(jws);
 	assert_string_equal(oa2_jws_alg(jws), "RS256");
 	assert_null(oa2_jws_kid(jws));
-	assert_int_equal(oa2_json_string(oa2_jws_payload(jws), "iss", &iss), 0);
-	assert_string_equal(iss, "joe");
+	/* The claims come only after the signature verified. */
+	assert_null(oa2_jws_claims(jws, &err));
+	assert_int_equal(err.kind, OA2_ERR_DENIED);
+	oa2_error_clear(&err);
 	assert_int_equal(oa2_jws_verify(jws, set, &err), 0);
+	assert_int_equal(oa2_json_string(oa2_jws_claims(jws, &err), "iss", &iss), 0);
+	assert_string_equal(iss, "joe");
 	oa2_jws_free(jws);
 	/* ...and not with some other RSA key. */
 	assert_int_equal(check(RFC7515_A2_JWS, jwks, &err), -1);
@@ -158,9 +172,14 @@ static void test_rfc8037_a4_ed25519_verifies(void **state)
 	oa2_error err;
 
 	(void)state;
+	oa2_jwks *set = oa2_jwks_parse(RFC8037_JWKS, strlen(RFC8037_JWKS), &err);
+
 	assert_int_equal(raw_check(RFC8037_A4_JWS, RFC8037_JWKS, NULL, "EdDSA"), 0);
-	/* Its payload is text, not a JSON object: no token for us. */
-	assert_int_equal(check(RFC8037_A4_JWS, jwks, &err), -2);
+	/* Its payload is text, not a JSON object: no claims for us. */
+	assert_non_null(set);
+	assert_int_equal(check(RFC8037_A4_JWS, set, &err), -3);
+	assert_non_null(strstr(err.msg, "JWS payload"));
+	oa2_jwks_free(set);
 }
 
 static void test_rfc7520_rs256_ps384_es512_verify(void **state)
@@ -507,12 +526,16 @@ static void test_malformed_compact_refused(void **state)
 		tk_fmt(".."),
 		tk_fmt("%s.%s.%s", arr, p, sig),          /* header not an object */
 		tk_fmt("%s.%s.%s", str, p, sig),
-		tk_fmt("%s.%s.%s", h, arr, sig),          /* payload not an object */
 		tk_fmt("%s=.%s.%s", h, p, sig),           /* padding */
 		tk_fmt("%s.%s.%s=", h, p, sig),
 		tk_fmt("%s.%s. %s", h, p, sig),           /* white space */
 		tk_fmt("%s.%s.%s", "e30", p, sig),        /* {} : no alg */
 		tk_fmt(""),
+	};
+	/* Signed, yet no claims: the payload must be a strict JSON object (the
+	 * last, empty, is refused by the parse). */
+	const char *bad_claims[] = {
+		"[1]", "\"x\"", "{\"a\":1}x", "{\"a\":NaN}", "{'a':1}", "{\"a\":\"\t\"}", "{\"a\":1.}", "",
 	};
 	oa2_error err;
 
@@ -521,6 +544,12 @@ static void test_malformed_compact_refused(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(check(cases[i], jwks, &err), -2);
 		free(cases[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad_claims) / sizeof(bad_claims[0]); i++) {
+		char *t = tk_sign(rsa2048, "RS256", "{\"alg\":\"RS256\",\"kid\":\"rsa\"}", bad_claims[i]);
+
+		assert_int_equal(check(t, jwks, &err), i + 1 < sizeof(bad_claims) / sizeof(bad_claims[0]) ? -3 : -2);
+		free(t);
 	}
 	assert_null(oa2_jws_parse(NULL, &err));
 	free(good);
@@ -580,7 +609,7 @@ static void test_null_arguments(void **state)
 	(void)state;
 	assert_int_equal(oa2_jws_verify(NULL, jwks, &err), -1);
 	assert_null(oa2_jws_alg(NULL));
-	assert_null(oa2_jws_payload(NULL));
+	assert_null(oa2_jws_claims(NULL, &err));
 	oa2_jws_free(NULL);
 }
 
