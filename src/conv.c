@@ -11,6 +11,7 @@
 
 #include "conv.h"
 #include "i18n.h"
+#include "pam_item.h"
 
 static int conv_info(void *ctx, const char *text)
 {
@@ -29,15 +30,6 @@ static int conv_ask(void *ctx, const char *text, int echo, char **answer)
 	    PAM_SUCCESS)
 		return -1;
 	return *answer != NULL ? 0 : -1;
-}
-
-static const char *item(pam_handle_t *pamh, int type)
-{
-	const void *v = NULL;
-
-	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS)
-		return NULL;
-	return v;
 }
 
 /* The locale the user's terminal announced, if any. */
@@ -104,8 +96,8 @@ static int terminal_columns(void)
 
 void oa2_conv_ui(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_ui *ui)
 {
-	const char *service = item(pamh, PAM_SERVICE);
-	const char *rhost = item(pamh, PAM_RHOST);
+	const char *service = oa2_pam_item(pamh, PAM_SERVICE);
+	const char *rhost = oa2_pam_item(pamh, PAM_RHOST);
 
 	memset(ui, 0, sizeof(*ui));
 	ui->ctx = pamh;
@@ -113,7 +105,7 @@ void oa2_conv_ui(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_ui
 	ui->error = conv_error;
 	ui->ask = conv_ask;
 	ui->utf8 = locale_is_utf8(pamh);
-	ui->user = item(pamh, PAM_USER);
+	ui->user = oa2_pam_item(pamh, PAM_USER);
 	ui->service = service;
 	ui->locale = messages_locale(pamh);
 	ui->language = ui->locale != NULL ? locale_var(pamh, "LANGUAGE") : NULL;
@@ -128,7 +120,7 @@ void oa2_conv_ui(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_ui
 		break;
 	default:
 		ui->info_needs_prompt = (service != NULL && strncmp(service, "sshd", 4) == 0) ||
-					(rhost != NULL && *rhost != '\0');
+					rhost != NULL;
 		break;
 	}
 	if (!ui->info_needs_prompt)
