@@ -389,7 +389,7 @@ int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *wa
 		return malformed(err);
 	if (scope != NULL && (id->scope = strdup(scope)) == NULL)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
-	id->jwks_fetched = jwks != 0;
+	id->fetched.jwks = jwks != 0;
 	*was_online = online != 0;
 	return 0;
 }
