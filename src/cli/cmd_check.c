@@ -91,11 +91,12 @@ static void check_map_file(struct tally *t, const struct oa2_config *cfg)
 {
 	char out[OA2_USER_MAX];
 	json_object *claims = json_object_new_object();
+	json_object *probe = json_object_new_string("pam-oauth2 check probe");
 	oa2_error err = {0};
 
-	if (claims == NULL ||
-	    json_object_object_add(claims, cfg->username_claim,
-				   json_object_new_string("pam-oauth2 check probe")) != 0) {
+	if (claims == NULL || probe == NULL ||
+	    json_object_object_add(claims, cfg->username_claim, probe) != 0) {
+		json_object_put(probe);
 		json_object_put(claims);
 		line(t, ST_FAIL, "user_map", "out of memory");
 		return;
