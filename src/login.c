@@ -364,8 +364,11 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	if (!was_online)
 		res->grant = "password (offline)";
 	if (decide(pamh, cfg, &ui, &id, res, &told, err) != 0) {
+		oa2_error ferr = {0};
+
 		/* an outdated entry must not pass this policy offline later */
-		(void)finish_helper(pamh, cfg, helper, grant, &creds, was_online, false, NULL);
+		if (finish_helper(pamh, cfg, helper, grant, &creds, was_online, false, &ferr) != 0)
+			oa2_log(pamh, LOG_WARNING, "after the refusal: %s", ferr.msg);
 		goto out;
 	}
 	if (finish_helper(pamh, cfg, helper, grant, &creds, was_online, true, err) != 0)
