@@ -24,7 +24,8 @@
 int oa2_cache_name(const char *issuer, const char *kind, char *out, size_t outlen);
 
 /* Read a fresh entry. Returns 0 and a malloc'd body on a hit; 1 on a miss
- * (absent, expired, corrupt or unsafe; *why says which, for debug logs);
+ * (absent, expired, corrupt or unsafe; *why says which, for
+ * oa2_cache_inspect);
  * -1 only on out-of-memory. */
 int oa2_cache_get(const char *dir, const char *name, time_t now, char **body, size_t *len,
 		  const char **why);
