@@ -176,6 +176,37 @@ void oa2_cache_drop(const char *dir, const char *name)
 		unlink(path);
 }
 
+int oa2_cache_read(const char *dir, const char *name, time_t now, oa2_cache_use_fn *use,
+		   void *ctx)
+{
+	char *body = NULL;
+	const char *why = NULL;
+	size_t len = 0;
+	int ok;
+
+	if (oa2_cache_get(dir, name, now, &body, &len, &why) != 0)
+		return 0;
+	ok = use(ctx, body, len) == 0;
+	free(body);
+	if (!ok)
+		oa2_cache_drop(dir, name);
+	return ok;
+}
+
+int oa2_cache_load(const char *dir, const char *name, time_t now, long wait_ms,
+		   oa2_cache_use_fn *use, int (*fetch)(void *ctx, oa2_error *err), void *ctx,
+		   oa2_error *err)
+{
+	int lock, rc;
+
+	if (oa2_cache_read(dir, name, now, use, ctx))
+		return 0;
+	lock = oa2_cache_lock(dir, name, wait_ms);
+	rc = oa2_cache_read(dir, name, now, use, ctx) ? 0 : fetch(ctx, err);
+	oa2_cache_unlock(lock);
+	return rc;
+}
+
 long oa2_cache_age(const char *dir, const char *name, time_t now)
 {
 	char path[4096];

@@ -24,7 +24,8 @@
 int oa2_cache_name(const char *issuer, const char *kind, char *out, size_t outlen);
 
 /* Read a fresh entry. Returns 0 and a malloc'd body on a hit; 1 on a miss
- * (absent, expired, corrupt or unsafe; *why says which, for debug logs);
+ * (absent, expired, corrupt or unsafe; *why says which, for
+ * oa2_cache_inspect);
  * -1 only on out-of-memory. */
 int oa2_cache_get(const char *dir, const char *name, time_t now, char **body, size_t *len,
 		  const char **why);
@@ -44,6 +45,24 @@ long oa2_cache_age(const char *dir, const char *name, time_t now);
  * with it too, and refuses when it gets -1. */
 int oa2_cache_lock(const char *dir, const char *name, long wait_ms);
 void oa2_cache_unlock(int fd);
+
+/* A cached document's reader: parse body and keep the result; 0, or -1 when
+ * it is unusable. */
+typedef int oa2_cache_use_fn(void *ctx, const char *body, size_t len);
+
+/* Hand a fresh entry to use. Returns 1 when use kept it; 0 when there was
+ * none or use refused it (the entry is then dropped, to be fetched again). */
+int oa2_cache_read(const char *dir, const char *name, time_t now, oa2_cache_use_fn *use,
+		   void *ctx);
+
+/* The way every cached document is loaded: a fresh entry use keeps; else,
+ * under the entry's lock (many logins at once: one fetches, the others wait
+ * at most wait_ms and read its copy), an entry another process wrote
+ * meanwhile; else fetch(ctx, err), which fetches and stores the document.
+ * Returns 0, or -1 with err from fetch. */
+int oa2_cache_load(const char *dir, const char *name, time_t now, long wait_ms,
+		   oa2_cache_use_fn *use, int (*fetch)(void *ctx, oa2_error *err), void *ctx,
+		   oa2_error *err);
 
 /* Remove an entry (used when a cached document turned out to be unusable). */
 void oa2_cache_drop(const char *dir, const char *name);

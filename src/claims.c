@@ -68,16 +68,20 @@ static int check_iss(const json_object *c, const struct oa2_claims_policy *p, in
 	return oa2_fail(err, OA2_ERR_DENIED, "issuer mismatch: token from '%.100s'", iss);
 }
 
-/* aud is a string or an array of strings; one of them must be client_id. */
+/* aud is a string or an array of strings; one of them must be client_id.
+ * *count (count may be NULL) is told how many there are. */
 static int check_aud(const json_object *c, const char *client_id, size_t *count, oa2_error *err)
 {
 	json_object *aud = NULL;
 	const char *one = NULL;
+	size_t n;
 	int found = 0;
 
-	*count = 0;
+	if (count != NULL)
+		*count = 0;
 	if (oa2_json_string(c, "aud", &one) == 0) {
-		*count = 1;
+		if (count != NULL)
+			*count = 1;
 		if (strcmp(one, client_id) != 0)
 			return oa2_fail(err, OA2_ERR_DENIED, "audience mismatch: token is for '%.100s'",
 					one);
@@ -85,8 +89,10 @@ static int check_aud(const json_object *c, const char *client_id, size_t *count,
 	}
 	if (oa2_json_array(c, "aud", &aud) != 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "claim 'aud' is missing or not a string/array");
-	*count = json_object_array_length(aud);
-	for (size_t i = 0; i < *count; i++) {
+	n = json_object_array_length(aud);
+	if (count != NULL)
+		*count = n;
+	for (size_t i = 0; i < n; i++) {
 		json_object *v = json_object_array_get_idx(aud, i);
 
 		if (!oa2_json_is_clean_string(v))
@@ -191,9 +197,8 @@ int oa2_claims_check_access_token(const json_object *c, const struct oa2_claims_
 				  oa2_error *err)
 {
 	const char *s = NULL;
-	size_t naud = 0;
 
-	if (check_iss(c, p, 1, err) != 0 || check_aud(c, p->client_id, &naud, err) != 0 ||
+	if (check_iss(c, p, 1, err) != 0 || check_aud(c, p->client_id, NULL, err) != 0 ||
 	    check_times(c, p, 1, err) != 0)
 		return -1;
 	if (oa2_claims_sub(c) == NULL)
@@ -209,7 +214,6 @@ int oa2_claims_check_introspection(const json_object *r, const struct oa2_claims
 {
 	const char *cid = NULL;
 	bool active = false;
-	size_t naud = 0;
 	int rc;
 
 	if (oa2_json_bool(r, "active", &active) != 0)
@@ -225,7 +229,7 @@ int oa2_claims_check_introspection(const json_object *r, const struct oa2_claims
 					"introspection: token was issued to client '%.100s'", cid);
 	} else if (rc < 0) {
 		return oa2_fail(err, OA2_ERR_DENIED, "introspection: 'client_id' is not a string");
-	} else if (check_aud(r, p->client_id, &naud, err) != 0) {
+	} else if (check_aud(r, p->client_id, NULL, err) != 0) {
 		return -1;
 	}
 	if (check_times(r, p, 0, err) != 0)

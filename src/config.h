@@ -49,8 +49,7 @@ struct oa2_config {
 	char *client_id;
 	char *client_secret;   /* from client_secret or client_secret_file; wiped on free */
 	char *client_secret_file;
-	int client_auth;       /* enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
-enum oa2_client_auth */
+	int client_auth;       /* enum oa2_client_auth */
 	char *ca_file;
 	char *endpoint_hosts;  /* hosts besides the issuer's that endpoints may name */
 	char *scope;

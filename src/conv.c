@@ -5,12 +5,12 @@
 #include <security/pam_ext.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "conv.h"
 #include "i18n.h"
+#include "pam_item.h"
 
 static int conv_info(void *ctx, const char *text)
 {
@@ -29,32 +29,6 @@ static int conv_ask(void *ctx, const char *text, int echo, char **answer)
 	    PAM_SUCCESS)
 		return -1;
 	return *answer != NULL ? 0 : -1;
-}
-
-static const char *item(pam_handle_t *pamh, int type)
-{
-	const void *v = NULL;
-
-	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS)
-		return NULL;
-	return v;
-}
-
-/* The locale the user's terminal announced, if any. */
-static int locale_is_utf8(pam_handle_t *pamh)
-{
-	static const char *const vars[] = {"LC_ALL", "LC_CTYPE", "LANG", NULL};
-
-	for (const char *const *v = vars; *v; v++) {
-		const char *val = pam_getenv(pamh, *v);
-
-		if (val == NULL || *val == '\0')
-			val = getenv(*v);
-		if (val == NULL || *val == '\0')
-			continue;
-		return strcasestr(val, "utf-8") != NULL || strcasestr(val, "utf8") != NULL;
-	}
-	return 1; /* nothing announced: today's terminals take UTF-8 */
 }
 
 /* A locale variable: from the PAM environment, else the host process's. */
@@ -104,16 +78,17 @@ static int terminal_columns(void)
 
 void oa2_conv_ui(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_ui *ui)
 {
-	const char *service = item(pamh, PAM_SERVICE);
-	const char *rhost = item(pamh, PAM_RHOST);
+	const char *service = oa2_pam_item(pamh, PAM_SERVICE);
+	const char *rhost = oa2_pam_item(pamh, PAM_RHOST);
 
 	memset(ui, 0, sizeof(*ui));
 	ui->ctx = pamh;
 	ui->info = conv_info;
 	ui->error = conv_error;
 	ui->ask = conv_ask;
-	ui->utf8 = locale_is_utf8(pamh);
-	ui->user = item(pamh, PAM_USER);
+	ui->utf8 = oa2_locale_is_utf8(locale_var(pamh, "LC_ALL"), locale_var(pamh, "LC_CTYPE"),
+				      locale_var(pamh, "LANG"));
+	ui->user = oa2_pam_item(pamh, PAM_USER);
 	ui->service = service;
 	ui->locale = messages_locale(pamh);
 	ui->language = ui->locale != NULL ? locale_var(pamh, "LANGUAGE") : NULL;
@@ -128,7 +103,7 @@ void oa2_conv_ui(pam_handle_t *pamh, const struct oa2_config *cfg, struct oa2_ui
 		break;
 	default:
 		ui->info_needs_prompt = (service != NULL && strncmp(service, "sshd", 4) == 0) ||
-					(rhost != NULL && *rhost != '\0');
+					rhost != NULL;
 		break;
 	}
 	if (!ui->info_needs_prompt)

@@ -215,7 +215,7 @@ int oa2_discovery_fetch(const char *issuer, const char *hosts, oa2_http *http,
 	if (ttl > OA2_DISCOVERY_MAX_TTL)
 		ttl = OA2_DISCOVERY_MAX_TTL;
 	if (cache_dir != NULL && oa2_cache_name(issuer, "discovery", name, sizeof(name)) == 0)
-		(void)oa2_cache_put(cache_dir, name, resp.body, resp.len, now, ttl, NULL);
+		oa2_cache_put(cache_dir, name, resp.body, resp.len, now, ttl, &out->cache_err);
 	rc = 0;
 out:
 	free(url);
@@ -223,46 +223,42 @@ out:
 	return rc;
 }
 
-/* A fresh, valid cached document? A cached one that no longer passes is
- * dropped so that it is fetched again. */
-static int from_cache(const char *issuer, const char *hosts, const char *cache_dir,
-		      const char *name, time_t now, struct oa2_discovery *out)
-{
-	char *body = NULL;
-	const char *why = NULL;
-	size_t len = 0;
-	int ok;
+/* oa2_discovery_load's request, for the cache's callbacks. */
+struct load {
+	const char *issuer, *hosts, *cache_dir;
+	oa2_http *http;
+	time_t now;
+	struct oa2_discovery *out;
+};
 
-	if (oa2_cache_get(cache_dir, name, now, &body, &len, &why) != 0)
-		return 0;
-	ok = oa2_discovery_parse(body, len, issuer, hosts, out, NULL) == 0;
-	free(body);
-	if (!ok) {
-		oa2_cache_drop(cache_dir, name);
-		return 0;
-	}
-	out->from_cache = 1;
-	return 1;
+/* A cached document is used only when it still passes every check. */
+static int use_cached(void *ctx, const char *body, size_t len)
+{
+	struct load *l = ctx;
+
+	if (oa2_discovery_parse(body, len, l->issuer, l->hosts, l->out, NULL) != 0)
+		return -1;
+	l->out->from_cache = 1;
+	return 0;
+}
+
+static int fetch(void *ctx, oa2_error *err)
+{
+	struct load *l = ctx;
+
+	return oa2_discovery_fetch(l->issuer, l->hosts, l->http, l->cache_dir, l->now, l->out,
+				   err);
 }
 
 int oa2_discovery_load(const char *issuer, const char *hosts, oa2_http *http,
 		       const char *cache_dir, time_t now, struct oa2_discovery *out, oa2_error *err)
 {
+	struct load l = {issuer, hosts, cache_dir, http, now, out};
 	char name[128];
-	int lock, rc;
 
 	memset(out, 0, sizeof(*out));
 	if (cache_dir == NULL || oa2_cache_name(issuer, "discovery", name, sizeof(name)) != 0)
 		return oa2_discovery_fetch(issuer, hosts, http, NULL, now, out, err);
-	if (from_cache(issuer, hosts, cache_dir, name, now, out))
-		return 0;
-	/* Many logins at once: one fetches, the others wait and read its copy. */
-	lock = oa2_cache_lock(cache_dir, name, oa2_http_timeout_ms(http) + 1000);
-	if (from_cache(issuer, hosts, cache_dir, name, now, out)) {
-		oa2_cache_unlock(lock);
-		return 0;
-	}
-	rc = oa2_discovery_fetch(issuer, hosts, http, cache_dir, now, out, err);
-	oa2_cache_unlock(lock);
-	return rc;
+	return oa2_cache_load(cache_dir, name, now, oa2_http_timeout_ms(http) + 1000, use_cached,
+			      fetch, &l, err);
 }

@@ -27,6 +27,8 @@ struct oa2_discovery {
 	char *userinfo_endpoint;             /* NULL when not offered */
 	char *introspection_endpoint;        /* NULL when not offered */
 	int from_cache;                      /* 1 when no request was made */
+	oa2_error cache_err;                 /* fetched, but not written to the cache:
+					      * the login goes on, the caller logs it */
 	int multi_tenant;                    /* issuer is a {tenantid} template */
 };
 
@@ -55,7 +57,8 @@ int oa2_discovery_load(const char *issuer, const char *endpoint_hosts, oa2_http 
 		       oa2_error *err);
 
 /* Always from the network, bypassing a cached copy; a good document is
- * stored in the cache as oa2_discovery_load would (diagnostic tool). */
+ * stored in the cache as oa2_discovery_load would (diagnostic tool). A
+ * failed write is noted in out->cache_err, not returned. */
 int oa2_discovery_fetch(const char *issuer, const char *endpoint_hosts, oa2_http *http,
 			const char *cache_dir, time_t now, struct oa2_discovery *out,
 			oa2_error *err);

@@ -1,8 +1,8 @@
 /* error.h - one small error record passed down every call chain.
  *
- * Modules below the PAM glue never log and never know about PAM: they fill an
+ * Modules below the PAM layer never log and never know about PAM: they fill an
  * oa2_error with a category and a human sentence, and the caller decides what
- * to log and which PAM code the category becomes (see pam_result.c). */
+ * to log and which PAM code the category becomes (oa2_pam_code, login.h). */
 #ifndef OA2_ERROR_H
 #define OA2_ERROR_H
 

@@ -344,15 +344,12 @@ static void relay_log(struct oa2_msg *m, const struct oa2_logger *log)
 	int64_t prio = 0;
 	const char *text = NULL;
 	char line[512];
-	size_t i;
 
 	if (oa2_msg_get_int(m, &prio) != 0 || oa2_msg_get_str(m, &text) != 0 || text == NULL ||
 	    log == NULL || log->line == NULL)
 		return;
-	/* The helper quotes what the IdP said: printable ASCII only. */
-	for (i = 0; text[i] != '\0' && i < sizeof(line) - 1; i++)
-		line[i] = (unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e ? '?' : text[i];
-	line[i] = '\0';
+	/* The helper's line is text from outside the module: escaped. */
+	oa2_esc(text, line, sizeof(line));
 	if (prio < LOG_EMERG || prio > LOG_DEBUG)
 		prio = LOG_NOTICE;
 	log->line(log->ctx, (int)prio, line);
@@ -392,7 +389,7 @@ int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *wa
 		return malformed(err);
 	if (scope != NULL && (id->scope = strdup(scope)) == NULL)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
-	id->jwks_fetched = jwks != 0;
+	id->fetched.jwks = jwks != 0;
 	*was_online = online != 0;
 	return 0;
 }

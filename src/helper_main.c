@@ -178,7 +178,7 @@ static int send_result(const oa2_error *err, const struct oa2_identity *id, bool
 	oa2_msg_put_str(&m, err->msg);
 	oa2_msg_put_str(&m, err->kind == OA2_OK ? id->source : NULL);
 	oa2_msg_put_str(&m, err->kind == OA2_OK ? id->scope : NULL);
-	oa2_msg_put_int(&m, id->jwks_fetched);
+	oa2_msg_put_int(&m, id->fetched.jwks);
 	oa2_msg_put_int(&m, was_online);
 	oa2_msg_put_str(&m, err->kind == OA2_OK
 				    ? json_object_to_json_string_ext(id->claims, JSON_C_TO_STRING_PLAIN)

@@ -37,6 +37,18 @@ const char *oa2_ngettext(const char *singular, const char *plural, unsigned long
 	return dngettext(OA2_TEXTDOMAIN, singular, plural, n);
 }
 
+bool oa2_locale_is_utf8(const char *lc_all, const char *lc_ctype, const char *lang)
+{
+	const char *const vals[] = {lc_all, lc_ctype, lang};
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		if (vals[i] == NULL || *vals[i] == '\0')
+			continue;
+		return strcasestr(vals[i], "utf-8") != NULL || strcasestr(vals[i], "utf8") != NULL;
+	}
+	return true;
+}
+
 bool oa2_locale_name_valid(const char *s, bool list)
 {
 	size_t n;

@@ -31,6 +31,11 @@ const char *oa2_ngettext(const char *singular, const char *plural, unsigned long
  * a dot? Nothing else reaches setlocale: no '/', no white space. */
 bool oa2_locale_name_valid(const char *s, bool list);
 
+/* Does the locale a user announced take UTF-8? The first of LC_ALL,
+ * LC_CTYPE and LANG that is set (NULL or "" is not) decides; none set: yes,
+ * today's terminals do. */
+bool oa2_locale_is_utf8(const char *lc_all, const char *lc_ctype, const char *lang);
+
 /* The helper: use locale (NULL or invalid: stay in "C") for messages and
  * character classes; language (NULL: none) becomes LANGUAGE. Messages come
  * out in UTF-8 when utf8, else in ASCII (transliterated). */

@@ -13,5 +13,7 @@ void oa2_identity_clear(struct oa2_identity *id)
 		return;
 	json_object_put(id->claims);
 	free(id->scope);
-	memset(id, 0, sizeof(*id));
+	id->claims = NULL;
+	id->scope = NULL;
+	id->source = NULL;
 }

@@ -70,30 +70,17 @@ static const struct alg *find_alg(const char *name)
 	return NULL;
 }
 
-/* Copy s into dst for a log line: printable ASCII only, truncated. */
-static const char *printable(char *dst, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0' && i + 1 < n; i++)
-		dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	dst[i] = '\0';
-	return dst;
-}
-
+/* Names from the token are quoted cut short; oa2_fail makes them printable. */
 static int check_alg(const char *name, const struct alg **out, oa2_error *err)
 {
-	char buf[24];
-
 	if (strcasecmp(name, "none") == 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: unsigned token (alg none) refused");
 	if (strncasecmp(name, "HS", 2) == 0)
-		return oa2_fail(err, OA2_ERR_DENIED, "JWS: HMAC algorithm %s refused",
-				printable(buf, sizeof(buf), name));
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: HMAC algorithm %.23s refused", name);
 	*out = find_alg(name);
 	if (*out == NULL)
-		return oa2_fail(err, OA2_ERR_DENIED, "JWS: algorithm \"%s\" not allowed",
-				printable(buf, sizeof(buf), name));
+		return oa2_fail(err, OA2_ERR_DENIED, "JWS: algorithm \"%.23s\" not allowed",
+				name);
 	return 0;
 }
 
@@ -433,14 +420,13 @@ out:
 int oa2_jws_verify(oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err)
 {
 	const struct oa2_jwk_verifier *v;
-	char buf[65];
 	int rc;
 
 	if (jws == NULL || jwks == NULL)
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: no token or no JWKS");
 	if (jws->kid != NULL && !oa2_jwks_has_kid(jwks, jws->kid)) {
-		oa2_fail(err, OA2_ERR_DENIED, "JWS: no key with kid \"%s\" in the JWKS",
-			 printable(buf, sizeof(buf), jws->kid));
+		oa2_fail(err, OA2_ERR_DENIED, "JWS: no key with kid \"%.64s\" in the JWKS",
+			 jws->kid);
 		return OA2_JWS_NO_KEY;
 	}
 	v = oa2_jwks_find_verifier(jwks, jws->kid, jws->alg->name);

@@ -1,7 +1,6 @@
 /* keyset.c - load, cache and (rate-limited) refresh the JWKS. */
 #include "autoconfig.h"
 
-#include <stdlib.h>
 
 #include "cache.h"
 #include "keyset.h"
@@ -27,47 +26,38 @@ int oa2_keyset_fetch(struct oa2_keyset *ks, oa2_error *err)
 	ks->jwks = jwks;
 	ks->fetched = 1;
 	if (ks->cache_dir != NULL && oa2_cache_name(ks->issuer, "jwks", name, sizeof(name)) == 0)
-		(void)oa2_cache_put(ks->cache_dir, name, resp.body, resp.len, ks->now,
-				    oa2_cache_ttl(resp.max_age, resp.no_store), NULL);
+		oa2_cache_put(ks->cache_dir, name, resp.body, resp.len, ks->now,
+			      oa2_cache_ttl(resp.max_age, resp.no_store), &ks->cache_err);
 	rc = 0;
 out:
 	oa2_http_response_clear(&resp);
 	return rc;
 }
 
-static int from_cache(struct oa2_keyset *ks, const char *name)
+/* A cached key set is used only when it still parses. */
+static int use_cached(void *ctx, const char *body, size_t len)
 {
-	char *body = NULL;
-	const char *why = NULL;
-	size_t len = 0;
+	struct oa2_keyset *ks = ctx;
 
-	if (oa2_cache_get(ks->cache_dir, name, ks->now, &body, &len, &why) != 0)
-		return 0;
 	ks->jwks = oa2_jwks_parse(body, len, NULL);
-	free(body);
-	if (ks->jwks == NULL) {
-		oa2_cache_drop(ks->cache_dir, name);
-		return 0;
-	}
-	return 1;
+	return ks->jwks != NULL ? 0 : -1;
+}
+
+static int fetch(void *ctx, oa2_error *err)
+{
+	return oa2_keyset_fetch(ctx, err);
 }
 
 int oa2_keyset_load(struct oa2_keyset *ks, oa2_error *err)
 {
 	char name[128];
-	int lock, rc;
 
 	if (ks->jwks != NULL)
 		return 0;
 	if (ks->cache_dir == NULL || oa2_cache_name(ks->issuer, "jwks", name, sizeof(name)) != 0)
 		return oa2_keyset_fetch(ks, err);
-	if (from_cache(ks, name))
-		return 0;
-	/* Many logins at once: one fetches, the others wait and read its copy. */
-	lock = oa2_cache_lock(ks->cache_dir, name, oa2_http_timeout_ms(ks->http) + 1000);
-	rc = from_cache(ks, name) ? 0 : oa2_keyset_fetch(ks, err);
-	oa2_cache_unlock(lock);
-	return rc;
+	return oa2_cache_load(ks->cache_dir, name, ks->now, oa2_http_timeout_ms(ks->http) + 1000,
+			      use_cached, fetch, ks, err);
 }
 
 /* Refetched (or written by another login) less than OA2_JWKS_MIN_REFRESH
@@ -94,7 +84,7 @@ int oa2_keyset_refresh(struct oa2_keyset *ks, oa2_error *err)
 		 * fetched newer keys since ours were read, so reread them. */
 		oa2_jwks_free(ks->jwks);
 		ks->jwks = NULL;
-		rc = from_cache(ks, name) ? 0 : 1;
+		rc = oa2_cache_read(ks->cache_dir, name, ks->now, use_cached, ks) ? 0 : 1;
 	} else {
 		rc = oa2_keyset_fetch(ks, err);
 	}
@@ -109,4 +99,5 @@ void oa2_keyset_clear(struct oa2_keyset *ks)
 	oa2_jwks_free(ks->jwks);
 	ks->jwks = NULL;
 	ks->fetched = 0;
+	oa2_error_clear(&ks->cache_err);
 }

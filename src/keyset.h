@@ -25,6 +25,8 @@ struct oa2_keyset {
 	time_t now;
 	oa2_jwks *jwks;        /* owned; NULL until loaded */
 	int fetched;           /* the keys came from the network in this login */
+	oa2_error cache_err;   /* fetched, but not written to the cache: the
+				* login goes on, the caller logs it */
 };
 
 int oa2_keyset_load(struct oa2_keyset *ks, oa2_error *err);

@@ -18,6 +18,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "login.h"
+#include "pam_item.h"
 #include "refusal.h"
 #include "strutil.h"
 #include "token.h"
@@ -38,15 +39,6 @@ int oa2_pam_code(enum oa2_errkind kind)
 	case OA2_ERR_INTERNAL: return PAM_SYSTEM_ERR;
 	}
 	return PAM_SYSTEM_ERR;
-}
-
-static const char *item(pam_handle_t *pamh, int type)
-{
-	const void *v = NULL;
-
-	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL || *(const char *)v == '\0')
-		return NULL;
-	return v;
 }
 
 /* Does tty (with or without "/dev/") match one of the globs? */
@@ -74,8 +66,8 @@ static int tty_trusted(const char *globs, const char *tty)
 /* The password grant only where the administrator trusts the terminal. */
 static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_error *err)
 {
-	const char *rhost = item(pamh, PAM_RHOST);
-	const char *tty = item(pamh, PAM_TTY);
+	const char *rhost = oa2_pam_item(pamh, PAM_RHOST);
+	const char *tty = oa2_pam_item(pamh, PAM_TTY);
 
 	switch (cfg->grant) {
 	case OA2_GRANT_DEVICE:
@@ -114,7 +106,7 @@ static void say(pam_handle_t *pamh, const struct oa2_ui *ui, const char *msgid, 
 static int bind_user(pam_handle_t *pamh, const struct oa2_ui *ui, const char *mapped,
 		     bool *told, oa2_error *err)
 {
-	const char *pam_user = item(pamh, PAM_USER);
+	const char *pam_user = oa2_pam_item(pamh, PAM_USER);
 
 	if (pam_user == NULL) {
 		if (pam_set_item(pamh, PAM_USER, mapped) != PAM_SUCCESS)
@@ -372,8 +364,11 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	if (!was_online)
 		res->grant = "password (offline)";
 	if (decide(pamh, cfg, &ui, &id, res, &told, err) != 0) {
+		oa2_error ferr = {0};
+
 		/* an outdated entry must not pass this policy offline later */
-		(void)finish_helper(pamh, cfg, helper, grant, &creds, was_online, false, NULL);
+		if (finish_helper(pamh, cfg, helper, grant, &creds, was_online, false, &ferr) != 0)
+			oa2_log(pamh, LOG_WARNING, "after the refusal: %s", ferr.msg);
 		goto out;
 	}
 	if (finish_helper(pamh, cfg, helper, grant, &creds, was_online, true, err) != 0)

@@ -1,5 +1,6 @@
-/* login.h - the story of one login: discovery, grant, validation, mapping,
- * authorisation.
+/* login.h - the story of one login against the PAM handle: the grant is
+ * chosen, the helper process runs discovery, the grant and validation
+ * (helper.h), then the identity is mapped and authorised here.
  *
  * Returns 0 only when the identity is verified, mapped to the PAM user (or
  * made the PAM user when none was set) and authorised; otherwise -1 with
@@ -14,7 +15,8 @@
 #include "usermap.h"
 
 struct oa2_login_result {
-	const char *grant;           /* "device" or "password" */
+	const char *grant;           /* "device", "code", "token", "password" or
+				      * "password (offline)" */
 	const char *source;          /* evidence: "id_token", "userinfo", "introspection" */
 	char sub[256];               /* the IdP subject, once validated */
 	char user[OA2_USER_MAX];     /* the mapped local user */

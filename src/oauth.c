@@ -50,10 +50,6 @@ void oa2_oauth_error(const struct oa2_http_response *resp, char *code, size_t co
 		if (oa2_json_string(doc, "error_description", &d) == 0)
 			snprintf(desc, desclen, "%s", d);
 	}
-	for (char *p = desc; *p; p++) {
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			*p = '?';
-	}
 	json_object_put(doc);
 }
 

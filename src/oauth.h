@@ -17,8 +17,9 @@ int oa2_oauth_post(const struct oa2_config *cfg, oa2_http *http, const char *url
 		   struct oa2_http_response *resp, oa2_error *err);
 
 /* An IdP's refusal: the HTTP status, the "error" code of an OAuth error
- * answer (RFC 6749 5.2; "" when the answer had none) and a printable
- * description. */
+ * answer (RFC 6749 5.2; "" when the answer had none; printable) and its
+ * description as the IdP wrote it, cut to size: quote it through oa2_fail
+ * or OA2_ESC, which make it printable. */
 struct oa2_oauth_refusal {
 	long status;
 	char code[64];
@@ -54,8 +55,9 @@ int oa2_oauth_answer(const struct oa2_http_response *resp, const char *what,
  * answers included, refuses the login (OA2_ERR_DENIED). Returns -1. */
 int oa2_oauth_refused(const struct oa2_oauth_refusal *why, const char *what, oa2_error *err);
 
-/* For a non-2xx answer: copy its "error" code (or "" when there is none)
- * and a printable description into the buffers. */
+/* For a non-2xx answer: copy its "error" code (or "" when there is none;
+ * printable) and its description (as sent: see struct oa2_oauth_refusal)
+ * into the buffers. */
 void oa2_oauth_error(const struct oa2_http_response *resp, char *code, size_t codelen,
 		     char *desc, size_t desclen);
 

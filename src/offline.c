@@ -84,6 +84,17 @@ static int write_entry(const struct oa2_config *cfg, const char *user, json_obje
 	return rc;
 }
 
+/* Set key to val, a value just made: -1 when making it failed (val NULL)
+ * or adding it did, so no member is silently left null. */
+static int add(json_object *doc, const char *key, json_object *val)
+{
+	if (val == NULL || json_object_object_add(doc, key, val) != 0) {
+		json_object_put(val);
+		return -1;
+	}
+	return 0;
+}
+
 int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char *password,
 		      const json_object *claims, const char *scope, time_t now, oa2_error *err)
 {
@@ -96,17 +107,17 @@ int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char
 	if (hash_password(password, hash, sizeof(hash), err) != 0)
 		return -1;
 	doc = json_object_new_object();
-	if (doc == NULL ||
-	    json_object_object_add(doc, "version", json_object_new_int(ENTRY_VERSION)) != 0 ||
-	    json_object_object_add(doc, "user", json_object_new_string(user)) != 0 ||
-	    json_object_object_add(doc, "issuer", json_object_new_string(cfg->issuer)) != 0 ||
-	    json_object_object_add(doc, "client_id", json_object_new_string(cfg->client_id)) != 0 ||
-	    json_object_object_add(doc, "hash", json_object_new_string(hash)) != 0 ||
-	    json_object_object_add(doc, "created", json_object_new_int64(now)) != 0 ||
-	    json_object_object_add(doc, "failures", json_object_new_int(0)) != 0 ||
-	    json_object_object_add(doc, "last_failure", json_object_new_int(0)) != 0 ||
-	    json_object_object_add(doc, "scope", scope ? json_object_new_string(scope) : NULL) != 0 ||
-	    json_object_object_add(doc, "claims", json_object_get((json_object *)claims)) != 0) {
+	if (doc == NULL || add(doc, "version", json_object_new_int(ENTRY_VERSION)) != 0 ||
+	    add(doc, "user", json_object_new_string(user)) != 0 ||
+	    add(doc, "issuer", json_object_new_string(cfg->issuer)) != 0 ||
+	    add(doc, "client_id", json_object_new_string(cfg->client_id)) != 0 ||
+	    add(doc, "hash", json_object_new_string(hash)) != 0 ||
+	    add(doc, "created", json_object_new_int64(now)) != 0 ||
+	    add(doc, "failures", json_object_new_int(0)) != 0 ||
+	    add(doc, "last_failure", json_object_new_int(0)) != 0 ||
+	    (scope != NULL ? add(doc, "scope", json_object_new_string(scope))
+			   : json_object_object_add(doc, "scope", NULL)) != 0 ||
+	    add(doc, "claims", json_object_get((json_object *)claims)) != 0) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -188,8 +199,8 @@ static int record(const struct oa2_config *cfg, const char *user, struct entry *
 {
 	oa2_error werr = {0};
 
-	if (json_object_object_add(e->doc, "failures", json_object_new_int64(failures)) != 0 ||
-	    json_object_object_add(e->doc, "last_failure", json_object_new_int64(when)) != 0)
+	if (add(e->doc, "failures", json_object_new_int64(failures)) != 0 ||
+	    add(e->doc, "last_failure", json_object_new_int64(when)) != 0)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 	if (write_entry(cfg, user, e->doc, &werr) != 0)
 		return oa2_fail(err, OA2_ERR_INTERNAL,

@@ -31,6 +31,13 @@ static void say(const struct oa2_logger *log, int prio, const char *fmt, ...)
 	log->line(log->ctx, prio, line);
 }
 
+/* A document fetched in this login but not written to the cache. */
+static void not_cached(const struct oa2_logger *log, const oa2_error *e)
+{
+	if (e->kind != OA2_OK)
+		say(log, LOG_WARNING, "not cached, the next login fetches it again: %s", e->msg);
+}
+
 /* A conversation that remembers whether anything reached the user. */
 struct watched_ui {
 	struct oa2_ui ui;
@@ -121,7 +128,7 @@ static int online(const struct oa2_config *cfg, const struct oa2_online_request 
 		rc = oa2_token_grant(cfg, req->password, time(NULL), id, err);
 		if (rc == 0)
 			say(log, LOG_DEBUG, "token verified as %s (keys %s)", id->source,
-			    id->jwks_fetched ? "fetched" : "cached");
+			    id->fetched.jwks ? "fetched" : "cached");
 		goto out;
 	}
 	http = oa2_http_new(cfg->ca_file, cfg->http_timeout, err);
@@ -152,8 +159,10 @@ static int online(const struct oa2_config *cfg, const struct oa2_online_request 
 	}
 	if (rc == 0)
 		say(log, LOG_DEBUG, "token validated from %s (keys %s)", id->source,
-		    id->jwks_fetched ? "fetched" : "cached");
+		    id->fetched.jwks ? "fetched" : "cached");
 out:
+	not_cached(log, &disc.cache_err);
+	not_cached(log, &id->fetched.cache_err);
 	oa2_code_request_clear(&code);
 	oa2_free_secret_len(token, len);
 	oa2_discovery_clear(&disc);

@@ -14,25 +14,18 @@
 #include "error.h"
 #include "log.h"
 #include "login.h"
+#include "pam_item.h"
 #include "strutil.h"
 #include "usermap.h"
 
 #define EXPORT __attribute__((visibility("default")))
-
-static const char *item_or(pam_handle_t *pamh, int type, const char *dflt)
-{
-	const void *v = NULL;
-
-	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL)
-		return dflt;
-	return v;
-}
 
 EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct oa2_login_result res = {0};
 	oa2_error err = {0};
 	struct oa2_config *cfg = NULL;
+	const char *service = oa2_pam_item(pamh, PAM_SERVICE), *user = NULL;
 	int rc = PAM_AUTH_ERR;
 
 	(void)flags;
@@ -45,16 +38,17 @@ out:
 	if (rc == PAM_SUCCESS) {
 		oa2_log(pamh, LOG_NOTICE,
 			"login accepted: service=%s user=%s sub=%s grant=%s evidence=%s",
-			OA2_ESC(item_or(pamh, PAM_SERVICE, "?")), res.user, OA2_ESC(res.sub),
+			OA2_ESC(service ? service : "?"), res.user, OA2_ESC(res.sub),
 			res.grant, res.source);
 	} else {
 		if (err.kind == OA2_OK)
 			oa2_fail(&err, OA2_ERR_INTERNAL, "login failed without a reason");
 		rc = oa2_pam_code(err.kind);
+		user = oa2_pam_item(pamh, PAM_USER); /* as far as the login got */
 		oa2_log(pamh, LOG_WARNING,
 			"login refused: service=%s user=%s sub=%s grant=%s reason=%s: %s",
-			OA2_ESC(item_or(pamh, PAM_SERVICE, "?")),
-			OA2_ESC(item_or(pamh, PAM_USER, "(unset)")), OA2_ESC(res.sub[0] ? res.sub : "-"),
+			OA2_ESC(service ? service : "?"), OA2_ESC(user ? user : "(unset)"),
+			OA2_ESC(res.sub[0] ? res.sub : "-"),
 			res.grant ? res.grant : "-",
 			oa2_errkind_name(err.kind), err.msg);
 	}
@@ -77,7 +71,7 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
 	oa2_error err = {0};
 	struct oa2_config *cfg = NULL;
 	const void *mapped = NULL;
-	const char *user = item_or(pamh, PAM_USER, NULL);
+	const char *user = oa2_pam_item(pamh, PAM_USER);
 	char key[OA2_DATA_KEY_MAX];
 	int rc = PAM_PERM_DENIED;
 

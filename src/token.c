@@ -51,10 +51,11 @@ static int check_not_access_token(const oa2_jws *jws, oa2_error *err)
 }
 
 int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-			 oa2_http *http, oa2_jws *jws, time_t now, int *jwks_fetched,
+			 oa2_http *http, oa2_jws *jws, time_t now, struct oa2_fetched *fetched,
 			 oa2_error *err)
 {
-	struct oa2_keyset ks = {cfg->issuer, disc->jwks_uri, cfg->cache_dir, http, now, NULL, 0};
+	struct oa2_keyset ks = {.issuer = cfg->issuer, .jwks_uri = disc->jwks_uri,
+				.cache_dir = cfg->cache_dir, .http = http, .now = now};
 	oa2_error verr = {0};
 	int rc = -1, v;
 
@@ -78,15 +79,18 @@ int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discover
 	}
 	rc = 0;
 out:
-	if (jwks_fetched != NULL)
-		*jwks_fetched = ks.fetched;
+	if (fetched != NULL) {
+		fetched->jwks = ks.fetched;
+		if (ks.cache_err.kind != OA2_OK)
+			fetched->cache_err = ks.cache_err;
+	}
 	oa2_keyset_clear(&ks);
 	return rc;
 }
 
 int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
-			      int *jwks_fetched, oa2_error *err)
+			      struct oa2_fetched *fetched, oa2_error *err)
 {
 	struct oa2_claims_policy p = policy(cfg, disc, now);
 	oa2_error verr = {0};
@@ -95,14 +99,14 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 	int rc = -1;
 
 	*claims = NULL;
-	if (jwks_fetched != NULL)
-		*jwks_fetched = 0;
+	if (fetched != NULL)
+		fetched->jwks = 0;
 	if (oa2_token_issuer_policy(cfg, disc, err) != 0)
 		goto out;
 	jws = oa2_jws_parse(jwt, err);
 	if (jws == NULL || check_not_access_token(jws, err) != 0)
 		goto out;
-	if (oa2_token_verify_jws(cfg, disc, http, jws, now, jwks_fetched, &verr) != 0) {
+	if (oa2_token_verify_jws(cfg, disc, http, jws, now, fetched, &verr) != 0) {
 		/* a refused signature is the token's fault; a key set that cannot
 		 * be had is reported as it is */
 		oa2_fail_wrap(err, verr.kind, verr.kind == OA2_ERR_DENIED ? "id_token: " : "", &verr);
@@ -276,7 +280,7 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
 		goto out;
 	}
 	if (id_token != NULL &&
-	    oa2_token_verify_id_token(cfg, disc, http, id_token, now, &idc, &out->jwks_fetched,
+	    oa2_token_verify_id_token(cfg, disc, http, id_token, now, &idc, &out->fetched,
 				      err) != 0)
 		goto out;
 	if (src == OA2_CLAIMS_INTROSPECTION) {

@@ -19,11 +19,20 @@
 #include "error.h"
 #include "http.h"
 
+/* What validating a login's token fetched, for its log lines. */
+struct oa2_fetched {
+	int jwks;            /* the JWKS came from jwks_uri in this login, not the cache */
+	oa2_error cache_err; /* a document fetched in this login (discovery, JWKS) that
+			      * could not be written to the cache: the login goes on,
+			      * online.c logs it */
+};
+
 struct oa2_identity {
 	json_object *claims; /* owned: the claims mapping and policy read */
 	char *scope;         /* granted scope from the token response, or NULL */
 	const char *source;  /* "id_token", "introspection" or "userinfo" */
-	int jwks_fetched;    /* the JWKS came from the network in this login */
+	struct oa2_fetched fetched; /* kept by oa2_identity_clear: a refused login
+				     * logs it too */
 };
 
 int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery *disc,
@@ -34,7 +43,7 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
  * the tests and the diagnostic tool. */
 int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
-			      int *jwks_fetched, oa2_error *err);
+			      struct oa2_fetched *fetched, oa2_error *err);
 
 /* A multi-tenant issuer (disc->multi_tenant) is refused as a configuration
  * error unless require_claims holds a tid= condition: without one, users of
@@ -45,11 +54,12 @@ int oa2_token_issuer_policy(const struct oa2_config *cfg, const struct oa2_disco
 
 /* The JWS signature against the issuer's JWKS (cache, then jwks_uri; one
  * rate-limited refetch for an unknown kid). Claims are not looked at.
- * *jwks_fetched (may be NULL) tells whether the keys came from the network. */
+ * fetched (may be NULL) is told whether the keys came from the network and
+ * whether they could not be cached. */
 struct oa2_jws;
 int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-			 oa2_http *http, struct oa2_jws *jws, time_t now, int *jwks_fetched,
-			 oa2_error *err);
+			 oa2_http *http, struct oa2_jws *jws, time_t now,
+			 struct oa2_fetched *fetched, oa2_error *err);
 
 /* RFC 7662 introspection of a token with client authentication, then the
  * checks of oa2_claims_check_introspection with one of audiences (a list;
@@ -66,6 +76,7 @@ int oa2_token_userinfo(const struct oa2_config *cfg, const struct oa2_discovery 
 int oa2_token_same_sub(const json_object *a, const json_object *b, const char *what,
 		       oa2_error *err);
 
+/* Free the claims and the scope; id->fetched stays. */
 void oa2_identity_clear(struct oa2_identity *id);
 
 #endif

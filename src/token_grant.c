@@ -125,13 +125,15 @@ static int check_single_use(const struct oa2_config *cfg, const json_object *c, 
 }
 
 static int load_idp(const struct oa2_config *cfg, time_t now, oa2_http **http,
-		    struct oa2_discovery *disc, oa2_error *err)
+		    struct oa2_discovery *disc, struct oa2_identity *id, oa2_error *err)
 {
 	*http = oa2_http_new(cfg->ca_file, cfg->http_timeout, err);
-	if (*http == NULL)
+	if (*http == NULL ||
+	    oa2_discovery_load(cfg->issuer, cfg->endpoint_hosts, *http, cfg->cache_dir, now, disc,
+			       err) != 0)
 		return -1;
-	return oa2_discovery_load(cfg->issuer, cfg->endpoint_hosts, *http, cfg->cache_dir, now,
-				  disc, err);
+	id->fetched.cache_err = disc->cache_err; /* for the caller's log */
+	return 0;
 }
 
 static bool is_access_token(const oa2_jws *jws)
@@ -166,9 +168,9 @@ static int jwt(const struct oa2_config *cfg, const char *token, time_t now,
 	access = is_access_token(jws);
 	/* The signature first: no claim of an unverified token is parsed
 	 * (jws.h); with a warm key cache this costs no request either. */
-	if (load_idp(cfg, now, &http, &disc, err) != 0 ||
+	if (load_idp(cfg, now, &http, &disc, id, err) != 0 ||
 	    oa2_token_issuer_policy(cfg, &disc, err) != 0 ||
-	    oa2_token_verify_jws(cfg, &disc, http, jws, now, &id->jwks_fetched, err) != 0)
+	    oa2_token_verify_jws(cfg, &disc, http, jws, now, &id->fetched, err) != 0)
 		goto out;
 	c = oa2_jws_claims(jws, err);
 	if (c == NULL || pick_audience(cfg, c, aud, sizeof(aud), err) != 0)
@@ -210,7 +212,7 @@ static int opaque(const struct oa2_config *cfg, const char *token, time_t now,
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"not a JWT, and opaque tokens need introspection by a confidential "
 				"client; nothing was sent to the IdP");
-	if (load_idp(cfg, now, &http, &disc, err) != 0 ||
+	if (load_idp(cfg, now, &http, &disc, id, err) != 0 ||
 	    oa2_token_introspect(cfg, &disc, http, token, cfg->token_audience, now, &intro,
 				 err) != 0 ||
 	    check_age(cfg, intro, now, &until, err) != 0 ||

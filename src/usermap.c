@@ -35,7 +35,7 @@ bool oa2_username_valid(const char *name)
 /* Look the identity up in the map file: "identity local-user" per line. */
 static int map_lookup(const char *file, const char *identity, char *out, oa2_error *err)
 {
-	char *buf = NULL, *line, *save = NULL;
+	char *buf = NULL, *line, *next;
 	size_t len = 0;
 	unsigned lineno = 0;
 	int rc = -1;
@@ -43,10 +43,15 @@ static int map_lookup(const char *file, const char *identity, char *out, oa2_err
 	if (oa2_read_secure_file(file, OA2_FILE_PUBLIC, MAP_MAX_SIZE, &buf, &len, NULL, err) != 0)
 		return -1;
 	rc = 1;
-	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		char *id, *user, *extra, *p = oa2_trim(line);
+	/* line by line, empty ones too, so that lineno is the editor's */
+	for (line = buf; line != NULL; line = next) {
+		char *id, *user, *extra, *p;
 
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
 		lineno++;
+		p = oa2_trim(line);
 		if (*p == '\0' || *p == '#')
 			continue;
 		id = strtok_r(p, " \t", &p);
@@ -54,7 +59,8 @@ static int map_lookup(const char *file, const char *identity, char *out, oa2_err
 		extra = strtok_r(NULL, " \t", &p);
 		if (id == NULL || user == NULL || extra != NULL || !oa2_username_valid(user)) {
 			rc = oa2_fail(err, OA2_ERR_CONFIG,
-				      "%s: malformed entry (want 'identity local-user')", file);
+				      "%s:%u: malformed entry (want 'identity local-user')", file,
+				      lineno);
 			break;
 		}
 		if (strcmp(id, identity) == 0) {

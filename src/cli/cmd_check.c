@@ -91,11 +91,12 @@ static void check_map_file(struct tally *t, const struct oa2_config *cfg)
 {
 	char out[OA2_USER_MAX];
 	json_object *claims = json_object_new_object();
+	json_object *probe = json_object_new_string("pam-oauth2 check probe");
 	oa2_error err = {0};
 
-	if (claims == NULL ||
-	    json_object_object_add(claims, cfg->username_claim,
-				   json_object_new_string("pam-oauth2 check probe")) != 0) {
+	if (claims == NULL || probe == NULL ||
+	    json_object_object_add(claims, cfg->username_claim, probe) != 0) {
+		json_object_put(probe);
 		json_object_put(claims);
 		line(t, ST_FAIL, "user_map", "out of memory");
 		return;
@@ -200,6 +201,8 @@ static int check_discovery(struct tally *t, const struct oa2_config *cfg, oa2_ht
 	}
 	line(t, ST_OK, "discovery", "%s fetched over verified TLS (trust: %s%s)", url,
 	     cfg->ca_file ? "ca_file " : "system store", cfg->ca_file ? cfg->ca_file : "");
+	if (disc->cache_err.kind != OA2_OK)
+		line(t, ST_WARN, "cache", "discovery not cached: %s", disc->cache_err.msg);
 	if (!disc->multi_tenant)
 		line(t, ST_OK, "issuer", "'%s' equals the configured issuer", disc->issuer);
 	else
@@ -253,8 +256,8 @@ static void check_endpoints(struct tally *t, const struct oa2_config *cfg,
 static void check_jwks(struct tally *t, const struct oa2_config *cfg, oa2_http *http,
 		       const struct oa2_discovery *disc)
 {
-	struct oa2_keyset ks = {cfg->issuer, disc->jwks_uri, cfg->cache_dir, http, time(NULL),
-				NULL, 0};
+	struct oa2_keyset ks = {.issuer = cfg->issuer, .jwks_uri = disc->jwks_uri,
+				.cache_dir = cfg->cache_dir, .http = http, .now = time(NULL)};
 	struct oa2_jwk_info info;
 	oa2_error err = {0};
 	size_t n, no_alg = 0;
@@ -266,6 +269,8 @@ static void check_jwks(struct tally *t, const struct oa2_config *cfg, oa2_http *
 	n = oa2_jwks_count(ks.jwks);
 	line(t, ST_OK, "jwks", "%s: %zu usable signing key%s", disc->jwks_uri, n,
 	     n == 1 ? "" : "s");
+	if (ks.cache_err.kind != OA2_OK)
+		line(t, ST_WARN, "cache", "JWKS not cached: %s", ks.cache_err.msg);
 	for (size_t i = 0; i < n; i++) {
 		if (oa2_jwks_key_info(ks.jwks, i, &info) != 0)
 			continue;

@@ -87,7 +87,7 @@ static void print_claims(const struct oa2_identity *id)
 				    JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	printf("\nValidated claims (evidence: %s, signing keys %s):\n", id->source,
-	       id->jwks_fetched ? "fetched" : "from the cache");
+	       id->fetched.jwks ? "fetched" : "from the cache");
 	cli_print_escaped(json ? json : "{}");
 	printf("Granted scope: %s\n", id->scope ? OA2_ESC(id->scope) : "(not stated)");
 }

@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "i18n.h"
 #include "strutil.h"
 
 #define ANSWER_MAX 1024
@@ -137,21 +137,6 @@ void term_ui_finish(struct term_ui *t)
 	}
 }
 
-/* The locale announces UTF-8, or announces nothing (as conv.c decides). */
-static int locale_is_utf8(void)
-{
-	static const char *const vars[] = {"LC_ALL", "LC_CTYPE", "LANG", NULL};
-
-	for (const char *const *v = vars; *v; v++) {
-		const char *val = getenv(*v);
-
-		if (val == NULL || *val == '\0')
-			continue;
-		return strcasestr(val, "utf-8") != NULL || strcasestr(val, "utf8") != NULL;
-	}
-	return 1;
-}
-
 void term_ui_init(struct term_ui *t, struct oa2_ui *ui)
 {
 	memset(t, 0, sizeof(*t));
@@ -163,5 +148,5 @@ void term_ui_init(struct term_ui *t, struct oa2_ui *ui)
 	ui->ask = ui_ask;
 	ui->progress = ui_progress;
 	ui->info_needs_prompt = 0; /* a terminal shows text at once: poll without Enter */
-	ui->utf8 = locale_is_utf8();
+	ui->utf8 = oa2_locale_is_utf8(getenv("LC_ALL"), getenv("LC_CTYPE"), getenv("LANG"));
 }

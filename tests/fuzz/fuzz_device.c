@@ -1,7 +1,8 @@
 /* fuzz_device.c - libFuzzer target: the device authorization response
  * parser (oa2_device_code_parse) and the OAuth error parser
  * (oa2_oauth_error) on a fake HTTP response, with the buffer sizes the grant
- * uses and with tiny ones.
+ * uses and with tiny ones; the refusal message made of it stays printable
+ * (the description itself is kept as sent and escaped where it is quoted).
  *
  * The whole input is the body for both. The device parser gets it without a
  * terminating NUL; the error parser gets the NUL-terminated copy the HTTP
@@ -53,6 +54,8 @@ static void device_code(const uint8_t *data, size_t size)
 static void oauth_error(const uint8_t *data, size_t size)
 {
 	struct oa2_http_response resp = {400, NULL, size, -1, 0};
+	struct oa2_oauth_refusal why;
+	oa2_error err = {0};
 	char code[64], desc[160], c1[1], d1[1], c8[8], d8[8];
 
 	resp.body = malloc(size + 1);
@@ -62,7 +65,6 @@ static void oauth_error(const uint8_t *data, size_t size)
 	resp.body[size] = '\0';
 	oa2_oauth_error(&resp, code, sizeof(code), desc, sizeof(desc));
 	check_printable(code);
-	check_printable(desc);
 	if (code[0] != '\0' && !oa2_is_token_chars(code))
 		abort();
 	oa2_oauth_error(&resp, c1, sizeof(c1), d1, sizeof(d1));
@@ -70,7 +72,9 @@ static void oauth_error(const uint8_t *data, size_t size)
 		abort();
 	oa2_oauth_error(&resp, c8, sizeof(c8), d8, sizeof(d8));
 	check_printable(c8);
-	check_printable(d8);
+	if (oa2_oauth_answer(&resp, "token endpoint", &why, &err) == 1)
+		oa2_oauth_refused(&why, "token endpoint", &err);
+	check_printable(err.msg);
 	oa2_http_response_clear(&resp);
 }
 

@@ -79,6 +79,24 @@ static void second_login_fetches_no_metadata(void **state)
 	assert_int_equal(oa2t_count(&idp, "discovery"), 1);
 }
 
+/* A cache that cannot be written: the login goes on, and the log says so. */
+static void cache_write_failure_is_logged(void **state)
+{
+	const char *cfg = config("unsafe", NULL, NULL);
+	char cmd[700];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/cache-unsafe' && chmod 0777 '%s/cache-unsafe'",
+		 oa2t_tmp(), oa2t_tmp());
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(auth_with(cfg), PAM_AUTH_ERR);
+	oa2t_expect_log("not cached, the next login fetches it again");
+	oa2t_expect_log("writable by group or others");
+	oa2t_expect_log("denied at the identity provider");
+	snprintf(cmd, sizeof(cmd), "chmod 0700 '%s/cache-unsafe'", oa2t_tmp());
+	assert_int_equal(system(cmd), 0);
+}
+
 static void wrong_ca_is_unavailable(void **state)
 {
 	char extra[400];
@@ -271,6 +289,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(second_login_fetches_no_metadata),
+		cmocka_unit_test(cache_write_failure_is_logged),
 		cmocka_unit_test(wrong_ca_is_unavailable),
 		cmocka_unit_test(system_store_does_not_trust_test_ca),
 		cmocka_unit_test(wrong_host_name_is_unavailable),

@@ -1,6 +1,7 @@
 /* test_cache.c - the on-disk metadata cache: hits, expiry, and every way a
  * file can be untrustworthy (corrupt, truncated, foreign-owned, writable by
- * others, a symlink) being treated as a miss. */
+ * others, a symlink) being treated as a miss; the load sequence discovery
+ * and the JWKS share (oa2_cache_load). */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -179,6 +180,64 @@ static void unsafe_directory_is_refused(void **state)
 	assert_int_equal(chmod(dir, 0700), 0);
 }
 
+/* A document behind oa2_cache_load: what use saw, how often fetch ran. */
+struct doc {
+	char used[32];
+	int fetches;
+	int fetch_fails;
+};
+
+static int use_doc(void *ctx, const char *body, size_t len)
+{
+	struct doc *d = ctx;
+
+	if (strcmp(body, "bad") == 0)
+		return -1;
+	snprintf(d->used, sizeof(d->used), "%.*s", (int)len, body);
+	return 0;
+}
+
+static int fetch_doc(void *ctx, oa2_error *err)
+{
+	struct doc *d = ctx;
+
+	d->fetches++;
+	if (d->fetch_fails)
+		return oa2_fail(err, OA2_ERR_UNAVAIL, "IdP down");
+	snprintf(d->used, sizeof(d->used), "fetched");
+	return oa2_cache_put(dir, "doc", "fetched", 7, now, 300, NULL);
+}
+
+static void load_reads_the_cache_before_fetching(void **state)
+{
+	struct doc d = {0};
+	oa2_error err = {0};
+
+	(void)state;
+	/* a miss: fetched (and stored by fetch) */
+	assert_int_equal(oa2_cache_load(dir, "doc", now, 100, use_doc, fetch_doc, &d, &err), 0);
+	assert_int_equal(d.fetches, 1);
+	/* a hit: the stored copy, no fetch */
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(oa2_cache_load(dir, "doc", now, 100, use_doc, fetch_doc, &d, &err), 0);
+	assert_string_equal(d.used, "fetched");
+	assert_int_equal(d.fetches, 0);
+	/* an entry use refuses is dropped and fetched again */
+	assert_int_equal(oa2_cache_put(dir, "doc", "bad", 3, now, 300, NULL), 0);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(oa2_cache_read(dir, "doc", now, use_doc, &d), 0);
+	expect_miss("doc", now, "absent");
+	assert_int_equal(oa2_cache_load(dir, "doc", now, 100, use_doc, fetch_doc, &d, &err), 0);
+	assert_int_equal(d.fetches, 1);
+	/* expired and the IdP down: fetch's error is the caller's */
+	memset(&d, 0, sizeof(d));
+	d.fetch_fails = 1;
+	assert_int_equal(oa2_cache_load(dir, "doc", now + 301, 100, use_doc, fetch_doc, &d, &err),
+			 -1);
+	assert_int_equal(err.kind, OA2_ERR_UNAVAIL);
+	assert_string_equal(err.msg, "IdP down");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +247,7 @@ int main(void)
 		cmocka_unit_test(corrupt_entries_are_misses),
 		cmocka_unit_test(unsafe_entries_are_misses),
 		cmocka_unit_test(unsafe_directory_is_refused),
+		cmocka_unit_test(load_reads_the_cache_before_fetching),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

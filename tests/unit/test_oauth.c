@@ -91,7 +91,7 @@ static void messages_name_status_and_stay_printable(void **state)
 	(void)state;
 	assert_int_equal(oa2_oauth_answer(&resp, "token endpoint", &why, &err), 1);
 	oa2_oauth_refused(&why, "token endpoint", &err);
-	assert_string_equal(err.msg, "token endpoint refused: access_denied no?way (HTTP status 403)");
+	assert_string_equal(err.msg, "token endpoint refused: access_denied no\\x0away (HTTP status 403)");
 
 	memset(&err, 0, sizeof(err));
 	resp.status = 429;

@@ -151,7 +151,7 @@ static char *raw_token(const char *header, const char *payload, const void *sig,
 
 struct result {
 	int rc;
-	int fetched;
+	struct oa2_fetched fetched;
 	oa2_error err;
 	json_object *claims;
 };
@@ -161,7 +161,7 @@ static struct result verify(char *jwt)
 	struct result r = {0};
 
 	assert_non_null(jwt);
-	r.fetched = -1;
+	r.fetched.jwks = -1;
 	r.rc = oa2_token_verify_id_token(cfg, &disc, http, jwt, now, &r.claims, &r.fetched,
 					 &r.err);
 	free(jwt);
@@ -177,7 +177,7 @@ static void accepted(int line, char *jwt)
 		fail_msg("line %d: refused (%s: %s)", line, oa2_errkind_name(r.err.kind),
 			 r.err.msg);
 	assert_int_equal(r.err.kind, OA2_OK);
-	assert_int_equal(r.fetched, 0);
+	assert_int_equal(r.fetched.jwks, 0);
 	assert_non_null(r.claims);
 	assert_int_equal(oa2_json_string(r.claims, "sub", &s), 0);
 	assert_string_equal(s, "alice");
@@ -198,8 +198,8 @@ static void refused(int line, char *jwt, enum oa2_errkind kind, const char *frag
 	if (strstr(r.err.msg, frag) == NULL)
 		fail_msg("line %d: message '%s' lacks '%s'", line, r.err.msg, frag);
 	/* Only the refetch cases may touch the network, and none succeeds. */
-	if (r.fetched != 0)
-		fail_msg("line %d: jwks_fetched is %d", line, r.fetched);
+	if (r.fetched.jwks != 0)
+		fail_msg("line %d: keys fetched is %d", line, r.fetched.jwks);
 }
 
 #define OK(jwt) accepted(__LINE__, jwt)
@@ -240,7 +240,7 @@ static void valid_rs256_from_warm_cache(void **state)
 	r = verify(signed_by(rsa, "RS256", H_RS, claims("")));
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(r.err.kind, OA2_OK);
-	assert_int_equal(r.fetched, 0);
+	assert_int_equal(r.fetched.jwks, 0);
 	assert_int_equal(oa2_json_string(r.claims, "preferred_username", &u), 0);
 	assert_string_equal(u, "daemon");
 	json_object_put(r.claims);
@@ -548,7 +548,7 @@ static void unknown_kid_with_old_cache_refetches(void **state)
 		fail_msg("refused as %s (%s), want a refetch attempt (unavailable)",
 			 oa2_errkind_name(r.err.kind), r.err.msg);
 	assert_non_null(strstr(r.err.msg, JWKS_URI));
-	assert_int_equal(r.fetched, 0);
+	assert_int_equal(r.fetched.jwks, 0);
 	/* A known kid never triggers the refetch, however old the file. */
 	write_jwks(now - 120);
 	OK(signed_by(rsa, "RS256", H_RS, claims("")));
@@ -774,7 +774,7 @@ static void response_valid(void **state)
 		fail_msg("refused: %s: %s", oa2_errkind_name(r.err.kind), r.err.msg);
 	assert_int_equal(r.err.kind, OA2_OK);
 	assert_string_equal(r.id.source, "id_token");
-	assert_int_equal(r.id.jwks_fetched, 0);
+	assert_int_equal(r.id.fetched.jwks, 0);
 	assert_non_null(r.id.claims);
 	assert_int_equal(oa2_json_string(r.id.claims, "preferred_username", &u), 0);
 	assert_string_equal(u, "daemon");

@@ -168,7 +168,7 @@ static void id_token_is_accepted(void **state)
 	(void)state;
 	assert_int_equal(grant(rsa, H_ID, claims("\"pam\"", 10, 300, ""), &id, &err), 0);
 	assert_string_equal(id.source, "id_token");
-	assert_int_equal(id.jwks_fetched, 0);
+	assert_int_equal(id.fetched.jwks, 0);
 	oa2_identity_clear(&id);
 	/* several audiences: azp names the one configured */
 	cfg->token_audience = strdup("other pam");

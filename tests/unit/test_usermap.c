@@ -369,7 +369,7 @@ static void map_file_unsafe_or_malformed(void **state)
 	struct oa2_config *cfg = *state;
 
 	cfg->user_map_file = strdup(write_map("bad", "alice@corp ../daemon\n", 0644));
-	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "malformed entry");
+	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "bad:1: malformed entry");
 	/* Any malformed line is refused, not only the one asked for. */
 	REFUSES(cfg, PU("\"daemon\""), OA2_ERR_CONFIG, "malformed entry");
 	free(cfg->user_map_file);
@@ -378,6 +378,11 @@ static void map_file_unsafe_or_malformed(void **state)
 	free(cfg->user_map_file);
 	cfg->user_map_file = strdup(write_map("lonely", "alice@corp\n", 0644));
 	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "malformed entry");
+	/* The line number counts empty and comment lines, as an editor does. */
+	free(cfg->user_map_file);
+	cfg->user_map_file = strdup(write_map("line4", "# map\n\nbob@corp bin\r\nalice@corp\n",
+					      0644));
+	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "line4:4: malformed entry");
 	free(cfg->user_map_file);
 	cfg->user_map_file = strdup(write_map("ww", "alice@corp daemon\n", 0666));
 	REFUSES(cfg, PU("\"alice@corp\""), OA2_ERR_CONFIG, "writable by group or others");
