@@ -4,8 +4,8 @@
 # the bundled test IdP, the IdP's npm packages (from its lockfile), the
 # second test OP (Debian's glewlwyd: its libraries from apt, the program
 # unpacked into tests/op2/glewlwyd by tests/op2/install.sh, never installed as
-# a service), and the man page and Debian packaging tools (scdoc, debhelper,
-# lintian).
+# a service), the man page and Debian packaging tools (scdoc, debhelper,
+# lintian), and debootstrap for the tests in clean Debian roots.
 # Idempotent; needs root (or sudo).
 set -eu
 
@@ -16,7 +16,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
  libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper
  zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
  openssh-server openssh-client sudo login python3-pexpect
- scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils time"
+ scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils time debootstrap"
 # the libraries of glewlwyd 2.7 (the package's Depends without its maintainer
 # script tools) and the sqlite3 program that creates its database
 GLEWLWYD_LIBS="libc6 libcbor0.8 libconfig9 libcrypt1 libgnutls30 libhoel1.4 libiddawc1.1
