@@ -6,6 +6,13 @@
 # from $OA2_EXTRA_CONFIG.
 # pam_env_run STATE COMMAND...: run COMMAND through pam_wrapper and
 # nss_wrapper with that stack (the machine's PAM configuration is untouched).
+# pam_wrapper_sweep: remove the directories /tmp/pam.X that pam_wrapper
+# left behind for processes that have ended. pam_wrapper creates one in
+# every program it is loaded into and removes it only when that program
+# calls exit(): valgrind's launcher, which execs its tool, and shells that
+# end with _exit leave theirs. pam_wrapper itself removes such stale
+# directories (their "pid" file names a process that is gone) when it next
+# starts; this does the same at the end of a test.
 # pam_login STATE USER: pam_env_run tests/demo/pam_demo for service oa2-demo.
 # approve_next STATE USER DELAY: wait for a pending device code, sleep DELAY
 # seconds, approve it as USER, print the time of approval (epoch seconds).
@@ -42,6 +49,15 @@ pam_env_run() {
     env LD_PRELOAD="$(pkg-config --libs pam_wrapper | tr -d ' ') $(pkg-config --libs nss_wrapper | tr -d ' ')" \
         PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$_state/pam.d" \
         NSS_WRAPPER_PASSWD="$_state/passwd" NSS_WRAPPER_GROUP="$_state/group" "$@"
+}
+
+pam_wrapper_sweep() {
+    for _d in /tmp/pam.?; do
+        [ -d "$_d" ] && [ ! -L "$_d" ] && [ -f "$_d/pid" ] || continue
+        _pid=$(head -c 20 "$_d/pid" | tr -cd 0-9)
+        [ -n "$_pid" ] && [ ! -d "/proc/$_pid" ] && rm -rf "$_d"
+    done
+    return 0
 }
 
 pam_login() {

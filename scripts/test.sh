@@ -3,8 +3,11 @@
 # one closing line "N passed, N failed" counted from the individual cases:
 #   1. the normal build (-Werror): unit tests, the test IdP's self-test, the
 #      PAM integration tests against the test IdP, the end-to-end tests with
-#      real sshd/sudo/login, the CLI tests, the leak test, and the Debian
-#      package build + check;
+#      real sshd/sudo/login, the CLI tests, the leak test, the documentation
+#      examples, and the Debian package build + check; then, once per run,
+#      in clean Debian 12 roots (debootstrap): the package installed, used
+#      for a login and purged (tests/package/test_root.sh), and the demo on
+#      a fresh machine with Debian's Node.js 18 (tests/fresh/test_demo_root.sh);
 #   2. the PAM integration tests again under valgrind memcheck (memory
 #      errors and definite leaks fail them), standing in for ASan there;
 #      then an AddressSanitizer + UBSan build: the unit tests (pam_wrapper
@@ -45,6 +48,24 @@ count() {
     done
 }
 
+# tally LABEL LOG RC: add up the closing "name: N passed, N failed" line of
+# LOG; a missing line, or exit status RC other than 0 without a failed case,
+# counts as one failure.
+tally() {
+    line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$2" 2>/dev/null | tail -n 1)
+    if [ -n "$line" ]; then
+        p=$(echo "$line" | sed -E 's/^[a-z0-9-]+: ([0-9]+) passed.*/\1/')
+        f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    else
+        p=0
+        f=1
+    fi
+    [ "$3" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    echo "  $1: $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
 # check DIR LABEL [configure args]: build in DIR and run make check there.
 check() {
     dir=$1
@@ -78,10 +99,39 @@ if ! sh scripts/install-deps.sh; then
 fi
 
 # The first pass also builds the Debian package and checks it (lintian
-# included): tests/package/test_deb.sh runs only when asked.
-export OA2_TEST_PACKAGE=1
+# included): tests/package/test_deb.sh runs only when asked. It leaves the
+# package in $ROOTS for the clean-root test below.
+ROOTS=$(mktemp -d /tmp/pam_oauth2-roots.XXXXXX)
+trap 'rm -rf "$ROOTS"' EXIT INT TERM
+export OA2_TEST_PACKAGE=1 OA2_DEB_OUT="$ROOTS"
 check "$TOP" main
-unset OA2_TEST_PACKAGE
+unset OA2_TEST_PACKAGE OA2_DEB_OUT
+
+# Once per run, in throwaway Debian 12 roots (debootstrap, minbase; the
+# base root is made once and kept as a tarball for the second test): the
+# package installed with apt, used for a login through pam-auth-update's
+# common-auth, removed and purged; and README's demo on a fresh machine
+# with Debian's own Node.js 18. Each takes minutes.
+if [ "${OA2_QUICK:-0}" != 1 ]; then
+    export OA2_ROOT_CACHE="$ROOTS/base-root.tar"
+    for t in tests/package/test_root.sh tests/fresh/test_demo_root.sh; do
+        name=$(basename "$t" .sh)
+        echo "== $name: $t"
+        deb=$(ls "$ROOTS"/libpam-oauth2_*.deb 2>/dev/null | head -n 1)
+        start=$(date +%s)
+        OA2_DEB=$deb sh "$t" > "$ROOTS/$name.log" 2>&1
+        rc=$?
+        grep -E '^(not ok|# )' "$ROOTS/$name.log" | head -40
+        if [ "$rc" -eq 77 ]; then
+            echo "  $name: skipped: $(tail -n 1 "$ROOTS/$name.log")"
+        else
+            tally "$name" "$ROOTS/$name.log" "$rc"
+            echo "  ($name took $(($(date +%s) - start)) s)"
+        fi
+    done
+    unset OA2_ROOT_CACHE
+    rm -f "$ROOTS/base-root.tar"
+fi
 
 if [ "${OA2_QUICK:-0}" != 1 ]; then
     echo "== valgrind: the PAM integration tests under memcheck"
@@ -101,7 +151,7 @@ fi
 
 if [ "${OA2_QUICK:-0}" != 1 ]; then
     SAN=$(mktemp -d /tmp/pam_oauth2-san.XXXXXX)
-    trap 'rm -rf "$SAN"' EXIT INT TERM
+    trap 'rm -rf "$SAN" "$ROOTS"' EXIT INT TERM
     copy_tree "$SAN/asan"
     check "$SAN/asan" asan --enable-sanitizers=address,undefined
     copy_tree "$SAN/ubsan"
@@ -112,17 +162,7 @@ if [ "${OA2_QUICK:-0}" != 1 ]; then
     echo "== fuzz: every target for ${OA2_FUZZ_SECONDS:-10} s"
     sh tests/fuzz/run.sh "${OA2_FUZZ_SECONDS:-10}" > "$SAN/fuzz.log" 2>&1
     cat "$SAN/fuzz.log"
-    line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$SAN/fuzz.log" | tail -n 1)
-    if [ -n "$line" ]; then
-        p=$(echo "$line" | sed -E 's/^fuzz: ([0-9]+) passed.*/\1/')
-        f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-    else
-        p=0
-        f=1
-    fi
-    echo "  fuzz: $p passed, $f failed"
-    passed=$((passed + p))
-    failed=$((failed + f))
+    tally fuzz "$SAN/fuzz.log" 0
 fi
 
 echo "$passed passed, $failed failed"

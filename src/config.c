@@ -279,6 +279,19 @@ static int apply(struct oa2_config *cfg, char *line, bool seen[NKEYS], const str
 	return 0;
 }
 
+/* Cut a comment off a line of the file: a '#' at the start of a word
+ * ("key = value  # why") starts one. A '#' inside a word ("pass#word", a
+ * URL's fragment) stays part of the value. */
+static void cut_comment(char *line)
+{
+	for (char *c = line; *c; c++) {
+		if (*c == '#' && (c == line || c[-1] == ' ' || c[-1] == '\t')) {
+			*c = '\0';
+			return;
+		}
+	}
+}
+
 /* Parse the file's text, "key = value" per line, in place. name is the file
  * for messages; *secret_seen tells whether client_secret was among the keys. */
 static int parse_lines(struct oa2_config *cfg, char *buf, const char *name, bool *secret_seen,
@@ -296,9 +309,10 @@ static int parse_lines(struct oa2_config *cfg, char *buf, const char *name, bool
 			*nl = '\0';
 		if (strlen(p) > MAX_LINE)
 			return where_fail(err, &o, "line longer than %d bytes", MAX_LINE);
+		cut_comment(p);
 		line = oa2_trim(p);
 		p = nl ? nl + 1 : NULL;
-		if (*line == '\0' || *line == '#')
+		if (*line == '\0')
 			continue;
 		if (apply(cfg, line, seen, &o, err) != 0)
 			return -1;

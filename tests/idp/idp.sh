@@ -3,7 +3,8 @@
 # idp.sh stop DIR                     stop the IdP started for DIR
 #
 # start: installs the node deps if needed (install.sh), creates the TLS
-# material (mkca.sh DIR), runs "node server.mjs --state DIR ..." with its log in
+# material (mkca.sh DIR), runs "node server.mjs --state DIR ..." (node 20 or
+# later, chosen by node.sh) with its log in
 # DIR/idp.log and its PID in DIR/idp.pid, and waits (max ~15 s) until DIR/idp.env
 # exists and the discovery document answers over TLS verified with DIR/ca.pem
 # (max IDP_START_TIMEOUT seconds, default 30).
@@ -61,9 +62,10 @@ start)
     command -v node >/dev/null 2>&1 || fail "node is not installed"
     command -v curl >/dev/null 2>&1 || fail "curl is not installed"
     "$HERE/install.sh" >&2 || fail "npm dependencies could not be installed"
+    NODE=$("$HERE/node.sh") || fail "no Node.js 20 or later to run the IdP"
     "$HERE/mkca.sh" "$DIR" || fail "mkca.sh failed"
     rm -f "$DIR/idp.env"
-    node "$HERE/server.mjs" --state "$DIR" "$@" </dev/null >"$DIR/idp.log" 2>&1 &
+    "$NODE" "$HERE/server.mjs" --state "$DIR" "$@" </dev/null >"$DIR/idp.log" 2>&1 &
     pid=$!
     echo "$pid" > "$DIR/idp.pid"
     deadline=$(( $(date +%s) + ${IDP_START_TIMEOUT:-30} ))

@@ -40,10 +40,13 @@ static void cleanup_tmp(void)
 {
 	char cmd[1024];
 
+	/* the IdPs, the scratch directory, and pam_wrapper's /tmp/pam.X of
+	 * processes that ended without exit() (valgrind's launcher, with
+	 * OA2T_VALGRIND=1: it execs its tool) */
 	snprintf(cmd, sizeof(cmd),
 		 "for d in '%s'/idp-*; do [ -f \"$d/idp.pid\" ] && sh '%s/tests/idp/idp.sh' stop \"$d\"; "
-		 "done; rm -rf '%s'",
-		 tmpdir, SRCDIR, tmpdir);
+		 "done; rm -rf '%s'; . '%s/scripts/lib.sh' && pam_wrapper_sweep",
+		 tmpdir, SRCDIR, tmpdir, SRCDIR);
 	if (system(cmd) != 0)
 		fprintf(stderr, "harness: cleanup of %s failed\n", tmpdir);
 }
@@ -204,6 +207,12 @@ void oa2t_init(int argc, char **argv, const struct oa2t_service *services)
 		exec_self(argc, argv);
 		die("execv");
 	}
+	/* Only the test process runs under pam_wrapper. Every program loaded
+	 * with it creates a /tmp/pam.X directory that only exit() removes: a
+	 * shell started by system() (cleanup_tmp) ends with _exit and would
+	 * leave it behind. */
+	unsetenv("LD_PRELOAD");
+	unsetenv("PAM_WRAPPER");
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			die("waitpid");

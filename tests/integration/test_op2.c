@@ -335,11 +335,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(unknown_client_is_a_configuration_error, reset),
 	};
 
+	/* after oa2t_init: only the test process goes on, without pam_wrapper
+	 * in LD_PRELOAD (which would follow the shell and leave its /tmp/pam.X) */
+	oa2t_init(argc, argv, services);
 	if (system("sh '" OP2_SH "' available") != 0) {
 		printf("SKIP: glewlwyd (the second test OP) is not installed; "
 		       "run tests/op2/install.sh (scripts/install-deps.sh does)\n");
 		return 77;
 	}
-	oa2t_init(argc, argv, services);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -20,6 +20,7 @@ STATE=$(mktemp -d /tmp/pam_oauth2-leak.XXXXXX)
 cleanup() {
     sh tests/idp/idp.sh stop "$STATE/idp" >/dev/null 2>&1 || true
     rm -rf "$STATE"
+    pam_wrapper_sweep
 }
 trap cleanup EXIT INT TERM
 

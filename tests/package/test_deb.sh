@@ -10,11 +10,12 @@
 # Without either it exits 77 (automake's SKIP), so "make check" skips it
 # unless run as "make check OA2_TEST_PACKAGE=1".
 #
-# The package is built with "dpkg-buildpackage -us -uc -b" in a copy of the
-# source tree (the build's "clean" step must not wipe the tree under test).
-# Needs dpkg-dev, debhelper and the Build-Depends of debian/control;
-# lintian is used when installed. Prints "ok"/"not ok" lines and ends with
-# "package: N passed, N failed".
+# The package is built with scripts/build-deb.sh, the recipe README gives
+# ("dpkg-buildpackage -us -uc -b" in a copy of the source tree). Needs
+# dpkg-dev, debhelper and the Build-Depends of debian/control (the script
+# installs them when missing); lintian is used when installed. The package
+# installed, used and purged in a clean Debian root: test_root.sh.
+# Prints "ok"/"not ok" lines and ends with "package: N passed, N failed".
 set -u
 
 # The package build runs "make check" itself: never recurse into this test.
@@ -31,24 +32,9 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/oa2-pkg.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-notok() {
-    failed=$((failed + 1))
-    echo "not ok - $1"
-    [ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/#   /'
-}
-check() { # check "description" command...
-    desc=$1
-    shift
-    if out=$("$@" 2>&1); then ok "$desc"; else notok "$desc" "$out"; fi
-}
-finish() {
-    echo "package: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit $?
-}
+TAP_NAME=package
+# shellcheck source=../lib/tap.sh
+. "$TOP/tests/lib/tap.sh"
 
 # ---- build (or take the given package) -------------------------------------
 if [ -n "${OA2_DEB:-}" ]; then
@@ -56,30 +42,21 @@ if [ -n "${OA2_DEB:-}" ]; then
     [ -f "$DEB" ] || { notok "package $DEB exists"; finish; }
     CHANGES=""
 else
-    SRC="$WORK/libpam-oauth2"
-    mkdir -p "$SRC"
-    if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-        # Tracked files plus new, not ignored ones: what is being worked on,
-        # without the build outputs of the tree under test.
-        (cd "$TOP" && git ls-files -co --exclude-standard -z) |
-            (cd "$TOP" && tar --null -T - -cf -) | tar -xf - -C "$SRC"
-    else
-        (cd "$TOP" && tar -cf - .) | tar -xf - -C "$SRC"
-    fi
+    # the documented build recipe (README "Install on a server")
     start=$(date +%s)
-    # A clean environment for the build's own make: under "make check
-    # VAR=..." the outer make's MAKEFLAGS would override the variables
-    # debian/rules passes (TESTS) and the build would run this test again.
-    if (cd "$SRC" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u OA2_TEST_PACKAGE \
-        OA2_IN_PACKAGE_BUILD=1 dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1; then
-        ok "dpkg-buildpackage -us -uc -b ($(($(date +%s) - start)) s)"
+    if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL sh "$TOP/scripts/build-deb.sh" "$WORK" >"$WORK/build-deb.log" 2>&1; then
+        ok "scripts/build-deb.sh ($(($(date +%s) - start)) s)"
     else
-        notok "dpkg-buildpackage -us -uc -b" "$(tail -n 25 "$WORK/build.log")"
+        notok "scripts/build-deb.sh" "$(tail -n 25 "$WORK/build-deb.log")"
         finish
     fi
     DEB=$(ls "$WORK"/libpam-oauth2_*.deb 2>/dev/null | head -n 1)
     CHANGES=$(ls "$WORK"/libpam-oauth2_*.changes 2>/dev/null | head -n 1)
     [ -n "$DEB" ] || { notok "the build produced libpam-oauth2_*.deb"; finish; }
+    # scripts/test.sh hands the package on to test_root.sh
+    if [ -n "${OA2_DEB_OUT:-}" ] && [ -d "$OA2_DEB_OUT" ]; then
+        cp "$DEB" "$OA2_DEB_OUT/"
+    fi
 fi
 
 # ---- unpack into a throwaway root -------------------------------------------
@@ -190,6 +167,9 @@ for page in man8/pam_oauth2.8.gz man8/pam-oauth2.8.gz man5/pam_oauth2.conf.5.gz;
         warn=$(MANWIDTH=80 man -l "$f" 2>&1 >/dev/null)
         if [ -z "$warn" ]; then ok "man -l $page renders without warnings"; else notok "man -l $page renders without warnings" "$warn"; fi
     fi
+done
+for ex in examples/pam_oauth2.conf examples/sshd_config.d/pam_oauth2.conf; do
+    check "example $ex present" test -f "$ROOT/usr/share/doc/libpam-oauth2/$ex"
 done
 for doc in copyright README.Debian README.md configuration.md security.md idp-guides.md troubleshooting.md; do
     d="$ROOT/usr/share/doc/libpam-oauth2/$doc"

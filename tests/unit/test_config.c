@@ -158,6 +158,33 @@ static void refuses_bad_lines(void **state)
 	refused(BASE, 0644, twice, 2, "given twice");
 }
 
+/* "# ..." at the start of a word is a comment, in a line of its own or after
+ * a value; a '#' inside a word is part of the value. */
+static void comments_after_values(void **state)
+{
+	static const char text[] = "# c\n  # indented\n" BASE
+				   "client_secret = pass#word   # the secret\n"
+				   "require_groups = linux-users\t# and nothing else\n"
+				   "redirect_uri = https://h.example.test/cb #fragment-like\n"
+				   "scope = openid email#x\n";
+	oa2_error err = {0};
+	struct oa2_config *cfg = oa2_config_parse_text(text, sizeof(text) - 1, 0, NULL, &err);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_string_equal(cfg->client_secret, "pass#word");
+	assert_string_equal(cfg->require_groups, "linux-users");
+	assert_string_equal(cfg->redirect_uri, "https://h.example.test/cb");
+	assert_string_equal(cfg->scope, "openid email#x");
+	oa2_config_free(cfg);
+
+	refused(BASE "scope = # nothing\n", 0644, NULL, 0, ":3: scope: empty value");
+	refused(BASE "# scope = openid\nscope = email # no openid\n", 0644, NULL, 0,
+		"scope must include 'openid'");
+	refused(BASE "device_timeout = 60 # s\nqr = off #\nqr_background = light#\n", 0644, NULL,
+		0, ":5: qr_background: 'light#' is not one of the allowed values");
+}
+
 /* oa2_config_parse_text: the loader's parser on text in memory, same rules. */
 static void parses_text_like_the_file(void **state)
 {
@@ -536,6 +563,7 @@ int main(void)
 		cmocka_unit_test(every_key_parses),
 		cmocka_unit_test(module_arguments_override_file),
 		cmocka_unit_test(refuses_bad_lines),
+		cmocka_unit_test(comments_after_values),
 		cmocka_unit_test(parses_text_like_the_file),
 		cmocka_unit_test(parse_text_refusals),
 		cmocka_unit_test(refuses_relative_config_path),

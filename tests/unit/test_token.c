@@ -108,19 +108,20 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char path[256];
+	char cmd[300];
+	int rc;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/%s", cache_dir, cache_name);
-	unlink(path);
-	rmdir(cache_dir);
+	/* the cache file and the keyset's lock files (.jwks-*.lock) */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cache_dir);
+	rc = system(cmd);
 	oa2_http_free(http);
 	oa2_discovery_clear(&disc);
 	oa2_config_free(cfg);
 	EVP_PKEY_free(rsa);
 	EVP_PKEY_free(ec);
 	EVP_PKEY_free(evil_rsa);
-	return 0;
+	return rc == 0 ? 0 : -1;
 }
 
 /* ---- token building ---- */
