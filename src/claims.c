@@ -63,7 +63,7 @@ static int check_iss(const json_object *c, const struct oa2_claims_policy *p, in
 	if (strcmp(iss, p->issuer) == 0)
 		return 0;
 	if (strcmp(p->issuer, OA2_GOOGLE_ISSUER) == 0 &&
-	    strcmp(iss, OA2_GOOGLE_ISSUER + strlen("https://")) == 0)
+	    strcmp(iss, &OA2_GOOGLE_ISSUER[sizeof("https://") - 1]) == 0)
 		return 0;
 	return oa2_fail(err, OA2_ERR_DENIED, "issuer mismatch: token from '%.100s'", iss);
 }

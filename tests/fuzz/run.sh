@@ -42,12 +42,12 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -I$work -I$top/src $(pkg-config --cflags json-c libcurl)"
 libs="-lcurl -lcrypto -ljson-c -lqrencode -lm"
 
-printf '#define PACKAGE_VERSION "fuzz"\n#define OA2_HELPER_PATH "/nonexistent/pam_oauth2_helper"\n' > "$work/autoconfig.h"
+printf '#define PACKAGE_VERSION "fuzz"\n#define OA2_HELPER_PATH "/nonexistent/pam_oauth2_helper"\n#define OA2_LOCALEDIR "/nonexistent"\n' > "$work/autoconfig.h"
 
 # The module's sources a target may need, instrumented for coverage. Only
 # what a target uses is pulled from the archive at link time.
 core="error json strutil secfile config cache http discovery claims usermap authz oauth qr identity
- device_grant b64url jwk jws ipc helper"
+ device_grant b64url jwk jws ipc helper screen i18n"
 mkdir -p "$work/obj"
 for f in $core; do
 	# shellcheck disable=SC2086
