@@ -148,25 +148,30 @@ static void parallel_logins_share_one_refresh(void **state)
 	static struct worker w[PARALLEL];
 	char cmd[600];
 	int ok = 0;
+	/* Under valgrind every login's helper runs under memcheck too: 50 of
+	 * them at once on two cores time out at the IdP. Ten still race for
+	 * the one refresh. */
+	const char *vg = getenv("OA2T_VALGRIND");
+	int n = vg != NULL && strcmp(vg, "1") == 0 ? 10 : PARALLEL;
 
 	(void)state;
 	write_config(&idp, "cache-parallel");
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
-	for (int i = 0; i < PARALLEL; i++) {
+	for (int i = 0; i < n; i++) {
 		w[i].index = i;
 		assert_int_equal(pthread_create(&w[i].thread, NULL, one_parallel_login, &w[i]), 0);
 	}
-	for (int i = 0; i < PARALLEL; i++) {
+	for (int i = 0; i < n; i++) {
 		assert_int_equal(pthread_join(w[i].thread, NULL), 0);
 		if (w[i].rc == PAM_SUCCESS)
 			ok++;
 		else
 			fprintf(stderr, "parallel login %d: PAM result %d\n", i, w[i].rc);
 	}
-	assert_int_equal(ok, PARALLEL);
+	assert_int_equal(ok, n);
 	assert_int_equal(oa2t_count(&idp, "discovery"), 1);
 	assert_int_equal(oa2t_count(&idp, "jwks"), 1);
-	assert_int_equal(oa2t_count(&idp, "token"), PARALLEL);
+	assert_int_equal(oa2t_count(&idp, "token"), n);
 	/* the cache is whole: the next login reads it without any request */
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
