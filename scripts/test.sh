@@ -143,11 +143,11 @@ if [ "${OA2_QUICK:-0}" != 1 ]; then
             echo $? > "tests/integration/$t.valgrind.rc"
         done
     }
-    vg test_device test_discovery &
+    vg test_device test_discovery test_code &
     vgpid=$!
     vg test_password test_offline test_faults
     wait "$vgpid"
-    for t in test_discovery test_device test_password test_offline test_faults; do
+    for t in test_discovery test_device test_code test_password test_offline test_faults; do
         log=tests/integration/$t.valgrind.log
         rc=$(cat "tests/integration/$t.valgrind.rc" 2>/dev/null || echo 1)
         rm -f "tests/integration/$t.valgrind.rc"
