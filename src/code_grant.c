@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "b64url.h"
 #include "code_grant.h"
@@ -272,20 +271,11 @@ out:
 static char *instructions(const struct oa2_config *cfg, const struct oa2_ui *ui,
 			  const char *url)
 {
-	char host[256] = "";
-	struct oa2_screen scr = {
-		.uri = url,
-		.user = ui->user,
-		.host = host,
-		.service = ui->service,
-		.qr = cfg->qr,
-		.qr_light = cfg->qr_light,
-		.utf8 = ui->utf8,
-		.columns = ui->columns,
-	};
+	char host[256];
+	struct oa2_screen scr;
 
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "?");
+	oa2_screen_init(&scr, cfg, ui, host, sizeof(host));
+	scr.uri = url;
 	return oa2_screen_render_code(&scr, NULL);
 }
 

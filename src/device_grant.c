@@ -154,24 +154,14 @@ static int request_code(const struct oa2_config *cfg, const struct oa2_discovery
 static char *instructions(const struct oa2_config *cfg, const struct oa2_ui *ui,
 			  const struct oa2_device_code *dc, int64_t valid_s)
 {
-	char host[256] = "";
-	struct oa2_screen scr = {
-		.uri = dc->uri,
-		.qr_text = dc->uri_complete ? dc->uri_complete : dc->uri,
-		.user_code = dc->user_code,
-		.valid_s = valid_s,
-		.user = ui->user,
-		.host = host,
-		.service = ui->service,
-		.prompt_mode = ui->info_needs_prompt,
-		.qr = cfg->qr,
-		.qr_light = cfg->qr_light,
-		.utf8 = ui->utf8,
-		.columns = ui->columns,
-	};
+	char host[256];
+	struct oa2_screen scr;
 
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "?");
+	oa2_screen_init(&scr, cfg, ui, host, sizeof(host));
+	scr.uri = dc->uri;
+	scr.qr_text = dc->uri_complete ? dc->uri_complete : dc->uri;
+	scr.user_code = dc->user_code;
+	scr.valid_s = valid_s;
 	return oa2_screen_render(&scr, NULL);
 }
 

@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "i18n.h"
 #include "qr.h"
 #include "screen.h"
 #include "strutil.h"
+#include "ui.h"
 
 #define QUIET 2          /* quiet zone of the on-screen QR code (qr.h) */
 #define GAP 2            /* columns between the QR code and the text */
@@ -307,25 +309,66 @@ static void stacked(struct buf *b, const struct oa2_screen *s, const char *qr, s
 	lines_free(&l);
 }
 
+void oa2_screen_init(struct oa2_screen *s, const struct oa2_config *cfg, const struct oa2_ui *ui,
+		     char *host, size_t hostlen)
+{
+	memset(s, 0, sizeof(*s));
+	if (gethostname(host, hostlen - 1) != 0)
+		snprintf(host, hostlen, "?");
+	host[hostlen - 1] = '\0';
+	s->user = ui->user;
+	s->host = host;
+	s->service = ui->service;
+	s->prompt_mode = ui->info_needs_prompt;
+	s->qr = cfg->qr;
+	s->qr_light = cfg->qr_light;
+	s->utf8 = ui->utf8;
+	s->columns = ui->columns;
+}
+
+/* The QR code of text for this screen, or NULL when it is off, cannot be
+ * drawn (too long a URL) or is wider than the terminal: the text is enough.
+ * *style is the style chosen for the terminal. */
+static char *screen_qr(const struct oa2_screen *s, const char *text, size_t columns,
+		       enum oa2_qr_style *style)
+{
+	char *qr;
+
+	*style = OA2_QR_STYLE_UTF8;
+	if (s->qr == OA2_QR_ASCII || (s->qr == OA2_QR_AUTO && !s->utf8))
+		*style = OA2_QR_STYLE_ASCII;
+	if (s->qr == OA2_QR_OFF)
+		return NULL;
+	qr = oa2_qr_render(text, *style, s->qr_light, QUIET, NULL);
+	if (qr != NULL && oa2_qr_columns(qr) > columns) {
+		free(qr);
+		qr = NULL;
+	}
+	return qr;
+}
+
+/* Hand out the finished screen: without a newline after the last line (the
+ * prompt or the next message follows), or NULL with err when memory ran
+ * out. */
+static char *screen_done(struct buf *b, oa2_error *err)
+{
+	while (!b->oom && b->len > 0 && b->p[b->len - 1] == '\n')
+		b->p[--b->len] = '\0';
+	if (b->oom) {
+		free(b->p);
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	return b->p;
+}
+
 char *oa2_screen_render(const struct oa2_screen *s, oa2_error *err)
 {
 	struct buf b = {0};
 	size_t columns = s->columns > 0 ? (size_t)s->columns : OA2_SCREEN_COLUMNS;
-	enum oa2_qr_style style = OA2_QR_STYLE_UTF8;
-	char *qr = NULL, *head = NULL;
+	enum oa2_qr_style style;
+	char *qr = screen_qr(s, s->qr_text, columns, &style), *head = title(s);
 
-	if (s->qr == OA2_QR_ASCII || (s->qr == OA2_QR_AUTO && !s->utf8))
-		style = OA2_QR_STYLE_ASCII;
-	if (s->qr != OA2_QR_OFF) {
-		/* A QR code that cannot be drawn (too long a URL) is left out: the
-		 * URL and the code are enough. */
-		qr = oa2_qr_render(s->qr_text, style, s->qr_light, QUIET, NULL);
-		if (qr != NULL && oa2_qr_columns(qr) > columns) {
-			free(qr);
-			qr = NULL;
-		}
-	}
-	head = title(s);
 	if (head == NULL) {
 		b.oom = 1;
 		goto out;
@@ -334,18 +377,10 @@ char *oa2_screen_render(const struct oa2_screen *s, oa2_error *err)
 	puts_(&b, "\n");
 	if (qr == NULL || style != OA2_QR_STYLE_UTF8 || side_by_side(&b, s, qr, columns) != 0)
 		stacked(&b, s, qr, columns);
-	/* no newline after the last line: the prompt or the next message follows */
-	while (!b.oom && b.len > 0 && b.p[b.len - 1] == '\n')
-		b.p[--b.len] = '\0';
 out:
 	free(head);
 	free(qr);
-	if (b.oom) {
-		free(b.p);
-		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
-		return NULL;
-	}
-	return b.p;
+	return screen_done(&b, err);
 }
 
 char *oa2_screen_render_code(const struct oa2_screen *s, oa2_error *err)
@@ -353,19 +388,9 @@ char *oa2_screen_render_code(const struct oa2_screen *s, oa2_error *err)
 	struct buf b = {0};
 	struct lines l = {0};
 	size_t columns = s->columns > 0 ? (size_t)s->columns : OA2_SCREEN_COLUMNS;
-	enum oa2_qr_style style = OA2_QR_STYLE_UTF8;
-	char *qr = NULL, *head = NULL;
+	enum oa2_qr_style style;
+	char *qr = screen_qr(s, s->uri, columns, &style), *head = title(s);
 
-	if (s->qr == OA2_QR_ASCII || (s->qr == OA2_QR_AUTO && !s->utf8))
-		style = OA2_QR_STYLE_ASCII;
-	if (s->qr != OA2_QR_OFF) {
-		qr = oa2_qr_render(s->uri, style, s->qr_light, QUIET, NULL);
-		if (qr != NULL && oa2_qr_columns(qr) > columns) {
-			free(qr);
-			qr = NULL;
-		}
-	}
-	head = title(s);
 	if (head == NULL) {
 		b.oom = 1;
 		goto out;
@@ -391,15 +416,8 @@ char *oa2_screen_render_code(const struct oa2_screen *s, oa2_error *err)
 		b.oom = 1;
 	emit_lines(&b, &l, 0);
 	lines_free(&l);
-	while (!b.oom && b.len > 0 && b.p[b.len - 1] == '\n')
-		b.p[--b.len] = '\0';
 out:
 	free(head);
 	free(qr);
-	if (b.oom) {
-		free(b.p);
-		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
-		return NULL;
-	}
-	return b.p;
+	return screen_done(&b, err);
 }

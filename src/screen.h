@@ -19,6 +19,7 @@
 #ifndef OA2_SCREEN_H
 #define OA2_SCREEN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -39,6 +40,15 @@ struct oa2_screen {
 	int utf8;              /* the terminal takes UTF-8 */
 	int columns;           /* terminal width; 0: unknown (80 assumed) */
 };
+
+/* Fill what every screen shows from the configuration and the conversation:
+ * the title's account, service and this host's name (written to host, of
+ * hostlen bytes), the prompt mode, the QR settings, UTF-8 and the width.
+ * The grant then sets its own URL, code and validity. */
+struct oa2_config;
+struct oa2_ui;
+void oa2_screen_init(struct oa2_screen *s, const struct oa2_config *cfg, const struct oa2_ui *ui,
+		     char *host, size_t hostlen);
 
 /* The screen as text, lines ending in '\n' except the last. malloc'd, or
  * NULL with err set. */
