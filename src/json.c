@@ -4,44 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "json.h"
-
-/* json-c's strict mode still takes a few things RFC 8259 does not: NaN and
- * Infinity, single-quoted names, raw control characters inside strings and
- * "1." numbers. Refuse them before parsing, so that no two JSON readers can
- * disagree about what a document from the network says. Outside strings
- * only these bytes may appear (a '.' must also be followed by a digit). */
-static const bool bare[256] = {
-	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
-	[':'] = 1, [','] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['+'] = 1, ['e'] = 1, ['E'] = 1,
-	['t'] = 1, ['r'] = 1, ['u'] = 1, ['f'] = 1, ['a'] = 1, ['l'] = 1, ['s'] = 1, ['n'] = 1,
-};
-
-static int lexically_strict(const char *buf, size_t len)
-{
-	const unsigned char *b = (const unsigned char *)buf;
-
-	for (size_t i = 0; i < len; i++) {
-		if (b[i] == '"') {
-			/* A string: no raw control character; skip escaped bytes. */
-			for (i++; i < len && b[i] != '"'; i++) {
-				if (b[i] < 0x20)
-					return -1;
-				if (b[i] == '\\')
-					i++;
-			}
-		} else if (b[i] == '.') {
-			if (i + 1 >= len || b[i + 1] < '0' || b[i + 1] > '9')
-				return -1;
-		} else if (b[i] == '\0') {
-			break; /* the parser and the trailing-data check refuse it */
-		} else if (!bare[b[i]]) {
-			return -1;
-		}
-	}
-	return 0;
-}
 
 json_object *oa2_json_parse(const char *buf, size_t len, const char *what, oa2_error *err)
 {
@@ -57,10 +21,11 @@ json_object *oa2_json_parse(const char *buf, size_t len, const char *what, oa2_e
 		oa2_fail(err, OA2_ERR_PROTOCOL, "%s: document too large", what);
 		goto out;
 	}
-	if (lexically_strict(buf, len) != 0) {
-		oa2_fail(err, OA2_ERR_PROTOCOL, "%s: invalid JSON (not strict RFC 8259)", what);
+	/* json-c's strict mode still takes things RFC 8259 does not (NaN,
+	 * "1.", raw control characters, invalid UTF-8, lone surrogates):
+	 * only what the strict scanner takes reaches it. */
+	if (oa2_jscan_valid(buf, len, what, err) != 0)
 		goto out;
-	}
 	tok = json_tokener_new_ex(OA2_JSON_MAX_DEPTH);
 	if (tok == NULL) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "%s: out of memory", what);

@@ -1,0 +1,599 @@
+/* jscan.c - strict JSON validation and member index, in place (jscan.h). */
+#include "autoconfig.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jscan.h"
+
+struct oa2_jstr {
+	struct oa2_jstr *next;
+	size_t len;
+	char s[];
+};
+
+struct scan {
+	const unsigned char *p, *end;
+	const char *why; /* the first fault */
+};
+
+/* Bytes inside a string: 0 plain ASCII, else what needs a look. */
+enum { PLAIN, QUOTE, BSLASH, CTRL, HIGH };
+static const unsigned char cls[256] = {
+	[0x00 ... 0x1f] = CTRL, ['"'] = QUOTE, ['\\'] = BSLASH, [0x80 ... 0xff] = HIGH,
+};
+
+static int fault(struct scan *s, const char *why)
+{
+	if (s->why == NULL)
+		s->why = why;
+	return -1;
+}
+
+static void ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Four hex digits at p (the caller checked there are four bytes). */
+static long hex4(const unsigned char *p)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(p[i]);
+
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+/* A \u escape at p ("\uXXXX", with its pair when it is a high surrogate):
+ * its length, or 0 when malformed; *cp gets the code point. */
+static size_t uescape(const unsigned char *p, const unsigned char *end, long *cp)
+{
+	long hi, lo;
+
+	if (end - p < 6 || (hi = hex4(p + 2)) < 0)
+		return 0;
+	if (hi >= 0xdc00 && hi <= 0xdfff)
+		return 0; /* a low surrogate alone */
+	if (hi < 0xd800 || hi > 0xdbff) {
+		*cp = hi;
+		return 6;
+	}
+	if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = hex4(p + 8)) < 0xdc00 ||
+	    lo > 0xdfff)
+		return 0;
+	*cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+	return 12;
+}
+
+/* One UTF-8 sequence at p, led by a byte >= 0x80 (RFC 3629: no overlong
+ * form, no surrogate, nothing above U+10FFFF): its length, or 0. */
+static size_t utf8(const unsigned char *p, const unsigned char *end)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* A string at s->p (its opening quote). *escaped: it holds an escape;
+ * *nul: it holds \u0000. */
+static int string(struct scan *s, bool *escaped, bool *nul)
+{
+	const unsigned char *p = s->p + 1, *end = s->end;
+	size_t n;
+	long cp;
+
+	for (;;) {
+		while (p < end && cls[*p] == PLAIN)
+			p++;
+		if (p >= end)
+			return fault(s, "unterminated string");
+		switch (cls[*p]) {
+		case QUOTE:
+			s->p = p + 1;
+			return 0;
+		case CTRL:
+			return fault(s, "control character in a string");
+		case BSLASH:
+			*escaped = true;
+			if (p + 1 < end && p[1] != 'u' && memchr("\"\\/bfnrt", p[1], 8) != NULL) {
+				p += 2;
+				break;
+			}
+			if (p + 1 >= end || p[1] != 'u' || (n = uescape(p, end, &cp)) == 0)
+				return fault(s, "bad escape in a string");
+			if (cp == 0)
+				*nul = true;
+			p += n;
+			break;
+		default:
+			if ((n = utf8(p, end)) == 0)
+				return fault(s, "a string is not UTF-8");
+			p += n;
+			break;
+		}
+	}
+}
+
+static bool digit(const struct scan *s, const unsigned char *p)
+{
+	return p < s->end && *p >= '0' && *p <= '9';
+}
+
+static int number(struct scan *s)
+{
+	const unsigned char *p = s->p;
+
+	if (*p == '-')
+		p++;
+	if (!digit(s, p))
+		return fault(s, "bad number");
+	if (*p == '0')
+		p++;
+	else
+		while (digit(s, p))
+			p++;
+	if (p < s->end && *p == '.') {
+		if (!digit(s, ++p))
+			return fault(s, "bad number");
+		while (digit(s, p))
+			p++;
+	}
+	if (p < s->end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < s->end && (*p == '+' || *p == '-'))
+			p++;
+		if (!digit(s, p))
+			return fault(s, "bad number");
+		while (digit(s, p))
+			p++;
+	}
+	s->p = p;
+	return 0;
+}
+
+static int literal(struct scan *s, const char *word, size_t n)
+{
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return fault(s, "unexpected character");
+	s->p += n;
+	return 0;
+}
+
+static int value(struct scan *s, int depth, oa2_jobj *index, struct oa2_jval *out);
+
+static int array(struct scan *s, int depth)
+{
+	s->p++;
+	ws(s);
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		return 0;
+	}
+	for (;;) {
+		if (value(s, depth, NULL, NULL) != 0)
+			return -1;
+		ws(s);
+		if (s->p >= s->end)
+			return fault(s, "unterminated array");
+		if (*s->p == ']') {
+			s->p++;
+			return 0;
+		}
+		if (*s->p != ',')
+			return fault(s, "expected ',' or ']'");
+		s->p++;
+		ws(s);
+	}
+}
+
+static struct oa2_jstr *keep(oa2_jobj *o, size_t cap)
+{
+	struct oa2_jstr *k = malloc(sizeof(*k) + cap + 1);
+
+	if (k == NULL)
+		return NULL;
+	k->next = o->strs;
+	k->len = 0;
+	o->strs = k;
+	return k;
+}
+
+static void put_utf8(char *out, size_t *n, long cp)
+{
+	if (cp < 0x80) {
+		out[(*n)++] = (char)cp;
+	} else if (cp < 0x800) {
+		out[(*n)++] = (char)(0xc0 | (cp >> 6));
+		out[(*n)++] = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		out[(*n)++] = (char)(0xe0 | (cp >> 12));
+		out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[(*n)++] = (char)(0x80 | (cp & 0x3f));
+	} else {
+		out[(*n)++] = (char)(0xf0 | (cp >> 18));
+		out[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[(*n)++] = (char)(0x80 | (cp & 0x3f));
+	}
+}
+
+/* Decode the validated string text p[0..n) (with quotes) into a kept copy;
+ * NULL when out of memory. Never longer than its text. */
+static struct oa2_jstr *decode(oa2_jobj *o, const char *text, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)text + 1, *end = p + n - 2;
+	struct oa2_jstr *k = keep(o, n);
+	long cp;
+
+	if (k == NULL)
+		return NULL;
+	while (p < end) {
+		if (*p != '\\') {
+			k->s[k->len++] = (char)*p++;
+			continue;
+		}
+		switch (p[1]) {
+		case 'b': cp = '\b'; break;
+		case 'f': cp = '\f'; break;
+		case 'n': cp = '\n'; break;
+		case 'r': cp = '\r'; break;
+		case 't': cp = '\t'; break;
+		case 'u': p += uescape(p, end, &cp) - 2; break;
+		default: cp = p[1]; break;
+		}
+		put_utf8(k->s, &k->len, cp);
+		p += 2;
+	}
+	k->s[k->len] = '\0';
+	return k;
+}
+
+/* Index one member; its name is the string text name[0..nlen), quotes
+ * included. */
+static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, size_t nlen,
+		      bool escaped, bool nul, const struct oa2_jval *val)
+{
+	struct oa2_jmember m = {(const char *)name + 1, nlen - 2, *val};
+
+	if (nul)
+		return fault(s, "a member name holds \\u0000");
+	if (escaped) {
+		struct oa2_jstr *k = decode(o, (const char *)name, nlen);
+
+		if (k == NULL)
+			return fault(s, "out of memory");
+		m.name = k->s;
+		m.nlen = k->len;
+	}
+	for (size_t i = 0; i < o->n; i++)
+		if (o->m[i].nlen == m.nlen && memcmp(o->m[i].name, m.name, m.nlen) == 0)
+			return fault(s, "two members of the same name");
+	if (o->n == o->cap) {
+		struct oa2_jmember *grown;
+
+		if (o->cap >= OA2_JSCAN_MAX_MEMBERS)
+			return fault(s, "too many members");
+		grown = malloc(2 * o->cap * sizeof(*grown));
+		if (grown == NULL)
+			return fault(s, "out of memory");
+		memcpy(grown, o->m, o->n * sizeof(*grown));
+		if (o->m != o->inl)
+			free(o->m);
+		o->m = grown;
+		o->cap *= 2;
+	}
+	o->m[o->n++] = m;
+	return 0;
+}
+
+/* An object; with index, its members are indexed (the top level only). */
+static int object(struct scan *s, int depth, oa2_jobj *index)
+{
+	s->p++;
+	ws(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		return 0;
+	}
+	for (;;) {
+		const unsigned char *name = s->p;
+		bool escaped = false, nul = false;
+		struct oa2_jval val;
+		size_t nlen;
+
+		if (s->p >= s->end || *s->p != '"')
+			return fault(s, "expected a member name");
+		if (string(s, &escaped, &nul) != 0)
+			return -1;
+		nlen = (size_t)(s->p - name);
+		ws(s);
+		if (s->p >= s->end || *s->p != ':')
+			return fault(s, "expected ':'");
+		s->p++;
+		ws(s);
+		if (value(s, depth, NULL, &val) != 0)
+			return -1;
+		if (index != NULL && add_member(s, index, name, nlen, escaped, nul, &val) != 0)
+			return -1;
+		ws(s);
+		if (s->p >= s->end)
+			return fault(s, "unterminated object");
+		if (*s->p == '}') {
+			s->p++;
+			return 0;
+		}
+		if (*s->p != ',')
+			return fault(s, "expected ',' or '}'");
+		s->p++;
+		ws(s);
+	}
+}
+
+static int value(struct scan *s, int depth, oa2_jobj *index, struct oa2_jval *out)
+{
+	const unsigned char *start = s->p;
+	enum oa2_jtype type;
+	bool escaped = false, nul = false;
+	int rc;
+
+	if (s->p >= s->end)
+		return fault(s, "value expected");
+	switch (*s->p) {
+	case '{':
+	case '[':
+		if (depth + 1 >= OA2_JSON_MAX_DEPTH)
+			return fault(s, "nested too deep");
+		type = *s->p == '{' ? OA2_J_OBJECT : OA2_J_ARRAY;
+		rc = type == OA2_J_OBJECT ? object(s, depth + 1, index) : array(s, depth + 1);
+		break;
+	case '"':
+		type = OA2_J_STRING;
+		rc = string(s, &escaped, &nul);
+		break;
+	case 't':
+		type = OA2_J_BOOL;
+		rc = literal(s, "true", 4);
+		break;
+	case 'f':
+		type = OA2_J_BOOL;
+		rc = literal(s, "false", 5);
+		break;
+	case 'n':
+		type = OA2_J_NULL;
+		rc = literal(s, "null", 4);
+		break;
+	default:
+		if (*s->p != '-' && (*s->p < '0' || *s->p > '9'))
+			return fault(s, "unexpected character");
+		type = OA2_J_NUMBER;
+		rc = number(s);
+		break;
+	}
+	if (rc == 0 && out != NULL) {
+		out->p = (const char *)start;
+		out->n = (size_t)(s->p - start);
+		out->type = type;
+	}
+	return rc;
+}
+
+static int scan(const char *buf, size_t len, oa2_jobj *index, const char *what, oa2_error *err)
+{
+	struct scan s = {(const unsigned char *)buf, (const unsigned char *)buf + len, NULL};
+	int rc;
+
+	if (buf == NULL || len == 0)
+		return oa2_fail(err, OA2_ERR_PROTOCOL, "%s: empty document", what);
+	ws(&s);
+	if (index != NULL && (s.p >= s.end || *s.p != '{'))
+		return oa2_fail(err, OA2_ERR_PROTOCOL, "%s: not a JSON object", what);
+	rc = value(&s, 0, index, NULL);
+	if (rc == 0) {
+		ws(&s);
+		if (s.p != s.end)
+			rc = fault(&s, "trailing data after JSON");
+	}
+	if (rc != 0)
+		return oa2_fail(err, strcmp(s.why, "out of memory") == 0 ? OA2_ERR_INTERNAL
+									: OA2_ERR_PROTOCOL,
+				"%s: invalid JSON (%s at byte %zu)", what, s.why,
+				(size_t)(s.p - (const unsigned char *)buf));
+	return 0;
+}
+
+int oa2_jscan_valid(const char *buf, size_t len, const char *what, oa2_error *err)
+{
+	return scan(buf, len, NULL, what, err);
+}
+
+int oa2_jscan_object(oa2_jobj *o, const char *buf, size_t len, const char *what,
+		     oa2_error *err)
+{
+	memset(o, 0, offsetof(oa2_jobj, inl));
+	o->buf = buf;
+	o->len = len;
+	o->m = o->inl;
+	o->cap = sizeof(o->inl) / sizeof(o->inl[0]);
+	if (scan(buf, len, o, what, err) != 0) {
+		oa2_jobj_clear(o);
+		return -1;
+	}
+	return 0;
+}
+
+void oa2_jobj_clear(oa2_jobj *o)
+{
+	if (o == NULL)
+		return;
+	while (o->strs != NULL) {
+		struct oa2_jstr *next = o->strs->next;
+
+		explicit_bzero(o->strs->s, o->strs->len);
+		free(o->strs);
+		o->strs = next;
+	}
+	if (o->m != o->inl)
+		free(o->m);
+	o->m = o->inl;
+	o->n = 0;
+	o->cap = sizeof(o->inl) / sizeof(o->inl[0]);
+}
+
+int oa2_jobj_get(const oa2_jobj *o, const char *name, struct oa2_jval *out)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < o->n; i++) {
+		if (o->m[i].nlen != n || memcmp(o->m[i].name, name, n) != 0)
+			continue;
+		if (o->m[i].val.type == OA2_J_NULL)
+			return 1;
+		*out = o->m[i].val;
+		return 0;
+	}
+	return 1;
+}
+
+int oa2_jval_string(oa2_jobj *o, const struct oa2_jval *v, const char **out)
+{
+	struct oa2_jstr *k;
+
+	if (v->type != OA2_J_STRING)
+		return -1;
+	k = decode(o, v->p, v->n);
+	if (k == NULL)
+		return -2;
+	if (memchr(k->s, '\0', k->len) != NULL)
+		return -1;
+	*out = k->s;
+	return 0;
+}
+
+int oa2_jobj_string(oa2_jobj *o, const char *name, const char **out)
+{
+	struct oa2_jval v;
+	int rc;
+
+	if (oa2_jobj_get(o, name, &v) != 0)
+		return 1;
+	rc = oa2_jval_string(o, &v, out);
+	return rc == 0 ? 0 : -1;
+}
+
+int oa2_jobj_bool(const oa2_jobj *o, const char *name, bool *out)
+{
+	struct oa2_jval v;
+
+	if (oa2_jobj_get(o, name, &v) != 0)
+		return 1;
+	if (v.type != OA2_J_BOOL)
+		return -1;
+	*out = v.p[0] == 't';
+	return 0;
+}
+
+int oa2_jobj_int64(const oa2_jobj *o, const char *name, int64_t *out)
+{
+	struct oa2_jval v;
+	char text[64];
+	size_t i = 0, digits;
+	int64_t x = 0;
+	locale_t c;
+	double d;
+
+	if (oa2_jobj_get(o, name, &v) != 0)
+		return 1;
+	if (v.type != OA2_J_NUMBER)
+		return -1;
+	if (v.p[0] == '-')
+		i++;
+	digits = strspn(v.p + i, "0123456789");
+	if (i + digits == v.n && digits <= 18) {
+		for (; i < v.n; i++)
+			x = x * 10 + (v.p[i] - '0');
+		*out = v.p[0] == '-' ? -x : x;
+		return 0;
+	}
+	/* A fraction, an exponent or many digits: strtod, in the C locale
+	 * whatever the process's is. */
+	if (v.n >= sizeof(text))
+		return -1;
+	memcpy(text, v.p, v.n);
+	text[v.n] = '\0';
+	c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	if (c == (locale_t)0)
+		return -1;
+	d = strtod_l(text, NULL, c);
+	freelocale(c);
+	if (!isfinite(d) || d < -9.0e18 || d > 9.0e18)
+		return -1;
+	*out = (int64_t)floor(d);
+	return 0;
+}
+
+int oa2_jobj_array(const oa2_jobj *o, const char *name, struct oa2_jval *out)
+{
+	if (oa2_jobj_get(o, name, out) != 0)
+		return 1;
+	return out->type == OA2_J_ARRAY ? 0 : -1;
+}
+
+bool oa2_jval_next(const struct oa2_jval *arr, size_t *pos, struct oa2_jval *elem)
+{
+	struct scan s = {(const unsigned char *)arr->p, (const unsigned char *)arr->p + arr->n,
+			 NULL};
+
+	if (arr->type != OA2_J_ARRAY || *pos >= arr->n)
+		return false;
+	s.p += *pos == 0 ? 1 : *pos; /* past '[' or the last element */
+	ws(&s);
+	if (*s.p == ',') {
+		s.p++;
+		ws(&s);
+	}
+	if (*s.p == ']' || value(&s, 0, NULL, elem) != 0) {
+		*pos = arr->n;
+		return false;
+	}
+	*pos = (size_t)(s.p - (const unsigned char *)arr->p);
+	return true;
+}
