@@ -5,7 +5,7 @@
 
 #include "claims.h"
 #include "discovery.h"
-#include "json.h"
+#include "jscan.h"
 
 #define MAX_SUB 255
 
@@ -26,7 +26,7 @@ bool oa2_claims_tenant_id_valid(const char *tid)
 
 /* Under a multi-tenant template: iss must be the template with the token's
  * tid in place of {tenantid}. */
-static int check_tenant_iss(const json_object *c, const char *iss, const char *tmpl,
+static int check_tenant_iss(oa2_jobj *c, const char *iss, const char *tmpl,
 			    oa2_error *err)
 {
 	const char *tid = NULL, *at = strstr(tmpl, OA2_TENANT_PLACEHOLDER);
@@ -34,7 +34,7 @@ static int check_tenant_iss(const json_object *c, const char *iss, const char *t
 
 	if (at == NULL)
 		return oa2_fail(err, OA2_ERR_DENIED, "multi-tenant issuer without a placeholder");
-	if (oa2_json_string(c, "tid", &tid) != 0 || !oa2_claims_tenant_id_valid(tid))
+	if (oa2_jobj_string(c, "tid", &tid) != 0 || !oa2_claims_tenant_id_valid(tid))
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"claim 'tid' is missing or not a tenant id (a lower-case GUID); the "
 				"multi-tenant issuer needs it");
@@ -47,11 +47,11 @@ static int check_tenant_iss(const json_object *c, const char *iss, const char *t
 	return 0;
 }
 
-static int check_iss(const json_object *c, const struct oa2_claims_policy *p, int required,
+static int check_iss(oa2_jobj *c, const struct oa2_claims_policy *p, int required,
 		     oa2_error *err)
 {
 	const char *iss = NULL;
-	int rc = oa2_json_string(c, "iss", &iss);
+	int rc = oa2_jobj_string(c, "iss", &iss);
 
 	if (rc == 1 && !required)
 		return 0;
@@ -70,16 +70,16 @@ static int check_iss(const json_object *c, const struct oa2_claims_policy *p, in
 
 /* aud is a string or an array of strings; one of them must be client_id.
  * *count (count may be NULL) is told how many there are. */
-static int check_aud(const json_object *c, const char *client_id, size_t *count, oa2_error *err)
+static int check_aud(oa2_jobj *c, const char *client_id, size_t *count, oa2_error *err)
 {
-	json_object *aud = NULL;
+	struct oa2_jval aud, v;
 	const char *one = NULL;
-	size_t n;
+	size_t n = 0, pos = 0;
 	int found = 0;
 
 	if (count != NULL)
 		*count = 0;
-	if (oa2_json_string(c, "aud", &one) == 0) {
+	if (oa2_jobj_string(c, "aud", &one) == 0) {
 		if (count != NULL)
 			*count = 1;
 		if (strcmp(one, client_id) != 0)
@@ -87,19 +87,17 @@ static int check_aud(const json_object *c, const char *client_id, size_t *count,
 					one);
 		return 0;
 	}
-	if (oa2_json_array(c, "aud", &aud) != 0)
+	if (oa2_jobj_array(c, "aud", &aud) != 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "claim 'aud' is missing or not a string/array");
-	n = json_object_array_length(aud);
-	if (count != NULL)
-		*count = n;
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(aud, i);
-
-		if (!oa2_json_is_clean_string(v))
+	while (oa2_jval_next(&aud, &pos, &v)) {
+		n++;
+		if (oa2_jval_string(c, &v, &one) != 0)
 			return oa2_fail(err, OA2_ERR_DENIED, "claim 'aud' holds a non-string");
-		if (strcmp(json_object_get_string(v), client_id) == 0)
+		if (strcmp(one, client_id) == 0)
 			found = 1;
 	}
+	if (count != NULL)
+		*count = n;
 	if (!found)
 		return oa2_fail(err, OA2_ERR_DENIED, "audience mismatch: client_id not in 'aud'");
 	return 0;
@@ -108,10 +106,10 @@ static int check_aud(const json_object *c, const char *client_id, size_t *count,
 /* azp, when present, is client_id; with several audiences it must be
  * present (OIDC Core 3.1.3.7 items 4 and 5): the token names the party it
  * was issued to, not only a list that happens to include us. */
-static int check_azp(const json_object *c, const char *client_id, size_t naud, oa2_error *err)
+static int check_azp(oa2_jobj *c, const char *client_id, size_t naud, oa2_error *err)
 {
 	const char *azp = NULL;
-	int rc = oa2_json_string(c, "azp", &azp);
+	int rc = oa2_jobj_string(c, "azp", &azp);
 
 	if (rc == 1 && naud > 1)
 		return oa2_fail(err, OA2_ERR_DENIED,
@@ -126,10 +124,10 @@ static int check_azp(const json_object *c, const char *client_id, size_t naud, o
 }
 
 /* Read a NumericDate claim: 0 found, 1 absent, -1 refused (err set). */
-static int get_time(const json_object *c, const char *name, int required, int64_t *out,
+static int get_time(oa2_jobj *c, const char *name, int required, int64_t *out,
 		    oa2_error *err)
 {
-	int rc = oa2_json_int64(c, name, out);
+	int rc = oa2_jobj_int64(c, name, out);
 
 	if (rc == 1 && !required)
 		return 1;
@@ -140,7 +138,7 @@ static int get_time(const json_object *c, const char *name, int required, int64_
 	return 0;
 }
 
-static int check_times(const json_object *c, const struct oa2_claims_policy *p, int need_iat,
+static int check_times(oa2_jobj *c, const struct oa2_claims_policy *p, int need_iat,
 		       oa2_error *err)
 {
 	int64_t exp = 0, nbf = 0, iat = 0;
@@ -169,16 +167,16 @@ static int check_times(const json_object *c, const struct oa2_claims_policy *p, 
 	return 0;
 }
 
-const char *oa2_claims_sub(const json_object *c)
+const char *oa2_claims_sub(oa2_jobj *c)
 {
 	const char *sub = NULL;
 
-	if (oa2_json_string(c, "sub", &sub) != 0 || sub[0] == '\0' || strlen(sub) > MAX_SUB)
+	if (oa2_jobj_string(c, "sub", &sub) != 0 || sub[0] == '\0' || strlen(sub) > MAX_SUB)
 		return NULL;
 	return sub;
 }
 
-int oa2_claims_check_id_token(const json_object *c, const struct oa2_claims_policy *p,
+int oa2_claims_check_id_token(oa2_jobj *c, const struct oa2_claims_policy *p,
 			      oa2_error *err)
 {
 	size_t naud = 0;
@@ -193,7 +191,7 @@ int oa2_claims_check_id_token(const json_object *c, const struct oa2_claims_poli
 
 /* RFC 9068 section 4: iss, aud (no azp rule: that is the ID token's),
  * exp, iat, sub, client_id and jti are all required. */
-int oa2_claims_check_access_token(const json_object *c, const struct oa2_claims_policy *p,
+int oa2_claims_check_access_token(oa2_jobj *c, const struct oa2_claims_policy *p,
 				  oa2_error *err)
 {
 	const char *s = NULL;
@@ -203,26 +201,26 @@ int oa2_claims_check_access_token(const json_object *c, const struct oa2_claims_
 		return -1;
 	if (oa2_claims_sub(c) == NULL)
 		return oa2_fail(err, OA2_ERR_DENIED, "claim 'sub' is missing, empty or not a string");
-	if (oa2_json_string(c, "client_id", &s) != 0 || oa2_json_string(c, "jti", &s) != 0)
+	if (oa2_jobj_string(c, "client_id", &s) != 0 || oa2_jobj_string(c, "jti", &s) != 0)
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"access token: 'client_id' or 'jti' is missing or not a string");
 	return 0;
 }
 
-int oa2_claims_check_introspection(const json_object *r, const struct oa2_claims_policy *p,
+int oa2_claims_check_introspection(oa2_jobj *r, const struct oa2_claims_policy *p,
 				   oa2_error *err)
 {
 	const char *cid = NULL;
 	bool active = false;
 	int rc;
 
-	if (oa2_json_bool(r, "active", &active) != 0)
+	if (oa2_jobj_bool(r, "active", &active) != 0)
 		return oa2_fail(err, OA2_ERR_PROTOCOL, "introspection: 'active' missing or not boolean");
 	if (!active)
 		return oa2_fail(err, OA2_ERR_DENIED, "introspection: token is not active");
 	if (check_iss(r, p, 0, err) != 0)
 		return -1;
-	rc = oa2_json_string(r, "client_id", &cid);
+	rc = oa2_jobj_string(r, "client_id", &cid);
 	if (rc == 0) {
 		if (strcmp(cid, p->client_id) != 0)
 			return oa2_fail(err, OA2_ERR_DENIED,

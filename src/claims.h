@@ -10,11 +10,11 @@
 #ifndef OA2_CLAIMS_H
 #define OA2_CLAIMS_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "error.h"
+#include "jscan.h"
 
 struct oa2_claims_policy {
 	const char *issuer;
@@ -35,19 +35,19 @@ struct oa2_claims_policy {
  * 8-4-4-4-12. */
 bool oa2_claims_tenant_id_valid(const char *tid);
 
-int oa2_claims_check_id_token(const json_object *claims, const struct oa2_claims_policy *p,
+int oa2_claims_check_id_token(oa2_jobj *claims, const struct oa2_claims_policy *p,
 			      oa2_error *err);
 
 /* An RFC 9068 access token: as an ID token, with p->client_id standing for
  * the audience the token must name, but no azp rule; client_id and jti
  * must be present. */
-int oa2_claims_check_access_token(const json_object *claims, const struct oa2_claims_policy *p,
+int oa2_claims_check_access_token(oa2_jobj *claims, const struct oa2_claims_policy *p,
 				  oa2_error *err);
 
-int oa2_claims_check_introspection(const json_object *resp, const struct oa2_claims_policy *p,
+int oa2_claims_check_introspection(oa2_jobj *resp, const struct oa2_claims_policy *p,
 				   oa2_error *err);
 
 /* The validated sub (borrowed), or NULL. */
-const char *oa2_claims_sub(const json_object *claims);
+const char *oa2_claims_sub(oa2_jobj *claims);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "b64url.h"
 #include "code_grant.h"
+#include "jscan.h"
 #include "json.h"
 #include "oauth.h"
 #include "i18n.h"
@@ -373,15 +374,16 @@ out:
 	return rc == 0 ? 0 : -1;
 }
 
-int oa2_code_nonce_ok(const json_object *claims, const struct oa2_code_request *req,
-		      oa2_error *err)
+int oa2_code_nonce_ok(const char *claims, const struct oa2_code_request *req, oa2_error *err)
 {
+	oa2_jobj c = {0};
 	const char *nonce = NULL;
+	int rc = 0;
 
-	if (oa2_json_string((json_object *)claims, "nonce", &nonce) != 0 ||
-	    strlen(nonce) != strlen(req->nonce) ||
+	if (oa2_jscan_object(&c, claims, strlen(claims), "ID token claims", NULL) != 0 ||
+	    oa2_jobj_string(&c, "nonce", &nonce) != 0 || strlen(nonce) != strlen(req->nonce) ||
 	    CRYPTO_memcmp(nonce, req->nonce, strlen(req->nonce)) != 0)
-		return oa2_fail(err, OA2_ERR_DENIED,
-				"the ID token's nonce does not belong to this login");
-	return 0;
+		rc = oa2_fail(err, OA2_ERR_DENIED, "the ID token's nonce does not belong to this login");
+	oa2_jobj_clear(&c);
+	return rc;
 }

@@ -55,8 +55,7 @@ int oa2_code_grant(const struct oa2_config *cfg, const struct oa2_discovery *dis
 		   oa2_http *http, const struct oa2_ui *ui, struct oa2_code_request *req,
 		   char **token, size_t *len, oa2_error *err);
 
-/* The validated ID token claims carry this login's nonce. */
-int oa2_code_nonce_ok(const json_object *claims, const struct oa2_code_request *req,
-		      oa2_error *err);
+/* The validated ID token claims (JSON text) carry this login's nonce. */
+int oa2_code_nonce_ok(const char *claims, const struct oa2_code_request *req, oa2_error *err);
 
 #endif

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "jscan.h"
 #include "ipc.h"
 #include "json.h"
 #include "secfile.h"
@@ -384,10 +385,11 @@ int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *wa
 	id->source = known_source(source);
 	if (id->source == NULL || claims == NULL)
 		return malformed(err);
-	id->claims = oa2_json_parse(claims, strlen(claims), "helper claims", NULL);
-	if (id->claims == NULL || !json_object_is_type(id->claims, json_type_object))
+	if (oa2_jscan_valid(claims, strlen(claims), "helper claims", NULL) != 0 ||
+	    claims[strspn(claims, " \t\r\n")] != '{')
 		return malformed(err);
-	if (scope != NULL && (id->scope = strdup(scope)) == NULL)
+	if ((id->claims = strdup(claims)) == NULL ||
+	    (scope != NULL && (id->scope = strdup(scope)) == NULL))
 		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 	id->fetched.jwks = jwks != 0;
 	*was_online = online != 0;

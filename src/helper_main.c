@@ -180,9 +180,7 @@ static int send_result(const oa2_error *err, const struct oa2_identity *id, bool
 	oa2_msg_put_str(&m, err->kind == OA2_OK ? id->scope : NULL);
 	oa2_msg_put_int(&m, id->fetched.jwks);
 	oa2_msg_put_int(&m, was_online);
-	oa2_msg_put_str(&m, err->kind == OA2_OK
-				    ? json_object_to_json_string_ext(id->claims, JSON_C_TO_STRING_PLAIN)
-				    : NULL);
+	oa2_msg_put_str(&m, err->kind == OA2_OK ? id->claims : NULL);
 	rc = oa2_ipc_send(CHANNEL, &m, NULL);
 	oa2_msg_clear(&m);
 	return rc;

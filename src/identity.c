@@ -11,7 +11,7 @@ void oa2_identity_clear(struct oa2_identity *id)
 {
 	if (id == NULL)
 		return;
-	json_object_put(id->claims);
+	free(id->claims);
 	free(id->scope);
 	id->claims = NULL;
 	id->scope = NULL;

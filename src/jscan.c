@@ -113,6 +113,32 @@ static size_t utf8(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* Past the plain ASCII bytes at p (no quote, backslash, control character
+ * or byte >= 0x80): eight at a time while eight are left, then one by one.
+ * Most of a token's bytes are inside strings. */
+static const unsigned char *plain(const unsigned char *p, const unsigned char *end)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+
+	while (end - p >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		if ((w & highs) != 0)
+			break;
+		/* Every byte is below 0x80: a byte below 0x20, or equal to '"' or
+		 * '\\' after the xor, is the only way a high bit appears (a
+		 * borrow only spreads up from such a byte). */
+		if ((((w - ones * 0x20) | ((w ^ ones * '"') - ones) | ((w ^ ones * '\\') - ones)) &
+		     highs) != 0)
+			break;
+		p += 8;
+	}
+	while (p < end && cls[*p] == PLAIN)
+		p++;
+	return p;
+}
+
 /* A string at s->p (its opening quote). *escaped: it holds an escape;
  * *nul: it holds \u0000. */
 static int string(struct scan *s, bool *escaped, bool *nul)
@@ -122,8 +148,7 @@ static int string(struct scan *s, bool *escaped, bool *nul)
 	long cp;
 
 	for (;;) {
-		while (p < end && cls[*p] == PLAIN)
-			p++;
+		p = plain(p, end);
 		if (p >= end)
 			return fault(s, "unterminated string");
 		switch (cls[*p]) {
@@ -472,25 +497,35 @@ void oa2_jobj_clear(oa2_jobj *o)
 		o->strs = next;
 	}
 	if (o->m != o->inl)
-		free(o->m);
+		free(o->m); /* NULL in an oa2_jobj never scanned: = {0} */
 	o->m = o->inl;
 	o->n = 0;
 	o->cap = sizeof(o->inl) / sizeof(o->inl[0]);
 }
 
-int oa2_jobj_get(const oa2_jobj *o, const char *name, struct oa2_jval *out)
+static const struct oa2_jmember *member(const oa2_jobj *o, const char *name)
 {
 	size_t n = strlen(name);
 
-	for (size_t i = 0; i < o->n; i++) {
-		if (o->m[i].nlen != n || memcmp(o->m[i].name, name, n) != 0)
-			continue;
-		if (o->m[i].val.type == OA2_J_NULL)
-			return 1;
-		*out = o->m[i].val;
-		return 0;
-	}
-	return 1;
+	for (size_t i = 0; i < o->n; i++)
+		if (o->m[i].nlen == n && memcmp(o->m[i].name, name, n) == 0)
+			return &o->m[i];
+	return NULL;
+}
+
+bool oa2_jobj_has(const oa2_jobj *o, const char *name)
+{
+	return member(o, name) != NULL;
+}
+
+int oa2_jobj_get(const oa2_jobj *o, const char *name, struct oa2_jval *out)
+{
+	const struct oa2_jmember *m = member(o, name);
+
+	if (m == NULL || m->val.type == OA2_J_NULL)
+		return 1;
+	*out = m->val;
+	return 0;
 }
 
 int oa2_jval_string(oa2_jobj *o, const struct oa2_jval *v, const char **out)
@@ -536,7 +571,7 @@ int oa2_jobj_int64(const oa2_jobj *o, const char *name, int64_t *out)
 	struct oa2_jval v;
 	char text[64];
 	size_t i = 0, digits;
-	int64_t x = 0;
+	int64_t x = 0; /* the value negated */
 	locale_t c;
 	double d;
 
@@ -547,14 +582,23 @@ int oa2_jobj_int64(const oa2_jobj *o, const char *name, int64_t *out)
 	if (v.p[0] == '-')
 		i++;
 	digits = strspn(v.p + i, "0123456789");
-	if (i + digits == v.n && digits <= 18) {
-		for (; i < v.n; i++)
-			x = x * 10 + (v.p[i] - '0');
-		*out = v.p[0] == '-' ? -x : x;
+	if (i + digits == v.n) {
+		/* an integer: exact, counted towards the sign's end of the
+		 * range so that INT64_MIN fits; past the range is refused */
+		for (; i < v.n; i++) {
+			int dig = v.p[i] - '0';
+
+			if (x < (INT64_MIN + dig) / 10)
+				return -1;
+			x = x * 10 - dig;
+		}
+		if (v.p[0] != '-' && x == INT64_MIN)
+			return -1;
+		*out = v.p[0] == '-' ? x : -x;
 		return 0;
 	}
-	/* A fraction, an exponent or many digits: strtod, in the C locale
-	 * whatever the process's is. */
+	/* A fraction or an exponent: strtod, in the C locale whatever the
+	 * process's is. */
 	if (v.n >= sizeof(text))
 		return -1;
 	memcpy(text, v.p, v.n);

@@ -67,8 +67,12 @@ int oa2_jscan_valid(const char *buf, size_t len, const char *what, oa2_error *er
 int oa2_jscan_object(oa2_jobj *o, const char *buf, size_t len, const char *what,
 		     oa2_error *err);
 
-/* Wipe and free the decoded strings, free the index. */
+/* Wipe and free the decoded strings, free the index. An oa2_jobj that was
+ * never scanned may be cleared when it was initialised with {0}. */
 void oa2_jobj_clear(oa2_jobj *o);
+
+/* True when the object has a member of that name, even JSON null. */
+bool oa2_jobj_has(const oa2_jobj *o, const char *name);
 
 /* The member's value (JSON null counts as absent): 0 or 1. */
 int oa2_jobj_get(const oa2_jobj *o, const char *name, struct oa2_jval *out);

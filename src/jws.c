@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "b64url.h"
-#include "json.h"
 #include "jws.h"
 
 enum family {
@@ -53,11 +52,16 @@ struct oa2_jws {
 	size_t hlen;    /* the header part: up to the first dot */
 	unsigned char *sig;
 	size_t siglen;
-	json_object *header;
-	json_object *claims; /* the payload, parsed after the signature verified */
+	unsigned char *htext; /* the decoded header */
+	size_t htlen;
+	oa2_jobj header;      /* indexes htext */
+	unsigned char *ptext; /* the decoded payload, once the signature verified */
+	size_t ptlen;
+	oa2_jobj claims; /* indexes ptext */
+	bool scanned;    /* claims holds the payload's members */
 	bool verified;
 	const struct alg *alg;
-	const char *kid; /* borrowed from header, NULL when absent */
+	const char *kid, *typ; /* decoded from the header, NULL when absent */
 };
 
 static const struct alg *find_alg(const char *name)
@@ -94,48 +98,46 @@ static bool typ_allowed(const char *typ)
 
 static int check_header(oa2_jws *jws, oa2_error *err)
 {
-	const json_object *h = jws->header;
-	const char *alg, *typ, *kid;
+	oa2_jobj *h = &jws->header;
+	const char *alg;
 	int rc;
 
-	if (oa2_json_string(h, "alg", &alg) != 0)
+	if (oa2_jobj_string(h, "alg", &alg) != 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"alg\" missing or not a string");
 	if (check_alg(alg, &jws->alg, err) != 0)
 		return -1;
-	/* We understand no extension, so any "crit" must be refused (§4.1.11). */
-	if (json_object_object_get_ex(h, "crit", NULL))
+	/* We understand no extension, so any "crit" must be refused (§4.1.11);
+	 * present at all, even as null. */
+	if (oa2_jobj_has(h, "crit"))
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"crit\" header refused");
-	if (json_object_object_get_ex(h, "b64", NULL))
+	if (oa2_jobj_has(h, "b64"))
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"b64\" header refused");
-	rc = oa2_json_string(h, "typ", &typ);
-	if (rc < 0 || (rc == 0 && !typ_allowed(typ)))
+	rc = oa2_jobj_string(h, "typ", &jws->typ);
+	if (rc < 0 || (rc == 0 && !typ_allowed(jws->typ)))
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"typ\" is not a JWT type");
-	rc = oa2_json_string(h, "kid", &kid);
+	if (rc != 0)
+		jws->typ = NULL;
+	rc = oa2_jobj_string(h, "kid", &jws->kid);
 	if (rc < 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "JWS: \"kid\" is not a string");
-	jws->kid = rc == 0 ? kid : NULL;
+	if (rc != 0)
+		jws->kid = NULL;
 	return 0;
 }
 
-/* Decode one base64url part holding a JSON object. */
-static json_object *decode_json(const char *part, size_t len, const char *what, oa2_error *err)
+/* Decode one base64url part holding a JSON object into *text and index it
+ * into *obj. */
+static int decode_json(const char *part, size_t len, const char *what, unsigned char **text,
+		       size_t *tlen, oa2_jobj *obj, oa2_error *err)
 {
-	unsigned char *buf = NULL;
-	size_t blen;
-	json_object *obj = NULL;
-	oa2_error jerr = { 0 };
+	oa2_error jerr = {0};
 
-	if (oa2_b64url_decode(part, len, &buf, &blen) != 0) {
-		oa2_fail(err, OA2_ERR_DENIED, "%s: not base64url", what);
-		goto out;
-	}
-	obj = oa2_json_parse((const char *)buf, blen, what, &jerr);
-	if (obj == NULL)
-		oa2_fail(err, jerr.kind == OA2_ERR_INTERNAL ? OA2_ERR_INTERNAL : OA2_ERR_DENIED,
-			 "%s", jerr.msg);
-out:
-	free(buf);
-	return obj;
+	if (oa2_b64url_decode(part, len, text, tlen) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "%s: not base64url", what);
+	if (oa2_jscan_object(obj, (const char *)*text, *tlen, what, &jerr) != 0)
+		return oa2_fail(err, jerr.kind == OA2_ERR_INTERNAL ? OA2_ERR_INTERNAL : OA2_ERR_DENIED,
+				"%s", jerr.msg);
+	return 0;
 }
 
 /* Split compact into its three parts; dots[0] and dots[1] point at the dots. */
@@ -177,8 +179,9 @@ oa2_jws *oa2_jws_parse(const char *compact, oa2_error *err)
 	jws->len = len;
 	jws->hlen = (size_t)(dots[0] - compact);
 	jws->inlen = (size_t)(dots[1] - compact);
-	jws->header = decode_json(compact, jws->hlen, "JWS header", err);
-	if (jws->header == NULL || check_header(jws, err) != 0)
+	if (decode_json(compact, jws->hlen, "JWS header", &jws->htext, &jws->htlen, &jws->header,
+			err) != 0 ||
+	    check_header(jws, err) != 0)
 		goto fail;
 	/* The payload is only hashed here: it is parsed once its signature
 	 * has been verified (oa2_jws_claims). */
@@ -200,8 +203,11 @@ void oa2_jws_free(oa2_jws *jws)
 	if (jws->compact != NULL)
 		OPENSSL_clear_free(jws->compact, jws->len);
 	free(jws->sig);
-	json_object_put(jws->header);
-	json_object_put(jws->claims);
+	oa2_jobj_clear(&jws->header);
+	oa2_jobj_clear(&jws->claims);
+	free(jws->htext);
+	if (jws->ptext != NULL)
+		OPENSSL_clear_free(jws->ptext, jws->ptlen);
 	free(jws);
 }
 
@@ -215,21 +221,32 @@ const char *oa2_jws_kid(const oa2_jws *jws)
 	return jws == NULL ? NULL : jws->kid;
 }
 
-json_object *oa2_jws_header(const oa2_jws *jws)
+const char *oa2_jws_typ(const oa2_jws *jws)
 {
-	return jws == NULL ? NULL : jws->header;
+	return jws == NULL ? NULL : jws->typ;
 }
 
-json_object *oa2_jws_claims(oa2_jws *jws, oa2_error *err)
+oa2_jobj *oa2_jws_claims(oa2_jws *jws, oa2_error *err)
 {
 	if (jws == NULL || !jws->verified) {
 		oa2_fail(err, OA2_ERR_DENIED, "JWS: claims read before the signature was verified");
 		return NULL;
 	}
-	if (jws->claims == NULL)
-		jws->claims = decode_json(jws->compact + jws->hlen + 1, jws->inlen - jws->hlen - 1,
-					  "JWS payload", err);
-	return jws->claims;
+	if (!jws->scanned) {
+		if (decode_json(jws->compact + jws->hlen + 1, jws->inlen - jws->hlen - 1,
+				"JWS payload", &jws->ptext, &jws->ptlen, &jws->claims, err) != 0)
+			return NULL;
+		jws->scanned = true;
+	}
+	return &jws->claims;
+}
+
+const char *oa2_jws_payload(const oa2_jws *jws, size_t *len)
+{
+	if (jws == NULL || !jws->scanned)
+		return NULL;
+	*len = jws->ptlen;
+	return (const char *)jws->ptext;
 }
 
 static int group_nid(const char *name)

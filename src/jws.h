@@ -13,10 +13,10 @@
 #ifndef OA2_JWS_H
 #define OA2_JWS_H
 
-#include <json-c/json.h>
 #include <openssl/evp.h>
 
 #include "error.h"
+#include "jscan.h"
 #include "jwk.h"
 
 #define OA2_JWS_MAX_SIZE (16 * 1024) /* characters of compact JWS */
@@ -36,22 +36,27 @@ oa2_jws *oa2_jws_parse(const char *compact, oa2_error *err);
 void oa2_jws_free(oa2_jws *jws);
 
 const char *oa2_jws_alg(const oa2_jws *jws);
-const char *oa2_jws_kid(const oa2_jws *jws);          /* NULL when absent */
-json_object *oa2_jws_header(const oa2_jws *jws);      /* borrowed */
+const char *oa2_jws_kid(const oa2_jws *jws); /* NULL when absent */
+const char *oa2_jws_typ(const oa2_jws *jws); /* NULL when absent */
 
 /* Verify the signature with the key oa2_jwks_find(jwks, kid, alg) picks.
  * Returns 0 when valid; -1 when not (err set, OA2_ERR_DENIED);
  * OA2_JWS_NO_KEY (err set too) when the JWKS has no key of that kid. */
 int oa2_jws_verify(oa2_jws *jws, const oa2_jwks *jwks, oa2_error *err);
 
-/* The claims: the payload parsed (oa2_json_parse, strict) into a JSON
- * object, borrowed, living as long as jws. Only once oa2_jws_verify has
- * returned 0: the JSON parser never sees claims nobody signed, and a forged
- * token costs no parsing. Parsed on the first call, shared by later ones.
+/* The claims: the payload checked as a strict JSON object and indexed
+ * (jscan.h), borrowed, living as long as jws. Only once oa2_jws_verify has
+ * returned 0: the JSON scanner never sees claims nobody signed, and a forged
+ * token costs no parsing. Scanned on the first call, shared by later ones.
  * NULL with err set (OA2_ERR_DENIED, OA2_ERR_INTERNAL when out of memory)
  * before a successful verification or when the payload is not base64url or
- * not a JSON object. */
-json_object *oa2_jws_claims(oa2_jws *jws, oa2_error *err);
+ * not a JSON object. No tree is built: the helper hands the text on
+ * (oa2_jws_payload) and the module builds the one tree it maps. */
+oa2_jobj *oa2_jws_claims(oa2_jws *jws, oa2_error *err);
+
+/* The claims as JSON text (NUL-terminated, *len its length), once
+ * oa2_jws_claims has returned them; else NULL. Borrowed. */
+const char *oa2_jws_payload(const oa2_jws *jws, size_t *len);
 
 /* The primitive under oa2_jws_verify: check sig over input with key for the
  * JWS algorithm alg. The key's type (and curve) must suit alg; RSA keys must

@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "authz.h"
-#include "claims.h"
 #include "conv.h"
 #include "helper.h"
 #include "i18n.h"
+#include "json.h"
 #include "log.h"
 #include "login.h"
 #include "pam_item.h"
@@ -269,13 +269,23 @@ static int decide(pam_handle_t *pamh, const struct oa2_config *cfg, const struct
 {
 	char key[OA2_DATA_KEY_MAX];
 	char *keep;
+	const char *sub = NULL;
+	json_object *claims;
+	oa2_error perr = {0};
+	int rc;
 
 	res->source = id->source;
-	snprintf(res->sub, sizeof(res->sub), "%s",
-		 oa2_claims_sub(id->claims) ? oa2_claims_sub(id->claims) : "?");
-	if (oa2_usermap_resolve(cfg, id->claims, res->user, err) != 0 ||
-	    bind_user(pamh, ui, res->user, told, err) != 0 ||
-	    oa2_authz_check(cfg, id->claims, id->scope, err) != 0)
+	/* the one tree of the claims: the helper checked them as text */
+	claims = oa2_json_parse(id->claims, strlen(id->claims), "the helper's claims", &perr);
+	if (claims == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "%s", perr.msg);
+	(void)oa2_json_string(claims, "sub", &sub);
+	snprintf(res->sub, sizeof(res->sub), "%s", sub != NULL ? sub : "?");
+	rc = oa2_usermap_resolve(cfg, claims, res->user, err) != 0 ||
+	     bind_user(pamh, ui, res->user, told, err) != 0 ||
+	     oa2_authz_check(cfg, claims, id->scope, err) != 0;
+	json_object_put(claims);
+	if (rc != 0)
 		return -1;
 	if (oa2_login_data_key(cfg, key, sizeof(key)) != 0)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "cannot name the login's PAM data");

@@ -96,16 +96,19 @@ static int add(json_object *doc, const char *key, json_object *val)
 }
 
 int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char *password,
-		      const json_object *claims, const char *scope, time_t now, oa2_error *err)
+		      const char *claims, const char *scope, time_t now, oa2_error *err)
 {
 	char hash[CRYPT_OUTPUT_SIZE];
-	json_object *doc = NULL;
+	json_object *doc = NULL, *c = NULL;
 	int lock, rc = -1;
 
 	if (!oa2_username_valid(user))
 		return oa2_fail(err, OA2_ERR_INTERNAL, "offline: bad user name");
-	if (hash_password(password, hash, sizeof(hash), err) != 0)
+	c = oa2_json_parse(claims, strlen(claims), "offline: the claims", err);
+	if (c == NULL)
 		return -1;
+	if (hash_password(password, hash, sizeof(hash), err) != 0)
+		goto out;
 	doc = json_object_new_object();
 	if (doc == NULL || add(doc, "version", json_object_new_int(ENTRY_VERSION)) != 0 ||
 	    add(doc, "user", json_object_new_string(user)) != 0 ||
@@ -117,7 +120,7 @@ int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char
 	    add(doc, "last_failure", json_object_new_int(0)) != 0 ||
 	    (scope != NULL ? add(doc, "scope", json_object_new_string(scope))
 			   : json_object_object_add(doc, "scope", NULL)) != 0 ||
-	    add(doc, "claims", json_object_get((json_object *)claims)) != 0) {
+	    add(doc, "claims", json_object_get(c)) != 0) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
@@ -132,9 +135,9 @@ int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char
 	oa2_cache_unlock(lock);
 out:
 	explicit_bzero(hash, sizeof(hash));
-	/* Only the hash is ours to wipe: the claims are shared with the caller. */
 	oa2_json_wipe_member(doc, "hash");
 	json_object_put(doc);
+	json_object_put(c);
 	return rc;
 }
 
@@ -213,7 +216,7 @@ static int record(const struct oa2_config *cfg, const char *user, struct entry *
  * before the password is checked (a process killed or failing in between
  * has spent a try), and the count is reset after a right password. */
 static int verify_locked(const struct oa2_config *cfg, const char *user, const char *password,
-			 time_t now, struct entry *e, json_object **claims, char **scope,
+			 time_t now, struct entry *e, char **claims, char **scope,
 			 oa2_error *err)
 {
 	json_object *c = NULL;
@@ -234,16 +237,16 @@ static int verify_locked(const struct oa2_config *cfg, const char *user, const c
 		return oa2_fail(err, OA2_ERR_DENIED, "offline: wrong password for %s", user);
 	if (oa2_json_object(e->doc, "claims", &c) != 0 || oa2_json_string(e->doc, "scope", &s) < 0)
 		return oa2_fail(err, OA2_ERR_UNAVAIL, "offline entry for %s has no claims", user);
-	if (s != NULL && (*scope = strdup(s)) == NULL)
+	if ((s != NULL && (*scope = strdup(s)) == NULL) ||
+	    (*claims = strdup(json_object_to_json_string_ext(c, JSON_C_TO_STRING_PLAIN))) == NULL)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 	if (record(cfg, user, e, 0, 0, err) != 0)
 		return -1;
-	*claims = json_object_get(c);
 	return 0;
 }
 
 int oa2_offline_verify(const struct oa2_config *cfg, const char *user, const char *password,
-		       time_t now, json_object **claims, char **scope, oa2_error *err)
+		       time_t now, char **claims, char **scope, oa2_error *err)
 {
 	struct entry e = {0};
 	int lock, rc;
@@ -259,9 +262,11 @@ int oa2_offline_verify(const struct oa2_config *cfg, const char *user, const cha
 	rc = verify_locked(cfg, user, password, now, &e, claims, scope, err);
 	if (rc != 0) {
 		free(*scope);
+		free(*claims);
 		*scope = NULL;
+		*claims = NULL;
 	}
-	oa2_json_wipe_member(e.doc, "hash"); /* the claims may be the caller's now */
+	oa2_json_wipe_member(e.doc, "hash");
 	json_object_put(e.doc);
 	oa2_cache_unlock(lock);
 	return rc;

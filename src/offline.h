@@ -21,12 +21,12 @@
 #include "error.h"
 
 int oa2_offline_store(const struct oa2_config *cfg, const char *user, const char *password,
-		      const json_object *claims, const char *scope, time_t now, oa2_error *err);
+		      const char *claims, const char *scope, time_t now, oa2_error *err);
 
 /* On success *claims (owned) and *scope (owned, may be NULL) are what the
  * online login had validated. */
 int oa2_offline_verify(const struct oa2_config *cfg, const char *user, const char *password,
-		       time_t now, json_object **claims, char **scope, oa2_error *err);
+		       time_t now, char **claims, char **scope, oa2_error *err);
 
 /* The IdP refused this user's password: remove the entry (if any) so that a
  * revoked or changed password cannot log in offline later. 0 when there is

@@ -38,9 +38,9 @@ int oa2_token_issuer_policy(const struct oa2_config *cfg, const struct oa2_disco
  * meant for a resource server could pass as an ID token. */
 static int check_not_access_token(const oa2_jws *jws, oa2_error *err)
 {
-	const char *typ = NULL;
+	const char *typ = oa2_jws_typ(jws);
 
-	if (oa2_json_string(oa2_jws_header(jws), "typ", &typ) != 0)
+	if (typ == NULL)
 		return 0; /* absent; a wrong type was refused by oa2_jws_parse */
 	if (strncasecmp(typ, "application/", 12) == 0)
 		typ += 12;
@@ -88,14 +88,25 @@ out:
 	return rc;
 }
 
+/* A copy of a claim set's text for the identity. */
+static int keep_text(const char *text, size_t len, char **out, oa2_error *err)
+{
+	*out = strndup(text, len);
+	if (*out == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
 int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
+			      oa2_http *http, const char *jwt, time_t now, char **claims,
 			      struct oa2_fetched *fetched, oa2_error *err)
 {
 	struct oa2_claims_policy p = policy(cfg, disc, now);
 	oa2_error verr = {0};
 	oa2_jws *jws = NULL;
-	json_object *c;
+	oa2_jobj *c;
+	const char *text;
+	size_t len = 0;
 	int rc = -1;
 
 	*claims = NULL;
@@ -115,8 +126,8 @@ int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_dis
 	c = oa2_jws_claims(jws, err);
 	if (c == NULL || oa2_claims_check_id_token(c, &p, err) != 0)
 		goto out;
-	*claims = json_object_get(c);
-	rc = 0;
+	text = oa2_jws_payload(jws, &len);
+	rc = keep_text(text, len, claims, err);
 out:
 	oa2_jws_free(jws);
 	return rc;
@@ -124,9 +135,10 @@ out:
 
 /* GET userinfo with the access token as a Bearer credential. */
 int oa2_token_userinfo(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-		       oa2_http *http, const char *access_token, json_object **out, oa2_error *err)
+		       oa2_http *http, const char *access_token, char **out, oa2_error *err)
 {
 	struct oa2_http_response resp = {0};
+	oa2_jobj info;
 	int rc = -1;
 
 	(void)cfg;
@@ -140,19 +152,14 @@ int oa2_token_userinfo(const struct oa2_config *cfg, const struct oa2_discovery 
 			 "userinfo: HTTP status %ld", resp.status);
 		goto out;
 	}
-	*out = oa2_json_parse(resp.body, resp.len, "userinfo", err);
-	if (*out == NULL)
+	if (oa2_jscan_object(&info, resp.body, resp.len, "userinfo", err) != 0)
 		goto out;
-	if (oa2_claims_sub(*out) == NULL) {
+	if (oa2_claims_sub(&info) == NULL)
 		oa2_fail(err, OA2_ERR_DENIED, "userinfo: 'sub' is missing or not a string");
-		goto out;
-	}
-	rc = 0;
+	else
+		rc = keep_text(resp.body, resp.len, out, err);
+	oa2_jobj_clear(&info);
 out:
-	if (rc != 0) {
-		json_object_put(*out);
-		*out = NULL;
-	}
 	oa2_http_response_clear(&resp);
 	return rc;
 }
@@ -160,7 +167,7 @@ out:
 /* POST the access token to the introspection endpoint (RFC 7662). */
 /* The answer must pass for one of the audiences (a list; NULL: client_id);
  * the first one's refusal is reported. */
-static int check_introspection(const json_object *r, struct oa2_claims_policy *p,
+static int check_introspection(oa2_jobj *r, struct oa2_claims_policy *p,
 			       const char *audiences, oa2_error *err)
 {
 	const char *list = audiences, *word;
@@ -189,10 +196,11 @@ static int check_introspection(const json_object *r, struct oa2_claims_policy *p
 
 int oa2_token_introspect(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 			 oa2_http *http, const char *access_token, const char *audiences, time_t now,
-			 json_object **out, oa2_error *err)
+			 char **out, oa2_error *err)
 {
 	struct oa2_claims_policy p = policy(cfg, disc, now);
 	struct oa2_http_response resp = {0};
+	oa2_jobj r;
 	char *form = NULL;
 	int rc = -1;
 
@@ -211,28 +219,34 @@ int oa2_token_introspect(const struct oa2_config *cfg, const struct oa2_discover
 			 resp.status);
 		goto out;
 	}
-	*out = oa2_json_parse(resp.body, resp.len, "introspection", err);
-	if (*out == NULL || check_introspection(*out, &p, audiences, err) != 0)
+	if (oa2_jscan_object(&r, resp.body, resp.len, "introspection", err) != 0)
 		goto out;
-	rc = 0;
+	if (check_introspection(&r, &p, audiences, err) == 0)
+		rc = keep_text(resp.body, resp.len, out, err);
+	oa2_jobj_clear(&r);
 out:
-	if (rc != 0) {
-		json_object_put(*out);
-		*out = NULL;
-	}
 	oa2_free_secret(form);
 	oa2_http_response_clear(&resp);
 	return rc;
 }
 
-int oa2_token_same_sub(const json_object *a, const json_object *b, const char *what,
-		       oa2_error *err)
+int oa2_token_same_sub(const char *a, const char *b, const char *what, oa2_error *err)
 {
-	const char *sa = oa2_claims_sub(a), *sb = oa2_claims_sub(b);
+	oa2_jobj ja, jb;
+	const char *sa = NULL, *sb = NULL;
+	int rc;
 
-	if (sa == NULL || sb == NULL || strcmp(sa, sb) != 0)
-		return oa2_fail(err, OA2_ERR_DENIED, "%s 'sub' does not match the id_token's", what);
-	return 0;
+	/* both were checked when they came in: a refusal here is a mismatch */
+	if (oa2_jscan_object(&ja, a, strlen(a), what, NULL) == 0)
+		sa = oa2_claims_sub(&ja);
+	if (oa2_jscan_object(&jb, b, strlen(b), what, NULL) == 0)
+		sb = oa2_claims_sub(&jb);
+	rc = sa == NULL || sb == NULL || strcmp(sa, sb) != 0
+		     ? oa2_fail(err, OA2_ERR_DENIED, "%s 'sub' does not match the id_token's", what)
+		     : 0;
+	oa2_jobj_clear(&ja);
+	oa2_jobj_clear(&jb);
+	return rc;
 }
 
 static int pick_source(const struct oa2_config *cfg, const struct oa2_discovery *disc,
@@ -251,7 +265,8 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
 		       oa2_http *http, const char *body, size_t len, time_t now,
 		       struct oa2_identity *out, oa2_error *err)
 {
-	json_object *resp = NULL, *idc = NULL, *other = NULL;
+	json_object *resp = NULL;
+	char *idc = NULL, *other = NULL;
 	const char *id_token = NULL, *access = NULL, *type = NULL, *scope = NULL;
 	int rc = -1, src;
 
@@ -296,7 +311,13 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
 	out->source = src == OA2_CLAIMS_ID_TOKEN    ? "id_token"
 		      : src == OA2_CLAIMS_USERINFO ? "userinfo"
 						   : "introspection";
-	out->claims = other != NULL ? json_object_get(other) : json_object_get(idc);
+	if (other != NULL) {
+		out->claims = other;
+		other = NULL;
+	} else {
+		out->claims = idc;
+		idc = NULL;
+	}
 	if (scope != NULL) {
 		out->scope = strdup(scope);
 		if (out->scope == NULL) {
@@ -308,8 +329,8 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
 out:
 	if (rc != 0)
 		oa2_identity_clear(out);
-	json_object_put(idc);
-	json_object_put(other);
+	free(idc);
+	free(other);
 	oa2_json_put_wiped(resp); /* it holds the tokens */
 	return rc;
 }

@@ -28,7 +28,8 @@ struct oa2_fetched {
 };
 
 struct oa2_identity {
-	json_object *claims; /* owned: the claims mapping and policy read */
+	char *claims;        /* owned: the verified claims, a strict JSON object as
+			      * text (jscan.h); the module builds the tree it maps */
 	char *scope;         /* granted scope from the token response, or NULL */
 	const char *source;  /* "id_token", "introspection" or "userinfo" */
 	struct oa2_fetched fetched; /* kept by oa2_identity_clear: a refused login
@@ -42,7 +43,7 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
 /* Verify one compact JWT as an ID token (signature + claims); exposed for
  * the tests and the diagnostic tool. */
 int oa2_token_verify_id_token(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-			      oa2_http *http, const char *jwt, time_t now, json_object **claims,
+			      oa2_http *http, const char *jwt, time_t now, char **claims,
 			      struct oa2_fetched *fetched, oa2_error *err);
 
 /* A multi-tenant issuer (disc->multi_tenant) is refused as a configuration
@@ -66,15 +67,14 @@ int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discover
  * NULL: client_id) as the client the token must belong to. */
 int oa2_token_introspect(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 			 oa2_http *http, const char *access_token, const char *audiences, time_t now,
-			 json_object **out, oa2_error *err);
+			 char **out, oa2_error *err);
 
 /* GET userinfo with the access token as a Bearer credential; sub required. */
 int oa2_token_userinfo(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-		       oa2_http *http, const char *access_token, json_object **out, oa2_error *err);
+		       oa2_http *http, const char *access_token, char **out, oa2_error *err);
 
 /* Both claim sets name the same sub, else OA2_ERR_DENIED ("WHAT 'sub' ..."). */
-int oa2_token_same_sub(const json_object *a, const json_object *b, const char *what,
-		       oa2_error *err);
+int oa2_token_same_sub(const char *a, const char *b, const char *what, oa2_error *err);
 
 /* Free the claims and the scope; id->fetched stays. */
 void oa2_identity_clear(struct oa2_identity *id);

@@ -8,7 +8,7 @@
 #include "claims.h"
 #include "discovery.h"
 #include "http.h"
-#include "json.h"
+#include "jscan.h"
 #include "jws.h"
 #include "replay.h"
 #include "strutil.h"
@@ -39,36 +39,34 @@ enum oa2_token_shape oa2_token_shape(const char *t)
 }
 
 /* Is word (n bytes) one of aud's values? */
-static bool aud_has(const json_object *c, const char *word, size_t n)
+static bool aud_has(oa2_jobj *c, const char *word, size_t n)
 {
-	json_object *aud = NULL;
+	struct oa2_jval aud, v;
 	const char *one = NULL;
+	size_t pos = 0;
 
-	if (oa2_json_string(c, "aud", &one) == 0)
+	if (oa2_jobj_string(c, "aud", &one) == 0)
 		return strlen(one) == n && memcmp(one, word, n) == 0;
-	if (oa2_json_array(c, "aud", &aud) != 0)
+	if (oa2_jobj_array(c, "aud", &aud) != 0)
 		return false;
-	for (size_t i = 0; i < json_object_array_length(aud); i++) {
-		json_object *v = json_object_array_get_idx(aud, i);
-
-		if (oa2_json_is_clean_string(v) && strlen(json_object_get_string(v)) == n &&
-		    memcmp(json_object_get_string(v), word, n) == 0)
+	while (oa2_jval_next(&aud, &pos, &v))
+		if (oa2_jval_string(c, &v, &one) == 0 && strlen(one) == n &&
+		    memcmp(one, word, n) == 0)
 			return true;
-	}
 	return false;
 }
 
 /* The configured audience the token is for: azp when it is one of them
  * (an ID token with several audiences names its client there), else the
  * first of token_audience that aud names. */
-static int pick_audience(const struct oa2_config *cfg, const json_object *c, char *out,
+static int pick_audience(const struct oa2_config *cfg, oa2_jobj *c, char *out,
 			 size_t size, oa2_error *err)
 {
 	const char *list = cfg->token_audience ? cfg->token_audience : cfg->client_id;
 	const char *azp = NULL, *p, *word;
 	size_t n;
 
-	if (oa2_json_string(c, "azp", &azp) == 0 && oa2_list_contains(list, azp) &&
+	if (oa2_jobj_string(c, "azp", &azp) == 0 && oa2_list_contains(list, azp) &&
 	    aud_has(c, azp, strlen(azp)) && strlen(azp) < size) {
 		snprintf(out, size, "%s", azp);
 		return 0;
@@ -86,11 +84,11 @@ static int pick_audience(const struct oa2_config *cfg, const json_object *c, cha
 
 /* token_max_age (iat is required and checked against the future by
  * claims.c). *until: when the token stops being usable here. */
-static int check_age(const struct oa2_config *cfg, const json_object *c, time_t now,
+static int check_age(const struct oa2_config *cfg, oa2_jobj *c, time_t now,
 		     time_t *until, oa2_error *err)
 {
 	int64_t iat = 0, exp = 0;
-	int rc = oa2_json_int64(c, "iat", &iat);
+	int rc = oa2_jobj_int64(c, "iat", &iat);
 
 	if (rc == 1) {
 		/* only introspection may omit iat (claims.c requires it in a
@@ -105,20 +103,20 @@ static int check_age(const struct oa2_config *cfg, const json_object *c, time_t 
 					(long long)((int64_t)now - iat), cfg->token_max_age);
 		*until = (time_t)(iat + cfg->token_max_age);
 	}
-	if (oa2_json_int64(c, "exp", &exp) == 0 && exp < (int64_t)*until)
+	if (oa2_jobj_int64(c, "exp", &exp) == 0 && exp < (int64_t)*until)
 		*until = (time_t)exp;
 	*until += cfg->leeway;
 	return 0;
 }
 
-static int check_single_use(const struct oa2_config *cfg, const json_object *c, time_t until,
+static int check_single_use(const struct oa2_config *cfg, oa2_jobj *c, time_t until,
 			    time_t now, oa2_error *err)
 {
 	const char *jti = NULL;
 
 	if (!cfg->token_single_use)
 		return 0;
-	if (oa2_json_string(c, "jti", &jti) != 0 || jti[0] == '\0' || strlen(jti) > MAX_JTI)
+	if (oa2_jobj_string(c, "jti", &jti) != 0 || jti[0] == '\0' || strlen(jti) > MAX_JTI)
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"token_single_use: the token has no usable 'jti'");
 	return oa2_replay_check(cfg->token_replay_dir, cfg->issuer, jti, until, now, err);
@@ -138,9 +136,9 @@ static int load_idp(const struct oa2_config *cfg, time_t now, oa2_http **http,
 
 static bool is_access_token(const oa2_jws *jws)
 {
-	const char *typ = NULL;
+	const char *typ = oa2_jws_typ(jws);
 
-	if (oa2_json_string(oa2_jws_header(jws), "typ", &typ) != 0)
+	if (typ == NULL)
 		return false;
 	if (strncasecmp(typ, "application/", 12) == 0)
 		typ += 12;
@@ -155,8 +153,9 @@ static int jwt(const struct oa2_config *cfg, const char *token, time_t now,
 	struct oa2_claims_policy p = {cfg->issuer, NULL, (int64_t)now, cfg->leeway, NULL};
 	oa2_http *http = NULL;
 	oa2_jws *jws = NULL;
-	json_object *c;
-	const char *scope = NULL;
+	oa2_jobj *c;
+	const char *scope = NULL, *text;
+	size_t len = 0;
 	char aud[256];
 	time_t until = 0;
 	bool access;
@@ -182,12 +181,13 @@ static int jwt(const struct oa2_config *cfg, const char *token, time_t now,
 	    check_age(cfg, c, now, &until, err) != 0 ||
 	    check_single_use(cfg, c, until, now, err) != 0)
 		goto out;
-	if (access && oa2_json_string(c, "scope", &scope) == 0 &&
-	    (id->scope = strdup(scope)) == NULL) {
+	text = oa2_jws_payload(jws, &len);
+	if ((access && oa2_jobj_string(c, "scope", &scope) == 0 &&
+	     (id->scope = strdup(scope)) == NULL) ||
+	    (id->claims = strndup(text, len)) == NULL) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	id->claims = json_object_get(c);
 	id->source = access ? "access_token" : "id_token";
 	rc = 0;
 out:
@@ -203,7 +203,8 @@ static int opaque(const struct oa2_config *cfg, const char *token, time_t now,
 {
 	struct oa2_discovery disc = {0};
 	oa2_http *http = NULL;
-	json_object *intro = NULL, *info = NULL;
+	char *intro = NULL, *info = NULL;
+	oa2_jobj ij = {0};
 	const char *scope = NULL;
 	time_t until = 0;
 	int rc = -1;
@@ -215,23 +216,31 @@ static int opaque(const struct oa2_config *cfg, const char *token, time_t now,
 	if (load_idp(cfg, now, &http, &disc, id, err) != 0 ||
 	    oa2_token_introspect(cfg, &disc, http, token, cfg->token_audience, now, &intro,
 				 err) != 0 ||
-	    check_age(cfg, intro, now, &until, err) != 0 ||
-	    check_single_use(cfg, intro, until, now, err) != 0)
+	    oa2_jscan_object(&ij, intro, strlen(intro), "introspection", err) != 0 ||
+	    check_age(cfg, &ij, now, &until, err) != 0 ||
+	    check_single_use(cfg, &ij, until, now, err) != 0)
 		goto out;
 	if (disc.userinfo_endpoint != NULL &&
 	    (oa2_token_userinfo(cfg, &disc, http, token, &info, err) != 0 ||
 	     oa2_token_same_sub(info, intro, "userinfo", err) != 0))
 		goto out;
-	if (oa2_json_string(intro, "scope", &scope) == 0 && (id->scope = strdup(scope)) == NULL) {
+	if (oa2_jobj_string(&ij, "scope", &scope) == 0 && (id->scope = strdup(scope)) == NULL) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		goto out;
 	}
-	id->claims = json_object_get(info != NULL ? info : intro);
+	if (info != NULL) {
+		id->claims = info;
+		info = NULL;
+	} else {
+		id->claims = intro;
+		intro = NULL;
+	}
 	id->source = "introspection";
 	rc = 0;
 out:
-	json_object_put(info);
-	json_object_put(intro);
+	oa2_jobj_clear(&ij);
+	free(info);
+	free(intro);
 	oa2_discovery_clear(&disc);
 	oa2_http_free(http);
 	return rc;

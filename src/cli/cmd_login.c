@@ -80,11 +80,11 @@ out:
 }
 
 /* Every string in here is the IdP's: printed escaped, line by line. */
-static void print_claims(const struct oa2_identity *id)
+static void print_claims(const struct oa2_identity *id, json_object *claims)
 {
 	const char *json = json_object_to_json_string_ext(
-		id->claims, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-				    JSON_C_TO_STRING_NOSLASHESCAPE);
+		claims, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				JSON_C_TO_STRING_NOSLASHESCAPE);
 
 	printf("\nValidated claims (evidence: %s, signing keys %s):\n", id->source,
 	       id->fetched.jwks ? "fetched" : "from the cache");
@@ -102,6 +102,8 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 	oa2_http *http = NULL;
 	char *token = NULL, *user = NULL;
 	char mapped[OA2_USER_MAX];
+	json_object *claims = NULL;
+	const char *sub = NULL;
 	size_t len = 0;
 	int grant = o->grant != OA2_GRANT_AUTO ? o->grant : cfg->grant;
 	int rc = -1;
@@ -134,8 +136,11 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 	rc = -1;
 	if (oa2_token_validate(cfg, &disc, http, token, len, time(NULL), &id, err) != 0)
 		goto out;
-	print_claims(&id);
-	if (oa2_usermap_resolve(cfg, id.claims, mapped, err) != 0)
+	claims = oa2_json_parse(id.claims, strlen(id.claims), "the claims", err);
+	if (claims == NULL)
+		goto out;
+	print_claims(&id, claims);
+	if (oa2_usermap_resolve(cfg, claims, mapped, err) != 0)
 		goto out;
 	printf("Local user: %s (from claim '%s')\n", mapped, cfg->username_claim);
 	if (user != NULL) {
@@ -146,13 +151,14 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 		}
 		printf("User %s: matches\n", user);
 	}
-	if (oa2_authz_check(cfg, id.claims, id.scope, err) != 0)
+	if (oa2_authz_check(cfg, claims, id.scope, err) != 0)
 		goto out;
 	printf("Authorisation: granted\n");
-	printf("Decision: PAM_SUCCESS for user %s (sub %s)\n", mapped,
-	       OA2_ESC(oa2_claims_sub(id.claims) ? oa2_claims_sub(id.claims) : "?"));
+	(void)oa2_json_string(claims, "sub", &sub);
+	printf("Decision: PAM_SUCCESS for user %s (sub %s)\n", mapped, OA2_ESC(sub ? sub : "?"));
 	rc = 0;
 out:
+	json_object_put(claims);
 	oa2_free_secret_len(token, len);
 	oa2_identity_clear(&id);
 	oa2_discovery_clear(&disc);

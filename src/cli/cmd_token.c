@@ -149,7 +149,8 @@ static int run(const struct oa2_config *cfg, bool access, oa2_error *err)
 	struct oa2_ui ui;
 	oa2_http *http = NULL;
 	json_object *resp = NULL;
-	const char *tok = NULL;
+	oa2_jobj claims = {0};
+	const char *tok = NULL, *sub;
 	char *body = NULL;
 	size_t len = 0;
 	int rc = -1;
@@ -182,10 +183,14 @@ static int run(const struct oa2_config *cfg, bool access, oa2_error *err)
 		oa2_fail(err, OA2_ERR_INTERNAL, "cannot write the token to stdout");
 		goto out;
 	}
+	if (oa2_jscan_object(&claims, id.claims, strlen(id.claims), "the claims", err) != 0)
+		goto out;
+	sub = oa2_claims_sub(&claims);
 	fprintf(stderr, "%s of sub %s printed on stdout.\n", access ? "Access token" : "ID token",
-		OA2_ESC(oa2_claims_sub(id.claims) ? oa2_claims_sub(id.claims) : "?"));
+		OA2_ESC(sub ? sub : "?"));
 	rc = 0;
 out:
+	oa2_jobj_clear(&claims);
 	oa2_json_put_wiped(resp);
 	oa2_free_secret_len(body, len);
 	oa2_identity_clear(&id);

@@ -18,6 +18,7 @@
 
 #include "helper.h"
 #include "ipc.h"
+#include "json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,10 +62,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		if (m.type == OA2_IPC_RESULT) {
 			if (oa2_helper_parse_result(&m, &id, &online, &err) == 0) {
-				if (id.claims == NULL ||
-				    !json_object_is_type(id.claims, json_type_object) ||
-				    id.source == NULL || err.kind != OA2_OK)
+				/* claims taken are a JSON object the module can read */
+				json_object *tree = id.claims == NULL ? NULL :
+					oa2_json_parse(id.claims, strlen(id.claims), "claims", NULL);
+
+				if (tree == NULL || id.source == NULL || err.kind != OA2_OK)
 					abort();
+				json_object_put(tree);
 			} else if (err.kind == OA2_OK) {
 				abort();
 			}

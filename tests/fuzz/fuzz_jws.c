@@ -5,8 +5,9 @@
  * input is tried as a token against a fixed JWKS and as a JWKS. The claims of
  * every token that parses go through oa2_claims_check_id_token with a fixed
  * policy, whether or not its signature verifies: oa2_jws_claims gives them
- * only after a verification, so the payload is decoded and parsed here as
- * oa2_jws_claims would.
+ * only after a verification, so the payload is decoded and scanned here as
+ * oa2_jws_claims would. What the scanner takes, json-c (the module's tree of
+ * the same text) must take too.
  *
  * Run with tests/fuzz/run.sh (see tests/fuzz/README.md). */
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include "b64url.h"
 #include "claims.h"
+#include "jscan.h"
 #include "json.h"
 #include "jwk.h"
 #include "jws.h"
@@ -46,16 +48,20 @@ static void check_payload(const char *token)
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	oa2_error err = { 0 };
-	json_object *c;
+	oa2_jobj c = { 0 };
+	json_object *tree;
 
 	if (oa2_b64url_decode(p, (size_t)(end - p), &buf, &len) != 0)
 		return;
-	c = oa2_json_parse((const char *)buf, len, "JWS payload", &err);
-	if (c != NULL) {
-		(void)oa2_claims_check_id_token(c, &policy, &err);
-		(void)oa2_claims_sub(c);
+	if (oa2_jscan_object(&c, (const char *)buf, len, "JWS payload", &err) == 0) {
+		(void)oa2_claims_check_id_token(&c, &policy, &err);
+		(void)oa2_claims_sub(&c);
+		tree = oa2_json_parse((const char *)buf, len, "JWS payload", NULL);
+		if (tree == NULL)
+			abort(); /* the helper would hand the module text it cannot read */
+		json_object_put(tree);
 	}
-	json_object_put(c);
+	oa2_jobj_clear(&c);
 	free(buf);
 }
 

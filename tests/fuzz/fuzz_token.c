@@ -26,6 +26,7 @@
 #include "b64url.h"
 #include "claims.h"
 #include "config.h"
+#include "jscan.h"
 #include "json.h"
 #include "jws.h"
 #include "usermap.h"
@@ -65,18 +66,23 @@ static void set_options(struct oa2_config *cfg, const char *opts)
 	cfg->require_claims = strchr(opts, 'c') ? "hd=example.com,email_verified=true tid=42" : NULL;
 }
 
-/* Claims from any source: check, map, authorise. */
-static void identity(const struct oa2_config *cfg, const json_object *claims,
-		     const char *granted_scope)
+/* Claims from any source: checked as text (the helper), then mapped and
+ * authorised on their tree (the module). */
+static void identity(const struct oa2_config *cfg, const char *text, size_t len,
+		     const json_object *claims, const char *granted_scope)
 {
 	char user[OA2_USER_MAX];
 	oa2_error err = {0};
+	oa2_jobj c = {0};
 
-	(void)oa2_claims_check_id_token(claims, &policy, &err);
+	if (oa2_jscan_object(&c, text, len, "claims", &err) == 0) {
+		(void)oa2_claims_check_id_token(&c, &policy, &err);
+		oa2_error_clear(&err);
+		(void)oa2_claims_check_introspection(&c, &policy, &err);
+		(void)oa2_claims_sub(&c);
+	}
+	oa2_jobj_clear(&c);
 	oa2_error_clear(&err);
-	(void)oa2_claims_check_introspection(claims, &policy, &err);
-	oa2_error_clear(&err);
-	(void)oa2_claims_sub(claims);
 	memset(user, 'x', sizeof(user));
 	if (oa2_usermap_resolve(cfg, claims, user, &err) == 0) {
 		if (!oa2_username_valid(user) || err.kind != OA2_OK)
@@ -120,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	if (oa2_json_string(resp, "scope", &scope) != 0)
 		scope = NULL;
-	identity(&cfg, resp, scope);
+	identity(&cfg, p, (size_t)(end - p), resp, scope);
 	if (oa2_json_string(resp, "id_token", &id_token) == 0) {
 		oa2_jws *jws = oa2_jws_parse(id_token, NULL);
 		const char *p = jws != NULL ? strchr(id_token, '.') + 1 : NULL;
@@ -132,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p != NULL && oa2_b64url_decode(p, (size_t)(strchr(p, '.') - p), &payload, &n) == 0)
 			claims = oa2_json_parse((const char *)payload, n, "JWS payload", NULL);
 		if (claims != NULL)
-			identity(&cfg, claims, scope);
+			identity(&cfg, (const char *)payload, n, claims, scope);
 		json_object_put(claims);
 		free(payload);
 		oa2_jws_free(jws);

@@ -46,7 +46,7 @@ printf '#define PACKAGE_VERSION "fuzz"\n#define OA2_HELPER_PATH "/nonexistent/pa
 
 # The module's sources a target may need, instrumented for coverage. Only
 # what a target uses is pulled from the archive at link time.
-core="error json strutil secfile config cache http discovery claims usermap authz oauth qr identity
+core="error json jscan strutil secfile config cache http discovery claims usermap authz oauth qr identity
  device_grant b64url jwk jws ipc helper screen i18n"
 mkdir -p "$work/obj"
 for f in $core; do

@@ -129,7 +129,9 @@ static void test_rfc7515_a2_rs256_verifies(void **state)
 	oa2_error err = { 0 };
 	oa2_jwks *set = oa2_jwks_parse(RFC7515_A2_JWKS, strlen(RFC7515_A2_JWKS), &err);
 	oa2_jws *jws = oa2_jws_parse(RFC7515_A2_JWS, &err);
-	const char *iss;
+	const char *iss, *text;
+	size_t len = 0;
+	bool root = false;
 
 	(void)state;
 	assert_non_null(jws);
@@ -140,8 +142,18 @@ static void test_rfc7515_a2_rs256_verifies(void **state)
 	assert_int_equal(err.kind, OA2_ERR_DENIED);
 	oa2_error_clear(&err);
 	assert_int_equal(oa2_jws_verify(jws, set, &err), 0);
-	assert_int_equal(oa2_json_string(oa2_jws_claims(jws, &err), "iss", &iss), 0);
+	assert_null(oa2_jws_payload(jws, &len)); /* not before the claims were read */
+	assert_int_equal(oa2_jobj_string(oa2_jws_claims(jws, &err), "iss", &iss), 0);
 	assert_string_equal(iss, "joe");
+	assert_int_equal(oa2_jobj_bool(oa2_jws_claims(jws, &err), "http://example.com/is_root",
+				       &root), 0);
+	assert_true(root);
+	/* the text handed on is the payload as signed */
+	text = oa2_jws_payload(jws, &len);
+	assert_non_null(text);
+	assert_int_equal(len, strlen(text));
+	assert_string_equal(text, "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n "
+				  "\"http://example.com/is_root\":true}");
 	oa2_jws_free(jws);
 	/* ...and not with some other RSA key. */
 	assert_int_equal(check(RFC7515_A2_JWS, jwks, &err), -1);
