@@ -312,12 +312,30 @@ static struct oa2_jstr *decode(oa2_jobj *o, const char *text, size_t n)
 	return k;
 }
 
+/* A member name's length and first, second and last bytes: enough to tell
+ * most names apart without reading them whole. */
+static uint32_t name_hash(const char *name, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)name;
+
+	if (n == 0)
+		return 0;
+	return (uint32_t)(n & 0xff) | (uint32_t)u[0] << 8 | (uint32_t)u[n > 1] << 16 |
+	       (uint32_t)u[n - 1] << 24;
+}
+
+static bool same_name(const struct oa2_jmember *m, const char *name, size_t n, uint32_t hash)
+{
+	return m->hash == hash && m->nlen == n && memcmp(m->name, name, n) == 0;
+}
+
 /* Index one member; its name is the string text name[0..nlen), quotes
  * included. */
 static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, size_t nlen,
 		      bool escaped, bool nul, const struct oa2_jval *val)
 {
-	struct oa2_jmember m = {(const char *)name + 1, nlen - 2, *val};
+	struct oa2_jmember m = {(const char *)name + 1, nlen - 2, 0, *val};
+	uint64_t bit;
 
 	if (nul)
 		return fault(s, "a member name holds \\u0000");
@@ -329,9 +347,12 @@ static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, si
 		m.name = k->s;
 		m.nlen = k->len;
 	}
-	for (size_t i = 0; i < o->n; i++)
-		if (o->m[i].nlen == m.nlen && memcmp(o->m[i].name, m.name, m.nlen) == 0)
+	m.hash = name_hash(m.name, m.nlen);
+	bit = (uint64_t)1 << ((m.hash ^ m.hash >> 7 ^ m.hash >> 17) & 63);
+	for (size_t i = 0; (o->seen & bit) != 0 && i < o->n; i++)
+		if (same_name(&o->m[i], m.name, m.nlen, m.hash))
 			return fault(s, "two members of the same name");
+	o->seen |= bit;
 	if (o->n == o->cap) {
 		struct oa2_jmember *grown;
 
@@ -500,15 +521,17 @@ void oa2_jobj_clear(oa2_jobj *o)
 		free(o->m); /* NULL in an oa2_jobj never scanned: = {0} */
 	o->m = o->inl;
 	o->n = 0;
+	o->seen = 0;
 	o->cap = sizeof(o->inl) / sizeof(o->inl[0]);
 }
 
 static const struct oa2_jmember *member(const oa2_jobj *o, const char *name)
 {
 	size_t n = strlen(name);
+	uint32_t hash = name_hash(name, n);
 
 	for (size_t i = 0; i < o->n; i++)
-		if (o->m[i].nlen == n && memcmp(o->m[i].name, name, n) == 0)
+		if (same_name(&o->m[i], name, n, hash))
 			return &o->m[i];
 	return NULL;
 }

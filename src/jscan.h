@@ -42,6 +42,7 @@ struct oa2_jval {
 struct oa2_jmember {
 	const char *name; /* decoded, not NUL-terminated */
 	size_t nlen;
+	uint32_t hash; /* of the name: compared before the bytes */
 	struct oa2_jval val;
 };
 
@@ -52,6 +53,7 @@ typedef struct oa2_jobj {
 	size_t len;
 	struct oa2_jmember *m; /* points at inl or at a heap array */
 	size_t n, cap;
+	uint64_t seen; /* a bit per name hash seen: most names need no search */
 	struct oa2_jstr *strs;
 	struct oa2_jmember inl[40];
 } oa2_jobj;

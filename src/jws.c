@@ -201,13 +201,15 @@ void oa2_jws_free(oa2_jws *jws)
 		return;
 	/* The token is a bearer credential: leave no copy of it in freed memory. */
 	if (jws->compact != NULL)
-		OPENSSL_clear_free(jws->compact, jws->len);
+		explicit_bzero(jws->compact, jws->len);
+	free(jws->compact);
 	free(jws->sig);
 	oa2_jobj_clear(&jws->header);
 	oa2_jobj_clear(&jws->claims);
 	free(jws->htext);
 	if (jws->ptext != NULL)
-		OPENSSL_clear_free(jws->ptext, jws->ptlen);
+		explicit_bzero(jws->ptext, jws->ptlen);
+	free(jws->ptext);
 	free(jws);
 }
 
