@@ -79,6 +79,12 @@ static size_t uescape(const unsigned char *p, const unsigned char *end, long *cp
 	    lo > 0xdfff)
 		return 0;
 	*cp = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+	/* json-c 0.16 decodes a pair whose code point ends in D800-DFFF
+	 * (U+1D800-U+1DFFF, U+2D800-...) as U+FFFD: the module's tree would
+	 * hold another string than the one checked here. Refused; the same
+	 * characters written as UTF-8 pass. */
+	if ((*cp & 0xffff) >= 0xd800 && (*cp & 0xffff) <= 0xdfff)
+		return 0;
 	return 12;
 }
 
@@ -353,12 +359,12 @@ static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, si
 		if (same_name(&o->m[i], m.name, m.nlen, m.hash))
 			return fault(s, "two members of the same name");
 	o->seen |= bit;
+	/* The count, not the capacity: that doubles past the cap (40 to 1280). */
+	if (o->n >= OA2_JSCAN_MAX_MEMBERS)
+		return fault(s, "too many members");
 	if (o->n == o->cap) {
-		struct oa2_jmember *grown;
+		struct oa2_jmember *grown = malloc(2 * o->cap * sizeof(*grown));
 
-		if (o->cap >= OA2_JSCAN_MAX_MEMBERS)
-			return fault(s, "too many members");
-		grown = malloc(2 * o->cap * sizeof(*grown));
 		if (grown == NULL)
 			return fault(s, "out of memory");
 		memcpy(grown, o->m, o->n * sizeof(*grown));
@@ -592,11 +598,11 @@ int oa2_jobj_bool(const oa2_jobj *o, const char *name, bool *out)
 int oa2_jobj_int64(const oa2_jobj *o, const char *name, int64_t *out)
 {
 	struct oa2_jval v;
-	char text[64];
+	char buf[64], *text = buf;
 	size_t i = 0, digits;
 	int64_t x = 0; /* the value negated */
 	locale_t c;
-	double d;
+	double d = NAN;
 
 	if (oa2_jobj_get(o, name, &v) != 0)
 		return 1;
@@ -621,16 +627,18 @@ int oa2_jobj_int64(const oa2_jobj *o, const char *name, int64_t *out)
 		return 0;
 	}
 	/* A fraction or an exponent: strtod, in the C locale whatever the
-	 * process's is. */
-	if (v.n >= sizeof(text))
+	 * process's is. Long text is still a number ("1.000...0001"). */
+	if (v.n >= sizeof(buf) && (text = malloc(v.n + 1)) == NULL)
 		return -1;
 	memcpy(text, v.p, v.n);
 	text[v.n] = '\0';
 	c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	if (c == (locale_t)0)
-		return -1;
-	d = strtod_l(text, NULL, c);
-	freelocale(c);
+	if (c != (locale_t)0) {
+		d = strtod_l(text, NULL, c);
+		freelocale(c);
+	}
+	if (text != buf)
+		free(text);
 	if (!isfinite(d) || d < -9.0e18 || d > 9.0e18)
 		return -1;
 	*out = (int64_t)floor(d);
