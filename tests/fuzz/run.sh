@@ -4,7 +4,7 @@
 #
 # Usage: tests/fuzz/run.sh [seconds-per-target] [target...]
 #   seconds-per-target  default 10 (what CI runs)
-#   target              config json discovery device token jws ipc (default: all)
+#   target              config json jscan discovery device token jws ipc (default: all)
 #
 # Each target is built with clang-14 -g -O1 -fsanitize=fuzzer,address,undefined
 # -fno-sanitize-recover=undefined against the sources in src/ (a private
@@ -23,7 +23,7 @@ set -eu
 
 secs=${1:-10}
 [ $# -gt 0 ] && shift
-targets=${*:-config json discovery device token jws ipc}
+targets=${*:-config json jscan discovery device token jws ipc}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 fuzz="$top/tests/fuzz"
 cc=${CC:-clang-14}
@@ -76,7 +76,7 @@ for t in $targets; do
 		-artifact_prefix="$work/art/$t/"
 	case $t in
 	config) set -- "$@" -dict="$fuzz/config.dict" ;;
-	json | discovery | device | token) set -- "$@" -dict="$fuzz/json.dict" ;;
+	json | jscan | discovery | device | token) set -- "$@" -dict="$fuzz/json.dict" ;;
 	esac
 	[ -n "${FUZZ_JOBS:-}" ] && set -- "$@" -fork="$FUZZ_JOBS" -ignore_crashes=0
 	log="$work/$t.log"
