@@ -299,7 +299,13 @@ static struct oa2_jstr *decode(oa2_jobj *o, const char *text, size_t n)
 		return NULL;
 	while (p < end) {
 		if (*p != '\\') {
-			k->s[k->len++] = (char)*p++;
+			/* the run up to the next escape, at once */
+			const unsigned char *bs = memchr(p, '\\', (size_t)(end - p));
+			size_t run = (size_t)((bs != NULL ? bs : end) - p);
+
+			memcpy(k->s + k->len, p, run);
+			k->len += run;
+			p += run;
 			continue;
 		}
 		switch (p[1]) {
