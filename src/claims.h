@@ -2,11 +2,14 @@
  *
  * For an ID token (OIDC Core 3.1.3.7 / RFC 7519): iss equals the configured
  * issuer exactly (two narrow exceptions: Google's scheme-less iss, and the
- * tenant's own issuer under a multi-tenant template, both below); aud is, or contains, client_id; azp, when present, equals
- * client_id, and must be present when aud has several values; exp is in the future, nbf and iat are not, each within leeway;
- * sub is a non-empty string. For an RFC 7662 introspection answer: active is
- * true, the token belongs to this client, it has not expired and its iss, if
- * given, is the issuer. Every claim read is type-checked. */
+ * tenant's own issuer under a multi-tenant template, both below); aud is,
+ * or contains, client_id; azp, when present, equals client_id, and must be
+ * present when aud has several values; exp is in the future, nbf and iat are
+ * not, each within leeway; sub is a non-empty string. For an RFC 7662
+ * introspection answer: active is true, the token belongs to this client, it
+ * has not expired and its iss, if given, is the issuer. Every claim read is
+ * type-checked. The claims are read in place (jscan.h): the helper checks
+ * the text it then hands to the module. */
 #ifndef OA2_CLAIMS_H
 #define OA2_CLAIMS_H
 

@@ -6,7 +6,8 @@
  * userinfo endpoint called with the access token. "auto" uses the id_token
  * when there is one, else introspection when the client is confidential and
  * the IdP offers it, else userinfo. Whenever an id_token and a second source
- * both speak, their sub must be the same. */
+ * both speak, their sub must be the same. Claim sets travel as the JSON
+ * text the IdP signed or sent, checked by the strict scanner (jscan.h). */
 #ifndef OA2_TOKEN_H
 #define OA2_TOKEN_H
 
