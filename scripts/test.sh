@@ -30,9 +30,9 @@ count() {
     for trs in $(cd "$1" && find tests -name '*.trs' | sort); do
         log=$1/${trs%.trs}.log
         result=$(sed -n 's/^:test-result: //p' "$1/$trs" | head -n 1)
-        line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1)
+        line=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$log" 2>/dev/null | tail -n 1)
         if [ -n "$line" ]; then
-            p=$(echo "$line" | sed -E 's/^[a-z0-9-]+: ([0-9]+) passed.*/\1/')
+            p=$(echo "$line" | sed -E 's/^[a-z0-9_-]+: ([0-9]+) passed.*/\1/')
             f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
         else
             p=$(grep -c '^\[       OK \]' "$log" 2>/dev/null)
@@ -52,9 +52,9 @@ count() {
 # LOG; a missing line, or exit status RC other than 0 without a failed case,
 # counts as one failure.
 tally() {
-    line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed' "$2" 2>/dev/null | tail -n 1)
+    line=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$2" 2>/dev/null | tail -n 1)
     if [ -n "$line" ]; then
-        p=$(echo "$line" | sed -E 's/^[a-z0-9-]+: ([0-9]+) passed.*/\1/')
+        p=$(echo "$line" | sed -E 's/^[a-z0-9_-]+: ([0-9]+) passed.*/\1/')
         f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
     else
         p=0
