@@ -406,7 +406,8 @@ static int verify_with(const struct alg *a, const struct oa2_jwk_verifier *v,
 	else
 		oa2_fail(err, OA2_ERR_DENIED, "JWS: cannot set up %s verification", a->name);
 out:
-	ERR_clear_error();
+	if (rc != 0)
+		ERR_clear_error(); /* what a refusal left in OpenSSL's queue */
 	OPENSSL_free(der);
 	return rc;
 }
