@@ -8,9 +8,12 @@
 
 #include "jscan.h"
 
+/* Decoded strings are kept in blocks, the first as large as the document
+ * (every string of it fits once), so that reading a token's claims costs
+ * one allocation. */
 struct oa2_jstr {
 	struct oa2_jstr *next;
-	size_t len;
+	size_t size, used;
 	char s[];
 };
 
@@ -256,16 +259,23 @@ static int array(struct scan *s, int depth)
 	}
 }
 
-static struct oa2_jstr *keep(oa2_jobj *o, size_t cap)
+/* Room for need bytes in a block of o; NULL when out of memory. */
+static char *keep(oa2_jobj *o, size_t need)
 {
-	struct oa2_jstr *k = malloc(sizeof(*k) + cap + 1);
+	struct oa2_jstr *k = o->strs;
 
-	if (k == NULL)
-		return NULL;
-	k->next = o->strs;
-	k->len = 0;
-	o->strs = k;
-	return k;
+	if (k == NULL || k->size - k->used < need) {
+		size_t size = need > o->len + 1 ? need : o->len + 1;
+
+		k = malloc(sizeof(*k) + size);
+		if (k == NULL)
+			return NULL;
+		k->next = o->strs;
+		k->size = size;
+		k->used = 0;
+		o->strs = k;
+	}
+	return k->s + k->used;
 }
 
 static void put_utf8(char *out, size_t *n, long cp)
@@ -287,15 +297,17 @@ static void put_utf8(char *out, size_t *n, long cp)
 	}
 }
 
-/* Decode the validated string text p[0..n) (with quotes) into a kept copy;
- * NULL when out of memory. Never longer than its text. */
-static struct oa2_jstr *decode(oa2_jobj *o, const char *text, size_t n)
+/* Decode the validated string text p[0..n) (with quotes) into a kept copy
+ * (*len its length, without the NUL added); NULL when out of memory. Never
+ * longer than its text. */
+static const char *decode(oa2_jobj *o, const char *text, size_t n, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *)text + 1, *end = p + n - 2;
-	struct oa2_jstr *k = keep(o, n);
+	char *out = keep(o, n - 1);
+	size_t k = 0;
 	long cp;
 
-	if (k == NULL)
+	if (out == NULL)
 		return NULL;
 	while (p < end) {
 		if (*p != '\\') {
@@ -303,8 +315,8 @@ static struct oa2_jstr *decode(oa2_jobj *o, const char *text, size_t n)
 			const unsigned char *bs = memchr(p, '\\', (size_t)(end - p));
 			size_t run = (size_t)((bs != NULL ? bs : end) - p);
 
-			memcpy(k->s + k->len, p, run);
-			k->len += run;
+			memcpy(out + k, p, run);
+			k += run;
 			p += run;
 			continue;
 		}
@@ -317,11 +329,13 @@ static struct oa2_jstr *decode(oa2_jobj *o, const char *text, size_t n)
 		case 'u': p += uescape(p, end, &cp) - 2; break;
 		default: cp = p[1]; break;
 		}
-		put_utf8(k->s, &k->len, cp);
+		put_utf8(out, &k, cp);
 		p += 2;
 	}
-	k->s[k->len] = '\0';
-	return k;
+	out[k] = '\0';
+	o->strs->used += k + 1;
+	*len = k;
+	return out;
 }
 
 /* A member name's length and first, second and last bytes: enough to tell
@@ -352,12 +366,9 @@ static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, si
 	if (nul)
 		return fault(s, "a member name holds \\u0000");
 	if (escaped) {
-		struct oa2_jstr *k = decode(o, (const char *)name, nlen);
-
-		if (k == NULL)
+		m.name = decode(o, (const char *)name, nlen, &m.nlen);
+		if (m.name == NULL)
 			return fault(s, "out of memory");
-		m.name = k->s;
-		m.nlen = k->len;
 	}
 	m.hash = name_hash(m.name, m.nlen);
 	bit = (uint64_t)1 << ((m.hash ^ m.hash >> 7 ^ m.hash >> 17) & 63);
@@ -525,7 +536,7 @@ void oa2_jobj_clear(oa2_jobj *o)
 	while (o->strs != NULL) {
 		struct oa2_jstr *next = o->strs->next;
 
-		explicit_bzero(o->strs->s, o->strs->len);
+		explicit_bzero(o->strs->s, o->strs->used);
 		free(o->strs);
 		o->strs = next;
 	}
@@ -565,16 +576,17 @@ int oa2_jobj_get(const oa2_jobj *o, const char *name, struct oa2_jval *out)
 
 int oa2_jval_string(oa2_jobj *o, const struct oa2_jval *v, const char **out)
 {
-	struct oa2_jstr *k;
+	const char *d;
+	size_t len = 0;
 
 	if (v->type != OA2_J_STRING)
 		return -1;
-	k = decode(o, v->p, v->n);
-	if (k == NULL)
+	d = decode(o, v->p, v->n, &len);
+	if (d == NULL)
 		return -2;
-	if (memchr(k->s, '\0', k->len) != NULL)
+	if (memchr(d, '\0', len) != NULL)
 		return -1;
-	*out = k->s;
+	*out = d;
 	return 0;
 }
 
