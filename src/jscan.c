@@ -20,6 +20,7 @@ struct oa2_jstr {
 struct scan {
 	const unsigned char *p, *end;
 	const char *why; /* the first fault */
+	bool oom;        /* it was running out of memory */
 };
 
 /* Bytes inside a string: 0 plain ASCII, else what needs a look. */
@@ -33,6 +34,12 @@ static int fault(struct scan *s, const char *why)
 	if (s->why == NULL)
 		s->why = why;
 	return -1;
+}
+
+static int out_of_memory(struct scan *s)
+{
+	s->oom = true;
+	return fault(s, "out of memory");
 }
 
 static void ws(struct scan *s)
@@ -234,29 +241,50 @@ static int literal(struct scan *s, const char *word, size_t n)
 
 static int value(struct scan *s, int depth, oa2_jobj *index, struct oa2_jval *out);
 
-static int array(struct scan *s, int depth)
+/* Past an opening bracket: true, past close too, when the container is
+ * empty. */
+static bool empty(struct scan *s, unsigned char close)
 {
 	s->p++;
 	ws(s);
-	if (s->p < s->end && *s->p == ']') {
+	if (s->p < s->end && *s->p == close) {
 		s->p++;
-		return 0;
+		return true;
 	}
-	for (;;) {
+	return false;
+}
+
+/* After an item of an array (close ']') or an object (close '}'): 1 when
+ * the container ends here (past close), 0 when another item follows (past
+ * the comma), -1 on a fault. */
+static int item_end(struct scan *s, unsigned char close)
+{
+	ws(s);
+	if (s->p >= s->end)
+		return fault(s, close == ']' ? "unterminated array" : "unterminated object");
+	if (*s->p == close) {
+		s->p++;
+		return 1;
+	}
+	if (*s->p != ',')
+		return fault(s, close == ']' ? "expected ',' or ']'" : "expected ',' or '}'");
+	s->p++;
+	ws(s);
+	return 0;
+}
+
+static int array(struct scan *s, int depth)
+{
+	int rc = 0;
+
+	if (empty(s, ']'))
+		return 0;
+	while (rc == 0) {
 		if (value(s, depth, NULL, NULL) != 0)
 			return -1;
-		ws(s);
-		if (s->p >= s->end)
-			return fault(s, "unterminated array");
-		if (*s->p == ']') {
-			s->p++;
-			return 0;
-		}
-		if (*s->p != ',')
-			return fault(s, "expected ',' or ']'");
-		s->p++;
-		ws(s);
+		rc = item_end(s, ']');
 	}
+	return rc < 0 ? -1 : 0;
 }
 
 /* Room for need bytes in a block of o; NULL when out of memory. */
@@ -368,7 +396,7 @@ static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, si
 	if (escaped) {
 		m.name = decode(o, (const char *)name, nlen, &m.nlen);
 		if (m.name == NULL)
-			return fault(s, "out of memory");
+			return out_of_memory(s);
 	}
 	m.hash = name_hash(m.name, m.nlen);
 	bit = (uint64_t)1 << ((m.hash ^ m.hash >> 7 ^ m.hash >> 17) & 63);
@@ -383,7 +411,7 @@ static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, si
 		struct oa2_jmember *grown = malloc(2 * o->cap * sizeof(*grown));
 
 		if (grown == NULL)
-			return fault(s, "out of memory");
+			return out_of_memory(s);
 		memcpy(grown, o->m, o->n * sizeof(*grown));
 		if (o->m != o->inl)
 			free(o->m);
@@ -397,13 +425,11 @@ static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, si
 /* An object; with index, its members are indexed (the top level only). */
 static int object(struct scan *s, int depth, oa2_jobj *index)
 {
-	s->p++;
-	ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
+	int rc = 0;
+
+	if (empty(s, '}'))
 		return 0;
-	}
-	for (;;) {
+	while (rc == 0) {
 		const unsigned char *name = s->p;
 		bool escaped = false, nul = false;
 		struct oa2_jval val;
@@ -423,18 +449,9 @@ static int object(struct scan *s, int depth, oa2_jobj *index)
 			return -1;
 		if (index != NULL && add_member(s, index, name, nlen, escaped, nul, &val) != 0)
 			return -1;
-		ws(s);
-		if (s->p >= s->end)
-			return fault(s, "unterminated object");
-		if (*s->p == '}') {
-			s->p++;
-			return 0;
-		}
-		if (*s->p != ',')
-			return fault(s, "expected ',' or '}'");
-		s->p++;
-		ws(s);
+		rc = item_end(s, '}');
 	}
+	return rc < 0 ? -1 : 0;
 }
 
 static int value(struct scan *s, int depth, oa2_jobj *index, struct oa2_jval *out)
@@ -487,7 +504,7 @@ static int value(struct scan *s, int depth, oa2_jobj *index, struct oa2_jval *ou
 
 static int scan(const char *buf, size_t len, oa2_jobj *index, const char *what, oa2_error *err)
 {
-	struct scan s = {(const unsigned char *)buf, (const unsigned char *)buf + len, NULL};
+	struct scan s = {(const unsigned char *)buf, (const unsigned char *)buf + len, NULL, false};
 	int rc;
 
 	if (buf == NULL || len == 0)
@@ -502,8 +519,7 @@ static int scan(const char *buf, size_t len, oa2_jobj *index, const char *what, 
 			rc = fault(&s, "trailing data after JSON");
 	}
 	if (rc != 0)
-		return oa2_fail(err, strcmp(s.why, "out of memory") == 0 ? OA2_ERR_INTERNAL
-									: OA2_ERR_PROTOCOL,
+		return oa2_fail(err, s.oom ? OA2_ERR_INTERNAL : OA2_ERR_PROTOCOL,
 				"%s: invalid JSON (%s at byte %zu)", what, s.why,
 				(size_t)(s.p - (const unsigned char *)buf));
 	return 0;
@@ -518,10 +534,9 @@ int oa2_jscan_object(oa2_jobj *o, const char *buf, size_t len, const char *what,
 		     oa2_error *err)
 {
 	memset(o, 0, offsetof(oa2_jobj, inl));
+	oa2_jobj_clear(o); /* the empty index */
 	o->buf = buf;
 	o->len = len;
-	o->m = o->inl;
-	o->cap = sizeof(o->inl) / sizeof(o->inl[0]);
 	if (scan(buf, len, o, what, err) != 0) {
 		oa2_jobj_clear(o);
 		return -1;
@@ -673,7 +688,7 @@ int oa2_jobj_array(const oa2_jobj *o, const char *name, struct oa2_jval *out)
 bool oa2_jval_next(const struct oa2_jval *arr, size_t *pos, struct oa2_jval *elem)
 {
 	struct scan s = {(const unsigned char *)arr->p, (const unsigned char *)arr->p + arr->n,
-			 NULL};
+			 NULL, false};
 
 	if (arr->type != OA2_J_ARRAY || *pos >= arr->n)
 		return false;
