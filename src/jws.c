@@ -134,9 +134,15 @@ static int decode_json(const char *part, size_t len, const char *what, unsigned 
 
 	if (oa2_b64url_decode(part, len, text, tlen) != 0)
 		return oa2_fail(err, OA2_ERR_DENIED, "%s: not base64url", what);
-	if (oa2_jscan_object(obj, (const char *)*text, *tlen, what, &jerr) != 0)
+	if (oa2_jscan_object(obj, (const char *)*text, *tlen, what, &jerr) != 0) {
+		/* nothing kept: a later call starts afresh */
+		explicit_bzero(*text, *tlen);
+		free(*text);
+		*text = NULL;
+		*tlen = 0;
 		return oa2_fail(err, jerr.kind == OA2_ERR_INTERNAL ? OA2_ERR_INTERNAL : OA2_ERR_DENIED,
 				"%s", jerr.msg);
+	}
 	return 0;
 }
 
@@ -223,9 +229,15 @@ const char *oa2_jws_kid(const oa2_jws *jws)
 	return jws == NULL ? NULL : jws->kid;
 }
 
-const char *oa2_jws_typ(const oa2_jws *jws)
+bool oa2_jws_is_access_token(const oa2_jws *jws)
 {
-	return jws == NULL ? NULL : jws->typ;
+	const char *typ = jws == NULL ? NULL : jws->typ;
+
+	if (typ == NULL)
+		return false;
+	if (strncasecmp(typ, "application/", 12) == 0)
+		typ += 12;
+	return strcasecmp(typ, "at+jwt") == 0;
 }
 
 oa2_jobj *oa2_jws_claims(oa2_jws *jws, oa2_error *err)

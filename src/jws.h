@@ -14,6 +14,7 @@
 #define OA2_JWS_H
 
 #include <openssl/evp.h>
+#include <stdbool.h>
 
 #include "error.h"
 #include "jscan.h"
@@ -37,7 +38,11 @@ void oa2_jws_free(oa2_jws *jws);
 
 const char *oa2_jws_alg(const oa2_jws *jws);
 const char *oa2_jws_kid(const oa2_jws *jws); /* NULL when absent */
-const char *oa2_jws_typ(const oa2_jws *jws); /* NULL when absent */
+/* The header's "typ" declares an RFC 9068 access token: "at+jwt" or
+ * "application/at+jwt", in any case. Such a token is signed by the same
+ * keys as ID tokens: an ID token must not be one, an access token is read
+ * with the access token's claim rules. */
+bool oa2_jws_is_access_token(const oa2_jws *jws);
 
 /* Verify the signature with the key oa2_jwks_find(jwks, kid, alg) picks.
  * Returns 0 when valid; -1 when not (err set, OA2_ERR_DENIED);

@@ -38,13 +38,7 @@ int oa2_token_issuer_policy(const struct oa2_config *cfg, const struct oa2_disco
  * meant for a resource server could pass as an ID token. */
 static int check_not_access_token(const oa2_jws *jws, oa2_error *err)
 {
-	const char *typ = oa2_jws_typ(jws);
-
-	if (typ == NULL)
-		return 0; /* absent; a wrong type was refused by oa2_jws_parse */
-	if (strncasecmp(typ, "application/", 12) == 0)
-		typ += 12;
-	if (strcasecmp(typ, "at+jwt") == 0)
+	if (oa2_jws_is_access_token(jws))
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"id_token: \"typ\" marks an access token (at+jwt), not an ID token");
 	return 0;

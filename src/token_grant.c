@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "claims.h"
 #include "discovery.h"
@@ -134,17 +133,6 @@ static int load_idp(const struct oa2_config *cfg, time_t now, oa2_http **http,
 	return 0;
 }
 
-static bool is_access_token(const oa2_jws *jws)
-{
-	const char *typ = oa2_jws_typ(jws);
-
-	if (typ == NULL)
-		return false;
-	if (strncasecmp(typ, "application/", 12) == 0)
-		typ += 12;
-	return strcasecmp(typ, "at+jwt") == 0;
-}
-
 /* A JWT: signature, then the claims of its kind for the chosen audience. */
 static int jwt(const struct oa2_config *cfg, const char *token, time_t now,
 	       struct oa2_identity *id, oa2_error *err)
@@ -164,7 +152,7 @@ static int jwt(const struct oa2_config *cfg, const char *token, time_t now,
 	jws = oa2_jws_parse(token, err);
 	if (jws == NULL)
 		goto out;
-	access = is_access_token(jws);
+	access = oa2_jws_is_access_token(jws);
 	/* The signature first: no claim of an unverified token is parsed
 	 * (jws.h); with a warm key cache this costs no request either. */
 	if (load_idp(cfg, now, &http, &disc, id, err) != 0 ||
