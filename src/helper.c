@@ -374,6 +374,7 @@ int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *wa
 {
 	int64_t kind, jwks, online;
 	const char *msg, *source, *scope, *claims;
+	oa2_jobj obj;
 
 	if (oa2_msg_get_int(m, &kind) != 0 || oa2_msg_get_str(m, &msg) != 0 ||
 	    oa2_msg_get_str(m, &source) != 0 || oa2_msg_get_str(m, &scope) != 0 ||
@@ -385,9 +386,9 @@ int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *wa
 	id->source = known_source(source);
 	if (id->source == NULL || claims == NULL)
 		return malformed(err);
-	if (oa2_jscan_valid(claims, strlen(claims), "helper claims", NULL) != 0 ||
-	    claims[strspn(claims, " \t\r\n")] != '{')
+	if (oa2_jscan_object(&obj, claims, strlen(claims), "helper claims", NULL) != 0)
 		return malformed(err);
+	oa2_jobj_clear(&obj); /* the module builds its tree when it decides */
 	if ((id->claims = strdup(claims)) == NULL ||
 	    (scope != NULL && (id->scope = strdup(scope)) == NULL))
 		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
