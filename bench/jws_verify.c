@@ -24,10 +24,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "b64url.h"
-#include "claims.h"
-#include "jwk.h"
-#include "jws.h"
+#include "crypto/b64url.h"
+#include "crypto/jwk.h"
+#include "crypto/jws.h"
+#include "helper/claims.h"
 
 /* Claims as Keycloak or Azure AD put them in an ID token. */
 static const char payload[] =

@@ -19,9 +19,9 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 : > "$tmp/autoconfig.h"
 ${CC:-gcc} -std=c11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$tmp" -I"$top/src" -o "$tmp/jws_verify" \
-	"$top/bench/jws_verify.c" "$top/src/b64url.c" "$top/src/jwk.c" "$top/src/jws.c" \
-	"$top/src/json.c" "$top/src/jscan.c" "$top/src/claims.c" "$top/src/error.c" \
-	"$top/src/strutil.c" -lcrypto -ljson-c -lm
+	"$top/bench/jws_verify.c" "$top/src/crypto/b64url.c" "$top/src/crypto/jwk.c" \
+	"$top/src/crypto/jws.c" "$top/src/shared/json.c" "$top/src/shared/jscan.c" \
+	"$top/src/helper/claims.c" "$top/src/shared/error.c" "$top/src/shared/strutil.c" -lcrypto -ljson-c -lm
 
 # One line per round and row: alg ours openssl.
 r=0

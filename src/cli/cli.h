@@ -1,6 +1,6 @@
 /* cli.h - the pam-oauth2 diagnostic command: what its parts share.
  *
- * The command runs the module's own code (liboa2core) outside PAM: the same
+ * The command runs the module's own code (every library of src/) outside PAM: the same
  * configuration parser, the same HTTPS rules, the same validation, mapping
  * and authorisation. It only adds a terminal in place of the PAM
  * conversation and says in words what the module would decide. */
@@ -9,9 +9,9 @@
 
 #include <stdbool.h>
 
-#include "config.h"
-#include "error.h"
-#include "ui.h"
+#include "shared/config.h"
+#include "shared/error.h"
+#include "shared/ui.h"
 
 #define CLI_NAME "pam-oauth2"
 

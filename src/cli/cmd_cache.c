@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cache.h"
-#include "cli/cli.h"
-#include "discovery.h"
-#include "jwk.h"
+#include "cli.h"
+#include "crypto/jwk.h"
+#include "helper/cache.h"
+#include "helper/discovery.h"
 
 static const char usage[] =
 	"Usage: " CLI_NAME " cache show|clear [-c CONFIG] [--arg KEY=VALUE ...]\n"

@@ -12,16 +12,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "cli/cli.h"
-#include "discovery.h"
-#include "helper.h"
-#include "http.h"
-#include "jwk.h"
-#include "keyset.h"
-#include "strutil.h"
-#include "token.h"
-#include "usermap.h"
+#include "cli.h"
+#include "crypto/jwk.h"
+#include "helper/cache.h"
+#include "helper/discovery.h"
+#include "helper/http.h"
+#include "helper/keyset.h"
+#include "helper/token.h"
+#include "module/helper_client.h"
+#include "module/usermap.h"
+#include "shared/strutil.h"
 
 static const char usage[] =
 	"Usage: " CLI_NAME " check [-c CONFIG] [--arg KEY=VALUE ...]\n"

@@ -10,16 +10,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "authz.h"
-#include "claims.h"
-#include "cli/cli.h"
-#include "device_grant.h"
-#include "discovery.h"
-#include "http.h"
-#include "password_grant.h"
-#include "strutil.h"
-#include "token.h"
-#include "usermap.h"
+#include "cli.h"
+#include "helper/claims.h"
+#include "helper/device_grant.h"
+#include "helper/discovery.h"
+#include "helper/http.h"
+#include "helper/password_grant.h"
+#include "helper/token.h"
+#include "module/authz.h"
+#include "module/usermap.h"
+#include "shared/strutil.h"
 
 static const char usage[] =
 	"Usage: " CLI_NAME " login [-c CONFIG] [--arg KEY=VALUE ...] [--user NAME]\n"

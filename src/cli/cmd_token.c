@@ -21,15 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "claims.h"
-#include "cli/cli.h"
-#include "device_grant.h"
-#include "discovery.h"
-#include "http.h"
-#include "json.h"
-#include "secfile.h"
-#include "strutil.h"
-#include "token.h"
+#include "cli.h"
+#include "helper/claims.h"
+#include "helper/device_grant.h"
+#include "helper/discovery.h"
+#include "helper/http.h"
+#include "helper/token.h"
+#include "shared/json.h"
+#include "shared/secfile.h"
+#include "shared/strutil.h"
 
 static const char usage[] =
 	"Usage: " CLI_NAME " token [-c CONFIG] [--arg KEY=VALUE ...] [--access]\n"

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "login.h"
-#include "strutil.h"
+#include "cli.h"
+#include "module/login.h"
+#include "shared/strutil.h"
 
 int cli_common_add_arg(struct cli_common *c, const char *arg)
 {

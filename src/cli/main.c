@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 static const char usage[] =
 	"Usage: " CLI_NAME " COMMAND [OPTIONS]\n"

@@ -13,9 +13,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "i18n.h"
-#include "strutil.h"
+#include "cli.h"
+#include "shared/i18n.h"
+#include "shared/strutil.h"
 
 #define ANSWER_MAX 1024
 

@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
-#include "error.h"
+#include "shared/config.h"
+#include "shared/error.h"
 
 int main(int argc, char **argv)
 {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "shared/config.h"
 
 #define SEP "\n--args--\n"
 #define MAX_ARGS 16

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "device_grant.h"
-#include "http.h"
-#include "oauth.h"
-#include "strutil.h"
+#include "helper/device_grant.h"
+#include "helper/http.h"
+#include "helper/oauth.h"
+#include "shared/strutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

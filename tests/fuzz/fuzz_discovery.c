@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "discovery.h"
-#include "strutil.h"
+#include "helper/discovery.h"
+#include "shared/strutil.h"
 
 #define ISSUER "https://idp.example/realms/test"
 

@@ -16,9 +16,9 @@
 
 #include <json-c/json.h>
 
-#include "helper.h"
-#include "ipc.h"
-#include "json.h"
+#include "module/helper_client.h"
+#include "shared/ipc.h"
+#include "shared/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

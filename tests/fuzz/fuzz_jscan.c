@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jscan.h"
-#include "json.h"
+#include "shared/jscan.h"
+#include "shared/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

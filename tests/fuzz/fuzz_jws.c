@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64url.h"
-#include "claims.h"
-#include "jscan.h"
-#include "json.h"
-#include "jwk.h"
-#include "jws.h"
+#include "crypto/b64url.h"
+#include "crypto/jwk.h"
+#include "crypto/jws.h"
+#include "helper/claims.h"
+#include "shared/jscan.h"
+#include "shared/json.h"
 
 #define SEP "\n--\n"
 

@@ -22,14 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authz.h"
-#include "b64url.h"
-#include "claims.h"
-#include "config.h"
-#include "jscan.h"
-#include "json.h"
-#include "jws.h"
-#include "usermap.h"
+#include "crypto/b64url.h"
+#include "crypto/jws.h"
+#include "helper/claims.h"
+#include "module/authz.h"
+#include "module/usermap.h"
+#include "shared/config.h"
+#include "shared/jscan.h"
+#include "shared/json.h"
 
 #define NOW 1700000000
 

@@ -46,12 +46,14 @@ printf '#define PACKAGE_VERSION "fuzz"\n#define OA2_HELPER_PATH "/nonexistent/pa
 
 # The module's sources a target may need, instrumented for coverage. Only
 # what a target uses is pulled from the archive at link time.
-core="error json jscan strutil secfile config cache http discovery claims usermap authz oauth qr identity
- device_grant b64url jwk jws ipc helper screen i18n"
+core="shared/error shared/json shared/jscan shared/strutil shared/secfile shared/config shared/ipc
+ shared/identity shared/i18n shared/username module/usermap module/authz module/helper_client
+ helper/cache helper/http helper/discovery helper/claims helper/oauth helper/qr helper/device_grant
+ helper/screen crypto/b64url crypto/jwk crypto/jws"
 mkdir -p "$work/obj"
 for f in $core; do
 	# shellcheck disable=SC2086
-	"$cc" $cflags $san -fsanitize=fuzzer-no-link -c -o "$work/obj/$f.o" "$top/src/$f.c"
+	"$cc" $cflags $san -fsanitize=fuzzer-no-link -c -o "$work/obj/$(basename "$f").o" "$top/src/$f.c"
 done
 ar rcs "$work/libcore.a" "$work"/obj/*.o
 

@@ -100,12 +100,12 @@ if command -v nm >/dev/null 2>&1; then
     # The version script names exactly what the module defines: a name
     # listed there but not defined (a PAM entry point the module does not
     # implement) is silently dropped by the linker and misleads readers.
-    listed=$(sed -n 's/^[[:space:]]*\(pam_sm_[a-z_]*\);.*/\1/p' "$TOP/src/pam_oauth2.map" | sort)
+    listed=$(sed -n 's/^[[:space:]]*\(pam_sm_[a-z_]*\);.*/\1/p' "$TOP/src/module/pam_oauth2.map" | sort)
     defined=$(nm -D --defined-only "$SO" | awk 'NF >= 3 && $3 ~ /^pam_sm_/ { print $3 }' | sort)
     if [ "$listed" = "$defined" ]; then
-        ok "src/pam_oauth2.map lists exactly the exported pam_sm_* symbols"
+        ok "src/module/pam_oauth2.map lists exactly the exported pam_sm_* symbols"
     else
-        notok "src/pam_oauth2.map lists exactly the exported pam_sm_* symbols" \
+        notok "src/module/pam_oauth2.map lists exactly the exported pam_sm_* symbols" \
             "listed: $(echo $listed); defined: $(echo $defined)"
     fi
 else

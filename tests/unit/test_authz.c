@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authz.h"
+#include "module/authz.h"
 
 static struct oa2_config *new_cfg(void)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64url.h"
+#include "crypto/b64url.h"
 
 static int decode(const char *s, size_t len)
 {

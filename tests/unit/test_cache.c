@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cache.h"
+#include "helper/cache.h"
 
 static char base[] = "/tmp/oa2-test-cache.XXXXXX";
 static char dir[600];

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "claims.h"
+#include "helper/claims.h"
 
 /* The claims as the helper holds them: json scanned and indexed (it must
  * stay unchanged until put). NULL when it is not a strict JSON object. */

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "b64url.h"
-#include "code_grant.h"
-#include "config.h"
+#include "crypto/b64url.h"
+#include "helper/code_grant.h"
+#include "shared/config.h"
 
 #define STATE "s7Kq2mN9pQ4rT1vX8yZ0aB"
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "shared/config.h"
 
 static char dir[] = "/tmp/oa2-test-config.XXXXXX";
 static char path[512];

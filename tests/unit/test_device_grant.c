@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "device_grant.h"
+#include "helper/device_grant.h"
 
 static int parse(const char *body, struct oa2_device_code *dc, oa2_error *err)
 {

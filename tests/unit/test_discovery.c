@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "discovery.h"
+#include "helper/discovery.h"
 
 #define ISSUER "https://idp.example"
 

@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "helper.h"
-#include "ipc.h"
+#include "module/helper_client.h"
+#include "shared/ipc.h"
 
 static void pair(int sv[2])
 {

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jscan.h"
-#include "json.h"
+#include "shared/jscan.h"
+#include "shared/json.h"
 
 /* A document with its length, for documents holding NUL bytes. */
 struct doc {

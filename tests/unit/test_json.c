@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "json.h"
+#include "shared/json.h"
 
 static json_object *parse(const char *s)
 {

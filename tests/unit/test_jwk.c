@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jwk.h"
+#include "crypto/jwk.h"
 #include "vectors/rfc_jose.h"
 #include "vectors/testkeys.h"
 

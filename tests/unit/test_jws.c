@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "jws.h"
+#include "crypto/jws.h"
+#include "shared/json.h"
 #include "vectors/rfc_jose.h"
 #include "vectors/testkeys.h"
 

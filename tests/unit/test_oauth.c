@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "oauth.h"
+#include "helper/oauth.h"
 
 /* One answer: status, body; what oa2_oauth_answer returns, the error code it
  * read, and the error kind of the outcome (oa2_oauth_refused for refusals). */

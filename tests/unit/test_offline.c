@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "json.h"
-#include "offline.h"
+#include "helper/offline.h"
+#include "shared/json.h"
 
 #define NOW 1700000000
 #define PARALLEL 12

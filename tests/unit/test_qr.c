@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qr.h"
+#include "helper/qr.h"
 
 #define PX 8         /* image pixels per module */
 #define MARGIN 6     /* modules of bare terminal background around the text */

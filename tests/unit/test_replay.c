@@ -1,4 +1,4 @@
-/* test_replay.c - the jti store of token_single_use (src/replay.c).
+/* test_replay.c - the jti store of token_single_use (src/helper/replay.c).
  *
  * Proves: a jti is accepted once and refused after; the same jti of another
  * issuer is another entry; an entry whose time has passed is dropped; the
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "replay.h"
+#include "helper/replay.h"
 
 #define ISS "https://idp.example"
 

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "qr.h"
-#include "screen.h"
+#include "helper/qr.h"
+#include "helper/screen.h"
+#include "shared/config.h"
 
 static const struct {
 	const char *uri, *complete;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "secfile.h"
+#include "shared/secfile.h"
 
 static char base[64];
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "strutil.h"
+#include "shared/strutil.h"
 
 static void list_next_steps_over_separators(void **state)
 {

@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "json.h"
-#include "token.h"
+#include "helper/cache.h"
+#include "helper/token.h"
+#include "shared/json.h"
 #include "vectors/testkeys.h"
 
 #define ISSUER "https://idp.example"

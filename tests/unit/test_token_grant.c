@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "strutil.h"
-#include "token_grant.h"
+#include "helper/cache.h"
+#include "helper/token_grant.h"
+#include "shared/strutil.h"
 #include "vectors/testkeys.h"
 
 #define ISSUER "https://idp.example"

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "usermap.h"
+#include "module/usermap.h"
 
 static char tmpdir[64];
 

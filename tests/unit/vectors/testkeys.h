@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64url.h"
+#include "crypto/b64url.h"
 
 static inline EVP_PKEY *tk_rsa(size_t bits)
 {

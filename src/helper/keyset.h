@@ -1,0 +1,44 @@
+/* keyset.h - the issuer's signing keys: the JWKS from the disk cache or the
+ * discovered jwks_uri.
+ *
+ * A token signed with a key id we do not know may mean the IdP rotated its
+ * keys: oa2_keyset_refresh fetches the JWKS again, but at most once per
+ * OA2_JWKS_MIN_REFRESH seconds per issuer (measured on the cache file, so
+ * the limit holds across processes), so a flood of forged tokens cannot make
+ * us hammer the IdP. */
+#ifndef OA2_KEYSET_H
+#define OA2_KEYSET_H
+
+#include <time.h>
+
+#include "http.h"
+#include "crypto/jwk.h"
+#include "shared/error.h"
+
+#define OA2_JWKS_MIN_REFRESH 60
+
+struct oa2_keyset {
+	const char *issuer;
+	const char *jwks_uri;
+	const char *cache_dir; /* may be NULL */
+	oa2_http *http;
+	time_t now;
+	oa2_jwks *jwks;        /* owned; NULL until loaded */
+	int fetched;           /* the keys came from the network in this login */
+	oa2_error cache_err;   /* fetched, but not written to the cache: the
+				* login goes on, the caller logs it */
+};
+
+int oa2_keyset_load(struct oa2_keyset *ks, oa2_error *err);
+
+/* Refetch for an unknown kid. Returns 0 when new keys were loaded, 1 when
+ * the rate limit (or a fetch earlier in this login) forbids it, -1 on error. */
+int oa2_keyset_refresh(struct oa2_keyset *ks, oa2_error *err);
+
+/* Fetch from jwks_uri now, ignoring the cache and the rate limit, and store
+ * the result in the cache (diagnostic tool). */
+int oa2_keyset_fetch(struct oa2_keyset *ks, oa2_error *err);
+
+void oa2_keyset_clear(struct oa2_keyset *ks);
+
+#endif

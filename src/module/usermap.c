@@ -1,0 +1,161 @@
+/* usermap.c - map the IdP identity to a local account, strictly. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "usermap.h"
+#include "shared/json.h"
+#include "shared/secfile.h"
+#include "shared/strutil.h"
+
+#define MAP_MAX_SIZE (256 * 1024)
+#define OA2_NOBODY_UID 65534 /* nobody, and the kernel's overflow uid */
+
+/* Look the identity up in the map file: "identity local-user" per line. */
+static int map_lookup(const char *file, const char *identity, char *out, oa2_error *err)
+{
+	char *buf = NULL, *line, *next;
+	size_t len = 0;
+	unsigned lineno = 0;
+	int rc = -1;
+
+	if (oa2_read_secure_file(file, OA2_FILE_PUBLIC, MAP_MAX_SIZE, &buf, &len, NULL, err) != 0)
+		return -1;
+	rc = 1;
+	/* line by line, empty ones too, so that lineno is the editor's */
+	for (line = buf; line != NULL; line = next) {
+		char *id, *user, *extra, *p;
+
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		lineno++;
+		p = oa2_trim(line);
+		if (*p == '\0' || *p == '#')
+			continue;
+		id = strtok_r(p, " \t", &p);
+		user = strtok_r(NULL, " \t", &p);
+		extra = strtok_r(NULL, " \t", &p);
+		if (id == NULL || user == NULL || extra != NULL || !oa2_username_valid(user)) {
+			rc = oa2_fail(err, OA2_ERR_CONFIG,
+				      "%s:%u: malformed entry (want 'identity local-user')", file,
+				      lineno);
+			break;
+		}
+		if (strcmp(id, identity) == 0) {
+			strcpy(out, user);
+			rc = 0;
+			break;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/* Remove "@domain" when domain is one of the configured ones. */
+static void strip_domain(const char *domains, char *name)
+{
+	char *at = strrchr(name, '@');
+	const char *p = domains, *domain;
+	size_t n;
+
+	if (domains == NULL || at == NULL || at == name)
+		return;
+	while (oa2_list_next(&p, OA2_LIST_SEPS, &domain, &n)) {
+		if (strlen(at + 1) == n && strncasecmp(at + 1, domain, n) == 0) {
+			*at = '\0';
+			return;
+		}
+	}
+}
+
+int oa2_usermap_account_ok(const struct oa2_config *cfg, const char *name, oa2_error *err)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	int e;
+
+	if (!oa2_username_valid(name))
+		return oa2_fail(err, OA2_ERR_USER, "'%s' is not a valid user name", name);
+	e = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	if (res == NULL) {
+		if (e != 0 && e != ENOENT && e != ESRCH)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "user lookup for '%s' failed: %s", name,
+					strerror(e));
+		return oa2_fail(err, OA2_ERR_USER, "no local account '%s'", name);
+	}
+	if (strcmp(pw.pw_name, name) != 0)
+		return oa2_fail(err, OA2_ERR_USER, "account lookup for '%s' returned '%s'", name,
+				pw.pw_name);
+	if (pw.pw_uid == 0) {
+		if (!cfg->allow_root)
+			return oa2_fail(err, OA2_ERR_PERM,
+					"'%s' has uid 0 and allow_root is not set", name);
+		return 0;
+	}
+	if (pw.pw_uid < (uid_t)cfg->min_uid)
+		return oa2_fail(err, OA2_ERR_PERM, "'%s' is a system account (uid %lu, below min_uid %d)",
+				name, (unsigned long)pw.pw_uid, cfg->min_uid);
+	if (pw.pw_uid == OA2_NOBODY_UID || pw.pw_uid == (uid_t)-1)
+		return oa2_fail(err, OA2_ERR_PERM, "'%s' has uid %lu (nobody), never logged into",
+				name, (unsigned long)pw.pw_uid);
+	return 0;
+}
+
+static int resolve(const struct oa2_config *cfg, const json_object *claims, char *out,
+		   oa2_error *err)
+{
+	json_object *val = oa2_json_path(claims, cfg->username_claim);
+	char name[OA2_USER_MAX * 4];
+	const char *identity;
+	int rc;
+
+	out[0] = '\0';
+	if (val == NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "the token has no '%s' claim", cfg->username_claim);
+	if (!oa2_json_is_clean_string(val))
+		return oa2_fail(err, OA2_ERR_DENIED, "claim '%s' is not a clean string",
+				cfg->username_claim);
+	identity = json_object_get_string(val);
+	if (strlen(identity) >= sizeof(name))
+		return oa2_fail(err, OA2_ERR_DENIED, "claim '%s' is too long", cfg->username_claim);
+	if (cfg->user_map_file != NULL) {
+		rc = map_lookup(cfg->user_map_file, identity, out, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return oa2_usermap_account_ok(cfg, out, err);
+		if (cfg->user_map_only)
+			return oa2_fail(err, OA2_ERR_DENIED,
+					"identity '%.80s' is not in the user map (user_map_only)",
+					identity);
+	}
+	strcpy(name, identity);
+	strip_domain(cfg->strip_domains, name);
+	if (!oa2_username_valid(name))
+		return oa2_fail(err, OA2_ERR_DENIED, "identity '%.80s' does not map to a valid user name",
+				identity);
+	if (cfg->lowercase) {
+		for (char *p = name; *p; p++) {
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		}
+	}
+	strcpy(out, name);
+	return oa2_usermap_account_ok(cfg, out, err);
+}
+
+int oa2_usermap_resolve(const struct oa2_config *cfg, const json_object *claims, char *out,
+			oa2_error *err)
+{
+	if (resolve(cfg, claims, out, err) != 0) {
+		out[0] = '\0'; /* a refused name is never handed out */
+		return -1;
+	}
+	return 0;
+}

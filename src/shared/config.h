@@ -1,0 +1,119 @@
+/* config.h - the module's configuration: file + module arguments.
+ *
+ * One parser serves both: the file (/etc/security/pam_oauth2.conf or
+ * config=PATH) is read first, then each module argument "key=value" overrides
+ * it for this PAM service. Unknown keys, malformed lines, duplicates, unsafe
+ * files and out-of-range values are errors: the caller must fail closed. */
+#ifndef OA2_CONFIG_H
+#define OA2_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define OA2_DEFAULT_CONFIG "/etc/security/pam_oauth2.conf"
+#define OA2_DEFAULT_CACHE_DIR "/var/cache/pam_oauth2"
+#define OA2_DEFAULT_OFFLINE_DIR "/var/lib/pam_oauth2/offline"
+#define OA2_DEFAULT_REPLAY_DIR "/var/lib/pam_oauth2/replay"
+#define OA2_CONFIG_MAX_SIZE (64 * 1024)
+#define OA2_LOGIN_DEFS "/etc/login.defs"
+#define OA2_UID_MIN_FALLBACK 1000
+
+enum oa2_grant_mode {
+	OA2_GRANT_AUTO,
+	OA2_GRANT_DEVICE,
+	OA2_GRANT_PASSWORD,
+	OA2_GRANT_CODE,
+	OA2_GRANT_TOKEN,
+};
+enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
+enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
+enum oa2_client_auth { OA2_AUTH_BASIC, OA2_AUTH_POST };
+enum oa2_claims_source {
+	OA2_CLAIMS_AUTO,
+	OA2_CLAIMS_ID_TOKEN,
+	OA2_CLAIMS_USERINFO,
+	OA2_CLAIMS_INTROSPECTION,
+};
+
+enum oa2_authtok { OA2_AUTHTOK_ASK, OA2_AUTHTOK_TRY_FIRST, OA2_AUTHTOK_USE_FIRST };
+
+struct oa2_config {
+	char *config_file;     /* the file that was read */
+	bool debug;
+	int authtok;           /* enum oa2_authtok: use_first_pass / try_first_pass */
+	bool store_authtok;    /* leave the typed password as PAM_AUTHTOK */
+
+	char *issuer;
+	char *client_id;
+	char *client_secret;   /* from client_secret or client_secret_file; wiped on free */
+	char *client_secret_file;
+	int client_auth;       /* enum oa2_client_auth */
+	char *ca_file;
+	char *endpoint_hosts;  /* hosts besides the issuer's that endpoints may name */
+	char *scope;
+	char *username_claim;
+	char *groups_claim;
+	char *require_groups;  /* space/comma separated, any-of; NULL = no requirement */
+	int grant;             /* enum oa2_grant_mode */
+	char *password_ttys;
+	int allow_remote_password; /* bool: grant=password even with PAM_RHOST */
+	int offline_cache;     /* bool: keep a slow hash for offline console logins */
+	int offline_max_age;   /* seconds an offline entry stays usable */
+	char *offline_dir;
+	int device_timeout;    /* seconds */
+	int http_timeout;      /* seconds */
+	int qr;                /* enum oa2_qr_mode */
+	int qr_light;          /* bool: terminal has a light background */
+	int device_ui;         /* enum oa2_device_ui */
+	char *cache_dir;
+	char *helper;          /* the helper program (see module/helper_client.h) */
+	char *redirect_uri;    /* grant = code: where the IdP sends the user back */
+
+	/* token validation and mapping */
+	int claims_source;     /* enum oa2_claims_source */
+	int leeway;            /* seconds of clock skew tolerated */
+	char *strip_domains;   /* "@domain" suffixes removed from the identity */
+	int lowercase;         /* bool: ASCII-lower-case the identity */
+	char *user_map_file;   /* "identity local-user" lines */
+	int user_map_only;     /* bool: an identity not in user_map_file is refused */
+	int min_uid;           /* no account below this uid (but uid 0: allow_root) */
+	int allow_root;        /* bool: allow mapping to uid 0 */
+	char *require_scope;   /* all of these scopes must be granted */
+	char *require_acr;     /* the acr claim must be one of these */
+	char *require_amr;     /* the amr claim must contain one of these */
+	char *require_claims;  /* "name=value" conditions, all must hold */
+
+	/* grant = token: a token presented as the password (token_grant.h) */
+	char *token_audience;  /* the token's aud must name one; NULL: client_id */
+	int token_max_age;     /* seconds since iat */
+	int token_single_use;  /* bool: each jti once (replay.h) */
+	char *token_replay_dir;
+};
+
+/* Build the configuration from module arguments (argc/argv as PAM passes
+ * them). Returns NULL with err set (kind OA2_ERR_CONFIG or INTERNAL). */
+struct oa2_config *oa2_config_load(int argc, const char **argv, oa2_error *err);
+
+/* The same from the configuration file's text, already in memory (len bytes,
+ * no NUL byte, at most OA2_CONFIG_MAX_SIZE): the file named by config=PATH
+ * is not read, nor checked for ownership and mode; client_secret_file still
+ * is. For tests and fuzzing; the module uses oa2_config_load. */
+struct oa2_config *oa2_config_parse_text(const char *text, size_t len, int argc,
+					 const char **argv, oa2_error *err);
+
+/* UID_MIN from a login.defs file (OA2_LOGIN_DEFS), the default of min_uid:
+ * read only from a root-owned file nobody else can write, and only when the
+ * line is exactly "UID_MIN <decimal digits>" (1..INT_MAX) and not repeated;
+ * otherwise OA2_UID_MIN_FALLBACK. */
+int oa2_login_defs_uid_min(const char *path);
+
+/* True when require_claims holds a condition on the claim name
+ * ("name=..."). */
+bool oa2_config_has_condition(const struct oa2_config *cfg, const char *name);
+
+/* Free, wiping the client secret. NULL is allowed. */
+void oa2_config_free(struct oa2_config *cfg);
+
+#endif
