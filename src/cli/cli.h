@@ -93,5 +93,6 @@ int cmd_check(int argc, char **argv);
 int cmd_login(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_accounts(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const char usage[] =
 	"  cache clear  remove them\n"
 	"  token        run the device grant as an ordinary user and print a fresh\n"
 	"               token (for grant = token: scp, Ansible, psql ...)\n"
+	"  accounts     list, show, lock, unlock or remove the accounts the module\n"
+	"               created (accounts = create)\n"
 	"\n"
 	"Options of every command:\n"
 	"  -c, --config FILE     configuration file (default " OA2_DEFAULT_CONFIG ")\n"
@@ -60,6 +62,8 @@ int main(int argc, char **argv)
 		rc = cmd_cache(argc - 1, argv + 1);
 	else if (strcmp(cmd, "token") == 0)
 		rc = cmd_token(argc - 1, argv + 1);
+	else if (strcmp(cmd, "accounts") == 0)
+		rc = cmd_accounts(argc - 1, argv + 1);
 	else
 		rc = cli_usage_error(NULL, "unknown command '%s'", cmd);
 	curl_global_cleanup();

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account_step.h"
 #include "offline.h"
 #include "online.h"
 #include "shared/config.h"
@@ -260,6 +261,10 @@ int main(int argc, char **argv)
 	if (oa2_online_login(cfg, &r.login, &ui, &log, &id, &was_online, &err) != 0)
 		tell_refusal(&err);
 	if (send_result(&err, &id, was_online) != 0)
+		goto out;
+	/* accounts = create: the module's ACCOUNT comes before its FINISH */
+	if (err.kind == OA2_OK && cfg->accounts == OA2_ACCOUNTS_CREATE &&
+	    oa2_account_step(CHANNEL, cfg, id.claims) != 0)
 		goto out;
 	if (err.kind == OA2_OK && finish(cfg, &r, &id, was_online) != 0)
 		goto out;

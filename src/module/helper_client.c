@@ -27,6 +27,7 @@
 
 #define HELPER_FD 3
 #define REAP_WAIT_MS 3000
+#define ACCOUNT_WAIT_MS 30000 /* the store waits at most 10 s for its lock */
 
 struct oa2_helper {
 	pid_t pid;
@@ -632,6 +633,39 @@ out:
 bool oa2_helper_answered(const oa2_helper *h)
 {
 	return h != NULL && h->answered;
+}
+
+int oa2_helper_account(oa2_helper *h, int op, const char *name, unsigned long *uid,
+		       oa2_error *err)
+{
+	struct oa2_msg m;
+	int64_t kind = OA2_ERR_INTERNAL, id = 0;
+	const char *msg = NULL;
+	int rc = -1;
+
+	*uid = 0;
+	oa2_msg_init(&m, OA2_IPC_ACCOUNT);
+	oa2_msg_put_int(&m, op);
+	oa2_msg_put_str(&m, name);
+	if (oa2_ipc_send(h->fd, &m, err) != 0 ||
+	    oa2_ipc_recv(h->fd, &m, ACCOUNT_WAIT_MS, err) != 0)
+		goto out;
+	if (m.type != OA2_IPC_ACCOUNT_DONE || oa2_msg_get_int(&m, &kind) != 0 ||
+	    oa2_msg_get_str(&m, &msg) != 0 || oa2_msg_get_int(&m, &id) != 0 || kind < OA2_OK ||
+	    kind > OA2_ERR_INTERNAL || id < 0 || id > 0xffffffffLL ||
+	    (kind == OA2_OK && op == OA2_ACCOUNT_OP_CREATE && id == 0)) {
+		malformed(err);
+		goto out;
+	}
+	if (kind != OA2_OK) {
+		oa2_fail(err, (enum oa2_errkind)kind, "%s", msg ? msg : "(no reason)");
+		goto out;
+	}
+	*uid = (unsigned long)id;
+	rc = 0;
+out:
+	oa2_msg_clear(&m);
+	return rc;
 }
 
 int oa2_helper_finish(oa2_helper *h, int what, oa2_error *err)

@@ -52,6 +52,15 @@ int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
  * failed, refusal.h)? False when it never answered or was not started. */
 bool oa2_helper_answered(const oa2_helper *h);
 
+/* accounts = create: ask the helper's account store (op: enum
+ * oa2_account_op) about the mapped name, exactly once per login and before
+ * oa2_helper_finish; the helper checks the identity it verified itself.
+ * Returns 0 with *uid (0 when the name is not one the store made) or -1
+ * with err: the helper's refusal, or OA2_ERR_INTERNAL when its answer was
+ * malformed or did not come. A refusal is a refused login. */
+int oa2_helper_account(oa2_helper *h, int op, const char *name, unsigned long *uid,
+		       oa2_error *err);
+
 /* Tell the helper the module's decision (enum oa2_helper_finish), then reap
  * it: success needs a clean exit. Returns 0; 1 with err when only the
  * offline entry could not be stored or retired; -1 with err when the helper

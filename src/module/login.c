@@ -262,16 +262,35 @@ static int run_helper(pam_handle_t *pamh, const struct oa2_config *cfg, int argc
 	return oa2_helper_login(*h, argc, argv, &req, ui, &log, id, was_online, err);
 }
 
-/* Identity -> the PAM user, then the policy. */
+/* accounts = create: the helper's store checks (and for a new name makes)
+ * the account of the identity it verified; a refusal is a refused login.
+ * Sent once per login: *asked. */
+static int claim_account(pam_handle_t *pamh, oa2_helper *h, const char *user, bool is_new,
+			 bool *asked, oa2_error *err)
+{
+	unsigned long uid = 0;
+
+	*asked = true;
+	if (oa2_helper_account(h, is_new ? OA2_ACCOUNT_OP_CREATE : OA2_ACCOUNT_OP_CHECK, user, &uid,
+			       err) != 0)
+		return -1;
+	if (is_new)
+		oa2_log(pamh, LOG_NOTICE, "account %s (uid %lu) ready for its identity", user, uid);
+	return 0;
+}
+
+/* Identity -> the PAM user, then the policy, then (accounts = create) the
+ * account store. */
 static int decide(pam_handle_t *pamh, const struct oa2_config *cfg, const struct oa2_ui *ui,
-		  const struct oa2_identity *id, struct oa2_login_result *res, bool *told,
-		  oa2_error *err)
+		  const struct oa2_identity *id, oa2_helper *h, struct oa2_login_result *res,
+		  bool *told, bool *asked, oa2_error *err)
 {
 	char key[OA2_DATA_KEY_MAX];
 	char *keep;
 	const char *sub = NULL;
 	json_object *claims;
 	oa2_error perr = {0};
+	bool is_new = false;
 	int rc;
 
 	res->source = id->source;
@@ -281,11 +300,14 @@ static int decide(pam_handle_t *pamh, const struct oa2_config *cfg, const struct
 		return oa2_fail(err, OA2_ERR_INTERNAL, "%s", perr.msg);
 	(void)oa2_json_string(claims, "sub", &sub);
 	snprintf(res->sub, sizeof(res->sub), "%s", sub != NULL ? sub : "?");
-	rc = oa2_usermap_resolve(cfg, claims, res->user, err) != 0 ||
+	rc = oa2_usermap_resolve_login(cfg, claims, res->user, &is_new, err) != 0 ||
 	     bind_user(pamh, ui, res->user, told, err) != 0 ||
 	     oa2_authz_check(cfg, claims, id->scope, err) != 0;
 	json_object_put(claims);
 	if (rc != 0)
+		return -1;
+	if (cfg->accounts == OA2_ACCOUNTS_CREATE &&
+	    claim_account(pamh, h, res->user, is_new, asked, err) != 0)
 		return -1;
 	if (oa2_login_data_key(cfg, key, sizeof(key)) != 0)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "cannot name the login's PAM data");
@@ -342,7 +364,7 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	struct oa2_identity id = {0};
 	struct oa2_ui ui;
 	oa2_helper *helper = NULL;
-	bool was_online = true, told = false;
+	bool was_online = true, told = false, asked = false;
 	int grant, rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -373,8 +395,14 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	}
 	if (!was_online)
 		res->grant = "password (offline)";
-	if (decide(pamh, cfg, &ui, &id, res, &told, err) != 0) {
+	if (decide(pamh, cfg, &ui, &id, helper, res, &told, &asked, err) != 0) {
 		oa2_error ferr = {0};
+		unsigned long uid;
+
+		/* accounts = create: the helper waits for one ACCOUNT first */
+		if (cfg->accounts == OA2_ACCOUNTS_CREATE && !asked &&
+		    oa2_helper_account(helper, OA2_ACCOUNT_OP_NONE, NULL, &uid, &ferr) != 0)
+			oa2_log(pamh, LOG_WARNING, "after the refusal: %s", ferr.msg);
 
 		/* an outdated entry must not pass this policy offline later */
 		if (finish_helper(pamh, cfg, helper, grant, &creds, was_online, false, &ferr) != 0)

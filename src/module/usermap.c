@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,41 +75,100 @@ static void strip_domain(const char *domains, char *name)
 	}
 }
 
-int oa2_usermap_account_ok(const struct oa2_config *cfg, const char *name, oa2_error *err)
+/* Look name up: 0 found (*uid), 1 no such account, -1 error (err). */
+static int find_account(const char *name, uid_t *uid, oa2_error *err)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	int e;
 
-	if (!oa2_username_valid(name))
-		return oa2_fail(err, OA2_ERR_USER, "'%s' is not a valid user name", name);
 	e = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
 	if (res == NULL) {
 		if (e != 0 && e != ENOENT && e != ESRCH)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "user lookup for '%s' failed: %s", name,
 					strerror(e));
-		return oa2_fail(err, OA2_ERR_USER, "no local account '%s'", name);
+		return 1;
 	}
 	if (strcmp(pw.pw_name, name) != 0)
 		return oa2_fail(err, OA2_ERR_USER, "account lookup for '%s' returned '%s'", name,
 				pw.pw_name);
-	if (pw.pw_uid == 0) {
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+int oa2_usermap_account_ok(const struct oa2_config *cfg, const char *name, oa2_error *err)
+{
+	uid_t uid = 0;
+	int rc;
+
+	if (!oa2_username_valid(name))
+		return oa2_fail(err, OA2_ERR_USER, "'%s' is not a valid user name", name);
+	rc = find_account(name, &uid, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return oa2_fail(err, OA2_ERR_USER, "no local account '%s'", name);
+	if (uid == 0) {
 		if (!cfg->allow_root)
 			return oa2_fail(err, OA2_ERR_PERM,
 					"'%s' has uid 0 and allow_root is not set", name);
 		return 0;
 	}
-	if (pw.pw_uid < (uid_t)cfg->min_uid)
+	if (uid < (uid_t)cfg->min_uid)
 		return oa2_fail(err, OA2_ERR_PERM, "'%s' is a system account (uid %lu, below min_uid %d)",
-				name, (unsigned long)pw.pw_uid, cfg->min_uid);
-	if (pw.pw_uid == OA2_NOBODY_UID || pw.pw_uid == (uid_t)-1)
+				name, (unsigned long)uid, cfg->min_uid);
+	if (uid == OA2_NOBODY_UID || uid == (uid_t)-1)
 		return oa2_fail(err, OA2_ERR_PERM, "'%s' has uid %lu (nobody), never logged into",
-				name, (unsigned long)pw.pw_uid);
+				name, (unsigned long)uid);
+	return 0;
+}
+
+/* Does the identity (as the IdP sent it) match a new_users pattern? */
+static bool new_user(const struct oa2_config *cfg, const char *identity)
+{
+	const char *p = cfg->new_users, *pat;
+	char buf[256];
+	size_t n;
+
+	while (p != NULL && oa2_list_next(&p, OA2_LIST_SEPS, &pat, &n)) {
+		if (n >= sizeof(buf))
+			continue; /* longer than any identity we take: matches nothing */
+		memcpy(buf, pat, n);
+		buf[n] = '\0';
+		if (fnmatch(buf, identity, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The mapped name: an existing account by today's rules, or (accounts =
+ * create, is_new not NULL) a name no NSS source knows, for an identity
+ * new_users lets in: *is_new. */
+static int account_or_new(const struct oa2_config *cfg, const char *identity, const char *name,
+			  bool *is_new, oa2_error *err)
+{
+	uid_t uid;
+	int rc;
+
+	if (is_new == NULL || cfg->accounts != OA2_ACCOUNTS_CREATE)
+		return oa2_usermap_account_ok(cfg, name, err);
+	if (!oa2_username_valid(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return oa2_fail(err, OA2_ERR_USER, "'%s' is not a valid user name", name);
+	rc = find_account(name, &uid, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return oa2_usermap_account_ok(cfg, name, err);
+	if (!new_user(cfg, identity))
+		return oa2_fail(err, OA2_ERR_USER,
+				"no local account '%s', and identity '%.80s' is not in new_users", name,
+				identity);
+	*is_new = true;
 	return 0;
 }
 
 static int resolve(const struct oa2_config *cfg, const json_object *claims, char *out,
-		   oa2_error *err)
+		   bool *is_new, oa2_error *err)
 {
 	json_object *val = oa2_json_path(claims, cfg->username_claim);
 	char name[OA2_USER_MAX * 4];
@@ -129,7 +189,7 @@ static int resolve(const struct oa2_config *cfg, const json_object *claims, char
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
-			return oa2_usermap_account_ok(cfg, out, err);
+			return account_or_new(cfg, identity, out, is_new, err);
 		if (cfg->user_map_only)
 			return oa2_fail(err, OA2_ERR_DENIED,
 					"identity '%.80s' is not in the user map (user_map_only)",
@@ -147,15 +207,25 @@ static int resolve(const struct oa2_config *cfg, const json_object *claims, char
 		}
 	}
 	strcpy(out, name);
-	return oa2_usermap_account_ok(cfg, out, err);
+	return account_or_new(cfg, identity, out, is_new, err);
+}
+
+int oa2_usermap_resolve_login(const struct oa2_config *cfg, const json_object *claims,
+			      char *out, bool *is_new, oa2_error *err)
+{
+	if (is_new != NULL)
+		*is_new = false;
+	if (resolve(cfg, claims, out, is_new, err) != 0) {
+		out[0] = '\0'; /* a refused name is never handed out */
+		if (is_new != NULL)
+			*is_new = false;
+		return -1;
+	}
+	return 0;
 }
 
 int oa2_usermap_resolve(const struct oa2_config *cfg, const json_object *claims, char *out,
 			oa2_error *err)
 {
-	if (resolve(cfg, claims, out, err) != 0) {
-		out[0] = '\0'; /* a refused name is never handed out */
-		return -1;
-	}
-	return 0;
+	return oa2_usermap_resolve_login(cfg, claims, out, NULL, err);
 }

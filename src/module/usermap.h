@@ -23,6 +23,15 @@
 int oa2_usermap_resolve(const struct oa2_config *cfg, const json_object *claims, char *out,
 			oa2_error *err);
 
+/* The same for a login, with accounts = create (docs/accounts.md): a mapped
+ * name no NSS source knows passes when it is a valid name (never "." or
+ * "..") and the identity (the username_claim value as the IdP sent it)
+ * matches a new_users pattern; *is_new then says the account is still to be
+ * made (by the helper, which checks again). Names NSS knows keep the rules
+ * above. is_new NULL: as oa2_usermap_resolve. */
+int oa2_usermap_resolve_login(const struct oa2_config *cfg, const json_object *claims,
+			      char *out, bool *is_new, oa2_error *err);
+
 /* Check that name is an existing account acceptable to log into (uid 0 only
  * with allow_root, no other uid below min_uid, never 65534). Used again by
  * pam_sm_acct_mgmt. */

@@ -44,6 +44,8 @@ static const char *const auth_choices[] = {"client_secret_basic", "client_secret
 static const char *const ui_choices[] = {"auto", "info", "prompt", NULL};
 static const char *const bg_choices[] = {"dark", "light", NULL};
 static const char *const bool_choices[] = {"no", "yes", NULL};
+static const char *const accounts_choices[] = {"off", "create", NULL};
+static const char *const uid_alloc_choices[] = {"next", "hash", NULL};
 
 #define STR(k, t) {#k, t, offsetof(struct oa2_config, k), 0, 0, NULL}
 #define NUM(k, lo, hi) {#k, V_INT, offsetof(struct oa2_config, k), lo, hi, NULL}
@@ -92,6 +94,14 @@ static const struct key keys[] = {
 	NUM(token_max_age, 10, 31536000),
 	BOOL(token_single_use),
 	STR(token_replay_dir, V_PATH),
+	ENUM(accounts, accounts_choices),
+	STR(uid_range, V_WORD),
+	ENUM(uid_allocation, uid_alloc_choices),
+	STR(home_base, V_PATH),
+	STR(shell, V_PATH),
+	STR(new_users, V_TEXT),
+	STR(accounts_dir, V_PATH),
+	STR(userdb_dir, V_PATH),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -464,6 +474,78 @@ static int check_conditions(const char *list, const char *file, oa2_error *err)
 	return 0;
 }
 
+const char *oa2_uid_range_refusal(unsigned long low, unsigned long high, unsigned long floor)
+{
+	if (low > high)
+		return "LOW is above HIGH";
+	if (low == 0)
+		return "it holds uid 0";
+	if (high >= 2147483648UL)
+		return "it reaches 2147483648 or above (signed 32-bit trouble, 4294967295)";
+	if (low <= 65535 && high >= 61184)
+		return "it touches 61184-65535 (systemd's dynamic users, nobody, 16-bit -1)";
+	if (low < floor)
+		return "it starts below UID_MIN or min_uid";
+	return NULL;
+}
+
+/* "LOW-HIGH", both decimal digits only. */
+static int parse_range(const char *s, unsigned long *low, unsigned long *high)
+{
+	const char *dash = strchr(s, '-');
+	char *end;
+
+	if (dash == NULL || dash == s || strspn(s, "0123456789") != (size_t)(dash - s) ||
+	    dash[1] == '\0' || strspn(dash + 1, "0123456789") != strlen(dash + 1) ||
+	    dash - s > 10 || strlen(dash + 1) > 10)
+		return -1;
+	*low = strtoul(s, &end, 10);
+	*high = strtoul(dash + 1, &end, 10);
+	return 0;
+}
+
+/* What the account records take as they are: no separator of the passwd
+ * format, no quote or backslash of JSON, no white space; no trailing '/'. */
+static bool record_path_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	return strpbrk(p, ": \t\"\\") == NULL && n > 1 && p[n - 1] != '/';
+}
+
+static int check_accounts(struct oa2_config *cfg, const char *file, oa2_error *err)
+{
+	const char *why;
+	unsigned long floor;
+
+	if (set_default(&cfg->uid_range, OA2_DEFAULT_UID_RANGE, err) != 0 ||
+	    set_default(&cfg->home_base, "/home", err) != 0 ||
+	    set_default(&cfg->shell, "/bin/bash", err) != 0 ||
+	    set_default(&cfg->accounts_dir, OA2_DEFAULT_ACCOUNTS_DIR, err) != 0 ||
+	    set_default(&cfg->userdb_dir, OA2_DEFAULT_USERDB_DIR, err) != 0)
+		return -1;
+	if (parse_range(cfg->uid_range, &cfg->uid_low, &cfg->uid_high) != 0)
+		return oa2_fail(err, OA2_ERR_CONFIG, "%s: uid_range: '%s' is not LOW-HIGH", file,
+				cfg->uid_range);
+	if (!record_path_ok(cfg->home_base) || !record_path_ok(cfg->shell))
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: home_base and shell must not hold ':', '\"', '\\', white space "
+				"or end in '/'",
+				file);
+	if (cfg->accounts != OA2_ACCOUNTS_CREATE) {
+		why = oa2_uid_range_refusal(cfg->uid_low, cfg->uid_high, 1);
+	} else {
+		floor = (unsigned long)oa2_login_defs_uid_min(OA2_LOGIN_DEFS);
+		if ((unsigned long)cfg->min_uid > floor)
+			floor = (unsigned long)cfg->min_uid;
+		why = oa2_uid_range_refusal(cfg->uid_low, cfg->uid_high, floor);
+	}
+	if (why != NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG, "%s: uid_range %s is refused: %s", file,
+				cfg->uid_range, why);
+	return 0;
+}
+
 static int finish(struct oa2_config *cfg, oa2_error *err)
 {
 	const char *file = cfg->config_file;
@@ -502,7 +584,7 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 				"%s: user_map_only = yes needs user_map_file", file);
 	if (cfg->min_uid < 0)
 		cfg->min_uid = oa2_login_defs_uid_min(OA2_LOGIN_DEFS);
-	return 0;
+	return check_accounts(cfg, file, err);
 }
 
 /* First pass over the arguments: config=PATH and the bare flags. */

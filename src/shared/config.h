@@ -16,6 +16,9 @@
 #define OA2_DEFAULT_CACHE_DIR "/var/cache/pam_oauth2"
 #define OA2_DEFAULT_OFFLINE_DIR "/var/lib/pam_oauth2/offline"
 #define OA2_DEFAULT_REPLAY_DIR "/var/lib/pam_oauth2/replay"
+#define OA2_DEFAULT_ACCOUNTS_DIR "/var/lib/pam_oauth2/accounts"
+#define OA2_DEFAULT_USERDB_DIR "/etc/userdb"
+#define OA2_DEFAULT_UID_RANGE "1900000000-1999999999"
 #define OA2_CONFIG_MAX_SIZE (64 * 1024)
 #define OA2_LOGIN_DEFS "/etc/login.defs"
 #define OA2_UID_MIN_FALLBACK 1000
@@ -36,6 +39,9 @@ enum oa2_claims_source {
 	OA2_CLAIMS_USERINFO,
 	OA2_CLAIMS_INTROSPECTION,
 };
+
+enum oa2_accounts { OA2_ACCOUNTS_OFF, OA2_ACCOUNTS_CREATE };
+enum oa2_uid_allocation { OA2_UID_NEXT, OA2_UID_HASH };
 
 enum oa2_authtok { OA2_AUTHTOK_ASK, OA2_AUTHTOK_TRY_FIRST, OA2_AUTHTOK_USE_FIRST };
 
@@ -90,6 +96,17 @@ struct oa2_config {
 	int token_max_age;     /* seconds since iat */
 	int token_single_use;  /* bool: each jti once (replay.h) */
 	char *token_replay_dir;
+
+	/* accounts created from IdP identities (docs/accounts.md) */
+	int accounts;          /* enum oa2_accounts */
+	char *uid_range;       /* "LOW-HIGH", parsed into uid_low, uid_high */
+	unsigned long uid_low, uid_high;
+	int uid_allocation;    /* enum oa2_uid_allocation */
+	char *home_base;       /* homes are home_base/NAME */
+	char *shell;           /* an absolute path /etc/shells lists (checked on writing) */
+	char *new_users;       /* patterns matched against the identity; NULL: nobody */
+	char *accounts_dir;    /* the registry (root-only) */
+	char *userdb_dir;      /* the user and group records nss-systemd serves */
 };
 
 /* Build the configuration from module arguments (argc/argv as PAM passes
@@ -108,6 +125,11 @@ struct oa2_config *oa2_config_parse_text(const char *text, size_t len, int argc,
  * line is exactly "UID_MIN <decimal digits>" (1..INT_MAX) and not repeated;
  * otherwise OA2_UID_MIN_FALLBACK. */
 int oa2_login_defs_uid_min(const char *path);
+
+/* Is [low, high] a range accounts may be created in: not 0, 65534, 65535,
+ * 4294967295, nothing of 61184-65519 (systemd's dynamic users), nothing at or
+ * above 2^31, nothing below floor? Returns NULL, or why not. */
+const char *oa2_uid_range_refusal(unsigned long low, unsigned long high, unsigned long floor);
 
 /* True when require_claims holds a condition on the claim name
  * ("name=..."). */

@@ -33,6 +33,17 @@ enum oa2_ipc_type {
 	OA2_IPC_RESULT,      /* helper -> module: the outcome of the login */
 	OA2_IPC_FINISH,      /* module -> helper: the decision; store the offline entry? */
 	OA2_IPC_DONE,        /* helper -> module: the outcome of FINISH */
+	/* accounts = create only: exactly one ACCOUNT before FINISH */
+	OA2_IPC_ACCOUNT = 32, /* module -> helper: op, name (docs/accounts.md) */
+	OA2_IPC_ACCOUNT_DONE, /* helper -> module: kind, reason, uid */
+};
+
+/* What the module asks of the helper's account store (ACCOUNT). */
+enum oa2_account_op {
+	OA2_ACCOUNT_OP_NONE,   /* the login was refused already: nothing */
+	OA2_ACCOUNT_OP_CHECK,  /* a name NSS knows: if the registry holds it, the
+				* identity must own it and it must be active */
+	OA2_ACCOUNT_OP_CREATE, /* a name NSS does not know: create or confirm */
 };
 
 /* What the helper does with the offline entry once the module decided. */

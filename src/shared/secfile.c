@@ -223,6 +223,12 @@ static int write_all(int fd, const char *p, size_t len)
 int oa2_write_private_file(const char *dir, const char *name, const char *head, size_t hlen,
 			   const char *body, size_t blen, oa2_error *err)
 {
+	return oa2_write_file_mode(dir, name, 0600, head, hlen, body, blen, err);
+}
+
+int oa2_write_file_mode(const char *dir, const char *name, mode_t mode, const char *head,
+			size_t hlen, const char *body, size_t blen, oa2_error *err)
+{
 	char path[4096], tmp[4096];
 	int fd = -1, rc = -1;
 
@@ -238,7 +244,7 @@ int oa2_write_private_file(const char *dir, const char *name, const char *head, 
 		tmp[0] = '\0';
 		goto out;
 	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, head, hlen) != 0 ||
+	if (fchmod(fd, mode) != 0 || write_all(fd, head, hlen) != 0 ||
 	    write_all(fd, body, blen) != 0 || fsync(fd) != 0) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "%s: write failed: %s", tmp, strerror(errno));
 		goto out;

@@ -49,4 +49,10 @@ int oa2_private_dir(const char *dir, int create, oa2_error *err);
 int oa2_write_private_file(const char *dir, const char *name, const char *head, size_t hlen,
 			   const char *body, size_t blen, oa2_error *err);
 
+/* The same with the file's permission bits given (0644 for records every
+ * process reads, such as nss-systemd's); the directory must still be safe
+ * as oa2_private_dir says (it may be 0755). */
+int oa2_write_file_mode(const char *dir, const char *name, mode_t mode, const char *head,
+			size_t hlen, const char *body, size_t blen, oa2_error *err);
+
 #endif

@@ -423,6 +423,69 @@ static void min_uid_and_user_map_only(void **state)
 	refused(BASE "user_map_only = yes\n", 0644, NULL, 0, "user_map_only = yes needs user_map_file");
 }
 
+/* accounts = create and its keys: defaults, ranges that must never be
+ * handed out, record paths that would break the records. */
+static void account_keys(void **state)
+{
+	const char *arg[] = {"uid_range=2000000-2000009", "accounts=create"};
+	oa2_error err;
+	struct oa2_config *cfg;
+
+	(void)state;
+	cfg = load(BASE, 0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->accounts, OA2_ACCOUNTS_OFF);
+	assert_int_equal(cfg->uid_allocation, OA2_UID_NEXT);
+	assert_int_equal(cfg->uid_low, 1900000000UL);
+	assert_int_equal(cfg->uid_high, 1999999999UL);
+	assert_string_equal(cfg->home_base, "/home");
+	assert_string_equal(cfg->shell, "/bin/bash");
+	assert_null(cfg->new_users); /* nobody new */
+	assert_string_equal(cfg->accounts_dir, "/var/lib/pam_oauth2/accounts");
+	assert_string_equal(cfg->userdb_dir, "/etc/userdb");
+	oa2_config_free(cfg);
+	cfg = load(BASE "accounts = create\nuid_range = 70000-70099\nuid_allocation = hash\n"
+			"home_base = /srv/home\nshell = /bin/sh\nnew_users = *@example.com bob\n",
+		   0644, arg, 2, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->accounts, OA2_ACCOUNTS_CREATE);
+	assert_int_equal(cfg->uid_allocation, OA2_UID_HASH);
+	assert_int_equal(cfg->uid_low, 2000000UL); /* the argument wins */
+	assert_int_equal(cfg->uid_high, 2000009UL);
+	assert_string_equal(cfg->home_base, "/srv/home");
+	assert_string_equal(cfg->new_users, "*@example.com bob");
+	oa2_config_free(cfg);
+	refused(BASE "accounts = yes\n", 0644, NULL, 0, "accounts: 'yes' is not one of");
+	refused(BASE "uid_range = 70000\n", 0644, NULL, 0, "uid_range: '70000' is not LOW-HIGH");
+	refused(BASE "uid_range = 70000-\n", 0644, NULL, 0, "is not LOW-HIGH");
+	refused(BASE "uid_range = -70000\n", 0644, NULL, 0, "is not LOW-HIGH");
+	refused(BASE "uid_range = 0x10-0x20\n", 0644, NULL, 0, "is not LOW-HIGH");
+	refused(BASE "uid_range = 70000-80000-90000\n", 0644, NULL, 0, "is not LOW-HIGH");
+	refused(BASE "uid_range = 99999999999-99999999999\n", 0644, NULL, 0, "is not LOW-HIGH");
+	refused(BASE "uid_range = 80000-70000\n", 0644, NULL, 0, "LOW is above HIGH");
+	refused(BASE "uid_range = 0-100\n", 0644, NULL, 0, "holds uid 0");
+	refused(BASE "uid_range = 60000-70000\n", 0644, NULL, 0, "touches 61184-65535");
+	refused(BASE "uid_range = 65534-65534\n", 0644, NULL, 0, "touches 61184-65535");
+	refused(BASE "uid_range = 65535-65600\n", 0644, NULL, 0, "touches 61184-65535");
+	refused(BASE "uid_range = 61184-61184\n", 0644, NULL, 0, "touches 61184-65535");
+	refused(BASE "uid_range = 2147483000-2147483648\n", 0644, NULL, 0, "2147483648 or above");
+	refused(BASE "uid_range = 4294967295-4294967295\n", 0644, NULL, 0, "2147483648 or above");
+	/* below UID_MIN (login.defs) or min_uid only matters when creating */
+	refused(BASE "accounts = create\nuid_range = 1-100\n", 0644, NULL, 0,
+		"starts below UID_MIN or min_uid");
+	refused(BASE "accounts = create\nmin_uid = 100000\nuid_range = 70000-80000\n", 0644, NULL,
+		0, "starts below UID_MIN or min_uid");
+	refused(BASE "home_base = /home/\n", 0644, NULL, 0, "home_base and shell must not");
+	refused(BASE "home_base = /ho:me\n", 0644, NULL, 0, "home_base and shell must not");
+	refused(BASE "shell = /bin/b\"sh\n", 0644, NULL, 0, "home_base and shell must not");
+	refused(BASE "shell = /bin/ba sh\n", 0644, NULL, 0, "home_base and shell must not");
+	refused(BASE "shell = bash\n", 0644, NULL, 0, "is not an absolute path");
+	refused(BASE "userdb_dir = etc/userdb\n", 0644, NULL, 0, "is not an absolute path");
+	assert_null(oa2_uid_range_refusal(1000, 60000, 1000));
+	assert_non_null(oa2_uid_range_refusal(999, 60000, 1000));
+	assert_null(oa2_uid_range_refusal(65536, 2147483647, 1000));
+}
+
 /* UID_MIN from login.defs (path, content, mode) is want. */
 static void uid_min_is(int line, const char *content, mode_t mode, int want)
 {
@@ -573,6 +636,7 @@ int main(void)
 		cmocka_unit_test(multi_tenant_issuer_needs_tid),
 		cmocka_unit_test(redirect_uri_rules),
 		cmocka_unit_test(min_uid_and_user_map_only),
+		cmocka_unit_test(account_keys),
 		cmocka_unit_test(login_defs_uid_min),
 		cmocka_unit_test(refuses_unsafe_config_file),
 		cmocka_unit_test(secrets_need_private_files),

@@ -431,6 +431,86 @@ static int teardown(void **state)
 	return rmdir(tmpdir);
 }
 
+/* resolve_login with accounts = create: *is_new and the result. */
+static int resolve_new(const struct oa2_config *cfg, const char *json, char *out, bool *is_new,
+		       oa2_error *err)
+{
+	json_object *c = json_tokener_parse(json);
+	int rc;
+
+	assert_non_null(c);
+	oa2_error_clear(err);
+	*is_new = true; /* must be set either way */
+	rc = oa2_usermap_resolve_login(cfg, c, out, is_new, err);
+	json_object_put(c);
+	return rc;
+}
+
+/* accounts = create: a name no NSS source knows passes only when the
+ * identity as sent matches new_users; known names keep every rule. */
+static void new_names_need_new_users(void **state)
+{
+	struct oa2_config *cfg = *state;
+	char out[OA2_USER_MAX];
+	oa2_error err;
+	bool is_new;
+
+	cfg->accounts = OA2_ACCOUNTS_CREATE;
+	cfg->min_uid = 1000;
+	/* nobody new by default */
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"oa2-new-user\"}", out, &is_new,
+				     &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_USER);
+	assert_non_null(strstr(err.msg, "not in new_users"));
+	assert_false(is_new);
+	assert_string_equal(out, "");
+	cfg->new_users = strdup("*@example.com carol");
+	assert_non_null(cfg->new_users);
+	cfg->strip_domains = strdup("example.com");
+	assert_non_null(cfg->strip_domains);
+	/* matched against the identity as the IdP sent it, before strip_domain */
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"oa2-new@example.com\"}", out,
+				     &is_new, &err), 0);
+	assert_true(is_new);
+	assert_string_equal(out, "oa2-new");
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"oa2-new@example.org\"}", out,
+				     &is_new, &err), -1);
+	assert_false(is_new);
+	/* byte for byte: no case folding (strip_domain folds the domain,
+	 * new_users does not) */
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"oa2-new@EXAMPLE.COM\"}", out,
+				     &is_new, &err), -1);
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"Carol\"}", out, &is_new, &err),
+			 -1);
+	assert_false(is_new);
+	/* names that are never new: invalid ones, ".", ".." */
+	free(cfg->new_users);
+	cfg->new_users = strdup("*");
+	assert_non_null(cfg->new_users);
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\".\"}", out, &is_new, &err), -1);
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"..\"}", out, &is_new, &err), -1);
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"a/b\"}", out, &is_new, &err), -1);
+	assert_false(is_new);
+	/* names NSS knows keep today's rules, whatever new_users says */
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"daemon\"}", out, &is_new, &err),
+			 -1);
+	assert_int_equal(err.kind, OA2_ERR_PERM);
+	assert_false(is_new);
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"root\"}", out, &is_new, &err),
+			 -1);
+	assert_false(is_new);
+	/* accounts = off: an unknown name is refused as before */
+	cfg->accounts = OA2_ACCOUNTS_OFF;
+	assert_int_equal(resolve_new(cfg, "{\"preferred_username\":\"oa2-new-user\"}", out, &is_new,
+				     &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_USER);
+	assert_false(is_new);
+	/* oa2_usermap_resolve never lets a new name through */
+	cfg->accounts = OA2_ACCOUNTS_CREATE;
+	not_mapped(__LINE__, cfg, "{\"preferred_username\":\"oa2-new-user\"}", OA2_ERR_USER,
+		   "no local account");
+}
+
 static int cfg_new(void **state)
 {
 	*state = new_cfg();
@@ -463,6 +543,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(map_file_entry_below_min_uid, cfg_new, cfg_free),
 		cmocka_unit_test_setup_teardown(map_only_refuses_unmapped_identities, cfg_new, cfg_free),
 		cmocka_unit_test_setup_teardown(map_file_unsafe_or_malformed, cfg_new, cfg_free),
+		cmocka_unit_test_setup_teardown(new_names_need_new_users, cfg_new, cfg_free),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,359 @@
+/* accounts.c - create or confirm the account of an identity (see accounts.h). */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "account_records.h"
+#include "account_registry.h"
+#include "accounts.h"
+#include "cache.h"
+#include "shared/secfile.h"
+#include "shared/strutil.h"
+
+#define LOCK_NAME "registry"
+#define SHELLS_MAX (64 * 1024)
+#define NSS_BUF 16384
+
+void oa2_account_store_init(struct oa2_account_store *s, const struct oa2_config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	s->registry_dir = cfg->accounts_dir;
+	s->userdb_dir = cfg->userdb_dir;
+	s->shells = "/etc/shells";
+	s->uid_low = cfg->uid_low;
+	s->uid_high = cfg->uid_high;
+	s->allocation = cfg->uid_allocation;
+	s->home_base = cfg->home_base;
+	s->shell = cfg->shell;
+	s->lock_wait_ms = OA2_ACCOUNT_LOCK_WAIT_MS;
+}
+
+/* The registry's directory (root-only, created 0700) and its lock. */
+static int lock_store(const struct oa2_account_store *s, int *lock, oa2_error *err)
+{
+	*lock = -1;
+	if (oa2_private_dir(s->registry_dir, 1, err) != 0)
+		return -1;
+	*lock = oa2_cache_lock(s->registry_dir, LOCK_NAME, s->lock_wait_ms);
+	if (*lock < 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "account registry %s: cannot take its lock",
+				s->registry_dir);
+	return 0;
+}
+
+/* 1 when NSS knows the user (or group) name or id, 0 when not, -1 when the
+ * lookup failed (err set): a failing source is not "unknown". */
+static int nss_knows(const char *name, unsigned long id, bool group, oa2_error *err)
+{
+	char buf[NSS_BUF];
+	struct passwd pw, *pres = NULL;
+	struct group gr, *gres = NULL;
+	int e;
+
+	if (group)
+		e = name ? getgrnam_r(name, &gr, buf, sizeof(buf), &gres)
+			 : getgrgid_r((gid_t)id, &gr, buf, sizeof(buf), &gres);
+	else
+		e = name ? getpwnam_r(name, &pw, buf, sizeof(buf), &pres)
+			 : getpwuid_r((uid_t)id, &pw, buf, sizeof(buf), &pres);
+	if (pres != NULL || gres != NULL)
+		return 1;
+	if (e != 0 && e != ENOENT && e != ESRCH && e != EBADF && e != EPERM)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "NSS lookup failed: %s", strerror(e));
+	return 0;
+}
+
+/* Is uid free: in no registry entry, no user or group of that id in NSS,
+ * no record file? 1 free, 0 taken, -1 error. */
+static int uid_free(const struct oa2_account_store *s, const struct oa2_registry *r,
+		    unsigned long uid, oa2_error *err)
+{
+	int k;
+
+	if (oa2_registry_by_uid(r, uid) != NULL || oa2_uid_range_refusal(uid, uid, 1) != NULL)
+		return 0;
+	if ((k = nss_knows(NULL, uid, false, err)) != 0 || (k = nss_knows(NULL, uid, true, err)) != 0)
+		return k > 0 ? 0 : -1;
+	return oa2_records_exist(s->userdb_dir, NULL, uid) ? 0 : 1;
+}
+
+/* The identity's UID under uid_allocation = hash: SHA-256 of issuer,
+ * newline, sub; its first 8 bytes big-endian, modulo the range's size. */
+static int hash_uid(const struct oa2_account_store *s, const char *issuer, const char *sub,
+		    unsigned long *uid, oa2_error *err)
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	unsigned long long v = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
+		 EVP_DigestUpdate(c, issuer, strlen(issuer)) == 1 &&
+		 EVP_DigestUpdate(c, "\n", 1) == 1 && EVP_DigestUpdate(c, sub, strlen(sub)) == 1 &&
+		 EVP_DigestFinal_ex(c, md, &n) == 1 && n == sizeof(md);
+
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "SHA-256 failed");
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | md[i];
+	*uid = s->uid_low + (unsigned long)(v % (s->uid_high - s->uid_low + 1ULL));
+	return 0;
+}
+
+static int allocate(const struct oa2_account_store *s, const struct oa2_registry *r,
+		    const char *issuer, const char *sub, unsigned long *uid, oa2_error *err)
+{
+	unsigned long start = s->uid_low;
+	const struct oa2_account *owner;
+	int f;
+
+	if (oa2_uid_range_refusal(s->uid_low, s->uid_high, 1) != NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "uid_range %lu-%lu is not usable", s->uid_low,
+				s->uid_high);
+	if (s->allocation == OA2_UID_HASH) {
+		if (hash_uid(s, issuer, sub, uid, err) != 0)
+			return -1;
+		owner = oa2_registry_by_uid(r, *uid);
+		if (owner != NULL)
+			return oa2_fail(err, OA2_ERR_DENIED,
+					"uid %lu (uid_allocation = hash) is already account '%s' of "
+					"another identity; refusing, never merged",
+					*uid, owner->name);
+		f = uid_free(s, r, *uid, err);
+		if (f < 0)
+			return -1;
+		if (f == 0)
+			return oa2_fail(err, OA2_ERR_DENIED,
+					"uid %lu (uid_allocation = hash) is already used on this host; "
+					"refusing, never merged",
+					*uid);
+		return 0;
+	}
+	/* next: above every UID the registry handed out in the range, removed
+	 * ones too, so that none is ever reused */
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->a[i].uid >= start && r->a[i].uid <= s->uid_high)
+			start = r->a[i].uid + 1;
+	}
+	for (unsigned long u = start; u >= start && u <= s->uid_high; u++) {
+		f = uid_free(s, r, u, err);
+		if (f < 0)
+			return -1;
+		if (f == 1) {
+			*uid = u;
+			return 0;
+		}
+	}
+	return oa2_fail(err, OA2_ERR_INTERNAL, "uid_range %lu-%lu is full", s->uid_low,
+			s->uid_high);
+}
+
+/* Is shell a line of the shells file (root-owned, or the tests' user's)? */
+static int shell_listed(const struct oa2_account_store *s, oa2_error *err)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	int found = 0;
+
+	if (oa2_read_secure_file(s->shells, OA2_FILE_USER, SHELLS_MAX, &buf, &len, NULL, err) != 0) {
+		err->kind = OA2_ERR_INTERNAL;
+		return -1;
+	}
+	for (line = strtok_r(buf, "\n", &save); line != NULL && !found;
+	     line = strtok_r(NULL, "\n", &save))
+		found = strcmp(oa2_trim(line), s->shell) == 0;
+	free(buf);
+	return found ? 0 : oa2_fail(err, OA2_ERR_INTERNAL, "shell %s is not listed in %s", s->shell,
+				    s->shells);
+}
+
+static int write_records(const struct oa2_account_store *s, const struct oa2_account *a,
+			 oa2_error *err)
+{
+	if (shell_listed(s, err) != 0)
+		return -1;
+	return oa2_records_write(s->userdb_dir, a, s->home_base, s->shell, err);
+}
+
+/* A name the registry holds: the identity's, and usable. */
+static int confirm(const struct oa2_account_store *s, const struct oa2_account *a,
+		   const char *issuer, const char *sub, oa2_error *err)
+{
+	if (strcmp(a->issuer, issuer) != 0 || strcmp(a->sub, sub) != 0)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"account '%s' belongs to another identity (uid %lu); this one is "
+				"refused, never merged",
+				a->name, a->uid);
+	if (a->state == OA2_ACCOUNT_LOCKED)
+		return oa2_fail(err, OA2_ERR_PERM, "account '%s' is locked", a->name);
+	if (a->state == OA2_ACCOUNT_REMOVED)
+		return oa2_fail(err, OA2_ERR_PERM,
+				"account '%s' was removed (pam-oauth2 accounts unlock brings it back)",
+				a->name);
+	return write_records(s, a, err);
+}
+
+/* May name become a new account of (issuer, sub)? */
+static int may_take(const struct oa2_account_store *s, const struct oa2_registry *r,
+		    const char *issuer, const char *sub, const char *name, oa2_error *err)
+{
+	const struct oa2_account *mine = oa2_registry_by_identity(r, issuer, sub);
+	int k;
+
+	if (!oa2_username_valid(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "'%.64s' is not a valid user name", name);
+	if (mine != NULL)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"the identity already owns account '%s'; '%s' is not created",
+				mine->name, name);
+	if ((k = nss_knows(name, 0, false, err)) != 0)
+		return k < 0 ? -1 : oa2_fail(err, OA2_ERR_DENIED,
+					     "'%s' is already an account on this host; never taken",
+					     name);
+	if ((k = nss_knows(name, 0, true, err)) != 0)
+		return k < 0 ? -1 : oa2_fail(err, OA2_ERR_DENIED,
+					     "a group named '%s' exists; the account is not created",
+					     name);
+	if (oa2_records_exist(s->userdb_dir, name, 0))
+		return oa2_fail(err, OA2_ERR_DENIED, "%s holds a record named '%s' not made here",
+				s->userdb_dir, name);
+	return 0;
+}
+
+static int create(const struct oa2_account_store *s, struct oa2_registry *r, const char *issuer,
+		  const char *sub, const char *name, time_t now, struct oa2_account *out,
+		  oa2_error *err)
+{
+	struct oa2_account a;
+	oa2_error undo = {0};
+
+	memset(&a, 0, sizeof(a));
+	if (may_take(s, r, issuer, sub, name, err) != 0 || shell_listed(s, err) != 0 ||
+	    allocate(s, r, issuer, sub, &a.uid, err) != 0)
+		return -1;
+	strcpy(a.name, name);
+	strcpy(a.issuer, issuer);
+	strcpy(a.sub, sub);
+	a.state = OA2_ACCOUNT_ACTIVE;
+	a.created = (long long)now;
+	if (oa2_registry_add(r, &a) != 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	/* the registry first: a crash leaves a name the identity's next login
+	 * completes, never a record nobody owns */
+	if (oa2_registry_save(s->registry_dir, r, err) != 0)
+		return -1;
+	if (write_records(s, &a, err) != 0) {
+		/* nothing half-written: take the entry and any record back */
+		int undone;
+
+		r->n--;
+		undone = oa2_registry_save(s->registry_dir, r, &undo) == 0;
+		if (oa2_records_exist(s->userdb_dir, a.name, a.uid))
+			undone = oa2_records_remove(s->userdb_dir, &a, &undo) == 0 && undone;
+		if (!undone)
+			oa2_fail(err, err->kind, "%.200s; undoing it failed too: %.200s", err->msg,
+				 undo.msg);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, const char *sub,
+		      const char *name, bool may_create, time_t now, struct oa2_account *out,
+		      bool *ours, oa2_error *err)
+{
+	struct oa2_registry r = {0};
+	struct oa2_account got, *a;
+	int lock = -1, rc = -1;
+
+	*ours = false;
+	memset(&got, 0, sizeof(got));
+	if (!oa2_registry_text_ok(issuer, OA2_ACCOUNT_ISSUER_MAX) ||
+	    !oa2_registry_text_ok(sub, OA2_ACCOUNT_SUB_MAX))
+		return oa2_fail(err, OA2_ERR_DENIED, "the identity's issuer or sub is empty, too long "
+				"or holds control characters");
+	if (!oa2_username_valid(name))
+		return oa2_fail(err, OA2_ERR_DENIED, "'%.64s' is not a valid user name", name);
+	if (lock_store(s, &lock, err) != 0 || oa2_registry_load(s->registry_dir, &r, err) != 0)
+		goto out;
+	a = oa2_registry_by_name(&r, name);
+	if (a != NULL) {
+		if (confirm(s, a, issuer, sub, err) != 0)
+			goto out;
+		got = *a;
+		*ours = true;
+	} else if (may_create) {
+		if (create(s, &r, issuer, sub, name, now, &got, err) != 0)
+			goto out;
+		*ours = true;
+	}
+	if (out != NULL)
+		*out = got;
+	rc = 0;
+out:
+	oa2_registry_free(&r);
+	oa2_cache_unlock(lock);
+	return rc;
+}
+
+int oa2_account_list(const struct oa2_account_store *s, struct oa2_account **list, size_t *n,
+		     oa2_error *err)
+{
+	struct oa2_registry r = {0};
+	int lock = -1, rc = -1;
+
+	*list = NULL;
+	*n = 0;
+	if (lock_store(s, &lock, err) != 0 || oa2_registry_load(s->registry_dir, &r, err) != 0)
+		goto out;
+	*list = r.a;
+	*n = r.n;
+	rc = 0;
+out:
+	oa2_cache_unlock(lock);
+	return rc;
+}
+
+int oa2_account_change(const struct oa2_account_store *s, const char *name,
+		       enum oa2_account_action what, oa2_error *err)
+{
+	struct oa2_registry r = {0};
+	struct oa2_account *a;
+	int lock = -1, rc = -1, was;
+
+	if (lock_store(s, &lock, err) != 0 || oa2_registry_load(s->registry_dir, &r, err) != 0)
+		goto out;
+	a = oa2_registry_by_name(&r, name);
+	if (a == NULL) {
+		oa2_fail(err, OA2_ERR_USER, "no account '%.64s' in the registry", name);
+		goto out;
+	}
+	was = a->state;
+	a->state = what == OA2_ACCOUNT_LOCK	? OA2_ACCOUNT_LOCKED
+		   : what == OA2_ACCOUNT_REMOVE ? OA2_ACCOUNT_REMOVED
+						: OA2_ACCOUNT_ACTIVE;
+	if (oa2_registry_save(s->registry_dir, &r, err) != 0)
+		goto out;
+	/* records follow the registry: gone when removed, rewritten (locked or
+	 * not) while present; an unlocked removal is completed at the next
+	 * login */
+	if (a->state == OA2_ACCOUNT_REMOVED)
+		rc = oa2_records_remove(s->userdb_dir, a, err);
+	else if (was != OA2_ACCOUNT_REMOVED)
+		rc = write_records(s, a, err);
+	else
+		rc = 0;
+out:
+	oa2_registry_free(&r);
+	oa2_cache_unlock(lock);
+	return rc;
+}

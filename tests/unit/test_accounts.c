@@ -1,0 +1,606 @@
+/* test_accounts.c - the store of accounts created from identities
+ * (helper/accounts.c, account_registry.c, account_records.c), on a scratch
+ * directory: never the machine's /etc/userdb or /var/lib.
+ *
+ * Proves: a new identity gets a name, a UID from the range and the four
+ * nss-systemd records (content, modes, links) and a registry line; the same
+ * identity gets the same UID again and missing records back; another sub
+ * (or issuer) with the same name is refused and changes nothing; the same
+ * identity under a second name is refused; a name NSS knows as a user or a
+ * group, a stray record, an illegal or overlong name, "." and ".." are never
+ * created; a full range is refused; uid 0, 65534, 65535 and 2^31 are never
+ * produced (the store refuses such a range, and a registry naming uid 0 is
+ * corrupt); an unsafe or unwritable store is refused and leaves nothing
+ * behind (no registry line, no record, no temporary file); a truncated
+ * registry is refused and left as it was; two racing creations of one
+ * identity give one account, sixteen racing identities sixteen distinct
+ * UIDs; lock, unlock and remove keep the UID reserved and never hand it out
+ * again; uid_allocation = hash gives one identity the same UID in two stores
+ * and refuses a collision; a shell /etc/shells does not list is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "helper/accounts.h"
+
+#define ISS "https://idp.example.test/realm"
+#define LOW 1900000000UL
+
+static char top[] = "/tmp/oa2-test-accounts.XXXXXX";
+static char reg_dir[700], db_dir[700], shells[700];
+static int round_no;
+
+/* A fresh store under top for each test. */
+static void fresh(struct oa2_account_store *s)
+{
+	char d[256];
+	FILE *f;
+
+	snprintf(d, sizeof(d), "%s/%d", top, ++round_no);
+	assert_int_equal(mkdir(d, 0755), 0);
+	snprintf(reg_dir, sizeof(reg_dir), "%s/accounts", d);
+	snprintf(db_dir, sizeof(db_dir), "%s/userdb", d);
+	snprintf(shells, sizeof(shells), "%s/shells", d);
+	f = fopen(shells, "w");
+	assert_non_null(f);
+	fputs("# shells\n/bin/sh\n/bin/bash\n", f);
+	fclose(f);
+	memset(s, 0, sizeof(*s));
+	s->registry_dir = reg_dir;
+	s->userdb_dir = db_dir;
+	s->shells = shells;
+	s->uid_low = LOW;
+	s->uid_high = LOW + 999;
+	s->allocation = OA2_UID_NEXT;
+	s->home_base = "/home";
+	s->shell = "/bin/bash";
+	s->lock_wait_ms = 10000;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+	static char buf[8192];
+	char path[1024];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static bool present(const char *dir, const char *name)
+{
+	char path[1024];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}
+
+/* Entries of dir other than "." and "..". */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/* Lines of the registry after its header (0 when absent). */
+static int registry_lines(void)
+{
+	const char *t = slurp(reg_dir, "registry");
+	int n = -1;
+
+	if (t == NULL)
+		return 0;
+	for (; *t; t++)
+		n += *t == '\n';
+	return n;
+}
+
+/* No temporary file of a write-and-rename left in dir. */
+static void no_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0 && strcmp(e->d_name, ".registry.lock") != 0)
+			fail_msg("temporary file %s/%s left behind", dir, e->d_name);
+	}
+	closedir(d);
+}
+
+static int claim(const struct oa2_account_store *s, const char *sub, const char *name,
+		 bool create, struct oa2_account *a, oa2_error *err)
+{
+	bool ours = false;
+	int rc;
+
+	memset(err, 0, sizeof(*err));
+	rc = oa2_account_claim(s, ISS, sub, name, create, 1700000000, a, &ours, err);
+	if (rc == 0 && create)
+		assert_true(ours);
+	return rc;
+}
+
+static void refused(const struct oa2_account_store *s, const char *sub, const char *name,
+		    enum oa2_errkind kind, const char *want)
+{
+	oa2_error err;
+
+	assert_int_equal(claim(s, sub, name, true, NULL, &err), -1);
+	if (err.kind != kind || strstr(err.msg, want) == NULL)
+		fail_msg("'%s': kind %d message '%s', wanted %d '%s'", name, err.kind, err.msg, kind,
+			 want);
+}
+
+static void creates_the_records(void **state)
+{
+	struct oa2_account_store s;
+	struct oa2_account a;
+	oa2_error err;
+	char link[1024];
+	struct stat st;
+	ssize_t n;
+
+	(void)state;
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW);
+	assert_string_equal(a.name, "alice");
+	assert_string_equal(slurp(db_dir, "alice.user"),
+			    "{\"userName\":\"alice\",\"uid\":1900000000,\"gid\":1900000000,"
+			    "\"homeDirectory\":\"/home/alice\",\"shell\":\"/bin/bash\","
+			    "\"disposition\":\"regular\",\"service\":\"pam_oauth2\"}\n");
+	assert_string_equal(slurp(db_dir, "alice.group"),
+			    "{\"groupName\":\"alice\",\"gid\":1900000000,\"disposition\":\"regular\","
+			    "\"service\":\"pam_oauth2\"}\n");
+	n = readlink(strcat(strcpy(link, db_dir), "/1900000000.user"), link, sizeof(link) - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	assert_string_equal(link, "alice.user");
+	assert_int_equal(lstat(strcat(strcpy(link, db_dir), "/1900000000.group"), &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	snprintf(link, sizeof(link), "%s", db_dir);
+	assert_int_equal(stat(link, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755); /* every process reads it */
+	assert_int_equal(stat(strcat(link, "/alice.user"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(stat(reg_dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700); /* the registry is root-only */
+	assert_string_equal(slurp(reg_dir, "registry"),
+			    "pam_oauth2-accounts 1\n1900000000\talice\tactive\t1700000000\t" ISS
+			    "\tsub-alice\n");
+	assert_int_equal(entries(db_dir), 4);
+	no_temporaries(db_dir);
+	no_temporaries(reg_dir);
+}
+
+static void same_identity_same_uid(void **state)
+{
+	struct oa2_account_store s;
+	struct oa2_account a;
+	oa2_error err;
+	char path[1024];
+
+	(void)state;
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	assert_int_equal(claim(&s, "sub-bob", "bob", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW + 1);
+	/* again, with the records gone (a crash after the registry was written) */
+	snprintf(path, sizeof(path), "%s/alice.user", db_dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW);
+	assert_true(present(db_dir, "alice.user"));
+	/* a confirmation needs no may_create */
+	assert_int_equal(claim(&s, "sub-alice", "alice", false, &a, &err), 0);
+	assert_int_equal(a.uid, LOW);
+	assert_int_equal(registry_lines(), 2);
+}
+
+static void other_sub_same_name_refused(void **state)
+{
+	struct oa2_account_store s;
+	struct oa2_account a;
+	oa2_error err;
+	bool ours = true;
+	char before[8192];
+
+	(void)state;
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	snprintf(before, sizeof(before), "%s", slurp(reg_dir, "registry"));
+	refused(&s, "sub-mallory", "alice", OA2_ERR_DENIED, "belongs to another identity");
+	/* also without may_create: a login by today's mapping */
+	assert_int_equal(oa2_account_claim(&s, ISS, "sub-mallory", "alice", false, 1, NULL, &ours,
+					   &err),
+			 -1);
+	assert_int_equal(err.kind, OA2_ERR_DENIED);
+	/* the same sub at another issuer is another identity */
+	assert_int_equal(oa2_account_claim(&s, "https://other.example.test", "sub-alice", "alice",
+					   true, 1, NULL, &ours, &err),
+			 -1);
+	assert_int_equal(err.kind, OA2_ERR_DENIED);
+	/* the same identity under a second name */
+	refused(&s, "sub-alice", "alice2", OA2_ERR_DENIED, "already owns account 'alice'");
+	assert_string_equal(slurp(reg_dir, "registry"), before);
+	assert_false(present(db_dir, "alice2.user"));
+}
+
+static void not_ours_without_create(void **state)
+{
+	struct oa2_account_store s;
+	oa2_error err;
+	bool ours = true;
+
+	(void)state;
+	fresh(&s);
+	assert_int_equal(oa2_account_claim(&s, ISS, "sub-x", "carol", false, 1, NULL, &ours, &err),
+			 0);
+	assert_false(ours);
+	assert_int_equal(registry_lines(), 0);
+	assert_int_equal(entries(db_dir), 0);
+}
+
+/* A group name that is no user name on this machine. */
+static const char *group_only(void)
+{
+	static char name[64];
+	struct group *g;
+
+	setgrent();
+	while ((g = getgrent()) != NULL) {
+		if (getpwnam(g->gr_name) == NULL && strlen(g->gr_name) < sizeof(name)) {
+			snprintf(name, sizeof(name), "%s", g->gr_name);
+			endgrent();
+			return name;
+		}
+	}
+	endgrent();
+	return NULL;
+}
+
+static void names_never_created(void **state)
+{
+	static const char *const bad[] = {"", ".", "..", "-alice", ".alice", "a/b", "a b",
+					  "al\nice", "al:ice", "ALICE\xc3\xa9", "a$b", NULL};
+	struct oa2_account_store s;
+	char longname[80];
+	const char *grp_name = group_only();
+	char stray[1024];
+	FILE *f;
+
+	(void)state;
+	fresh(&s);
+	for (const char *const *b = bad; *b; b++)
+		refused(&s, "sub-x", *b, OA2_ERR_DENIED, "not a valid user name");
+	memset(longname, 'a', 64);
+	longname[64] = '\0';
+	refused(&s, "sub-x", longname, OA2_ERR_DENIED, "not a valid user name");
+	/* names NSS knows: never created, never taken */
+	refused(&s, "sub-x", "root", OA2_ERR_DENIED, "already an account on this host");
+	refused(&s, "sub-x", "daemon", OA2_ERR_DENIED, "already an account on this host");
+	if (grp_name != NULL)
+		refused(&s, "sub-x", grp_name, OA2_ERR_DENIED, "a group named");
+	/* a record in the store that the registry did not make */
+	assert_int_equal(mkdir(db_dir, 0755), 0);
+	snprintf(stray, sizeof(stray), "%s/eve.user", db_dir);
+	f = fopen(stray, "w");
+	assert_non_null(f);
+	fputs("{\"userName\":\"eve\",\"uid\":0}\n", f);
+	fclose(f);
+	refused(&s, "sub-x", "eve", OA2_ERR_DENIED, "not made here");
+	assert_int_equal(registry_lines(), 0);
+	assert_int_equal(entries(db_dir), 1);
+	/* identities the registry cannot hold */
+	refused(&s, "", "zed", OA2_ERR_DENIED, "issuer or sub");
+	refused(&s, "a\tb", "zed", OA2_ERR_DENIED, "issuer or sub");
+	assert_int_equal(registry_lines(), 0);
+}
+
+static void full_range_and_forbidden_uids(void **state)
+{
+	struct oa2_account_store s;
+	struct oa2_account a;
+	oa2_error err;
+	char path[1024];
+	FILE *f;
+
+	(void)state;
+	fresh(&s);
+	s.uid_high = LOW + 2;
+	/* a record somebody else left at the first UID: skipped, not taken */
+	assert_int_equal(mkdir(db_dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%lu.user", db_dir, LOW);
+	assert_int_equal(symlink("x.user", path), 0);
+	assert_int_equal(claim(&s, "sub-1", "u1", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW + 1);
+	assert_int_equal(claim(&s, "sub-2", "u2", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW + 2);
+	refused(&s, "sub-3", "u3", OA2_ERR_INTERNAL, "is full");
+	assert_false(present(db_dir, "u3.user"));
+	assert_int_equal(registry_lines(), 2);
+	/* ranges holding uids that must never be handed out */
+	fresh(&s);
+	s.uid_low = 65530;
+	s.uid_high = 65540;
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "not usable");
+	s.uid_low = 0;
+	s.uid_high = 5;
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "not usable");
+	s.uid_low = 2147483647;
+	s.uid_high = 2147483648UL;
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "not usable");
+	assert_int_equal(entries(db_dir), 0);
+	/* a registry claiming uid 0 for a name is corrupt, not obeyed */
+	(void)mkdir(reg_dir, 0700); /* the claims above made it already */
+	f = fopen(strcat(strcpy(path, reg_dir), "/registry"), "w");
+	assert_non_null(f);
+	fputs("pam_oauth2-accounts 1\n0\tu1\tactive\t1\t" ISS "\tsub-1\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
+	s.uid_low = LOW;
+	s.uid_high = LOW + 9;
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "corrupt");
+	assert_int_equal(entries(db_dir), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("pam_oauth2-accounts 1\n65534\tu1\tactive\t1\t" ISS "\tsub-1\n", f);
+	fclose(f);
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "corrupt");
+}
+
+static void unsafe_or_unwritable_store(void **state)
+{
+	struct oa2_account_store s;
+	oa2_error err;
+	char path[1024], before[8192];
+	FILE *f;
+
+	(void)state;
+	/* the registry under a directory others may write */
+	fresh(&s);
+	snprintf(path, sizeof(path), "%s/open", top);
+	mkdir(path, 0777);
+	assert_int_equal(chmod(path, 0777), 0);
+	snprintf(reg_dir, sizeof(reg_dir), "%s/open/accounts", top);
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "writable by");
+	assert_int_equal(entries(db_dir), 0);
+	/* the registry directory is a file */
+	fresh(&s);
+	f = fopen(reg_dir, "w");
+	assert_non_null(f);
+	fclose(f);
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "not a directory");
+	assert_int_equal(entries(db_dir), 0);
+	/* the records cannot be written (an unsafe userdb directory): the
+	 * registry line is taken back, no record is left */
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-0", "u0", true, NULL, &err), 0);
+	snprintf(before, sizeof(before), "%s", slurp(reg_dir, "registry"));
+	assert_int_equal(chmod(db_dir, 0775), 0);
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "writable by group or others");
+	assert_int_equal(chmod(db_dir, 0755), 0);
+	assert_string_equal(slurp(reg_dir, "registry"), before);
+	assert_false(present(db_dir, "u1.user"));
+	assert_false(present(db_dir, "1900000001.user"));
+	assert_int_equal(entries(db_dir), 4);
+	no_temporaries(reg_dir);
+	no_temporaries(db_dir);
+	/* a registry cut short is refused and left as it was */
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-0", "u0", true, NULL, &err), 0);
+	snprintf(path, sizeof(path), "%s/registry", reg_dir);
+	assert_int_equal(truncate(path, (off_t)strlen(slurp(reg_dir, "registry")) - 3), 0);
+	snprintf(before, sizeof(before), "%s", slurp(reg_dir, "registry"));
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "corrupt");
+	assert_string_equal(slurp(reg_dir, "registry"), before);
+	/* a registry others could read is refused */
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-0", "u0", true, NULL, &err), 0);
+	snprintf(path, sizeof(path), "%s/registry", reg_dir);
+	assert_int_equal(chmod(path, 0644), 0);
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "readable by others");
+	/* a shell /etc/shells does not list */
+	fresh(&s);
+	s.shell = "/bin/evil";
+	refused(&s, "sub-1", "u1", OA2_ERR_INTERNAL, "not listed");
+	assert_int_equal(registry_lines(), 0);
+	assert_int_equal(entries(db_dir), 0);
+}
+
+/* n children claim (sub_i, name_i) at once (same_identity: all the same);
+ * the UIDs they got are written to uids. */
+static void race(const struct oa2_account_store *s, int n, bool same_identity,
+		 unsigned long *uids)
+{
+	int fds[2];
+	pid_t pids[16];
+
+	assert_int_equal(pipe(fds), 0);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char sub[32], name[32];
+			struct oa2_account a;
+			oa2_error err = {0};
+			bool ours;
+
+			snprintf(sub, sizeof(sub), "sub-%d", same_identity ? 0 : i);
+			snprintf(name, sizeof(name), "racer%d", same_identity ? 0 : i);
+			if (oa2_account_claim(s, ISS, sub, name, true, 1, &a, &ours, &err) != 0)
+				a.uid = 0;
+			if (write(fds[1], &a.uid, sizeof(a.uid)) != sizeof(a.uid))
+				_exit(2);
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	for (int i = 0; i < n; i++) {
+		int status;
+
+		assert_int_equal(read(fds[0], &uids[i], sizeof(uids[i])), sizeof(uids[i]));
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	close(fds[0]);
+}
+
+static void racing_creations(void **state)
+{
+	struct oa2_account_store s;
+	unsigned long uids[16];
+
+	(void)state;
+	fresh(&s);
+	race(&s, 2, true, uids);
+	assert_int_equal(uids[0], LOW);
+	assert_int_equal(uids[1], LOW);
+	assert_int_equal(registry_lines(), 1);
+	fresh(&s);
+	race(&s, 16, false, uids);
+	for (int i = 0; i < 16; i++) {
+		assert_true(uids[i] >= LOW && uids[i] < LOW + 16);
+		for (int j = 0; j < i; j++)
+			assert_true(uids[i] != uids[j]);
+	}
+	assert_int_equal(registry_lines(), 16);
+	assert_int_equal(entries(db_dir), 64);
+	no_temporaries(db_dir);
+	no_temporaries(reg_dir);
+}
+
+static void lock_unlock_remove(void **state)
+{
+	struct oa2_account_store s;
+	struct oa2_account a, *list = NULL;
+	oa2_error err = {0};
+	size_t n = 0;
+
+	(void)state;
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	assert_int_equal(oa2_account_change(&s, "alice", OA2_ACCOUNT_LOCK, &err), 0);
+	refused(&s, "sub-alice", "alice", OA2_ERR_PERM, "is locked");
+	assert_non_null(strstr(slurp(db_dir, "alice.user"), "\"locked\":true"));
+	assert_int_equal(oa2_account_change(&s, "alice", OA2_ACCOUNT_UNLOCK, &err), 0);
+	assert_null(strstr(slurp(db_dir, "alice.user"), "locked"));
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	assert_int_equal(oa2_account_change(&s, "alice", OA2_ACCOUNT_REMOVE, &err), 0);
+	assert_int_equal(entries(db_dir), 0);
+	refused(&s, "sub-alice", "alice", OA2_ERR_PERM, "was removed");
+	refused(&s, "sub-mallory", "alice", OA2_ERR_DENIED, "belongs to another identity");
+	/* the removed UID is never handed out again */
+	assert_int_equal(claim(&s, "sub-bob", "bob", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW + 1);
+	assert_int_equal(oa2_account_list(&s, &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "alice");
+	assert_int_equal(list[0].state, OA2_ACCOUNT_REMOVED);
+	assert_int_equal(list[0].uid, LOW);
+	free(list);
+	/* unlock brings it back at the next login, with the same UID */
+	assert_int_equal(oa2_account_change(&s, "alice", OA2_ACCOUNT_UNLOCK, &err), 0);
+	assert_false(present(db_dir, "alice.user"));
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW);
+	assert_true(present(db_dir, "alice.user"));
+	assert_int_equal(oa2_account_change(&s, "nobody-here", OA2_ACCOUNT_LOCK, &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_USER);
+}
+
+static void hash_allocation(void **state)
+{
+	struct oa2_account_store s;
+	struct oa2_account a;
+	oa2_error err;
+	unsigned long first;
+
+	(void)state;
+	fresh(&s);
+	s.allocation = OA2_UID_HASH;
+	s.uid_high = LOW + 99999999;
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	first = a.uid;
+	assert_true(first >= LOW && first <= s.uid_high);
+	/* another host (another store): the same UID for the same identity */
+	fresh(&s);
+	s.allocation = OA2_UID_HASH;
+	s.uid_high = LOW + 99999999;
+	assert_int_equal(claim(&s, "sub-bob", "bob", true, &a, &err), 0);
+	assert_true(a.uid != first);
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	assert_int_equal(a.uid, first);
+	/* a range of one: the second identity collides and is refused */
+	fresh(&s);
+	s.allocation = OA2_UID_HASH;
+	s.uid_high = LOW;
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	refused(&s, "sub-bob", "bob", OA2_ERR_DENIED, "already account 'alice'");
+	assert_int_equal(registry_lines(), 1);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	umask(077); /* as the helper runs */
+	return mkdtemp(top) != NULL && chmod(top, 0755) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(creates_the_records),
+		cmocka_unit_test(same_identity_same_uid),
+		cmocka_unit_test(other_sub_same_name_refused),
+		cmocka_unit_test(not_ours_without_create),
+		cmocka_unit_test(names_never_created),
+		cmocka_unit_test(full_range_and_forbidden_uids),
+		cmocka_unit_test(unsafe_or_unwritable_store),
+		cmocka_unit_test(racing_creations),
+		cmocka_unit_test(lock_unlock_remove),
+		cmocka_unit_test(hash_allocation),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
