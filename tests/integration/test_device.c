@@ -355,7 +355,9 @@ static void refusals_are_not_outages(void **state)
 		 "token endpoint refused: made_up_code"},
 		{"device_authorization", 403, NULL, PAM_AUTH_ERR,
 		 "device authorization: the identity provider refused with HTTP status 403"},
-		{"device_authorization", 429, NULL, PAM_AUTH_ERR, "HTTP status 429 (too many requests)"},
+		{"device_authorization", 429, NULL, PAM_AUTH_ERR,
+		 "device authorization: the identity provider limits the requests from this host "
+		 "(HTTP status 429, no Retry-After)"},
 		{"device_authorization", 400, "{\"error\":\"invalid_client\"}", PAM_SERVICE_ERR,
 		 "device authorization: the identity provider refused this client: invalid_client"},
 		{"device_authorization", 503, NULL, PAM_AUTHINFO_UNAVAIL,
