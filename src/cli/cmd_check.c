@@ -133,7 +133,7 @@ static void check_tid(struct tally *t, const struct oa2_config *cfg)
 	while (p != NULL && oa2_list_next(&p, OA2_LIST_SEPS, &cond, &n)) {
 		if (n != sizeof(tid) - 1 || strncasecmp(cond, tid, n) != 0)
 			continue;
-		line(t, ST_WARN, "require_claims",
+		line(t, ST_WARN, "claims",
 		     "tid=%s is the tenant of personal Microsoft accounts: under the common "
 		     "issuer it admits every personal Microsoft account, under organizations "
 		     "nobody; name your organisation's own tenant ID (Entra admin center, "
