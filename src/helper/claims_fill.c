@@ -31,15 +31,32 @@ static bool present(const oa2_jobj *o, const char *name)
 	return oa2_jobj_get(o, name, &v) == 0;
 }
 
+/* The claim is announced as aggregated or distributed (OIDC Core 5.6.2:
+ * "_claim_names" maps it to a source elsewhere, Entra's groups overage):
+ * it is not userinfo's to give. */
+static bool by_reference(const oa2_jobj *claims, const char *member)
+{
+	oa2_jobj names = {0};
+	struct oa2_jval v;
+	bool found = false;
+
+	if (oa2_jobj_get(claims, "_claim_names", &v) != 0 || v.type != OA2_J_OBJECT)
+		return false;
+	if (oa2_jscan_object(&names, v.p, v.n, "_claim_names", NULL) == 0)
+		found = oa2_jobj_has(&names, member);
+	oa2_jobj_clear(&names);
+	return found;
+}
+
 bool oa2_claims_lack(const oa2_jobj *claims, const char *name)
 {
 	char seg[256];
 	const char *first;
 
-	if (present(claims, name))
+	if (present(claims, name) || by_reference(claims, name))
 		return false;
 	first = member_name(name, seg, sizeof(seg));
-	return first == NULL || !present(claims, first);
+	return first == NULL || (!present(claims, first) && !by_reference(claims, first));
 }
 
 /* Append a JSON string for name (printable ASCII: configuration words) to

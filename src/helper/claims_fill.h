@@ -20,7 +20,10 @@
 
 /* True when claims carries nothing for the claim name as the module looks
  * it up (json.h oa2_json_path): neither a member of that whole name nor,
- * for a dotted name, a member named like its first segment. JSON null
+ * for a dotted name, a member named like its first segment; and that name
+ * is not announced in "_claim_names" as held elsewhere (OIDC Core 5.6.2
+ * aggregated and distributed claims, Entra's groups overage: the module
+ * does not fetch those, and userinfo is not where they are). JSON null
  * counts as absent. */
 bool oa2_claims_lack(const oa2_jobj *claims, const char *name);
 

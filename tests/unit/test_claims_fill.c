@@ -97,6 +97,13 @@ static void lack_rules(void **state)
 	assert_false(oa2_claims_lack(&o, "d.e"));
 	assert_true(oa2_claims_lack(&o, "x.y"));
 	oa2_jobj_clear(&o);
+	/* Entra's groups overage: groups held elsewhere, not lacking */
+	id = "{\"sub\":\"1\",\"_claim_names\":{\"groups\":\"src1\"},\"_claim_sources\":{}}";
+	assert_int_equal(oa2_jscan_object(&o, id, strlen(id), "t", NULL), 0);
+	assert_false(oa2_claims_lack(&o, "groups"));
+	assert_false(oa2_claims_lack(&o, "groups.x"));
+	assert_true(oa2_claims_lack(&o, "roles"));
+	oa2_jobj_clear(&o);
 }
 
 /* A member null in the ID token may come from userinfo; an empty ID
