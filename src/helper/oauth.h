@@ -21,7 +21,11 @@ int oa2_oauth_post(const struct oa2_config *cfg, oa2_http *http, const char *url
  * authenticates with HTTP Basic (the device authorization request: Dex and
  * authentik read client_id from the body only). RFC 6749 2.3.1 lets a
  * client name itself there; it is not a second way of authenticating, the
- * secret still travels only in the Authorization header. */
+ * secret still travels only in the Authorization header. The token
+ * requests need no copy: authentik's token endpoint reads HTTP Basic first
+ * (providers/oauth2/utils.py extract_client_auth), Dex's too for the
+ * password grant and authenticates no client at all on device-code polls
+ * (server/deviceflowhandlers.go handleDeviceToken). */
 int oa2_oauth_post_as(const struct oa2_config *cfg, oa2_http *http, const char *url,
 		      bool id_in_body, char **form, struct oa2_http_response *resp,
 		      oa2_error *err);
