@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,6 +121,28 @@ static void check_helper(struct tally *t, const struct oa2_config *cfg)
 		line(t, ST_OK, "helper", "%s: root-owned, nobody else can write it", cfg->helper);
 }
 
+/* A tid= condition naming the tenant of personal Microsoft accounts
+ * admits every personal Microsoft account (under the common issuer), or
+ * nobody (under organizations): almost always a copied example. */
+static void check_tid(struct tally *t, const struct oa2_config *cfg)
+{
+	static const char tid[] = "tid=" OA2_CONSUMERS_TENANT;
+	const char *p = cfg->require_claims, *cond;
+	size_t n;
+
+	while (p != NULL && oa2_list_next(&p, OA2_LIST_SEPS, &cond, &n)) {
+		if (n != sizeof(tid) - 1 || strncasecmp(cond, tid, n) != 0)
+			continue;
+		line(t, ST_WARN, "claims",
+		     "tid=%s is the tenant of personal Microsoft accounts: under the common "
+		     "issuer it admits every personal Microsoft account, under organizations "
+		     "nobody; name your organisation's own tenant ID (Entra admin center, "
+		     "Overview: Tenant ID)",
+		     OA2_CONSUMERS_TENANT);
+		return;
+	}
+}
+
 static void check_config(struct tally *t, const struct oa2_config *cfg)
 {
 	struct stat st;
@@ -141,6 +164,7 @@ static void check_config(struct tally *t, const struct oa2_config *cfg)
 	}
 	if (cfg->user_map_file != NULL)
 		check_map_file(t, cfg);
+	check_tid(t, cfg);
 	check_helper(t, cfg);
 }
 
@@ -203,8 +227,11 @@ static int check_discovery(struct tally *t, const struct oa2_config *cfg, oa2_ht
 	     cfg->ca_file ? "ca_file " : "system store", cfg->ca_file ? cfg->ca_file : "");
 	if (disc->cache_err.kind != OA2_OK)
 		line(t, ST_WARN, "cache", "discovery not cached: %s", disc->cache_err.msg);
-	if (!disc->multi_tenant)
+	if (!disc->multi_tenant && strcmp(disc->issuer, cfg->issuer) == 0)
 		line(t, ST_OK, "issuer", "'%s' equals the configured issuer", disc->issuer);
+	else if (!disc->multi_tenant)
+		line(t, ST_OK, "issuer", "'%s' is the fixed issuer of Entra's consumers tenant "
+		     "(personal Microsoft accounts); every token must carry it", disc->issuer);
 	else
 		tenant_issuer(t, cfg, disc);
 	free(url);
@@ -226,7 +253,10 @@ static void check_endpoints(struct tally *t, const struct oa2_config *cfg,
 			    const struct oa2_discovery *disc)
 {
 	line(t, ST_OK, "endpoint", "token_endpoint %s", disc->token_endpoint);
-	if (disc->device_authorization_endpoint != NULL)
+	if (disc->device_configured)
+		line(t, ST_OK, "endpoint", "device_authorization_endpoint %s (configured)",
+		     disc->device_authorization_endpoint);
+	else if (disc->device_authorization_endpoint != NULL)
 		line(t, ST_OK, "endpoint", "device_authorization_endpoint %s",
 		     disc->device_authorization_endpoint);
 	else if (cfg->grant == OA2_GRANT_PASSWORD)
@@ -372,6 +402,9 @@ int cmd_check(int argc, char **argv)
 	if (http == NULL) {
 		line(&t, ST_FAIL, "http", "%s", err.msg);
 	} else if (check_discovery(&t, cfg, http, &disc) == 0) {
+		if (oa2_discovery_device_endpoint(&disc, cfg->device_authorization_endpoint,
+						  cfg->issuer, cfg->endpoint_hosts, &err) != 0)
+			line(&t, ST_FAIL, "endpoint", "%s", err.msg);
 		check_endpoints(&t, cfg, &disc);
 		check_jwks(&t, cfg, http, &disc);
 	}

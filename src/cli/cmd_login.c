@@ -120,7 +120,9 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 		goto out;
 	if (oa2_discovery_load(cfg->issuer, cfg->endpoint_hosts, http, cfg->cache_dir, time(NULL),
 			       &disc, err) != 0 ||
-	    oa2_token_issuer_policy(cfg, &disc, err) != 0)
+	    oa2_token_issuer_policy(cfg, &disc, err) != 0 ||
+	    oa2_discovery_device_endpoint(&disc, cfg->device_authorization_endpoint, cfg->issuer,
+					  cfg->endpoint_hosts, err) != 0)
 		goto out;
 	fprintf(stderr, "Issuer %s (discovery %s), %s grant\n", cfg->issuer,
 		disc.from_cache ? "from the cache" : "fetched",

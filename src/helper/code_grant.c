@@ -333,7 +333,7 @@ static int exchange(const struct oa2_config *cfg, const struct oa2_discovery *di
 		oa2_free_secret(form);
 		return -1;
 	}
-	rc = oa2_oauth_request(cfg, http, disc->token_endpoint, "token endpoint", &form, token, len,
+	rc = oa2_oauth_request(cfg, http, disc->token_endpoint, "token endpoint", false, &form, token, len,
 			       &why, err);
 	if (rc <= 0)
 		return rc;

@@ -135,12 +135,17 @@ static int request_code(const struct oa2_config *cfg, const struct oa2_discovery
 
 	if (disc->device_authorization_endpoint == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG,
-				"the IdP offers no device_authorization_endpoint");
+				"the IdP offers no device_authorization_endpoint (where it has one, "
+				"name it with device_authorization_endpoint)");
 	if (oa2_form_add(&form, "scope", cfg->scope, err) != 0) {
 		oa2_free_secret(form);
 		return -1;
 	}
-	rc = oa2_oauth_request(cfg, http, disc->device_authorization_endpoint, what, &form, &body,
+	/* client_id in the body also with HTTP Basic: Dex and authentik read it
+	 * from the body only (RFC 6749 2.3.1 allows it; it authenticates
+	 * nothing) */
+	rc = oa2_oauth_request(cfg, http, disc->device_authorization_endpoint, what, true, &form,
+			       &body,
 			       &len, &why, err);
 	if (rc == 0)
 		rc = oa2_device_code_parse(body, len, dc, err);
@@ -180,7 +185,8 @@ static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *d
 		oa2_free_secret(form);
 		return -1;
 	}
-	rc = oa2_oauth_request(cfg, http, disc->token_endpoint, "token endpoint", &form, token, len,
+	rc = oa2_oauth_request(cfg, http, disc->token_endpoint, "token endpoint", false, &form, token,
+			       len,
 			       &why, err);
 	if (rc <= 0) {
 		*state = POLL_DONE;

@@ -70,7 +70,7 @@ int oa2_discovery_host_allowed(const char *url, const char *issuer, const char *
 
 int oa2_discovery_tenant_template(const char *doc_issuer, const char *issuer)
 {
-	static const char *const words[] = {"organizations", "common", "consumers", NULL};
+	static const char *const words[] = {"organizations", "common", NULL};
 	static const char seg[] = "/" OA2_TENANT_PLACEHOLDER;
 	const char *at, *path, *rest;
 	size_t pre;
@@ -96,6 +96,29 @@ int oa2_discovery_tenant_template(const char *doc_issuer, const char *issuer)
 	return 0;
 }
 
+int oa2_discovery_consumers(const char *doc_issuer, const char *issuer)
+{
+	static const char alias[] = "/consumers/v2.0";
+	static const char fixed[] = "/" OA2_CONSUMERS_TENANT "/v2.0";
+	const char *path;
+	size_t pre;
+
+	if (!oa2_is_https_url(doc_issuer) || !oa2_is_https_url(issuer))
+		return 0;
+	path = strchr(issuer + 8, '/'); /* the path starts after the host */
+	if (path == NULL || strcmp(path, alias) != 0)
+		return 0;
+	pre = (size_t)(path - issuer);
+	return strncmp(doc_issuer, issuer, pre) == 0 && strcmp(doc_issuer + pre, fixed) == 0;
+}
+
+/* The URL's host for a message: "(too long)" when it cannot be had. */
+static void host_of(const char *url, char *where, size_t len)
+{
+	if (url_authority(url, where, len) != 0)
+		snprintf(where, len, "(too long)");
+}
+
 /* Copy an endpoint URL; required ones must be present, every one on an
  * allowed host. */
 static int endpoint(json_object *doc, const char *key, int required, const char *issuer,
@@ -112,8 +135,7 @@ static int endpoint(json_object *doc, const char *key, int required, const char 
 	if (rc != 0 || !oa2_is_https_url(val))
 		return oa2_fail(err, OA2_ERR_PROTOCOL, "discovery: '%s' is not an https URL", key);
 	if (!oa2_discovery_host_allowed(val, issuer, hosts)) {
-		if (url_authority(val, where, sizeof(where)) != 0)
-			snprintf(where, sizeof(where), "(too long)");
+		host_of(val, where, sizeof(where));
 		return oa2_fail(err, OA2_ERR_PROTOCOL,
 				"discovery: '%s' is on host %.100s, neither the issuer's nor one of "
 				"endpoint_hosts",
@@ -141,13 +163,14 @@ int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
 		goto out;
 	}
 	if (strcmp(iss, issuer) != 0) {
-		if (!oa2_discovery_tenant_template(iss, issuer)) {
+		if (oa2_discovery_tenant_template(iss, issuer)) {
+			out->multi_tenant = 1;
+		} else if (!oa2_discovery_consumers(iss, issuer)) {
 			oa2_fail(err, OA2_ERR_PROTOCOL,
 				 "discovery: issuer '%.100s' does not equal the configured '%.100s'",
 				 iss, issuer);
 			goto out;
 		}
-		out->multi_tenant = 1;
 	}
 	out->issuer = strdup(iss);
 	if (out->issuer == NULL) {
@@ -171,6 +194,33 @@ out:
 	if (rc != 0)
 		oa2_discovery_clear(out);
 	return rc;
+}
+
+int oa2_discovery_device_endpoint(struct oa2_discovery *d, const char *url,
+				  const char *issuer, const char *hosts, oa2_error *err)
+{
+	char where[256];
+	char *copy;
+
+	if (url == NULL)
+		return 0;
+	if (!oa2_is_https_url(url))
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"device_authorization_endpoint is not an https URL");
+	if (!oa2_discovery_host_allowed(url, issuer, hosts)) {
+		host_of(url, where, sizeof(where));
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"device_authorization_endpoint is on host %.100s, neither the "
+				"issuer's nor one of endpoint_hosts",
+				where);
+	}
+	copy = strdup(url);
+	if (copy == NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	free(d->device_authorization_endpoint);
+	d->device_authorization_endpoint = copy;
+	d->device_configured = 1;
+	return 0;
 }
 
 char *oa2_discovery_url(const char *issuer)

@@ -3,7 +3,7 @@
  * Loaded from the disk cache when fresh, else fetched from
  * <issuer>/.well-known/openid-configuration over verified HTTPS. The
  * document's issuer must equal the configured one exactly (or be a
- * multi-tenant template, below), and every endpoint
+ * multi-tenant template, or Entra's consumers tenant: below), and every endpoint
  * must be an https URL on the issuer's host (scheme, host and port) or on one
  * of endpoint_hosts ("host" or "host:port", space or comma separated; NULL
  * for none). A fetched document is cached for at most OA2_DISCOVERY_MAX_TTL
@@ -30,21 +30,34 @@ struct oa2_discovery {
 	oa2_error cache_err;                 /* fetched, but not written to the cache:
 					      * the login goes on, the caller logs it */
 	int multi_tenant;                    /* issuer is a {tenantid} template */
+	int device_configured;               /* device endpoint from the configuration */
 };
 
 /* The placeholder of a multi-tenant issuer template. */
 #define OA2_TENANT_PLACEHOLDER "{tenantid}"
 
 /* Entra ID's multi-tenant endpoints: for the configured issuer
- * https://login.microsoftonline.com/organizations/v2.0 (or common, consumers)
+ * https://login.microsoftonline.com/organizations/v2.0 (or common)
  * the discovery document says
  * "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0". Such a
  * document is accepted only when its issuer holds "{tenantid}" once, as a
  * whole path segment, and the configured issuer equals it with that segment
- * replaced by "organizations", "common" or "consumers". Returns 1 then, else
- * 0. Each token's iss must then equal the template with the token's own tid
+ * replaced by "organizations" or "common". Returns 1 then, else 0. Each token's iss must then equal the template with the token's own tid
  * in place of {tenantid} (claims.c). */
 int oa2_discovery_tenant_template(const char *doc_issuer, const char *issuer);
+
+/* Entra ID's tenant of personal Microsoft accounts. Its "consumers"
+ * endpoints are not multi-tenant: the discovery document of
+ * https://HOST/consumers/v2.0 names the fixed issuer
+ * https://HOST/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0, and every token's
+ * iss is that. */
+#define OA2_CONSUMERS_TENANT "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+/* 1 when issuer is https://HOST/consumers/v2.0 and doc_issuer is the
+ * consumers tenant's issuer on the same scheme and host, else 0. Such a
+ * document is accepted; its issuer (d->issuer) is then the one tokens must
+ * carry, never the configured one. */
+int oa2_discovery_consumers(const char *doc_issuer, const char *issuer);
 
 /* Parse and check a discovery document against the expected issuer and the
  * allowed endpoint hosts. */
@@ -62,6 +75,14 @@ int oa2_discovery_load(const char *issuer, const char *endpoint_hosts, oa2_http 
 int oa2_discovery_fetch(const char *issuer, const char *endpoint_hosts, oa2_http *http,
 			const char *cache_dir, time_t now, struct oa2_discovery *out,
 			oa2_error *err);
+
+/* The configured device_authorization_endpoint (url; NULL: nothing to do)
+ * in place of whatever discovery said, for IdPs whose discovery document
+ * omits it (GitLab). The same host rule as for discovered endpoints: an
+ * https URL on the issuer's host or one of endpoint_hosts, else
+ * OA2_ERR_CONFIG. */
+int oa2_discovery_device_endpoint(struct oa2_discovery *d, const char *url,
+				  const char *issuer, const char *endpoint_hosts, oa2_error *err);
 
 /* Is url's origin the issuer's or one of endpoint_hosts'? 1 yes, 0 no. */
 int oa2_discovery_host_allowed(const char *url, const char *issuer, const char *endpoint_hosts);

@@ -57,7 +57,27 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-/* Cache-Control: read max-age and no-store/no-cache; ignore the rest. */
+/* Retry-After (RFC 9110 10.2.3): kept as sent, printable characters only,
+ * cut to the buffer, for the log line of a refusal. */
+static void retry_after(struct oa2_http_response *r, const char *data, size_t n)
+{
+	size_t used = 0;
+
+	for (size_t i = 12; i < n && used + 1 < sizeof(r->retry_after); i++) {
+		unsigned char c = (unsigned char)data[i];
+
+		if (c > 0x20 && c < 0x7f)
+			r->retry_after[used++] = (char)c;
+		else if (c == ' ' && used > 0)
+			r->retry_after[used++] = ' ';
+	}
+	while (used > 0 && r->retry_after[used - 1] == ' ')
+		used--;
+	r->retry_after[used] = '\0';
+}
+
+/* Cache-Control: read max-age and no-store/no-cache; ignore the rest.
+ * Retry-After: kept for the log. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct oa2_http_response *r = userp;
@@ -65,6 +85,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	char line[512];
 	char *p;
 
+	if (n >= 12 && strncasecmp(data, "retry-after:", 12) == 0) {
+		retry_after(r, data, n);
+		return n;
+	}
 	if (n < 14 || n >= sizeof(line) || strncasecmp(data, "cache-control:", 14) != 0)
 		return n;
 	memcpy(line, data + 14, n - 14);
@@ -136,6 +160,7 @@ void oa2_http_response_clear(struct oa2_http_response *resp)
 	resp->status = 0;
 	resp->max_age = -1;
 	resp->no_store = 0;
+	resp->retry_after[0] = '\0';
 }
 
 /* The system trust store as libcurl's hashed certificate directory
@@ -259,6 +284,7 @@ static int request(oa2_http *h, const char *url, const char *form, const char *u
 	resp->status = 0;
 	resp->max_age = -1;
 	resp->no_store = 0;
+	resp->retry_after[0] = '\0';
 	if (!oa2_is_https_url(url)) {
 		oa2_fail(err, OA2_ERR_CONFIG, "refusing a non-https URL: %s", url);
 		goto out;

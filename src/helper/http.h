@@ -21,6 +21,7 @@ struct oa2_http_response {
 	size_t len;
 	long max_age;    /* from Cache-Control, -1 when absent */
 	int no_store;    /* Cache-Control: no-store / no-cache */
+	char retry_after[40]; /* Retry-After as sent (printable), "" when absent */
 };
 
 /* timeout_s bounds each whole request; ca_file may be NULL (system store). */

@@ -5,16 +5,17 @@
 #include <string.h>
 
 #include "oauth.h"
+#include "shared/refusal.h"
 #include "shared/json.h"
 #include "shared/strutil.h"
 
-int oa2_oauth_post(const struct oa2_config *cfg, oa2_http *http, const char *url, char **form,
-		   struct oa2_http_response *resp, oa2_error *err)
+int oa2_oauth_post_as(const struct oa2_config *cfg, oa2_http *http, const char *url,
+		      bool id_in_body, char **form, struct oa2_http_response *resp, oa2_error *err)
 {
 	const char *user = NULL, *pass = NULL;
 	int rc = -1;
 
-	if (cfg->client_secret == NULL || cfg->client_auth == OA2_AUTH_POST) {
+	if (id_in_body || cfg->client_secret == NULL || cfg->client_auth == OA2_AUTH_POST) {
 		if (oa2_form_add(form, "client_id", cfg->client_id, err) != 0)
 			goto out;
 	}
@@ -32,6 +33,12 @@ out:
 	oa2_free_secret(*form);
 	*form = NULL;
 	return rc;
+}
+
+int oa2_oauth_post(const struct oa2_config *cfg, oa2_http *http, const char *url, char **form,
+		   struct oa2_http_response *resp, oa2_error *err)
+{
+	return oa2_oauth_post_as(cfg, http, url, false, form, resp, err);
 }
 
 void oa2_oauth_error(const struct oa2_http_response *resp, char *code, size_t codelen,
@@ -58,6 +65,7 @@ int oa2_oauth_answer(const struct oa2_http_response *resp, const char *what,
 {
 	memset(why, 0, sizeof(*why));
 	why->status = resp->status;
+	snprintf(why->retry_after, sizeof(why->retry_after), "%s", resp->retry_after);
 	oa2_oauth_error(resp, why->code, sizeof(why->code), why->desc, sizeof(why->desc));
 	if (why->code[0] != '\0')
 		return 1;
@@ -84,11 +92,15 @@ int oa2_oauth_refused(const struct oa2_oauth_refusal *why, const char *what, oa2
 	static const char *const client[] = {"invalid_client", "unauthorized_client",
 					     "unsupported_grant_type", "invalid_scope", NULL};
 
+	if (why->status == 429)
+		return oa2_fail(err, OA2_ERR_DENIED, "%s: %s (HTTP status 429%s%s, %s%s)", what,
+				OA2_THROTTLED_REASON, why->code[0] != '\0' ? " " : "", why->code,
+				why->retry_after[0] != '\0' ? "Retry-After: " : "no Retry-After",
+				why->retry_after);
 	if (why->code[0] == '\0')
 		return oa2_fail(err, OA2_ERR_DENIED,
-				"%s: the identity provider refused with HTTP status %ld%s and no "
-				"OAuth error", what, why->status,
-				why->status == 429 ? " (too many requests)" : "");
+				"%s: the identity provider refused with HTTP status %ld and no "
+				"OAuth error", what, why->status);
 	if (is_one_of(why->code, outage))
 		return oa2_fail(err, OA2_ERR_UNAVAIL, "%s: HTTP status %ld, %s %s", what,
 				why->status, why->code, why->desc);
@@ -101,7 +113,7 @@ int oa2_oauth_refused(const struct oa2_oauth_refusal *why, const char *what, oa2
 }
 
 int oa2_oauth_request(const struct oa2_config *cfg, oa2_http *http, const char *url,
-		      const char *what, char **form, char **body, size_t *len,
+		      const char *what, bool id_in_body, char **form, char **body, size_t *len,
 		      struct oa2_oauth_refusal *why, oa2_error *err)
 {
 	struct oa2_http_response resp = {0};
@@ -109,7 +121,7 @@ int oa2_oauth_request(const struct oa2_config *cfg, oa2_http *http, const char *
 
 	*body = NULL;
 	*len = 0;
-	if (oa2_oauth_post(cfg, http, url, form, &resp, err) != 0)
+	if (oa2_oauth_post_as(cfg, http, url, id_in_body, form, &resp, err) != 0)
 		goto out;
 	rc = oa2_oauth_answer(&resp, what, why, err);
 	if (rc == 0) {

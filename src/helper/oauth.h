@@ -5,6 +5,7 @@
 #ifndef OA2_OAUTH_H
 #define OA2_OAUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "http.h"
@@ -16,6 +17,19 @@
 int oa2_oauth_post(const struct oa2_config *cfg, oa2_http *http, const char *url, char **form,
 		   struct oa2_http_response *resp, oa2_error *err);
 
+/* The same; id_in_body puts client_id into the form also when the client
+ * authenticates with HTTP Basic (the device authorization request: Dex and
+ * authentik read client_id from the body only). RFC 6749 2.3.1 lets a
+ * client name itself there; it is not a second way of authenticating, the
+ * secret still travels only in the Authorization header. The token
+ * requests need no copy: authentik's token endpoint reads HTTP Basic first
+ * (providers/oauth2/utils.py extract_client_auth), Dex's too for the
+ * password grant and authenticates no client at all on device-code polls
+ * (server/deviceflowhandlers.go handleDeviceToken). */
+int oa2_oauth_post_as(const struct oa2_config *cfg, oa2_http *http, const char *url,
+		      bool id_in_body, char **form, struct oa2_http_response *resp,
+		      oa2_error *err);
+
 /* An IdP's refusal: the HTTP status, the "error" code of an OAuth error
  * answer (RFC 6749 5.2; "" when the answer had none; printable) and its
  * description as the IdP wrote it, cut to size: quote it through oa2_fail
@@ -24,6 +38,7 @@ struct oa2_oauth_refusal {
 	long status;
 	char code[64];
 	char desc[160];
+	char retry_after[40]; /* the Retry-After header as sent (printable), or "" */
 };
 
 /* POST *form to url (the token or the device authorization endpoint, named
@@ -34,7 +49,7 @@ struct oa2_oauth_refusal {
  * transport failure, a timeout or a 5xx without an OAuth error). *form is
  * wiped and freed. */
 int oa2_oauth_request(const struct oa2_config *cfg, oa2_http *http, const char *url,
-		      const char *what, char **form, char **body, size_t *len,
+		      const char *what, bool id_in_body, char **form, char **body, size_t *len,
 		      struct oa2_oauth_refusal *why, oa2_error *err);
 
 /* Sort an answer the way providers really answer, not only as RFC 6749
@@ -48,7 +63,11 @@ int oa2_oauth_request(const struct oa2_config *cfg, oa2_http *http, const char *
 int oa2_oauth_answer(const struct oa2_http_response *resp, const char *what,
 		     struct oa2_oauth_refusal *why, oa2_error *err);
 
-/* The outcome of a refusal no grant-specific code explains: server_error and
+/* The outcome of a refusal no grant-specific code explains: HTTP 429, with
+ * or without an OAuth error, is the IdP limiting this host (authentik: 20
+ * device requests an hour per address), OA2_ERR_DENIED with
+ * OA2_THROTTLED_REASON and the Retry-After header in the message (the user's
+ * line: refusal.h); server_error and
  * temporarily_unavailable are an outage (OA2_ERR_UNAVAIL); invalid_client,
  * unauthorized_client, unsupported_grant_type and invalid_scope refuse this
  * client's configuration (OA2_ERR_CONFIG); everything else, error-less 4xx

@@ -139,7 +139,9 @@ static int online(const struct oa2_config *cfg, const struct oa2_online_request 
 		goto out;
 	say(log, LOG_DEBUG, "discovery for %s %s", cfg->issuer,
 	    disc.from_cache ? "read from cache" : "fetched");
-	if (oa2_token_issuer_policy(cfg, &disc, err) != 0)
+	if (oa2_token_issuer_policy(cfg, &disc, err) != 0 ||
+	    oa2_discovery_device_endpoint(&disc, cfg->device_authorization_endpoint, cfg->issuer,
+					  cfg->endpoint_hosts, err) != 0)
 		goto out;
 	if (req->grant == OA2_GRANT_PASSWORD)
 		rc = oa2_password_grant(cfg, &disc, http, req->user, req->password, &token, &len,
@@ -150,9 +152,11 @@ static int online(const struct oa2_config *cfg, const struct oa2_online_request 
 	if (rc != 0)
 		goto out;
 	rc = oa2_token_validate(cfg, &disc, http, token, len, time(NULL), id, err);
-	/* The code grant's evidence must be the ID token of this very login. */
+	/* The code grant's evidence must be the ID token of this very login
+	 * (its nonce; completed from userinfo or not). */
 	if (rc == 0 && used_code &&
-	    (strcmp(id->source, "id_token") != 0 || oa2_code_nonce_ok(id->claims, &code, err) != 0)) {
+	    ((strcmp(id->source, "id_token") != 0 && strcmp(id->source, OA2_SOURCE_FILLED) != 0) ||
+	     oa2_code_nonce_ok(id->claims, &code, err) != 0)) {
 		oa2_fail(err, OA2_ERR_DENIED, "the code grant returned no ID token of this login");
 		oa2_identity_clear(id);
 		rc = -1;

@@ -53,7 +53,7 @@ int oa2_password_grant(const struct oa2_config *cfg, const struct oa2_discovery 
 		oa2_free_secret(form);
 		return -1;
 	}
-	rc = oa2_oauth_request(cfg, http, disc->token_endpoint, "token endpoint", &form, token, len,
+	rc = oa2_oauth_request(cfg, http, disc->token_endpoint, "token endpoint", false, &form, token, len,
 			       &why, err);
 	if (rc <= 0)
 		return rc;

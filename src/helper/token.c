@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "claims.h"
+#include "claims_fill.h"
 #include "keyset.h"
 #include "oauth.h"
 #include "token.h"
@@ -16,7 +17,9 @@
 static struct oa2_claims_policy policy(const struct oa2_config *cfg,
 				       const struct oa2_discovery *disc, time_t now)
 {
-	struct oa2_claims_policy p = {cfg->issuer, cfg->client_id, (int64_t)now, cfg->leeway,
+	/* the document's issuer: the configured one, or the fixed issuer it
+	 * names for Entra's consumers (discovery.h) */
+	struct oa2_claims_policy p = {disc->issuer, cfg->client_id, (int64_t)now, cfg->leeway,
 				      disc->multi_tenant ? disc->issuer : NULL};
 
 	return p;
@@ -255,6 +258,50 @@ static int pick_source(const struct oa2_config *cfg, const struct oa2_discovery 
 	return OA2_CLAIMS_USERINFO;
 }
 
+/* claims_source = auto with an ID token that lacks the user-name claim, or
+ * the groups claim while groups are required: one userinfo request, the
+ * same sub, and those claims only (claims_fill.h). *idc is replaced by the
+ * completed claims; nothing happens when nothing is lacking, or when there
+ * is no access token or userinfo endpoint to ask (the mapping then says
+ * which claim is missing). */
+static int fill_from_userinfo(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+			      oa2_http *http, const char *access, char **idc, bool *filled,
+			      oa2_error *err)
+{
+	const char *names[2] = {cfg->username_claim,
+				cfg->require_groups != NULL ? cfg->groups_claim : NULL};
+	char *info = NULL, *merged = NULL;
+	oa2_jobj c = {0};
+	size_t added = 0;
+	bool lacking = false;
+	int rc = -1;
+
+	*filled = false;
+	if (cfg->claims_source != OA2_CLAIMS_AUTO || access == NULL ||
+	    disc->userinfo_endpoint == NULL)
+		return 0;
+	if (oa2_jscan_object(&c, *idc, strlen(*idc), "id_token claims", err) != 0)
+		goto out;
+	for (size_t i = 0; i < 2; i++)
+		lacking = lacking || (names[i] != NULL && oa2_claims_lack(&c, names[i]));
+	if (!lacking) {
+		rc = 0;
+		goto out;
+	}
+	if (oa2_token_userinfo(cfg, disc, http, access, &info, err) != 0 ||
+	    oa2_token_same_sub(info, *idc, "userinfo", err) != 0 ||
+	    oa2_claims_fill(*idc, info, names, 2, &merged, &added, err) != 0)
+		goto out;
+	free(*idc);
+	*idc = merged;
+	*filled = added > 0;
+	rc = 0;
+out:
+	oa2_jobj_clear(&c);
+	free(info);
+	return rc;
+}
+
 int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 		       oa2_http *http, const char *body, size_t len, time_t now,
 		       struct oa2_identity *out, oa2_error *err)
@@ -262,6 +309,7 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
 	json_object *resp = NULL;
 	char *idc = NULL, *other = NULL;
 	const char *id_token = NULL, *access = NULL, *type = NULL, *scope = NULL;
+	bool filled = false;
 	int rc = -1, src;
 
 	memset(out, 0, sizeof(*out));
@@ -292,6 +340,9 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
 	    oa2_token_verify_id_token(cfg, disc, http, id_token, now, &idc, &out->fetched,
 				      err) != 0)
 		goto out;
+	if (src == OA2_CLAIMS_ID_TOKEN &&
+	    fill_from_userinfo(cfg, disc, http, access, &idc, &filled, err) != 0)
+		goto out;
 	if (src == OA2_CLAIMS_INTROSPECTION) {
 		if (oa2_token_introspect(cfg, disc, http, access, NULL, now, &other, err) != 0)
 			goto out;
@@ -302,7 +353,7 @@ int oa2_token_validate(const struct oa2_config *cfg, const struct oa2_discovery 
 	if (other != NULL && idc != NULL &&
 	    oa2_token_same_sub(other, idc, src == OA2_CLAIMS_USERINFO ? "userinfo" : "introspection", err) != 0)
 		goto out;
-	out->source = src == OA2_CLAIMS_ID_TOKEN    ? "id_token"
+	out->source = src == OA2_CLAIMS_ID_TOKEN    ? (filled ? OA2_SOURCE_FILLED : "id_token")
 		      : src == OA2_CLAIMS_USERINFO ? "userinfo"
 						   : "introspection";
 	if (other != NULL) {

@@ -4,8 +4,9 @@
  * issuer's JWKS, then iss/aud/azp/exp/nbf/iat/sub checked), RFC 7662
  * introspection of the access token (with client authentication), or the
  * userinfo endpoint called with the access token. "auto" uses the id_token
- * when there is one, else introspection when the client is confidential and
- * the IdP offers it, else userinfo. Whenever an id_token and a second source
+ * when there is one (completed from userinfo when it lacks the user-name or
+ * the required groups claim: claims_fill.h), else introspection when the
+ * client is confidential and the IdP offers it, else userinfo. Whenever an id_token and a second source
  * both speak, their sub must be the same. Claim sets travel as the JSON
  * text the IdP signed or sent, checked by the strict scanner (jscan.h). */
 #ifndef OA2_TOKEN_H

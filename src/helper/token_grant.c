@@ -163,6 +163,7 @@ static int jwt(const struct oa2_config *cfg, const char *token, time_t now,
 	if (c == NULL || pick_audience(cfg, c, aud, sizeof(aud), err) != 0)
 		goto out;
 	p.client_id = aud;
+	p.issuer = disc.issuer; /* the configured one, or Entra's consumers issuer */
 	p.tenant_issuer = disc.multi_tenant ? disc.issuer : NULL;
 	if ((access ? oa2_claims_check_access_token(c, &p, err)
 		    : oa2_claims_check_id_token(c, &p, err)) != 0 ||

@@ -360,8 +360,8 @@ static void relay_log(struct oa2_msg *m, const struct oa2_logger *log)
 /* The evidence names the module logs: only those it knows. */
 static const char *known_source(const char *s)
 {
-	static const char *const names[] = {"id_token", "access_token", "introspection",
-					    "userinfo", "offline entry", NULL};
+	static const char *const names[] = {"id_token", OA2_SOURCE_FILLED, "access_token",
+					    "introspection", "userinfo", "offline entry", NULL};
 
 	for (const char *const *n = names; s != NULL && *n; n++) {
 		if (strcmp(s, *n) == 0)

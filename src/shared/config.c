@@ -60,6 +60,7 @@ static const struct key keys[] = {
 	ENUM(client_auth, auth_choices),
 	STR(ca_file, V_PATH),
 	STR(endpoint_hosts, V_TEXT),
+	STR(device_authorization_endpoint, V_URL),
 	STR(scope, V_TEXT),
 	STR(username_claim, V_WORD),
 	STR(groups_claim, V_WORD),
@@ -436,14 +437,16 @@ bool oa2_config_has_condition(const struct oa2_config *cfg, const char *name)
 	return false;
 }
 
-/* Entra ID's multi-tenant issuers (organizations, common, consumers): any
- * tenant's users could log in, so a tid= condition is required. The same
- * rule holds at login time for any issuer whose discovery document turns
- * out to be a {tenantid} template (token.c). */
+/* Entra ID's multi-tenant issuers (organizations, common): any tenant's
+ * users could log in, so a tid= condition is required. The same rule holds
+ * at login time for any issuer whose discovery document turns out to be a
+ * {tenantid} template (token.c). consumers is not one of them: its
+ * discovery document names the one fixed tenant of personal Microsoft
+ * accounts (discovery.h). */
 static bool entra_multi_tenant(const char *issuer)
 {
 	static const char host[] = "https://login.microsoftonline.com/";
-	static const char *const words[] = {"organizations", "common", "consumers", NULL};
+	static const char *const words[] = {"organizations", "common", NULL};
 	const char *seg;
 
 	if (strncasecmp(issuer, host, sizeof(host) - 1) != 0)

@@ -58,6 +58,7 @@ struct oa2_config {
 	int client_auth;       /* enum oa2_client_auth */
 	char *ca_file;
 	char *endpoint_hosts;  /* hosts besides the issuer's that endpoints may name */
+	char *device_authorization_endpoint; /* in place of discovery's (GitLab omits it) */
 	char *scope;
 	char *username_claim;
 	char *groups_claim;

@@ -14,11 +14,16 @@ struct oa2_fetched {
 			      * online.c logs it */
 };
 
+/* The source of an ID token whose user-name or groups claim came from
+ * userinfo (claims_source = auto, helper/claims_fill.h). */
+#define OA2_SOURCE_FILLED "id_token+userinfo"
+
 struct oa2_identity {
 	char *claims;        /* owned: the verified claims, a strict JSON object as
 			      * text (jscan.h); the module builds the tree it maps */
 	char *scope;         /* granted scope from the token response, or NULL */
-	const char *source;  /* "id_token", "introspection" or "userinfo" */
+	const char *source;  /* "id_token", OA2_SOURCE_FILLED, "introspection",
+			      * "userinfo", "access_token" or "offline entry" */
 	struct oa2_fetched fetched; /* kept by oa2_identity_clear: a refused login
 				     * logs it too */
 };

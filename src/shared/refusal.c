@@ -19,6 +19,9 @@ const char *oa2_refusal_line(const oa2_error *err)
 	case OA2_ERR_PROTOCOL:
 		return N_("The identity provider gave an answer that cannot be used; try again later.");
 	case OA2_ERR_DENIED:
+		if (strstr(err->msg, OA2_THROTTLED_REASON) != NULL)
+			return N_("The identity provider refuses more logins from this host for now "
+				  "(too many requests); try again later.");
 		return N_("The login could not be verified.");
 	case OA2_ERR_CREDENTIALS:
 		return N_("The identity provider did not accept the password.");

@@ -11,6 +11,11 @@
 
 #include "error.h"
 
+/* The reason in the message of a refusal the IdP gave because this host
+ * asked too often (HTTP 429: helper/oauth.h); the user is told so, not
+ * that the login could not be verified. */
+#define OA2_THROTTLED_REASON "the identity provider limits the requests from this host"
+
 /* The untranslated line for a refusal of this kind and reason (err->msg),
  * or NULL when the user is to be told nothing: sshd refusing the login
  * itself (its marker; sshd says "Permission denied"). */

@@ -207,6 +207,16 @@ expect "check: no device endpoint (grant = auto) and no userinfo endpoint are wa
 tool check -c "$(conf devonly 'grant = device')"
 expect "check: no device endpoint with grant = device fails" $? 1 \
     "^FAIL endpoint   discovery has no device_authorization_endpoint: the device grant"
+# GitLab's discovery omits the endpoint: the configured one is used, on the
+# issuer's host only (endpoint_hosts otherwise).
+tool check -c "$(conf devconf "grant = device
+device_authorization_endpoint = $IDP_ISSUER/device/auth")"
+expect "check: a configured device_authorization_endpoint stands in for discovery's" $? 0 \
+    "^ok   endpoint   device_authorization_endpoint $IDP_ISSUER/device/auth (configured)"
+tool check -c "$(conf devforeign 'grant = device
+device_authorization_endpoint = https://elsewhere.example/device')"
+expect "check: a configured device endpoint on another host fails" $? 1 \
+    "^FAIL endpoint   device_authorization_endpoint is on host elsewhere.example, neither the issuer's nor one of endpoint_hosts"
 curl -s -X POST "$IDP_CONTROL/discovery-override" -d '{"set":{}}' > "$STATE/control"
 # Keys without "alg" (Entra ID publishes them so): informational.
 jwks=$(curl -s --cacert "$IDP_CA" "$IDP_ISSUER/jwks" |
@@ -223,6 +233,12 @@ expect "check: the restored documents give no warning" $? 0 "check: [0-9]* ok, 0
 tool check -c "$(ISSUER=https://login.microsoftonline.com/organizations/v2.0 conf mt)"
 expect "check: an Entra ID multi-tenant issuer without tid= is refused (exit 3)" $? 3 \
     "is multi-tenant: users of every tenant could log in; set require_claims = tid="
+# the personal-accounts tenant in a tid= condition: a copied example, warned
+tool check -c "$(conf tidmsa 'require_claims = tid=9188040d-6c67-4c5b-b112-36a304b66dad')"
+expect "check: tid= of the personal Microsoft accounts' tenant is warned about" $? 0 \
+    "^warn claims *tid=9188040d-6c67-4c5b-b112-36a304b66dad is the tenant of personal Microsoft accounts"
+tool check -c "$(conf tidown 'require_claims = tid=5d2f8a1c-7b3e-4c9d-a6f0-1e2d3c4b5a69')"
+expect "check: another tenant's tid= is not warned about" $? 0 "check: [0-9]* ok, 0 warnings, 0 failed"
 
 # ---- login -------------------------------------------------------------------
 device_login approve alice -c "$GOOD"

@@ -40,6 +40,10 @@ const COMMON_OPTIONS = {
 const GUID_USERS = '0b5f7a2e-3c41-4d6b-9e8f-6a7b8c9d0e01';
 const GUID_ADMINS = '0b5f7a2e-3c41-4d6b-9e8f-6a7b8c9d0e02';
 export const ENTRA_TID = '5d2f8a1c-7b3e-4c9d-a6f0-1e2d3c4b5a69';
+// The tenant of personal Microsoft accounts: the consumers endpoints' one
+// fixed issuer (learn.microsoft.com/entra/identity-platform/id-token-claims-reference,
+// "tid": "9188040d-6c67-4c5b-b112-36a304b66dad" for consumer users).
+export const ENTRA_CONSUMERS_TID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const ZITADEL_ORG = '263452345012345600';
 const ZITADEL_PROJECT = '263452345012345611';
 
@@ -74,6 +78,22 @@ function protocolClaims(base, iss) {
     if (base[k] !== undefined) out[k] = base[k];
   }
   return out;
+}
+
+// A device authorization request whose client_id is not in the form body.
+// The body alone counts: an Authorization header does not name the client
+// for these servers.
+const noBodyClientId = (form) => !form.get('client_id');
+
+// A per-address limit of device authorization requests in the last hour
+// (authentik's AnonRateThrottle); state lives in the profile instance.
+function overLimit(state, address, perHour) {
+  const now = Date.now();
+  const list = (state.get(address) || []).filter((t) => now - t < 3600 * 1000);
+  const over = list.length >= perHour;
+  if (!over) list.push(now);
+  state.set(address, list);
+  return over;
 }
 
 // ---------------------------------------------------------------- profiles
@@ -146,7 +166,9 @@ const PROFILES = {
   // ID token claims reference, groups overage, signing key metadata.
   entra: {
     alg: 'RS256',
-    userCodeMask: '*********',
+    // live answers: user codes of 8 characters, expires_in a number
+    // (observed; the v2.0 device code documentation shows the shape)
+    userCodeMask: '********',
     options: { groups_overage: false },
     servers: [
       {
@@ -171,6 +193,21 @@ const PROFILES = {
           device_authorization: '/organizations/oauth2/v2.0/devicecode',
           token: '/organizations/oauth2/v2.0/token',
           jwks: '/organizations/discovery/v2.0/keys',
+          userinfo: '/oidc/userinfo',
+          verification: '/devicelogin',
+        },
+      },
+      {
+        // personal Microsoft accounts: the discovery document of
+        // /consumers/v2.0 names the fixed issuer of their tenant, not a
+        // template (login.microsoftonline.com/consumers/v2.0/.well-known/openid-configuration)
+        id: 'consumers',
+        issuerPath: `/${ENTRA_CONSUMERS_TID}/v2.0`,
+        paths: {
+          discovery: '/consumers/v2.0/.well-known/openid-configuration',
+          device_authorization: '/consumers/oauth2/v2.0/devicecode',
+          token: '/consumers/oauth2/v2.0/token',
+          jwks: '/consumers/discovery/v2.0/keys',
           userinfo: '/oidc/userinfo',
           verification: '/devicelogin',
         },
@@ -215,7 +252,7 @@ const PROFILES = {
         kty: k.kty, use: 'sig', kid: k.kid, x5t: cert.x5t, n: k.n, e: k.e, x5c: [cert.x5c],
       };
       out.issuer = ctx.server.id === 'organizations'
-        ? `${ctx.origin}/{tenantid}/v2.0` : `${ctx.origin}/${ENTRA_TID}/v2.0`;
+        ? `${ctx.origin}/{tenantid}/v2.0` : `${ctx.origin}${ctx.server.issuerPath}`;
       return out;
     },
     idClaims(base, u, ctx) {
@@ -229,7 +266,7 @@ const PROFILES = {
       c.preferred_username = entraUpn(u);
       c.rh = '0.AXkAHIr9XTt7nEymDx4tPEtaaQ.';
       c.sub = entraSub(u);
-      c.tid = ENTRA_TID;
+      c.tid = ctx.server.id === 'consumers' ? ENTRA_CONSUMERS_TID : ENTRA_TID;
       c.uti = 'fPB6oQ1RUEq7nV9Wb2mJAA';
       c.ver = '2.0';
       if (ctx.options.groups_overage) {
@@ -249,7 +286,13 @@ const PROFILES = {
   },
 
   // Auth0: Authentication API (device flow, resource owner password),
-  // custom claims must be namespaced.
+  // custom claims must be namespaced. nickname is, for database users, the
+  // local part of the e-mail address (auth0.com/docs/manage-users/user-accounts/user-profiles/user-profile-structure):
+  // not unique across domains, and not controlled by the tenant for social
+  // logins. A Post Login Action adds what the guide maps instead:
+  // https://example.com/username from app_metadata.linux_user (set by an
+  // administrator, never by the user:
+  // auth0.com/docs/manage-users/user-accounts/metadata), and the groups.
   auth0: {
     alg: 'RS256',
     trailingSlash: true,
@@ -284,6 +327,7 @@ const PROFILES = {
       c.email = u.email.replace('example.test', 'example.com');
       c.email_verified = u.email_verified;
       c['https://example.com/groups'] = [...u.groups];
+      c['https://example.com/username'] = u.username;
       c.sid = 'dGhpcy1pcy1hLXNlc3Npb24taWQ';
       return c;
     },
@@ -299,7 +343,13 @@ const PROFILES = {
   // Okta: org authorization server (/oauth2/v1) and a custom one
   // (/oauth2/default/v1, issuer with /oauth2/default). ID tokens that come
   // with an access token from the token endpoint are "thin" on the org
-  // server: profile claims and groups only from userinfo.
+  // server: of the profile claims only preferred_username and name (with
+  // the profile scope), e-mail and groups only from userinfo
+  // (developer.okta.com/docs/reference/api/oidc, "ID token claims":
+  // "thin ID token" ... "preferred_username", "name" are base claims of
+  // the profile scope; developer.okta.com/docs/guides/customize-tokens-groups-claim:
+  // the org server's groups claim is in the ID token only without an
+  // access token, otherwise from /userinfo).
   okta: {
     alg: 'RS256',
     servers: [
@@ -343,9 +393,9 @@ const PROFILES = {
       c.jti = 'ID.4eAWJOCMB3SX8XewDfVR';
       c.amr = ['pwd'];
       c.idp = '00o1a2b3c4d5E6F7g8h9';
-      if (ctx.server.id === 'org') return c; // thin ID token
       c.name = u.name;
       c.preferred_username = `${u.username}@example.com`;
+      if (ctx.server.id === 'org') return c; // thin ID token
       c.email = `${u.username}@example.com`;
       c.groups = [...u.groups];
       return c;
@@ -411,12 +461,21 @@ const PROFILES = {
   },
 
   // authentik: per-application issuer with a trailing slash, shared
-  // endpoints under /application/o/, the device endpoint only when a device
-  // code flow is configured (option no_device), password grant only with
-  // an app password.
+  // endpoints under /application/o/. The discovery document always lists
+  // the device endpoint (authentik/providers/oauth2/views/provider.py puts
+  // device_authorization_endpoint into every provider's document); without
+  // a device code flow on the brand only the verification page fails. The
+  // device endpoint (authentik/providers/oauth2/views/device_backchannel.py)
+  // reads client_id from the form body alone and answers a bare 400 without
+  // it (HTTP Basic is not looked at), and is throttled per client address
+  // by an AnonRateThrottle of "20/hour" (config throttle.providers.oauth2.device)
+  // answered with a bare 429 (no body, no Retry-After): option
+  // device_per_hour. Password grant only with an app password
+  // (docs.goauthentik.io/add-secure-apps/providers/oauth2, "client_credentials":
+  // grant_type=password treated like client credentials).
   authentik: {
     alg: 'RS256',
-    options: { no_device: false },
+    options: { device_per_hour: '20' },
     servers: [{
       id: 'linux-login',
       issuerPath: '/application/o/linux-login/',
@@ -436,12 +495,11 @@ const PROFILES = {
       const u = users.find((x) => x.username === username);
       return u && password === `${username}-app-password` ? u : undefined;
     },
-    discovery(doc, ctx) {
-      if (ctx.options.no_device) delete doc.device_authorization_endpoint;
-      return doc;
-    },
-    routeBlocked(name, ctx) {
-      return name === 'device_authorization' && ctx.options.no_device;
+    deviceRequest(form, meta, ctx) {
+      // the throttle runs first (DeviceView.dispatch), then the body
+      if (overLimit(ctx.state.device, meta.address, Number(ctx.options.device_per_hour))) return { status: 429, text: '' };
+      if (noBodyClientId(form)) return { status: 400, text: '' };
+      return undefined;
     },
     idClaims(base, u, ctx) {
       const c = protocolClaims(base, ctx.issuer);
@@ -465,10 +523,26 @@ const PROFILES = {
     },
   },
 
-  // GitLab (doorkeeper): device grant since 17.1 at /oauth/authorize_device,
-  // numeric sub, groups_direct in the ID token, groups only in userinfo.
+  // GitLab (doorkeeper, doorkeeper-openid_connect): device grant at
+  // /oauth/authorize_device (docs.gitlab.com/api/oauth2, "Device
+  // authorization grant flow": 17.1, flag oauth2_device_grant_flow on by
+  // default from 17.3, generally available in 17.9). The discovery
+  // document has no device_authorization_endpoint: doorkeeper-openid_connect's
+  // discovery controller (app/controllers/doorkeeper/openid_connect/discovery_controller.rb)
+  // knows no such key (option device_in_discovery adds it). The ID token
+  // carries only sub, sub_legacy, email, email_verified and groups_direct
+  // besides the protocol claims; name, nickname, preferred_username, profile,
+  // picture and groups come from userinfo alone (gitlabhq
+  // doc/integration/openid_connect_provider.md, config/initializers/doorkeeper_openid_connect.rb:
+  // claims without response: [:id_token] default to the userinfo answer).
+  // The password grant is refused for clients without credentials (GitLab.com
+  // since 2025-04-08, new applications from 18.3, Self-Managed from 19.0:
+  // docs.gitlab.com/api/oauth2, "Resource owner password credentials flow");
+  // doorkeeper answers 401 invalid_client.
   gitlab: {
     alg: 'RS256',
+    options: { device_in_discovery: false, userinfo_sub: '' },
+    passwordNeedsClientSecret: true,
     servers: [{
       id: 'gitlab',
       issuerPath: '',
@@ -483,32 +557,51 @@ const PROFILES = {
       },
     }],
     sub: (u) => String(42 + serial(u)),
+    discovery(doc, ctx) {
+      if (!ctx.options.device_in_discovery) delete doc.device_authorization_endpoint;
+      return doc;
+    },
     idClaims(base, u, ctx) {
       const c = protocolClaims(base, ctx.issuer);
       c.sub = ctx.profile.sub(u);
       c.sub_legacy = `2ff7d8ab${hex(serial(u), 56)}`;
-      c.name = u.name;
-      c.nickname = u.username;
-      c.preferred_username = u.username;
       c.email = u.email;
       c.email_verified = u.email_verified;
-      c.profile = `${ctx.origin}/${u.username}`;
       c.groups_direct = u.groups.map((g) => `corp/${g}`);
       return c;
     },
     userinfo(body, u, ctx) {
+      // option userinfo_sub: another sub than the ID token's (a broken or
+      // hostile server): the module must refuse
+      const sub = ctx.options.userinfo_sub || ctx.profile.sub(u);
       return {
-        sub: ctx.profile.sub(u), sub_legacy: `2ff7d8ab${hex(serial(u), 56)}`, name: u.name, nickname: u.username,
+        sub, sub_legacy: `2ff7d8ab${hex(serial(u), 56)}`, name: u.name, nickname: u.username,
         preferred_username: u.username, email: u.email, email_verified: u.email_verified,
+        profile: `${ctx.origin}/${u.username}`, picture: `${ctx.origin}/uploads/-/system/user/avatar/${serial(u)}/avatar.png`,
         groups: ['corp', ...u.groups.map((g) => `corp/${g}`)],
       };
     },
   },
 
   // Dex: issuer with a path, device authorization at {issuer}/device/code,
-  // sub an encoded (user id, connector) pair, federated_claims.
+  // sub an encoded (user id, connector) pair. groups are in the tokens and
+  // in userinfo only for the groups scope, federated_claims only for
+  // federated:id (server/oauth2.go, the claims of an ID token per scope).
+  // The device request (server/deviceflowhandlers.go handleDeviceCode) reads
+  // client_id and client_secret from the form body only and keeps them;
+  // the approval later looks the client up by that client_id and compares
+  // the secret, failing with "Invalid client credentials." (401
+  // invalid_client). The profile refuses such a request at once with that
+  // answer (the real server hands out a code nobody can approve, and the
+  // login runs out). Polls: pending 401 authorization_pending, slow_down
+  // 400, expired 400 expired_token, an unknown code 400 invalid_request
+  // "Invalid Device code."; the approval page has no way to deny, so a
+  // login that is not approved ends as an expiry. Password grant
+  // (server/grant_password.go, oauth2.passwordConnector): a wrong password
+  // is 401 access_denied "Invalid username or password".
   dex: {
     alg: 'RS256',
+    noDeviceDenial: true,
     servers: [{
       id: 'dex',
       issuerPath: '/dex',
@@ -522,29 +615,54 @@ const PROFILES = {
       },
     }],
     sub: (u) => Buffer.concat([Buffer.from([0x0a, u.sub.length]), Buffer.from(u.sub), Buffer.from([0x12, 5]), Buffer.from('local')]).toString('base64url'),
+    deviceRequest(form, meta) {
+      const confidential = (meta.authorization || '').startsWith('Basic ') || form.get('client_secret');
+      if (noBodyClientId(form) || (confidential && !form.get('client_secret'))) {
+        return { status: 401, json: { error: 'invalid_client', error_description: 'Invalid client credentials.' } };
+      }
+      return undefined;
+    },
+    tokenErrors: {
+      authorization_pending: [401, ''],
+      slow_down: [400, ''],
+      expired_token: [400, ''],
+      'invalid_grant:device': [400, 'Invalid Device code.', undefined, 'invalid_request'],
+      'invalid_grant:password': [401, 'Invalid username or password', undefined, 'access_denied'],
+    },
     idClaims(base, u, ctx) {
       const c = protocolClaims(base, ctx.issuer);
       c.sub = ctx.profile.sub(u);
       c.email = u.email;
       c.email_verified = u.email_verified;
-      c.groups = [...u.groups];
+      if (ctx.scopes.includes('groups')) c.groups = [...u.groups];
       c.name = u.name;
       c.preferred_username = u.username;
-      c.federated_claims = { connector_id: 'local', user_id: u.sub };
+      if (ctx.scopes.includes('federated:id')) c.federated_claims = { connector_id: 'local', user_id: u.sub };
       return c;
     },
     userinfo(body, u, ctx) {
-      return {
+      const out = {
         sub: ctx.profile.sub(u), name: u.name, preferred_username: u.username, email: u.email,
-        email_verified: u.email_verified, groups: [...u.groups],
+        email_verified: u.email_verified,
       };
+      if (ctx.scopes.includes('groups')) out.groups = [...u.groups];
+      return out;
     },
   },
 
   // ZITADEL: /oauth/v2 and /oidc/v1 endpoints, roles as an object keyed by
-  // role name, two audiences (client and project), no password grant.
+  // role name, two audiences (client and project), no password grant. The
+  // ID token carries the profile and e-mail claims (name, email,
+  // preferred_username, locale ...) only when the application asks for
+  // "User Info inside ID Token" (idTokenUserinfoAssertion; option
+  // userinfo_in_id_token), the roles only with "User roles inside ID Token"
+  // (idTokenRoleAssertion; on here, as the guide says): both otherwise only
+  // from userinfo (zitadel.com/docs/apis/openidoauth/claims, "Standard
+  // claims" and "Reserved claims"; zitadel.com/docs/guides/manage/console/applications,
+  // token settings).
   zitadel: {
     alg: 'RS256',
+    options: { userinfo_in_id_token: false },
     servers: [{
       id: 'instance',
       issuerPath: '',
@@ -568,12 +686,14 @@ const PROFILES = {
       c.sub = zitadelSub(u);
       c.amr = ['pwd'];
       c.client_id = base.aud;
-      c.email = u.email;
-      c.email_verified = u.email_verified;
-      c.name = u.name;
-      c.preferred_username = `${u.username}@acme.example`;
-      c.locale = 'en';
-      c.updated_at = 1736933400;
+      if (ctx.options.userinfo_in_id_token) {
+        c.email = u.email;
+        c.email_verified = u.email_verified;
+        c.name = u.name;
+        c.preferred_username = `${u.username}@acme.example`;
+        c.locale = 'en';
+        c.updated_at = 1736933400;
+      }
       c['urn:zitadel:iam:org:project:roles'] = zitadelRoles(u);
       c[`urn:zitadel:iam:org:project:${ZITADEL_PROJECT}:roles`] = zitadelRoles(u);
       c['urn:zitadel:iam:user:resourceowner:id'] = ZITADEL_ORG;
@@ -583,7 +703,8 @@ const PROFILES = {
     userinfo(body, u) {
       return {
         sub: zitadelSub(u), name: u.name, preferred_username: `${u.username}@acme.example`, email: u.email,
-        email_verified: u.email_verified, 'urn:zitadel:iam:org:project:roles': zitadelRoles(u),
+        email_verified: u.email_verified, locale: 'en', updated_at: 1736933400,
+        'urn:zitadel:iam:org:project:roles': zitadelRoles(u),
       };
     },
   },
@@ -613,12 +734,16 @@ export function makeProfile(name, optionList, helpers) {
       if (!(k in options)) throw new Error(`unknown option "${k}" for profile ${name} (known: ${Object.keys(options).join(', ')})`);
       options[k] = typeof options[k] === 'boolean' ? coerceOption(v) === true : String(v);
     }
+    state.device.clear();
   };
   for (const o of optionList || []) {
     const eq = o.indexOf('=');
     setOptions({ [eq < 0 ? o : o.slice(0, eq)]: eq < 0 ? 'true' : o.slice(eq + 1) });
   }
   let origin = '';
+  // per-instance state a profile keeps (authentik's throttle); reset
+  // whenever options are set
+  const state = { device: new Map() };
 
   // profile path -> { server, name }
   const routes = new Map();
@@ -629,8 +754,10 @@ export function makeProfile(name, optionList, helpers) {
   }
   const issuerOf = (server) => `${origin}${server.issuerPath}`;
   const discoveryIssuerOf = (server) => `${origin}${server.discoveryIssuerPath ?? server.issuerPath}`;
-  const ctxFor = (server) => ({
-    server, origin, options, profile, issuer: issuerOf(server), certFor: helpers.certFor,
+  // scope: what the token in hand was granted (Dex shapes claims by it)
+  const ctxFor = (server, scope = '') => ({
+    server, origin, options, profile, state, issuer: issuerOf(server), certFor: helpers.certFor,
+    scopes: String(scope || '').split(' ').filter(Boolean),
   });
   const commonActive = () => options.numbers_as_strings || options.token_type || options.no_interval
     || options.extra_members;
@@ -649,7 +776,7 @@ export function makeProfile(name, optionList, helpers) {
     const row = (def.tokenErrors || {})[`${error}:${key}`] || (def.tokenErrors || {})[error];
     if (!row) return [status, extra({ error, ...(description ? { error_description: description } : {}) })];
     const [st, desc, code, rename] = row;
-    const body = { error: rename || error, error_description: desc };
+    const body = { error: rename || error, ...(desc ? { error_description: desc } : {}) };
     if (code !== undefined) body.error_codes = [code];
     if (def.errorExtra) Object.assign(body, def.errorExtra());
     return [st, extra(body)];
@@ -697,20 +824,20 @@ export function makeProfile(name, optionList, helpers) {
     return extra(out);
   }
 
-  function resignIdToken(jws, server) {
+  function resignIdToken(jws, server, scope) {
     const [h, p] = jws.split('.');
     const header = JSON.parse(Buffer.from(h, 'base64url').toString());
     const base = JSON.parse(Buffer.from(p, 'base64url').toString());
     const u = userOf(base.sub);
     if (!u) return jws;
-    const claims = def.idClaims ? def.idClaims(base, u, ctxFor(server)) : { ...base, iss: issuerOf(server) };
+    const claims = def.idClaims ? def.idClaims(base, u, ctxFor(server, scope)) : { ...base, iss: issuerOf(server) };
     const kty = (def.alg || header.alg).startsWith('ES') ? 'EC' : 'RSA';
     return helpers.signJws(kty, {}, claims);
   }
 
   function rewriteTokenSuccess(body, server) {
     const out = { ...body };
-    if (typeof out.id_token === 'string' && name !== 'standard') out.id_token = resignIdToken(out.id_token, server);
+    if (typeof out.id_token === 'string' && name !== 'standard') out.id_token = resignIdToken(out.id_token, server, body.scope);
     if (options.token_type) out.token_type = options.token_type;
     if (options.numbers_as_strings && typeof out.expires_in === 'number') out.expires_in = String(out.expires_in);
     if (name === 'entra' && typeof out.expires_in !== 'undefined') out.ext_expires_in = out.expires_in;
@@ -724,6 +851,13 @@ export function makeProfile(name, optionList, helpers) {
     setOptions,
     userCodeMask: def.userCodeMask,
     noPasswordGrant: !!def.noPasswordGrant,
+    passwordNeedsClientSecret: !!def.passwordNeedsClientSecret,
+    noDeviceDenial: !!def.noDeviceDenial,
+    // A device authorization request the provider answers before
+    // oidc-provider sees it: { status, json | text } or undefined.
+    deviceRequest: def.deviceRequest
+      ? (form, meta) => def.deviceRequest(form, meta, ctxFor(def.servers[0]))
+      : undefined,
     checkPassword: def.checkPassword ? (n, pw) => def.checkPassword(n, pw, helpers.users) : undefined,
     setOrigin(o) { origin = o; },
     describe() {
@@ -788,7 +922,8 @@ export function makeProfile(name, optionList, helpers) {
         case 'token': ctx.body = rewriteTokenSuccess(body, server); break;
         case 'userinfo': {
           const u = userOf(body.sub);
-          ctx.body = extra(u && def.userinfo ? def.userinfo(body, u, ctxFor(server)) : body);
+          const scope = ctx.oidc?.accessToken?.scope;
+          ctx.body = extra(u && def.userinfo ? def.userinfo(body, u, ctxFor(server, scope)) : body);
           break;
         }
         case 'introspection': {

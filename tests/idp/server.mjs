@@ -294,6 +294,10 @@ function passwordGrantHandler(p) {
   return async function passwordGrant(ctx) {
     // providers without the password grant (profiles.mjs: Google, ZITADEL)
     if (profile.noPasswordGrant) throw new errors.UnsupportedGrantType('unsupported grant_type requested');
+    // GitLab: the password grant only for clients with credentials
+    if (profile.passwordNeedsClientSecret && ctx.oidc.client.clientAuthMethod === 'none') {
+      throw new errors.InvalidClient('client authentication failed (the password grant needs a confidential client)');
+    }
     const { username, password, scope } = ctx.oidc.params;
     if (!username) throw new errors.InvalidRequest("missing required parameter 'username'");
     if (password === undefined) throw new errors.InvalidRequest("missing required parameter 'password'");
@@ -517,9 +521,18 @@ function sendJson(res, status, obj, extraHeaders = {}) {
   res.end(body);
 }
 
-function sendRaw(res, status, type, body) {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+function sendRaw(res, status, type, body, extraHeaders = {}) {
+  res.writeHead(status, {
+    'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', ...extraHeaders,
+  });
   res.end(body);
+}
+
+// An answer a profile or a fault makes itself: { status, json } or
+// { status, text } (text may be empty: a bare status), headers optional.
+function sendAnswer(res, a) {
+  if (a.json !== undefined) return sendJson(res, a.status, a.json, a.headers || {});
+  return sendRaw(res, a.status, 'text/plain; charset=utf-8', a.text ?? '', a.headers || {});
 }
 
 // Replace write/end of res so the complete body can be transformed before it
@@ -651,7 +664,7 @@ async function onHttpsRequest(req, res) {
   counts[ep] += 1;
 
   let form;
-  if (ep === 'token' && req.method === 'POST') {
+  if ((ep === 'token' || ep === 'device_authorization') && req.method === 'POST') {
     let raw;
     try {
       raw = await readBody(req, 56 * 1024);
@@ -660,6 +673,17 @@ async function onHttpsRequest(req, res) {
     }
     req.body = raw; // oidc-provider uses req.body when the stream was consumed
     form = new URLSearchParams(raw);
+  }
+  // What a provider answers a device authorization request itself (client_id
+  // read from the body only, a rate limit per address: profiles.mjs).
+  if (ep === 'device_authorization' && form && profile.deviceRequest) {
+    const answer = profile.deviceRequest(form, { address: req.socket.remoteAddress, authorization: req.headers.authorization });
+    if (answer) {
+      log('device authorization answered by the profile', answer.status);
+      return sendAnswer(res, answer);
+    }
+  }
+  if (ep === 'token' && form) {
     const grantType = form.get('grant_type');
     req.oa2grantType = grantType;
     teeBody(res, (status, text) => {
@@ -689,9 +713,9 @@ async function onHttpsRequest(req, res) {
         return sendJson(res, ...profile.errorAnswer('slow_down', 'injected fault: slow_down', form?.get('grant_type'), 400));
       case 'answer':
         // any status with a JSON body (json) or a raw one (text, may be empty),
-        // as real providers answer: 403 invalid_grant, 428 authorization_pending ...
-        if (fault.json !== undefined) return sendJson(res, fault.status, fault.json);
-        return sendRaw(res, fault.status, 'text/plain; charset=utf-8', fault.text);
+        // as real providers answer: 403 invalid_grant, 428 authorization_pending,
+        // 429 with Retry-After (headers) ...
+        return sendAnswer(res, fault);
       case 'slow':
         await sleep(fault.ms || 0);
         break;
@@ -798,6 +822,8 @@ async function expireDevice(userCode, forget) {
 }
 
 async function denyDevice(userCode) {
+  // Dex's approval page has no way to deny: the code runs out instead
+  if (profile.noDeviceDenial) return [409, { error: 'no_denial', profile: profile.name }];
   const code = await findDeviceCode(userCode);
   if (!code) return [404, { error: 'unknown_user_code', user_code: userCode }];
   if (code.isExpired) return [410, { error: 'expired', user_code: userCode }];
@@ -907,6 +933,12 @@ async function controlRoute(method, pathname, query, body) {
         if (body.json !== undefined) f.json = body.json;
         else if (body.text === undefined || typeof body.text === 'string') f.text = body.text ?? '';
         else return [400, { error: 'bad_text' }];
+        if (body.headers !== undefined) {
+          const ok = body.headers && typeof body.headers === 'object'
+            && Object.values(body.headers).every((v) => typeof v === 'string');
+          if (!ok) return [400, { error: 'bad_headers' }];
+          f.headers = body.headers;
+        }
       }
       faults.push(f);
       return [200, { ok: true, endpoint, kind, ms, count: Number.isFinite(count) ? count : null }];

@@ -330,6 +330,28 @@ static void bare_429_slows_polling(void **state)
 	polls_keep_going(2, min_s);
 }
 
+/* A 429 on the device authorization request with Retry-After: the log line
+ * carries the header as sent, the user reads that the IdP refuses more
+ * logins for now (not that it cannot be reached). */
+static void device_429_with_retry_after(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"device_authorization\",\"kind\":\"answer\","
+				      "\"count\":1,\"status\":429,\"json\":{\"error\":"
+				      "\"too_many_requests\"},\"headers\":{\"Retry-After\":\"120\"}}",
+				      NULL),
+			 200);
+	assert_int_equal(oa2t_auth("oa2", "alice", &conv, false), PAM_AUTH_ERR);
+	oa2t_expect_log("device authorization: the identity provider limits the requests from this "
+			"host (HTTP status 429 too_many_requests, Retry-After: 120)");
+	if (strstr(conv.text, "refuses more logins from this host for now (too many requests)") ==
+	    NULL)
+		fail_msg("no throttle line on the screen:\n%s", conv.text);
+}
+
 /* Refusals of the device grant (polls and the device authorization request
  * alike) are refusals: PAM_AUTH_ERR, or PAM_SERVICE_ERR for the client;
  * only a 5xx is PAM_AUTHINFO_UNAVAIL. */
@@ -355,7 +377,9 @@ static void refusals_are_not_outages(void **state)
 		 "token endpoint refused: made_up_code"},
 		{"device_authorization", 403, NULL, PAM_AUTH_ERR,
 		 "device authorization: the identity provider refused with HTTP status 403"},
-		{"device_authorization", 429, NULL, PAM_AUTH_ERR, "HTTP status 429 (too many requests)"},
+		{"device_authorization", 429, NULL, PAM_AUTH_ERR,
+		 "device authorization: the identity provider limits the requests from this host "
+		 "(HTTP status 429, no Retry-After)"},
 		{"device_authorization", 400, "{\"error\":\"invalid_client\"}", PAM_SERVICE_ERR,
 		 "device authorization: the identity provider refused this client: invalid_client"},
 		{"device_authorization", 503, NULL, PAM_AUTHINFO_UNAVAIL,
@@ -625,6 +649,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(slow_down_is_honoured),
 		cmocka_unit_test(google_style_answers_keep_polling),
 		cmocka_unit_test(bare_429_slows_polling),
+		cmocka_unit_test(device_429_with_retry_after),
 		cmocka_unit_test(refusals_are_not_outages),
 		cmocka_unit_test(polls_never_faster_than_interval),
 		cmocka_unit_test(idp_down_mid_poll_is_unavailable),

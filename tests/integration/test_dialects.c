@@ -1,13 +1,16 @@
 /* test_dialects.c - logins through real PAM (pam_wrapper, nss_wrapper
  * accounts) against the test IdP speaking each provider's dialect
- * (tests/idp/profiles.mjs, from the providers' public documentation):
- * Google, Microsoft Entra ID, Auth0, Okta (org and custom authorization
- * servers), Keycloak, authentik, GitLab, Dex and ZITADEL.
+ * (tests/idp/profiles.mjs, from the providers' public documentation and
+ * source): Google, Microsoft Entra ID, Auth0, Okta (org and custom
+ * authorization servers), Keycloak, authentik, GitLab, Dex and ZITADEL.
  *
- * For every profile: a device login approved by alice succeeds; approved by
- * bob for alice, denied, or expired at the IdP it is PAM_AUTH_ERR; where the
- * provider has the password grant, the right password logs in and a wrong one
- * is PAM_AUTH_ERR (whatever status the provider answers with), never
+ * Each profile's configuration (struct profile) is the one its section of
+ * docs/idp-guides.md documents, with the test IdP's names. For every
+ * profile: a device login approved by alice succeeds; approved by bob for
+ * alice, denied (where the provider can deny: not Dex), or expired at the
+ * IdP it is PAM_AUTH_ERR; where the provider has the password grant for
+ * the documented client, the right password logs in and a wrong one is
+ * PAM_AUTH_ERR (whatever status the provider answers with), never
  * PAM_AUTHINFO_UNAVAIL. Then what each dialect adds: namespaced and nested
  * group claims, thin ID tokens, per-tenant and multi-tenant issuers, the
  * groups overage, a scheme-less iss, Entra's error names, Google's 428/403
@@ -35,13 +38,21 @@
 #define ENTRA_TID "5d2f8a1c-7b3e-4c9d-a6f0-1e2d3c4b5a69"
 #define ENTRA_ADMINS "0b5f7a2e-3c41-4d6b-9e8f-6a7b8c9d0e02"
 
+/* The line a throttled login shows (refusal.c) */
+#define THROTTLED_LINE                                                           \
+	"The identity provider refuses more logins from this host for now (too " \
+	"many requests); try again later."
+
+enum secret { NO_SECRET, SECRET_POST, SECRET_BASIC };
+
 /* One profile: its IdP (started once per group) and the configuration that
  * fits it. */
 struct profile {
 	const char *name;
 	const char *issuer_path; /* appended to the IdP's origin */
 	const char *client;      /* client_id */
-	bool secret;             /* client_secret_post with the test secret */
+	enum secret secret;      /* the test secret, in the body or with HTTP Basic */
+	const char *device_path; /* device_authorization_endpoint, after the origin */
 	const char *conf;        /* further configuration lines */
 	const char *password;    /* alice's password for the password grant, NULL: none */
 	int approve_delay_ms;    /* > 0: some polls see "pending" in the dialect */
@@ -66,16 +77,19 @@ static const char *cache_suffix = "";
  * conf NULL: the profile's lines (a key may appear only once). */
 static void write_conf_with(const char *issuer_path, const char *conf, const char *extra)
 {
-	char body[4096], secret[512] = "";
+	char body[4096], secret[512] = "", device[512] = "";
 
-	if (cur->secret)
-		snprintf(secret, sizeof(secret),
-			 "client_secret_file = %s\nclient_auth = client_secret_post\n",
-			 oa2t_write("secret", "confidential-secret\n", 0600));
+	if (cur->secret != NO_SECRET)
+		snprintf(secret, sizeof(secret), "client_secret_file = %s\nclient_auth = %s\n",
+			 oa2t_write("secret", "confidential-secret\n", 0600),
+			 cur->secret == SECRET_POST ? "client_secret_post" : "client_secret_basic");
+	if (cur->device_path != NULL)
+		snprintf(device, sizeof(device), "device_authorization_endpoint = %s%s\n",
+			 cur->idp.issuer, cur->device_path);
 	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = %s\n%sca_file = %s\ncache_dir = %s/cache-%s%s\n"
+		 "issuer = %s\nclient_id = %s\n%s%sca_file = %s\ncache_dir = %s/cache-%s%s\n"
 		 "http_timeout = 5\ndevice_timeout = 30\n%s%s",
-		 issuer_of(cur, issuer_path), cur->client, secret, cur->idp.ca, oa2t_tmp(),
+		 issuer_of(cur, issuer_path), cur->client, secret, device, cur->idp.ca, oa2t_tmp(),
 		 cur->name, cache_suffix,
 		 conf        ? conf
 		 : cur->conf ? cur->conf
@@ -407,6 +421,20 @@ static void entra_multi_tenant_without_tid_is_config_error(void **state)
 	write_conf(NULL);
 }
 
+/* Personal Microsoft accounts: the consumers discovery document names the
+ * fixed issuer of their tenant; no tid= condition is needed (the tenant is
+ * fixed), and the token's iss must be that fixed issuer. */
+static void entra_consumers_fixed_issuer(void **state)
+{
+	(void)state;
+	cache_suffix = "-consumers";
+	write_conf_at("/consumers/v2.0", NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	oa2t_expect_log("login accepted: service=oa2 user=alice");
+	cache_suffix = "";
+	write_conf(NULL);
+}
+
 /* ------------------------------------------------------------ Auth0 */
 
 /* groups only under a namespaced claim name (with dots and slashes) */
@@ -425,15 +453,29 @@ static void auth0_slow_down_429_keeps_polling(void **state)
 
 /* ------------------------------------------------------------ Okta */
 
-/* The org server's ID token is thin: the user name only from userinfo. */
-static void okta_org_thin_id_token_needs_userinfo(void **state)
+/* The org server's thin ID token has preferred_username (profile scope)
+ * but no groups: with claims_source = auto the groups come from userinfo
+ * when groups are required; with the ID token alone they are missing. */
+static void okta_org_thin_id_token_groups_from_userinfo(void **state)
 {
 	(void)state;
-	write_conf_with(NULL, "strip_domain = example.com\n", NULL); /* claims_source auto */
-	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_AUTH_ERR);
-	oa2t_expect_log("no 'preferred_username' claim");
-	write_conf(NULL); /* claims_source = userinfo */
+	admits_alice_not_bob(NULL, NULL, "require_groups = admins\n");
+	oa2t_expect_log("token validated from id_token+userinfo");
+	write_conf("require_groups = admins\nclaims_source = id_token\n");
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_PERM_DENIED);
+	/* without a group requirement the thin ID token is enough: no userinfo */
+	write_conf(NULL);
 	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	oa2t_expect_log("token validated from id_token (");
+}
+
+/* claims_source = userinfo, the earlier advice, still works. */
+static void okta_org_claims_from_userinfo(void **state)
+{
+	(void)state;
+	write_conf("claims_source = userinfo\nrequire_groups = admins\n");
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	write_conf(NULL);
 }
 
 static void okta_custom_server_groups_in_id_token(void **state)
@@ -462,18 +504,44 @@ static void keycloak_client_roles(void **state)
 
 /* ------------------------------------------------------------ authentik */
 
-/* Without a device code flow on the brand there is no device endpoint. */
-static void authentik_without_device_flow(void **state)
+/* A confidential client with HTTP Basic: authentik reads client_id of the
+ * device authorization request from the body only (a bare 400 without it).
+ * The module sends it there too; before, this was refused. */
+static void authentik_confidential_basic_device(void **state)
 {
+	struct profile saved = *cur;
+
 	(void)state;
-	set_options("{\"no_device\":true}");
-	cache_suffix = "-nodevice"; /* the discovery document differs */
+	cur->client = "pam-confidential";
+	cur->secret = SECRET_BASIC;
 	write_conf(NULL);
-	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SERVICE_ERR);
-	oa2t_expect_log("no device_authorization_endpoint");
-	set_options("{\"no_device\":false}");
-	cache_suffix = "";
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	*cur = saved;
 	write_conf(NULL);
+}
+
+/* 20 device requests an hour per address (here: 1), then a bare 429: the
+ * user reads that the IdP refuses more logins for now, the log says 429
+ * and that there was no Retry-After; not "unreachable". */
+static void authentik_device_throttle(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct action a = {APPROVE, "alice", 0, false};
+
+	(void)state;
+	set_options("{\"device_per_hour\":\"1\"}");
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	conv.on_message = on_code;
+	conv.user = &a;
+	expect_rc(oa2t_auth("oa2", "alice", &conv, true), PAM_AUTH_ERR);
+	oa2t_expect_log("device authorization: the identity provider limits the requests from this "
+			"host (HTTP status 429, no Retry-After)");
+	if (strstr(conv.text, THROTTLED_LINE) == NULL)
+		fail_msg("the screen lacks the throttle line:\n%s", conv.text);
+	if (strstr(conv.text, "cannot be reached") != NULL || oa2t_log_has("unreachable"))
+		fail_msg("a throttled login was reported as an outage:\n%s", oa2t_log_text());
+	set_options("{\"device_per_hour\":\"20\"}");
 }
 
 /* The password grant takes an app password, not the user's own. */
@@ -485,11 +553,125 @@ static void authentik_password_is_not_app_password(void **state)
 
 /* ------------------------------------------------------------ GitLab */
 
+/* The documented configuration: groups_direct from the ID token, the user
+ * name from userinfo (the ID token has none). */
 static void gitlab_groups_direct(void **state)
 {
 	(void)state;
 	admits_alice_not_bob(NULL, NULL,
 			     "groups_claim = groups_direct\nrequire_groups = corp/admins\n");
+	oa2t_expect_log("token validated from id_token+userinfo");
+}
+
+/* groups (inherited memberships too) exist only in userinfo. */
+static void gitlab_inherited_groups_from_userinfo(void **state)
+{
+	(void)state;
+	admits_alice_not_bob(NULL, NULL, "groups_claim = groups\nrequire_groups = corp/admins\n");
+}
+
+/* The ID token alone names nobody: claims_source = id_token refuses. */
+static void gitlab_id_token_alone_has_no_user_name(void **state)
+{
+	(void)state;
+	write_conf("claims_source = id_token\n");
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_AUTH_ERR);
+	oa2t_expect_log("no 'preferred_username' claim");
+	write_conf(NULL);
+}
+
+/* A userinfo answer about someone else (another sub) is refused. */
+static void gitlab_userinfo_other_sub_is_refused(void **state)
+{
+	(void)state;
+	set_options("{\"userinfo_sub\":\"43\"}");
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_AUTH_ERR);
+	oa2t_expect_log("userinfo 'sub' does not match the id_token's");
+	set_options("{\"userinfo_sub\":\"\"}");
+}
+
+/* Discovery lists no device endpoint: without device_authorization_endpoint
+ * the device grant cannot start; with a configured one on another host it
+ * is refused as a configuration error; when a GitLab lists it, no line is
+ * needed. */
+static void gitlab_device_endpoint_from_configuration(void **state)
+{
+	struct profile saved = *cur;
+
+	(void)state;
+	cur->device_path = NULL;
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SERVICE_ERR);
+	oa2t_expect_log("the IdP offers no device_authorization_endpoint");
+	write_conf("endpoint_hosts = gitlab.example.test\ndevice_authorization_endpoint = "
+		   "https://elsewhere.example.test/oauth/authorize_device\n");
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SERVICE_ERR);
+	oa2t_expect_log("device_authorization_endpoint is on host elsewhere.example.test");
+	set_options("{\"device_in_discovery\":true}");
+	cache_suffix = "-device"; /* another discovery document */
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	set_options("{\"device_in_discovery\":false}");
+	cache_suffix = "";
+	*cur = saved;
+	write_conf(NULL);
+}
+
+/* The password grant: refused for the public client (invalid_client, a
+ * configuration error), possible with a confidential one. */
+static void gitlab_password_needs_confidential_client(void **state)
+{
+	struct profile saved = *cur;
+
+	(void)state;
+	expect_password("alice-pass", PAM_SERVICE_ERR);
+	oa2t_expect_log("invalid_client");
+	cur->client = "pam-confidential";
+	cur->secret = SECRET_BASIC;
+	expect_password("alice-pass", PAM_SUCCESS);
+	expect_password("wrong-pass", PAM_AUTH_ERR);
+	*cur = saved;
+	write_conf(NULL);
+}
+
+/* ------------------------------------------------------------ Dex */
+
+/* Without the groups scope Dex puts no groups anywhere: the guide's
+ * require_groups would refuse everyone. */
+static void dex_groups_need_the_groups_scope(void **state)
+{
+	(void)state;
+	write_conf_with(NULL, "require_groups = users\n", NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_PERM_DENIED);
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+}
+
+static void dex_groups(void **state)
+{
+	(void)state;
+	admits_alice_not_bob(NULL, "scope = openid profile email groups\n", "require_groups = admins\n");
+}
+
+/* A confidential client: Dex keeps client_id and client_secret of the
+ * device request from the body, so HTTP Basic cannot work there;
+ * client_secret_post does. */
+static void dex_confidential_client_needs_post(void **state)
+{
+	struct profile saved = *cur;
+
+	(void)state;
+	cur->client = "pam-confidential";
+	cur->secret = SECRET_BASIC;
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SERVICE_ERR);
+	oa2t_expect_log("invalid_client");
+	cur->secret = SECRET_POST;
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	*cur = saved;
+	write_conf(NULL);
 }
 
 /* ------------------------------------------------------------ Dex: tolerance
@@ -543,6 +725,24 @@ static void zitadel_roles_object(void **state)
 			     "admins\n");
 }
 
+/* Without "User Info inside ID Token" the user name is only in userinfo:
+ * claims_source = auto fetches it, the ID token alone names nobody; with
+ * the setting the ID token is enough. */
+static void zitadel_user_info_in_id_token(void **state)
+{
+	(void)state;
+	write_conf(NULL);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	oa2t_expect_log("token validated from id_token+userinfo");
+	write_conf("claims_source = id_token\n");
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_AUTH_ERR);
+	oa2t_expect_log("no 'preferred_username' claim");
+	set_options("{\"userinfo_in_id_token\":true}");
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	set_options("{\"userinfo_in_id_token\":false}");
+	write_conf(NULL);
+}
+
 /* ------------------------------------------------------------ main */
 
 #define COMMON                                                         \
@@ -556,7 +756,7 @@ static void zitadel_roles_object(void **state)
 static struct profile google = {.name = "google",
 				.issuer_path = "",
 				.client = "pam-confidential-post",
-				.secret = true,
+				.secret = SECRET_POST,
 				.approve_delay_ms = 1500};
 static struct profile entra = {.name = "entra",
 			       .issuer_path = "/" ENTRA_TID "/v2.0",
@@ -564,17 +764,19 @@ static struct profile entra = {.name = "entra",
 			       .conf = "strip_domain = contoso.example\nlowercase = yes\n",
 			       .password = "alice-pass",
 			       .approve_delay_ms = 1500};
+/* the user name from a namespaced claim an Action sets, not nickname */
 static struct profile auth0 = {.name = "auth0",
 			       .issuer_path = "/",
 			       .client = "pam-public",
-			       .conf = "username_claim = nickname\ngroups_claim = "
-				       "https://example.com/groups\n",
+			       .conf = "username_claim = https://example.com/username\n"
+				       "groups_claim = https://example.com/groups\n",
 			       .password = "alice-pass",
 			       .approve_delay_ms = 1500};
+/* the org authorization server, claims_source auto */
 static struct profile okta = {.name = "okta",
 			      .issuer_path = "",
 			      .client = "pam-public",
-			      .conf = "claims_source = userinfo\nstrip_domain = example.com\n",
+			      .conf = "strip_domain = example.com\n",
 			      .password = "alice-pass"};
 static struct profile keycloak = {.name = "keycloak",
 				  .issuer_path = "/realms/corp",
@@ -584,10 +786,17 @@ static struct profile authentik = {.name = "authentik",
 				   .issuer_path = "/application/o/linux-login/",
 				   .client = "pam-public",
 				   .password = "alice-app-password"};
-static struct profile gitlab = {
-	.name = "gitlab", .issuer_path = "", .client = "pam-public", .password = "alice-pass"};
-static struct profile dex = {
-	.name = "dex", .issuer_path = "/dex", .client = "pam-public", .password = "alice-pass"};
+/* device_authorization_endpoint named: GitLab's discovery omits it; the
+ * password grant only with a confidential client (its own test) */
+static struct profile gitlab = {.name = "gitlab",
+				.issuer_path = "",
+				.client = "pam-public",
+				.device_path = "/oauth/authorize_device"};
+static struct profile dex = {.name = "dex",
+			     .issuer_path = "/dex",
+			     .client = "pam-public",
+			     .conf = "scope = openid profile email groups\nrequire_groups = users\n",
+			     .password = "alice-pass"};
 static struct profile zitadel = {.name = "zitadel",
 				 .issuer_path = "",
 				 .client = "pam-public",
@@ -639,21 +848,36 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(entra_upn_through_user_map),
 	    cmocka_unit_test(entra_multi_tenant_with_tid_logs_in),
 	    cmocka_unit_test(entra_multi_tenant_other_tid_is_refused),
-	    cmocka_unit_test(entra_multi_tenant_without_tid_is_config_error));
+	    cmocka_unit_test(entra_multi_tenant_without_tid_is_config_error),
+	    cmocka_unit_test(entra_consumers_fixed_issuer));
 	RUN(auth0, COMMON, PASSWORD, cmocka_unit_test(auth0_namespaced_groups),
 	    cmocka_unit_test(auth0_slow_down_429_keeps_polling));
-	RUN(okta, COMMON, PASSWORD, cmocka_unit_test(okta_org_thin_id_token_needs_userinfo),
+	RUN(okta, COMMON, PASSWORD, cmocka_unit_test(okta_org_thin_id_token_groups_from_userinfo),
+	    cmocka_unit_test(okta_org_claims_from_userinfo),
 	    cmocka_unit_test(okta_custom_server_groups_in_id_token));
 	RUN(keycloak, COMMON, PASSWORD, cmocka_unit_test(keycloak_realm_roles),
 	    cmocka_unit_test(keycloak_client_roles));
 	RUN(authentik, COMMON, PASSWORD, cmocka_unit_test(authentik_password_is_not_app_password),
-	    cmocka_unit_test(authentik_without_device_flow));
-	RUN(gitlab, COMMON, PASSWORD, cmocka_unit_test(gitlab_groups_direct));
-	RUN(dex, COMMON, PASSWORD, cmocka_unit_test(extra_members_are_ignored),
+	    cmocka_unit_test(authentik_confidential_basic_device),
+	    cmocka_unit_test(authentik_device_throttle));
+	RUN(gitlab, COMMON, cmocka_unit_test(gitlab_groups_direct),
+	    cmocka_unit_test(gitlab_inherited_groups_from_userinfo),
+	    cmocka_unit_test(gitlab_id_token_alone_has_no_user_name),
+	    cmocka_unit_test(gitlab_userinfo_other_sub_is_refused),
+	    cmocka_unit_test(gitlab_device_endpoint_from_configuration),
+	    cmocka_unit_test(gitlab_password_needs_confidential_client));
+	/* Dex cannot deny: a login nobody approves runs out (expired) */
+	RUN(dex, cmocka_unit_test(device_alice_logs_in),
+	    cmocka_unit_test(device_bob_cannot_approve_for_alice),
+	    cmocka_unit_test(device_expired_is_refused), PASSWORD,
+	    cmocka_unit_test(dex_groups_need_the_groups_scope), cmocka_unit_test(dex_groups),
+	    cmocka_unit_test(dex_confidential_client_needs_post),
+	    cmocka_unit_test(extra_members_are_ignored),
 	    cmocka_unit_test(token_type_in_lower_case),
 	    cmocka_unit_test(no_interval_means_five_seconds),
 	    cmocka_unit_test(numbers_as_strings_are_read));
 	RUN(zitadel, COMMON, cmocka_unit_test(password_grant_unsupported),
-	    cmocka_unit_test(zitadel_roles_object));
+	    cmocka_unit_test(zitadel_roles_object),
+	    cmocka_unit_test(zitadel_user_info_in_id_token));
 	return failed;
 }

@@ -80,11 +80,13 @@ static const struct answer answers[] = {
 	 NULL, PAM_AUTH_ERR, "refused the password (HTTP status 403)"},
 	/* glewlwyd: 403 and nothing else */
 	{403, NULL, NULL, PAM_AUTH_ERR, "refused with HTTP status 403 and no OAuth error"},
-	/* rate limiters, with and without an OAuth error */
+	/* rate limiters, with and without an OAuth error: a throttle */
 	{429, NULL, "Too Many Requests", PAM_AUTH_ERR,
-	 "HTTP status 429 (too many requests) and no OAuth error"},
+	 "token endpoint: the identity provider limits the requests from this host (HTTP status "
+	 "429, no Retry-After)"},
 	{429, "{\"error\":\"too_many_attempts\"}", NULL, PAM_AUTH_ERR,
-	 "token endpoint refused: too_many_attempts"},
+	 "token endpoint: the identity provider limits the requests from this host (HTTP status "
+	 "429 too_many_attempts, no Retry-After)"},
 	/* 400 with a string, not an OAuth error object */
 	{400, NULL, "invalid_grant", PAM_AUTH_ERR, "refused with HTTP status 400"},
 	{400, "\"invalid_grant\"", NULL, PAM_AUTH_ERR, "refused with HTTP status 400"},

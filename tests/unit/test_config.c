@@ -319,7 +319,6 @@ static void multi_tenant_issuer_needs_tid(void **state)
 	static const char *const multi[] = {
 		"https://login.microsoftonline.com/organizations/v2.0",
 		"https://login.microsoftonline.com/common/v2.0",
-		"https://login.microsoftonline.com/consumers/v2.0",
 		"https://LOGIN.microsoftonline.com/common",
 	};
 	const char *tid_arg[] = {"require_claims=tid=9188040d-6c67-4c5b-b112-36a304b66dad"};
@@ -356,6 +355,51 @@ static void multi_tenant_issuer_needs_tid(void **state)
 		   0644, NULL, 0, &err);
 	assert_non_null(cfg);
 	oa2_config_free(cfg);
+	/* consumers is one fixed tenant (personal accounts), not multi-tenant */
+	cfg = load("issuer = https://login.microsoftonline.com/consumers/v2.0\nclient_id = pam\n",
+		   0644, NULL, 0, &err);
+	if (cfg == NULL)
+		fail_msg("consumers refused: %s", err.msg);
+	oa2_config_free(cfg);
+}
+
+/* device_authorization_endpoint: an https URL, like the issuer (the host
+ * rule is the helper's, discovery.h); the claims_source words. */
+static void device_endpoint_and_claims_source(void **state)
+{
+	const char *arg[] = {"device_authorization_endpoint=https://gitlab.example.test/oauth/x"};
+	oa2_error err;
+	struct oa2_config *cfg = load(BASE "device_authorization_endpoint = "
+				      "https://gitlab.example.test/oauth/authorize_device\n",
+				      0644, NULL, 0, &err);
+
+	(void)state;
+	if (cfg == NULL)
+		fail_msg("refused: %s", err.msg);
+	assert_string_equal(cfg->device_authorization_endpoint,
+			    "https://gitlab.example.test/oauth/authorize_device");
+	assert_int_equal(cfg->claims_source, OA2_CLAIMS_AUTO);
+	oa2_config_free(cfg);
+	cfg = load(BASE, 0644, arg, 1, &err);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->device_authorization_endpoint, "https://gitlab.example.test/oauth/x");
+	oa2_config_free(cfg);
+	cfg = load(BASE, 0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_null(cfg->device_authorization_endpoint);
+	oa2_config_free(cfg);
+	cfg = load(BASE "claims_source = userinfo\n", 0644, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->claims_source, OA2_CLAIMS_USERINFO);
+	oa2_config_free(cfg);
+	refused(BASE "device_authorization_endpoint = http://gitlab.example.test/oauth/x\n", 0644,
+		NULL, 0, "device_authorization_endpoint: 'http://gitlab.example.test/oauth/x' is not "
+		"an https:// URL");
+	refused(BASE "device_authorization_endpoint = https://gitlab.example.test/x?a=b\n", 0644,
+		NULL, 0, "not an https:// URL");
+	refused(BASE "device_authorization_endpoint = /oauth/authorize_device\n", 0644, NULL, 0,
+		"not an https:// URL");
+	refused(BASE "claims_source = merged\n", 0644, NULL, 0, "claims_source: 'merged' is not one of");
 }
 
 /* grant = code needs a redirect_uri a person can finish at: https, or
@@ -634,6 +678,7 @@ int main(void)
 		cmocka_unit_test(refuses_bad_values),
 		cmocka_unit_test(claim_names_and_conditions),
 		cmocka_unit_test(multi_tenant_issuer_needs_tid),
+		cmocka_unit_test(device_endpoint_and_claims_source),
 		cmocka_unit_test(redirect_uri_rules),
 		cmocka_unit_test(min_uid_and_user_map_only),
 		cmocka_unit_test(account_keys),

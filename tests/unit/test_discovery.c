@@ -133,12 +133,13 @@ static int parse_issuer(const char *doc_iss, const char *issuer, struct oa2_disc
 	return oa2_discovery_parse(doc, strlen(doc), issuer, NULL, d, err);
 }
 
-/* Entra ID's organizations / common / consumers endpoints announce a
- * {tenantid} template; accepted for exactly those configured issuers. */
+#define CONSUMERS MS "/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"
+
+/* Entra ID's organizations / common endpoints announce a {tenantid}
+ * template; accepted for exactly those configured issuers. */
 static void tenant_template_accepted_narrowly(void **state)
 {
-	static const char *const configured[] = {MS "/organizations/v2.0", MS "/common/v2.0",
-						 MS "/consumers/v2.0"};
+	static const char *const configured[] = {MS "/organizations/v2.0", MS "/common/v2.0"};
 	static const struct {
 		const char *doc, *configured;
 	} refused[] = {
@@ -155,6 +156,18 @@ static void tenant_template_accepted_narrowly(void **state)
 		{"https://{tenantid}/v2.0", "https://organizations/v2.0"},    /* host */
 		{MS "/{tenantid}/v2.0", MS "/organizations/organizations/v2.0"},
 		{MS "/organizations/v2.0x", MS "/organizations/v2.0"},
+		/* consumers names a fixed tenant, never a template, and only for
+		 * exactly https://HOST/consumers/v2.0 */
+		{MS "/{tenantid}/v2.0", MS "/consumers/v2.0"},
+		{CONSUMERS, MS "/organizations/v2.0"},
+		{CONSUMERS, MS "/common/v2.0"},
+		{CONSUMERS, MS "/consumers/v2.0/"},
+		{CONSUMERS, MS "/consumers"},
+		{CONSUMERS, MS "/Consumers/v2.0"},
+		{CONSUMERS, "https://login.example.com/consumers/v2.0"}, /* another host */
+		{MS "/9188040d-6c67-4c5b-b112-36a304b66dae/v2.0", MS "/consumers/v2.0"},
+		{MS "/5d2f8a1c-7b3e-4c9d-a6f0-1e2d3c4b5a69/v2.0", MS "/consumers/v2.0"},
+		{CONSUMERS "/", MS "/consumers/v2.0"},
 	};
 	struct oa2_discovery d;
 	oa2_error err;
@@ -191,6 +204,55 @@ static void tenant_template_accepted_narrowly(void **state)
 	}
 }
 
+/* Entra's consumers endpoints name the fixed issuer of the personal
+ * accounts' tenant: accepted for https://HOST/consumers/v2.0 alone, and
+ * that fixed issuer is what tokens must carry (d.issuer). */
+static void consumers_fixed_issuer(void **state)
+{
+	struct oa2_discovery d;
+	oa2_error err;
+
+	(void)state;
+	if (parse_issuer(CONSUMERS, MS "/consumers/v2.0", &d, &err) != 0)
+		fail_msg("consumers refused: %s", err.msg);
+	assert_int_equal(d.multi_tenant, 0);
+	assert_string_equal(d.issuer, CONSUMERS);
+	oa2_discovery_clear(&d);
+	/* refusals: in tenant_template_accepted_narrowly */
+}
+
+/* A configured device_authorization_endpoint takes the place of the
+ * discovered one (or of none), under the same host rule. */
+static void configured_device_endpoint(void **state)
+{
+	struct oa2_discovery d = {0};
+	oa2_error err = {0};
+
+	(void)state;
+	assert_int_equal(oa2_discovery_device_endpoint(&d, NULL, ISSUER, NULL, &err), 0);
+	assert_null(d.device_authorization_endpoint);
+	assert_int_equal(oa2_discovery_device_endpoint(&d, ISSUER "/oauth/authorize_device", ISSUER,
+						       NULL, &err), 0);
+	assert_string_equal(d.device_authorization_endpoint, ISSUER "/oauth/authorize_device");
+	assert_int_equal(d.device_configured, 1);
+	/* another host only when listed */
+	assert_int_equal(oa2_discovery_device_endpoint(&d, "https://other.example/device", ISSUER,
+						       NULL, &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_CONFIG);
+	assert_non_null(strstr(err.msg, "device_authorization_endpoint is on host other.example, "
+				       "neither the issuer's nor one of endpoint_hosts"));
+	assert_string_equal(d.device_authorization_endpoint, ISSUER "/oauth/authorize_device");
+	oa2_error_clear(&err);
+	assert_int_equal(oa2_discovery_device_endpoint(&d, "https://other.example/device", ISSUER,
+						       "other.example", &err), 0);
+	assert_string_equal(d.device_authorization_endpoint, "https://other.example/device");
+	oa2_error_clear(&err);
+	assert_int_equal(oa2_discovery_device_endpoint(&d, "http://idp.example/device", ISSUER,
+						       NULL, &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_CONFIG);
+	oa2_discovery_clear(&d);
+}
+
 static void host_rule_helper(void **state)
 {
 	(void)state;
@@ -209,6 +271,8 @@ int main(void)
 		cmocka_unit_test(listed_hosts_accepted),
 		cmocka_unit_test(every_endpoint_is_checked),
 		cmocka_unit_test(tenant_template_accepted_narrowly),
+		cmocka_unit_test(consumers_fixed_issuer),
+		cmocka_unit_test(configured_device_endpoint),
 		cmocka_unit_test(host_rule_helper),
 	};
 

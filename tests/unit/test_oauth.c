@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "helper/oauth.h"
+#include "shared/refusal.h"
 
 /* One answer: status, body; what oa2_oauth_answer returns, the error code it
  * read, and the error kind of the outcome (oa2_oauth_refused for refusals). */
@@ -63,7 +64,7 @@ static void sorts_every_answer(void **state)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
 		char body[256];
-		struct oa2_http_response resp = {r->status, body, strlen(r->body), -1, 0};
+		struct oa2_http_response resp = {r->status, body, strlen(r->body), -1, 0, ""};
 		struct oa2_oauth_refusal why;
 		oa2_error err = {0};
 		int rc;
@@ -84,7 +85,7 @@ static void sorts_every_answer(void **state)
 static void messages_name_status_and_stay_printable(void **state)
 {
 	char body[] = "{\"error\":\"access_denied\",\"error_description\":\"no\\nway\"}";
-	struct oa2_http_response resp = {403, body, sizeof(body) - 1, -1, 0};
+	struct oa2_http_response resp = {403, body, sizeof(body) - 1, -1, 0, ""};
 	struct oa2_oauth_refusal why;
 	oa2_error err = {0};
 
@@ -99,7 +100,33 @@ static void messages_name_status_and_stay_printable(void **state)
 	resp.len = 0;
 	assert_int_equal(oa2_oauth_answer(&resp, "device authorization", &why, &err), 1);
 	oa2_oauth_refused(&why, "device authorization", &err);
-	assert_non_null(strstr(err.msg, "HTTP status 429 (too many requests)"));
+	assert_string_equal(err.msg, "device authorization: " OA2_THROTTLED_REASON
+			    " (HTTP status 429, no Retry-After)");
+	/* the user reads why, not "could not be verified" */
+	assert_string_equal(oa2_refusal_line(&err),
+			    "The identity provider refuses more logins from this host for now "
+			    "(too many requests); try again later.");
+
+	/* Retry-After as sent, and an OAuth error with it (Auth0's rate limit) */
+	memset(&err, 0, sizeof(err));
+	snprintf(resp.retry_after, sizeof(resp.retry_after), "%s", "3600");
+	assert_int_equal(oa2_oauth_answer(&resp, "device authorization", &why, &err), 1);
+	oa2_oauth_refused(&why, "device authorization", &err);
+	assert_string_equal(err.msg, "device authorization: " OA2_THROTTLED_REASON
+			    " (HTTP status 429, Retry-After: 3600)");
+	memset(&err, 0, sizeof(err));
+	body[0] = '\0';
+	snprintf(body, sizeof(body), "%s", "{\"error\":\"too_many_requests\"}");
+	resp.body = body;
+	resp.len = strlen(body);
+	assert_int_equal(oa2_oauth_answer(&resp, "token endpoint", &why, &err), 1);
+	oa2_oauth_refused(&why, "token endpoint", &err);
+	assert_int_equal(err.kind, OA2_ERR_DENIED);
+	assert_string_equal(err.msg, "token endpoint: " OA2_THROTTLED_REASON
+			    " (HTTP status 429 too_many_requests, Retry-After: 3600)");
+	resp.retry_after[0] = '\0';
+	resp.body = NULL;
+	resp.len = 0;
 
 	memset(&err, 0, sizeof(err));
 	resp.status = 504;
