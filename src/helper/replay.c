@@ -32,8 +32,8 @@ static int hash_hex(const char *issuer, const char *value, char out[HASH_HEX + 1
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	int ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
 		 EVP_DigestUpdate(c, issuer, strlen(issuer) + 1) == 1 &&
-		 EVP_DigestUpdate(c, value, strlen(value)) == 1 && EVP_DigestFinal_ex(c, md, &n) == 1 &&
-		 n == sizeof(md);
+		 EVP_DigestUpdate(c, value, strlen(value)) == 1 &&
+		 EVP_DigestFinal_ex(c, md, &n) == 1 && n == sizeof(md);
 
 	EVP_MD_CTX_free(c);
 	if (!ok)
@@ -170,7 +170,8 @@ static int prune(const char *text, size_t len, const struct oa2_use_once *m, tim
 	for (p += sizeof(MAGIC) - 1; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-		if (nl == NULL || s->count >= OA2_REPLAY_MAX + 1 || scan_line(p, nl, v2, m, now, s) != 0)
+		if (nl == NULL || s->count > OA2_REPLAY_MAX ||
+		    scan_line(p, nl, v2, m, now, s) != 0)
 			return -1;
 		p = nl + 1;
 	}
