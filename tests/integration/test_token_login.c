@@ -15,7 +15,9 @@
  * token whose introspection answer has a jti but no iat is refused without
  * token_single_use, and with it logs in once and is still refused after
  * token_max_age + leeway have passed (a real wait), its entry kept until the
- * token's exp (and without exp either it is refused); tokens the module
+ * token's exp (and without exp either it is refused); two logins with one
+ * token that both pass the store's check (a slow userinfo holds them) are
+ * decided by the record after the module's decision: one wins; tokens the module
  * refuses (another user's, one without the required group) take no room in
  * the single-use store, so a flood of them against an almost full store
  * leaves room for a real login; a password,
@@ -474,6 +476,45 @@ static void opaque_token_without_iat_is_used_once_until_it_expires(void **state)
 	free(noexp);
 }
 
+/* Two logins with one opaque token, both past the store's check before
+ * either is decided (userinfo answers slowly, after the check): the record
+ * after the module's decision lets one in, and the other is refused there. */
+static void racing_past_the_check_the_record_lets_one_in(void **state)
+{
+	char *at;
+	pid_t pids[2];
+	int wins = 0, status;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/introspection-shape", "{\"jti\":true}",
+				      NULL), 200);
+	at = idp_token("pam-confidential", "confidential-secret", "alice", "access_token");
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"userinfo\",\"kind\":\"slow\",\"ms\":1500,"
+				      "\"count\":2}",
+				      NULL), 200);
+	for (int i = 0; i < 2; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			struct oa2t_conv conv = {0};
+
+			conv.answers[0] = at;
+			conv.nanswers = 1;
+			_exit(oa2t_auth_quiet("tok-once-conf", "alice", &conv) == PAM_SUCCESS ? 0
+											  : 1);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		wins += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	assert_int_equal(oa2t_count(&idp, "userinfo"), 2); /* both got past the check */
+	assert_int_equal(wins, 1);
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
+	free(at);
+}
+
 /* An ID token for user with groups (a JSON array) and a jti. */
 static char *grouped_token(const char *user, const char *sub, const char *groups, const char *jti)
 {
@@ -589,6 +630,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(opaque_token_is_introspected_by_the_confidential_client,
 				       reset),
 		cmocka_unit_test_setup(opaque_token_without_iat_is_used_once_until_it_expires, reset),
+		cmocka_unit_test_setup(racing_past_the_check_the_record_lets_one_in, reset),
 		cmocka_unit_test_setup(refused_tokens_take_no_room_in_the_store, reset),
 		cmocka_unit_test_setup(passwords_and_garbage_never_reach_the_idp, reset),
 	};
