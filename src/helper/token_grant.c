@@ -1,6 +1,7 @@
 /* token_grant.c - grant = token: verify a token presented as the password. */
 #include "autoconfig.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,7 +106,10 @@ static int check_age(const struct oa2_config *cfg, oa2_jobj *c, time_t now,
 			return oa2_fail(err, OA2_ERR_DENIED,
 					"introspection: neither 'iat' nor 'exp', so how long "
 					"token_single_use must remember the token is unknown");
-		*until = (time_t)exp + cfg->leeway;
+		/* claims.c refused an exp + leeway in the past; one that would
+		 * overflow is kept for ever */
+		*until = exp > INT64_MAX - cfg->leeway ? (time_t)INT64_MAX
+						       : (time_t)(exp + cfg->leeway);
 		return 0;
 	}
 	if (rc != 0)
