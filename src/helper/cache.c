@@ -218,6 +218,50 @@ long oa2_cache_age(const char *dir, const char *name, time_t now)
 	return st.st_mtime > now ? 0 : (long)(now - st.st_mtime);
 }
 
+int oa2_cache_stamp(const char *dir, const char *name, time_t now, long min_age,
+		    oa2_error *err)
+{
+	char path[4096];
+	struct stat st;
+	int fd, rc = -1;
+
+	if (oa2_private_dir(dir, 1, err) != 0)
+		return -1;
+	if ((size_t)snprintf(path, sizeof(path), "%s/.%s.stamp", dir, name) >= sizeof(path))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "stamp path too long");
+	/* new: it holds the time of its creation, now */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	if (errno != EEXIST)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "%s: cannot create: %s", path, strerror(errno));
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "%s: not a private file of uid %u", path,
+			 (unsigned)geteuid());
+		goto out;
+	}
+	/* a time ahead of now (a clock set back) counts as now */
+	if (st.st_mtime >= now || now - st.st_mtime < min_age) {
+		rc = 0;
+		goto out;
+	}
+	/* no block, no inode: works on a full file system */
+	if (futimens(fd, NULL) != 0) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "%s: cannot stamp: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 1;
+out:
+	close(fd);
+	return rc;
+}
+
 int oa2_cache_dir_check(const char *dir, oa2_error *err)
 {
 	return oa2_private_dir(dir, 0, err);

@@ -38,6 +38,16 @@ int oa2_cache_put(const char *dir, const char *name, const char *body, size_t le
  * (used to rate-limit refetches). */
 long oa2_cache_age(const char *dir, const char *name, time_t now);
 
+/* A rate limit's stamp: the modification time of dir/.name.stamp. Returns
+ * 1 when it is absent or at least min_age seconds old, and is now set to
+ * now; 0 when it is younger (nothing changed); -1 with err when it cannot
+ * be kept (dir unusable, the file cannot be created, is not a private file
+ * of the effective uid, or cannot be stamped). Once the file exists,
+ * stamping it (futimens) needs no free block or inode: a full disk does not
+ * lift the limit. Call it under the entry's lock (oa2_cache_lock). */
+int oa2_cache_stamp(const char *dir, const char *name, time_t now, long min_age,
+		    oa2_error *err);
+
 /* Serialise the refresh of one entry across processes (many logins at
  * once): an exclusive flock on dir/.name.lock, waited for at most wait_ms.
  * Returns a descriptor for oa2_cache_unlock, or -1 when the lock could not

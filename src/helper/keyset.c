@@ -1,7 +1,6 @@
 /* keyset.c - load, cache and (rate-limited) refresh the JWKS. */
 #include "autoconfig.h"
 
-
 #include "cache.h"
 #include "keyset.h"
 
@@ -60,13 +59,34 @@ int oa2_keyset_load(struct oa2_keyset *ks, oa2_error *err)
 			      use_cached, fetch, ks, err);
 }
 
-/* Refetched (or written by another login) less than OA2_JWKS_MIN_REFRESH
- * seconds ago? */
-static int recently_fetched(const struct oa2_keyset *ks, const char *name)
+/* May the JWKS be fetched again now? Not when the cache entry was written
+ * (by any login) or the refetch stamp set less than OA2_JWKS_MIN_REFRESH
+ * seconds ago; not when the stamp cannot be kept or the entry's lock was
+ * not had (ks->limit_err says why: fail closed). 1 when it may, and the
+ * stamp is set. */
+static int may_refetch(struct oa2_keyset *ks, const char *name, int lock)
 {
-	long age = oa2_cache_age(ks->cache_dir, name, ks->now);
+	long entry = oa2_cache_age(ks->cache_dir, name, ks->now);
+	oa2_error why = {0};
 
-	return age >= 0 && age < OA2_JWKS_MIN_REFRESH;
+	if (lock < 0) {
+		oa2_fail(&ks->limit_err, OA2_ERR_INTERNAL,
+			 "no JWKS refetch, the rate limit cannot be kept: no lock in %s",
+			 ks->cache_dir);
+		return 0;
+	}
+	if (entry >= 0 && entry < OA2_JWKS_MIN_REFRESH)
+		return 0;
+	switch (oa2_cache_stamp(ks->cache_dir, name, ks->now, OA2_JWKS_MIN_REFRESH, &why)) {
+	case 1:
+		return 1;
+	case 0:
+		return 0;
+	default:
+		oa2_fail_wrap(&ks->limit_err, OA2_ERR_INTERNAL,
+			      "no JWKS refetch, the rate limit cannot be kept: ", &why);
+		return 0;
+	}
 }
 
 int oa2_keyset_refresh(struct oa2_keyset *ks, oa2_error *err)
@@ -79,14 +99,14 @@ int oa2_keyset_refresh(struct oa2_keyset *ks, oa2_error *err)
 	if (ks->cache_dir == NULL || oa2_cache_name(ks->issuer, "jwks", name, sizeof(name)) != 0)
 		return oa2_keyset_fetch(ks, err);
 	lock = oa2_cache_lock(ks->cache_dir, name, oa2_http_timeout_ms(ks->http) + 1000);
-	if (recently_fetched(ks, name)) {
+	if (may_refetch(ks, name, lock)) {
+		rc = oa2_keyset_fetch(ks, err);
+	} else {
 		/* Rate limit: no new request; but another login may have
 		 * fetched newer keys since ours were read, so reread them. */
 		oa2_jwks_free(ks->jwks);
 		ks->jwks = NULL;
 		rc = oa2_cache_read(ks->cache_dir, name, ks->now, use_cached, ks) ? 0 : 1;
-	} else {
-		rc = oa2_keyset_fetch(ks, err);
 	}
 	oa2_cache_unlock(lock);
 	return rc;
@@ -100,4 +120,5 @@ void oa2_keyset_clear(struct oa2_keyset *ks)
 	ks->jwks = NULL;
 	ks->fetched = 0;
 	oa2_error_clear(&ks->cache_err);
+	oa2_error_clear(&ks->limit_err);
 }

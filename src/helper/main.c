@@ -4,7 +4,8 @@
  * It reads the module arguments and the login request, loads the same
  * configuration, runs online.c (discovery, grant, validation, offline
  * fallback) with a conversation that goes back to the module, sends the
- * verified claims, and on the module's word stores the offline entry. */
+ * verified claims, and on the module's word records a single-use token
+ * (replay.h) and stores the offline entry. */
 #include "autoconfig.h"
 
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "account_step.h"
 #include "offline.h"
 #include "online.h"
+#include "replay.h"
 #include "shared/config.h"
 #include "shared/i18n.h"
 #include "shared/ipc.h"
@@ -186,22 +188,36 @@ static int send_result(const oa2_error *err, const struct oa2_identity *id, bool
 	return rc;
 }
 
-/* After the result: the module's decision, and the offline entry. */
+/* The module accepted a token login: its single-use entry, now (replay.h).
+ * A failure refuses the login. */
+static int record_use(const struct oa2_config *cfg, const struct oa2_identity *id,
+		      oa2_error *err)
+{
+	if (!id->use_once.set)
+		return 0;
+	return oa2_replay_record(cfg->token_replay_dir, &id->use_once, time(NULL), err);
+}
+
+/* After the result: the module's decision, the single-use entry and the
+ * offline entry. DONE says whether the login must be refused after all. */
 static int finish(const struct oa2_config *cfg, const struct request *r,
 		  const struct oa2_identity *id, bool was_online)
 {
 	struct oa2_msg m = {0};
 	oa2_error err = {0};
-	int64_t what = OA2_FINISH_NOTHING;
-	int rc = -1;
+	int64_t what = OA2_FINISH_NOTHING, accepted = 0;
+	int refuse = 0, rc = -1;
 
 	if (oa2_ipc_recv(CHANNEL, &m, -1, NULL) != 0) {
 		rc = 0; /* the module ended the login: nothing to do */
 		goto out;
 	}
-	if (m.type != OA2_IPC_FINISH || oa2_msg_get_int(&m, &what) != 0)
+	if (m.type != OA2_IPC_FINISH || oa2_msg_get_int(&m, &what) != 0 ||
+	    oa2_msg_get_int(&m, &accepted) != 0)
 		goto out;
-	if (was_online && r->login.grant == OA2_GRANT_PASSWORD) {
+	if (accepted == 1 && record_use(cfg, id, &err) != 0)
+		refuse = 1;
+	else if (was_online && r->login.grant == OA2_GRANT_PASSWORD) {
 		if (what == OA2_FINISH_STORE && cfg->offline_cache)
 			(void)oa2_offline_store(cfg, r->login.user, r->login.password, id->claims,
 						id->scope, time(NULL), &err);
@@ -212,6 +228,7 @@ static int finish(const struct oa2_config *cfg, const struct request *r,
 	oa2_msg_init(&m, OA2_IPC_DONE);
 	oa2_msg_put_int(&m, err.kind);
 	oa2_msg_put_str(&m, err.msg);
+	oa2_msg_put_int(&m, refuse);
 	rc = oa2_ipc_send(CHANNEL, &m, NULL);
 out:
 	oa2_msg_clear(&m);

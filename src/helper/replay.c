@@ -16,26 +16,41 @@
 #include "shared/secfile.h"
 
 #define NAME "replay"
-#define MAGIC "pam_oauth2-replay 1\n"
-#define HASH_HEX 64
-#define LINE_MAX_LEN (20 + 1 + HASH_HEX + 1) /* "<until> <hash>\n" */
+#define MAGIC "pam_oauth2-replay 2\n"
+#define MAGIC_V1 "pam_oauth2-replay 1\n"
+#define HASH_HEX OA2_USE_ONCE_HEX
+#define NO_SUB "0000000000000000000000000000000000000000000000000000000000000000"
+#define LINE_MAX_LEN (20 + 1 + HASH_HEX + 1 + HASH_HEX + 1) /* "<until> <key> <sub>\n" */
+_Static_assert(sizeof(MAGIC) == sizeof(MAGIC_V1), "both versions' magic lines are as long");
 #define FILE_MAX (sizeof(MAGIC) + (size_t)(OA2_REPLAY_MAX + 1) * LINE_MAX_LEN)
 
-static int hash_hex(const char *issuer, const char *jti, char out[HASH_HEX + 1])
+/* SHA-256 hex of issuer (with its NUL) and value. */
+static int hash_hex(const char *issuer, const char *value, char out[HASH_HEX + 1])
 {
 	unsigned char md[32];
 	unsigned int n = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	int ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
-		 EVP_DigestUpdate(c, issuer, strlen(issuer) + 1) == 1 && /* with its NUL */
-		 EVP_DigestUpdate(c, jti, strlen(jti)) == 1 && EVP_DigestFinal_ex(c, md, &n) == 1 &&
-		 n == sizeof(md);
+		 EVP_DigestUpdate(c, issuer, strlen(issuer) + 1) == 1 &&
+		 EVP_DigestUpdate(c, value, strlen(value)) == 1 &&
+		 EVP_DigestFinal_ex(c, md, &n) == 1 && n == sizeof(md);
 
 	EVP_MD_CTX_free(c);
 	if (!ok)
 		return -1;
 	for (size_t i = 0; i < sizeof(md); i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int oa2_replay_mark(const char *issuer, const char *jti, const char *sub, time_t until,
+		    struct oa2_use_once *mark, oa2_error *err)
+{
+	memset(mark, 0, sizeof(*mark));
+	if (hash_hex(issuer, jti, mark->key) != 0 || hash_hex(issuer, sub, mark->sub) != 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "replay store: SHA-256 failed");
+	mark->until = (long long)until;
+	mark->set = 1;
 	return 0;
 }
 
@@ -91,88 +106,149 @@ out:
 	return rc;
 }
 
-/* Keep the live entries of text in out (same format, without the magic);
- * *seen when hash is among them. -1 on a malformed store. */
-static int prune(const char *text, size_t len, const char *hash, time_t now, char *out,
-		 size_t *outlen, size_t *count, int *seen)
+/* What the store holds for one mark, at now. */
+struct scan {
+	char *out;      /* the live entries, version 2 lines, room for one more */
+	size_t outlen;
+	size_t count;   /* live entries */
+	size_t of_sub;  /* live entries of the mark's sub */
+	int seen;       /* the mark's key is among them */
+};
+
+static int hex64(const char *p)
+{
+	return strspn(p, "0123456789abcdef") >= HASH_HEX;
+}
+
+/* One line "<until> <key>[ <sub>]" (v2 with the sub) into s when live. */
+static int scan_line(const char *p, const char *nl, int v2, const struct oa2_use_once *m,
+		     time_t now, struct scan *s)
+{
+	const char *key, *sub = NO_SUB;
+	char *stop = NULL;
+	int64_t until;
+
+	if ((size_t)(nl - p) > LINE_MAX_LEN - 1 || *p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	until = strtoll(p, &stop, 10);
+	if (errno != 0 || stop == NULL || *stop != ' ' || !hex64(stop + 1))
+		return -1;
+	key = stop + 1;
+	if (v2) {
+		sub = key + HASH_HEX + 1;
+		if (nl - key != 2 * HASH_HEX + 1 || key[HASH_HEX] != ' ' || !hex64(sub))
+			return -1;
+	} else if (nl - key != HASH_HEX) {
+		return -1;
+	}
+	if (until < (int64_t)now)
+		return 0;
+	s->seen |= memcmp(key, m->key, HASH_HEX) == 0;
+	s->of_sub += memcmp(sub, m->sub, HASH_HEX) == 0;
+	s->outlen += (size_t)sprintf(s->out + s->outlen, "%" PRId64 " %.64s %.64s\n", until, key,
+				     sub);
+	++s->count;
+	return 0;
+}
+
+/* Keep the live entries of text in s; -1 on a malformed store. */
+static int prune(const char *text, size_t len, const struct oa2_use_once *m, time_t now,
+		 struct scan *s)
 {
 	const char *p = text, *end = text + len;
+	int v2;
 
-	*outlen = 0;
-	*count = 0;
-	*seen = 0;
 	if (len == 0)
 		return 0;
-	if (len < sizeof(MAGIC) - 1 || memcmp(text, MAGIC, sizeof(MAGIC) - 1) != 0)
+	if (len >= sizeof(MAGIC) - 1 && memcmp(text, MAGIC, sizeof(MAGIC) - 1) == 0)
+		v2 = 1;
+	else if (len >= sizeof(MAGIC_V1) - 1 && memcmp(text, MAGIC_V1, sizeof(MAGIC_V1) - 1) == 0)
+		v2 = 0;
+	else
 		return -1;
 	for (p += sizeof(MAGIC) - 1; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		char *stop = NULL;
-		int64_t until;
 
-		if (nl == NULL || (size_t)(nl - p) > LINE_MAX_LEN - 1 || *p < '0' || *p > '9')
+		if (nl == NULL || s->count > OA2_REPLAY_MAX ||
+		    scan_line(p, nl, v2, m, now, s) != 0)
 			return -1;
-		errno = 0;
-		until = strtoll(p, &stop, 10);
-		if (errno != 0 || stop == NULL || *stop != ' ' || nl - (stop + 1) != HASH_HEX ||
-		    strspn(stop + 1, "0123456789abcdef") < HASH_HEX)
-			return -1;
-		if (until >= (int64_t)now) {
-			if (memcmp(stop + 1, hash, HASH_HEX) == 0)
-				*seen = 1;
-			memcpy(out + *outlen, p, (size_t)(nl - p) + 1);
-			*outlen += (size_t)(nl - p) + 1;
-			++*count;
-		}
 		p = nl + 1;
 	}
 	return 0;
 }
 
-int oa2_replay_check(const char *dir, const char *issuer, const char *jti, time_t until,
-		     time_t now, oa2_error *err)
+/* Read the store and judge the mark: 0 when it may be recorded; -1 with
+ * err. s->out holds the live entries (the caller frees it). */
+static int judge(const char *dir, const struct oa2_use_once *m, time_t now, struct scan *s,
+		 oa2_error *err)
 {
-	char hash[HASH_HEX + 1];
-	char *text = NULL, *out = NULL;
-	size_t len = 0, outlen = 0, count = 0;
-	int lock, seen = 0, rc = -1;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = -1;
 
-	if (hash_hex(issuer, jti, hash) != 0)
-		return oa2_fail(err, OA2_ERR_INTERNAL, "replay store: SHA-256 failed");
+	memset(s, 0, sizeof(*s));
+	if (!m->set)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "replay store: no entry to check");
+	if (oa2_private_dir(dir, 1, err) != 0 || read_store(dir, &text, &len, err) != 0)
+		return -1;
+	/* room for every line as a v2 line (the shortest line is "0 <key>\n"),
+	 * and one more */
+	s->out = malloc((len / (2 + HASH_HEX + 1) + 2) * LINE_MAX_LEN + 1);
+	if (s->out == NULL) {
+		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	s->out[0] = '\0';
+	if (prune(text, len, m, now, s) != 0)
+		oa2_fail(err, OA2_ERR_INTERNAL, "replay store %s/%s is corrupt; refusing", dir, NAME);
+	else if (s->seen)
+		oa2_fail(err, OA2_ERR_DENIED,
+			 "token replayed: its jti was accepted before (token_single_use)");
+	else if (s->of_sub >= OA2_REPLAY_MAX_PER_SUB)
+		oa2_fail(err, OA2_ERR_INTERNAL,
+			 "replay store %s holds %d live tokens of this sub, its limit; refusing", dir,
+			 OA2_REPLAY_MAX_PER_SUB);
+	else if (s->count >= OA2_REPLAY_MAX)
+		oa2_fail(err, OA2_ERR_INTERNAL, "replay store %s is full (%d live entries); refusing",
+			 dir, OA2_REPLAY_MAX);
+	else
+		rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+int oa2_replay_check(const char *dir, const struct oa2_use_once *mark, time_t now,
+		     oa2_error *err)
+{
+	struct scan s;
+	int rc = judge(dir, mark, now, &s, err);
+
+	free(s.out);
+	return rc;
+}
+
+int oa2_replay_record(const char *dir, const struct oa2_use_once *mark, time_t now,
+		      oa2_error *err)
+{
+	struct scan s = {0};
+	int lock, rc = -1;
+
 	if (oa2_private_dir(dir, 1, err) != 0)
 		return -1;
 	lock = oa2_cache_lock(dir, NAME, OA2_REPLAY_LOCK_WAIT_MS);
 	if (lock < 0)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "replay store %s: cannot take its lock", dir);
-	if (read_store(dir, &text, &len, err) != 0)
+	if (judge(dir, mark, now, &s, err) != 0)
 		goto out;
-	out = malloc(len + LINE_MAX_LEN + 1);
-	if (out == NULL) {
-		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	if (prune(text, len, hash, now, out, &outlen, &count, &seen) != 0) {
-		oa2_fail(err, OA2_ERR_INTERNAL, "replay store %s/%s is corrupt; refusing", dir, NAME);
-		goto out;
-	}
-	if (seen) {
-		oa2_fail(err, OA2_ERR_DENIED, "token replayed: its jti was accepted before "
-			 "(token_single_use)");
-		goto out;
-	}
-	if (count >= OA2_REPLAY_MAX) {
-		oa2_fail(err, OA2_ERR_INTERNAL, "replay store %s is full (%d live entries); refusing",
-			 dir, OA2_REPLAY_MAX);
-		goto out;
-	}
-	outlen += (size_t)snprintf(out + outlen, LINE_MAX_LEN + 1, "%" PRId64 " %s\n",
-				   (int64_t)until, hash);
-	if (oa2_write_private_file(dir, NAME, MAGIC, sizeof(MAGIC) - 1, out, outlen, err) != 0)
+	s.outlen += (size_t)sprintf(s.out + s.outlen, "%lld %s %s\n", mark->until, mark->key,
+				    mark->sub);
+	if (oa2_write_private_file(dir, NAME, MAGIC, sizeof(MAGIC) - 1, s.out, s.outlen, err) != 0)
 		goto out;
 	rc = 0;
 out:
-	free(out);
-	free(text);
+	free(s.out);
 	oa2_cache_unlock(lock);
 	return rc;
 }

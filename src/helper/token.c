@@ -70,6 +70,11 @@ int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discover
 			v = oa2_jws_verify(jws, ks.jwks, &verr);
 		}
 	}
+	if (v != 0 && ks.limit_err.kind != OA2_OK) {
+		/* the admin must learn why rotated keys are not picked up */
+		oa2_fail(err, OA2_ERR_DENIED, "%s (%s)", verr.msg, ks.limit_err.msg);
+		goto out;
+	}
 	if (v != 0) {
 		oa2_fail_wrap(err, OA2_ERR_DENIED, "", &verr);
 		goto out;

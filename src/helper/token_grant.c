@@ -1,6 +1,7 @@
 /* token_grant.c - grant = token: verify a token presented as the password. */
 #include "autoconfig.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,43 +83,65 @@ static int pick_audience(const struct oa2_config *cfg, oa2_jobj *c, char *out,
 }
 
 /* token_max_age (iat is required and checked against the future by
- * claims.c). *until: when the token stops being usable here. */
+ * claims.c). *until: the last moment the token could be accepted here, how
+ * long token_single_use must remember it. */
 static int check_age(const struct oa2_config *cfg, oa2_jobj *c, time_t now,
 		     time_t *until, oa2_error *err)
 {
 	int64_t iat = 0, exp = 0;
-	int rc = oa2_jobj_int64(c, "iat", &iat);
+	int rc = oa2_jobj_int64(c, "iat", &iat), has_exp = oa2_jobj_int64(c, "exp", &exp) == 0;
 
 	if (rc == 1) {
-		/* only introspection may omit iat (claims.c requires it in a
-		 * JWT): the answer is about now */
-		*until = now + cfg->token_max_age;
-	} else if (rc != 0) {
-		return oa2_fail(err, OA2_ERR_DENIED, "claim 'iat' is not a number");
-	} else {
-		if (iat < (int64_t)now - cfg->token_max_age - cfg->leeway)
+		/* Only introspection may omit iat (claims.c requires it in a
+		 * JWT): the token's age is unknown. With token_single_use it is
+		 * accepted once, the first time this host sees it (its age
+		 * counts from then), and remembered for as long as it is valid;
+		 * without, nothing would bound its use but exp. */
+		if (!cfg->token_single_use)
 			return oa2_fail(err, OA2_ERR_DENIED,
-					"token too old: issued %lld s ago, token_max_age is %d",
-					(long long)((int64_t)now - iat), cfg->token_max_age);
-		*until = (time_t)(iat + cfg->token_max_age);
+					"introspection: no 'iat', so token_max_age cannot be "
+					"checked (such a token is accepted only with "
+					"token_single_use)");
+		if (!has_exp)
+			return oa2_fail(err, OA2_ERR_DENIED,
+					"introspection: neither 'iat' nor 'exp', so how long "
+					"token_single_use must remember the token is unknown");
+		/* claims.c refused an exp + leeway in the past; one that would
+		 * overflow is kept for ever */
+		*until = exp > INT64_MAX - cfg->leeway ? (time_t)INT64_MAX
+						       : (time_t)(exp + cfg->leeway);
+		return 0;
 	}
-	if (oa2_jobj_int64(c, "exp", &exp) == 0 && exp < (int64_t)*until)
+	if (rc != 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "claim 'iat' is not a number");
+	if (iat < (int64_t)now - cfg->token_max_age - cfg->leeway)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"token too old: issued %lld s ago, token_max_age is %d",
+				(long long)((int64_t)now - iat), cfg->token_max_age);
+	*until = (time_t)(iat + cfg->token_max_age);
+	if (has_exp && exp < (int64_t)*until)
 		*until = (time_t)exp;
 	*until += cfg->leeway;
 	return 0;
 }
 
+/* token_single_use: refuse a jti the store holds; the entry is recorded
+ * only once the module accepted the login (main.c, replay.h). */
 static int check_single_use(const struct oa2_config *cfg, oa2_jobj *c, time_t until,
-			    time_t now, oa2_error *err)
+			    time_t now, struct oa2_identity *id, oa2_error *err)
 {
-	const char *jti = NULL;
+	const char *jti = NULL, *sub = oa2_claims_sub(c);
 
 	if (!cfg->token_single_use)
 		return 0;
 	if (oa2_jobj_string(c, "jti", &jti) != 0 || jti[0] == '\0' || strlen(jti) > MAX_JTI)
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"token_single_use: the token has no usable 'jti'");
-	return oa2_replay_check(cfg->token_replay_dir, cfg->issuer, jti, until, now, err);
+	if (sub == NULL)
+		return oa2_fail(err, OA2_ERR_DENIED, "token_single_use: the token has no 'sub'");
+	if (oa2_replay_mark(cfg->issuer, jti, sub, until, &id->use_once, err) != 0)
+		return -1;
+	return oa2_replay_check(cfg->token_replay_dir, &id->use_once, now, err);
 }
 
 static int load_idp(const struct oa2_config *cfg, time_t now, oa2_http **http,
@@ -168,7 +191,7 @@ static int jwt(const struct oa2_config *cfg, const char *token, time_t now,
 	if ((access ? oa2_claims_check_access_token(c, &p, err)
 		    : oa2_claims_check_id_token(c, &p, err)) != 0 ||
 	    check_age(cfg, c, now, &until, err) != 0 ||
-	    check_single_use(cfg, c, until, now, err) != 0)
+	    check_single_use(cfg, c, until, now, id, err) != 0)
 		goto out;
 	text = oa2_jws_payload(jws, &len);
 	if ((access && oa2_jobj_string(c, "scope", &scope) == 0 &&
@@ -207,7 +230,7 @@ static int opaque(const struct oa2_config *cfg, const char *token, time_t now,
 				 err) != 0 ||
 	    oa2_jscan_object(&ij, intro, strlen(intro), "introspection", err) != 0 ||
 	    check_age(cfg, &ij, now, &until, err) != 0 ||
-	    check_single_use(cfg, &ij, until, now, err) != 0)
+	    check_single_use(cfg, &ij, until, now, id, err) != 0)
 		goto out;
 	if (disc.userinfo_endpoint != NULL &&
 	    (oa2_token_userinfo(cfg, &disc, http, token, &info, err) != 0 ||

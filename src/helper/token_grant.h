@@ -12,11 +12,19 @@
  *    accepted once (replay.h). A warm login makes no request to the IdP.
  *  - an opaque token (at least OA2_TOKEN_OPAQUE_MIN characters of RFC 6750
  *    b64token without "."): RFC 7662 introspection by a confidential client
- *    (active, client_id or aud in token_audience, exp, sub, token_max_age
- *    when iat is given), then userinfo with it for the identity claims, with
- *    the same sub. A public client refuses opaque tokens.
+ *    (active, client_id or aud in token_audience, exp, sub, token_max_age;
+ *    an answer without iat only with token_single_use, where its one use is
+ *    the first time this host sees it), then userinfo with it for the
+ *    identity claims, with the same sub. A public client refuses opaque
+ *    tokens.
  *  - anything else (a password typed by mistake, an empty answer, garbage):
  *    OA2_ERR_DENIED before any request, so it never leaves the host.
+ *
+ * With token_single_use a jti the store holds is refused here, but nothing
+ * is recorded: id->use_once holds the entry (kept until the token could no
+ * longer be accepted: the earlier of exp and iat + token_max_age, or exp
+ * without iat, plus leeway), which the helper records once the module
+ * accepted the login (main.c).
  *
  * Every refusal of the token itself is OA2_ERR_DENIED (PAM_AUTH_ERR). */
 #ifndef OA2_TOKEN_GRANT_H

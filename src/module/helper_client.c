@@ -668,19 +668,22 @@ out:
 	return rc;
 }
 
-int oa2_helper_finish(oa2_helper *h, int what, oa2_error *err)
+int oa2_helper_finish(oa2_helper *h, int what, bool accepted, oa2_error *err)
 {
 	struct oa2_msg m;
-	int64_t kind = OA2_ERR_INTERNAL;
+	int64_t kind = OA2_ERR_INTERNAL, refuse = 1;
 	const char *msg = NULL;
 	int rc = -1, status;
 
 	oa2_msg_init(&m, OA2_IPC_FINISH);
 	oa2_msg_put_int(&m, what);
+	oa2_msg_put_int(&m, accepted ? 1 : 0);
 	if (oa2_ipc_send(h->fd, &m, err) != 0 || oa2_ipc_recv(h->fd, &m, h->timeout_ms, err) != 0)
 		goto out;
 	if (m.type != OA2_IPC_DONE || oa2_msg_get_int(&m, &kind) != 0 ||
-	    oa2_msg_get_str(&m, &msg) != 0 || kind < OA2_OK || kind > OA2_ERR_INTERNAL) {
+	    oa2_msg_get_str(&m, &msg) != 0 || oa2_msg_get_int(&m, &refuse) != 0 ||
+	    kind < OA2_OK || kind > OA2_ERR_INTERNAL || refuse < 0 || refuse > 1 ||
+	    (refuse == 1 && kind == OA2_OK)) {
 		malformed(err);
 		goto out;
 	}
@@ -689,6 +692,11 @@ int oa2_helper_finish(oa2_helper *h, int what, oa2_error *err)
 	status = reap(h, REAP_WAIT_MS);
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "the helper did not exit cleanly");
+		goto out;
+	}
+	if (refuse == 1) {
+		/* the single-use entry was not recorded: no login */
+		oa2_fail(err, (enum oa2_errkind)kind, "%s", msg ? msg : "(no reason)");
 		goto out;
 	}
 	rc = 0;

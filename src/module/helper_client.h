@@ -61,11 +61,15 @@ bool oa2_helper_answered(const oa2_helper *h);
 int oa2_helper_account(oa2_helper *h, int op, const char *name, unsigned long *uid,
 		       oa2_error *err);
 
-/* Tell the helper the module's decision (enum oa2_helper_finish), then reap
- * it: success needs a clean exit. Returns 0; 1 with err when only the
- * offline entry could not be stored or retired; -1 with err when the helper
- * did not end cleanly. */
-int oa2_helper_finish(oa2_helper *h, int what, oa2_error *err);
+/* Tell the helper the module's decision: what to do with the offline entry
+ * (enum oa2_helper_finish) and whether the module accepted the login (the
+ * helper then records a single-use token, helper/replay.h), then reap it:
+ * success needs a clean exit. Returns 0; 1 with err when only the offline
+ * entry could not be stored or retired; -1 with err when the login must be
+ * refused: the helper could not record the single-use token (a racing login
+ * with the same token won, or the store is unusable), did not answer or did
+ * not end cleanly. */
+int oa2_helper_finish(oa2_helper *h, int what, bool accepted, oa2_error *err);
 
 /* Read a RESULT message's payload (the helper's verdict) into *id and
  * *was_online, as strictly as network input: unknown error kinds, unknown

@@ -321,7 +321,19 @@ static int decide(pam_handle_t *pamh, const struct oa2_config *cfg, const struct
 	return 0;
 }
 
-/* The login is decided: the helper stores (success) or retires (the
+/* The helper refused after all what decide() accepted (a single-use token
+ * another login used first): account management must not vouch for it. */
+static void undecide(pam_handle_t *pamh, const struct oa2_config *cfg)
+{
+	char key[OA2_DATA_KEY_MAX];
+
+	if (oa2_login_data_key(cfg, key, sizeof(key)) == 0)
+		(void)pam_set_data(pamh, key, NULL, NULL);
+	(void)pam_set_data(pamh, OA2_DATA_ANY, NULL, NULL);
+}
+
+/* The login is decided: the helper records a single-use token (success:
+ * when that fails, so does the login), stores (success) or retires (the
  * policy refused a password the IdP accepted) the offline entry, and must
  * end cleanly. */
 static int finish_helper(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_helper *h,
@@ -335,7 +347,7 @@ static int finish_helper(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_h
 	if (grant == OA2_GRANT_PASSWORD && was_online)
 		what = !accepted ? OA2_FINISH_RETIRE
 				 : cfg->offline_cache ? OA2_FINISH_STORE : OA2_FINISH_NOTHING;
-	switch (oa2_helper_finish(h, what, &serr)) {
+	switch (oa2_helper_finish(h, what, accepted, &serr)) {
 	case 0:
 		return 0;
 	case 1:
@@ -409,8 +421,10 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 			oa2_log(pamh, LOG_WARNING, "after the refusal: %s", ferr.msg);
 		goto out;
 	}
-	if (finish_helper(pamh, cfg, helper, grant, &creds, was_online, true, err) != 0)
+	if (finish_helper(pamh, cfg, helper, grant, &creds, was_online, true, err) != 0) {
+		undecide(pamh, cfg);
 		goto out;
+	}
 	if (grant == OA2_GRANT_PASSWORD && after_password(pamh, cfg, &creds, err) != 0)
 		goto out;
 	rc = 0;

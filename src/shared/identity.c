@@ -16,4 +16,5 @@ void oa2_identity_clear(struct oa2_identity *id)
 	id->claims = NULL;
 	id->scope = NULL;
 	id->source = NULL;
+	memset(&id->use_once, 0, sizeof(id->use_once));
 }

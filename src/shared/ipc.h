@@ -19,7 +19,7 @@
 
 #include "error.h"
 
-#define OA2_IPC_VERSION 1
+#define OA2_IPC_VERSION 2
 #define OA2_IPC_MAX_FRAME (2 * 1024 * 1024)
 
 enum oa2_ipc_type {
@@ -31,8 +31,11 @@ enum oa2_ipc_type {
 	OA2_IPC_REPLY,       /* module -> helper: status, answer text */
 	OA2_IPC_LOG,         /* helper -> module: priority, line; not answered */
 	OA2_IPC_RESULT,      /* helper -> module: the outcome of the login */
-	OA2_IPC_FINISH,      /* module -> helper: the decision; store the offline entry? */
-	OA2_IPC_DONE,        /* helper -> module: the outcome of FINISH */
+	OA2_IPC_FINISH,      /* module -> helper: the offline entry (enum oa2_helper_finish),
+			      * accepted (1: the module lets the user in) */
+	OA2_IPC_DONE,        /* helper -> module: kind, message, refuse (1: the
+			      * login must be refused: its single-use entry
+			      * could not be recorded) */
 	/* accounts = create only: exactly one ACCOUNT before FINISH */
 	OA2_IPC_ACCOUNT = 32, /* module -> helper: op, name (docs/accounts.md) */
 	OA2_IPC_ACCOUNT_DONE, /* helper -> module: kind, reason, uid */

@@ -244,6 +244,8 @@ const counts = Object.fromEntries(ENDPOINTS.map((e) => [e, 0]));
 const polls = [];
 let faults = []; // { endpoint, kind, ms, remaining }
 let discoveryOverride = {}; // members replaced in the discovery document
+// active introspection answers: members dropped, and a jti derived from the token added
+let introspectionShape = { drop: [], jti: false };
 let cacheMaxAge = opts.cacheMaxAge;
 let enforceInterval = opts.enforceInterval;
 const pollState = new Map(); // device_code -> { last, interval }
@@ -727,6 +729,32 @@ async function onHttpsRequest(req, res) {
     }
   }
 
+  if (ep === 'introspection' && req.method === 'POST'
+      && (introspectionShape.drop.length > 0 || introspectionShape.jti)) {
+    let raw;
+    try {
+      raw = await readBody(req, 56 * 1024);
+    } catch (e) {
+      return sendJson(res, 400, { error: 'invalid_request', error_description: e.message });
+    }
+    req.body = raw;
+    const token = new URLSearchParams(raw).get('token') || '';
+    const shape = introspectionShape;
+    interceptBody(res, (buf) => {
+      let j;
+      try {
+        j = JSON.parse(buf.toString());
+      } catch {
+        return buf;
+      }
+      if (!j || j.active !== true) return buf;
+      for (const k of shape.drop) delete j[k];
+      // a jti of its own, as providers whose opaque tokens are handles send it
+      if (shape.jti) j.jti = `jti-${crypto.createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
+      return Buffer.from(JSON.stringify(j));
+    });
+  }
+
   if (ep === 'discovery' && Object.keys(discoveryOverride).length > 0) {
     const set = discoveryOverride;
     interceptBody(res, (buf) => Buffer.from(JSON.stringify({ ...JSON.parse(buf.toString()), ...set })));
@@ -950,6 +978,13 @@ async function controlRoute(method, pathname, query, body) {
       if (!body.set || typeof body.set !== 'object' || Array.isArray(body.set)) return [400, { error: 'bad_set' }];
       discoveryOverride = body.set;
       return [200, { ok: true, set: discoveryOverride }];
+    }
+    case 'POST /introspection-shape': {
+      const drop = body.drop === undefined ? [] : body.drop;
+      if (!Array.isArray(drop) || drop.some((k) => typeof k !== 'string')) return [400, { error: 'bad_drop' }];
+      if (body.jti !== undefined && typeof body.jti !== 'boolean') return [400, { error: 'bad_jti' }];
+      introspectionShape = { drop, jti: body.jti === true };
+      return [200, { ok: true, ...introspectionShape }];
     }
     case 'POST /cache-control': {
       const n = Number(body.max_age);

@@ -1,13 +1,20 @@
 /* test_faults.c - faults and load through real PAM (pam_wrapper) against the
  * test IdP: an expired server certificate; JWKS key rotation (a new kid
  * triggers one refetch and the login succeeds; a fresh cache keeps the
- * refetch rate limit); a JWKS endpoint failing while the cache is valid; and
+ * refetch rate limit); the rate limit without a writable cache (a real full
+ * file system, a small tmpfs in a private mount namespace): one refetch per
+ * minute while the cache cannot be written, and none at all where not even
+ * the limit's stamp can be created; a JWKS endpoint failing while the cache
+ * is valid; and
  * 50 logins at once (threads) on a cold cache: all succeed, the cache is whole, and
  * the IdP sees one discovery and one JWKS request. (Down, refused, slow,
  * 5xx, truncated, oversized, garbage, wrong CA and wrong host name are in
  * test_discovery; clock skew against leeway in tests/unit/test_claims and
  * test_token.) */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -107,6 +116,122 @@ static void unknown_kid_with_fresh_cache_is_rate_limited(void **state)
 	assert_int_equal(oa2t_count(&idp, "jwks"), 0);
 }
 
+/* ---- a full disk ----------------------------------------------------------
+ * The cache directory on a tmpfs of its own in a private mount namespace of
+ * this process (the helpers it starts inherit it; nobody else sees it),
+ * filled to the last block and inode. */
+
+static bool private_mounts;
+
+static void full_disk_mount(const char *cache, char *dir, size_t len)
+{
+	snprintf(dir, len, "%s/%s", oa2t_tmp(), cache);
+	if (!private_mounts) {
+		if (unshare(CLONE_NEWNS) != 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+			skip(); /* needs root (CAP_SYS_ADMIN) */
+		private_mounts = true;
+	}
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(mount("oa2full", dir, "tmpfs", MS_NOSUID | MS_NODEV,
+			       "size=256k,nr_inodes=64,mode=0700"), 0);
+}
+
+static void fill_disk(const char *dir)
+{
+	static char block[16384];
+	char path[600];
+	int fd, n = 0;
+
+	snprintf(path, sizeof(path), "%s/filler", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	assert_int_equal(errno, ENOSPC);
+	close(fd);
+	for (;; n++) {
+		snprintf(path, sizeof(path), "%s/inode-%d", dir, n);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			break;
+		close(fd);
+	}
+	assert_int_equal(errno, ENOSPC);
+}
+
+/* The cache entry and the refetch stamp older than the rate limit (the
+ * stamp only where it exists). */
+static void age_jwks_and_stamp(const char *cache)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "touch -c -d '-2 minutes' '%s/%s'/jwks-* '%s/%s'/.jwks-*.stamp",
+		 oa2t_tmp(), cache, oa2t_tmp(), cache);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void refetch_limit_holds_on_a_full_disk(void **state)
+{
+	char dir[400];
+	int ok = 0;
+
+	(void)state;
+	full_disk_mount("cache-full", dir, sizeof(dir));
+	write_config(&idp, "cache-full");
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS); /* warm */
+	/* one rotation while the disk has room: refetched, stamped */
+	assert_int_equal(oa2t_control(&idp, "POST", "/keys/rotate", "{\"kty\":\"RSA\"}", NULL), 200);
+	age_jwks_and_stamp("cache-full");
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS);
+	oa2t_expect_log("keys fetched");
+	/* the disk full, the next rotation: the refetched keys cannot be
+	 * cached, so every login after the first meets the unknown kid again */
+	fill_disk(dir);
+	assert_int_equal(oa2t_control(&idp, "POST", "/keys/rotate", "{\"kty\":\"RSA\"}", NULL), 200);
+	age_jwks_and_stamp("cache-full");
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	for (int i = 0; i < 4; i++)
+		ok += password_login("alice", "alice-pass") == PAM_SUCCESS;
+	/* one refetch (its login succeeds), then the limit */
+	assert_int_equal(oa2t_count(&idp, "jwks"), 1);
+	assert_int_equal(ok, 1);
+	oa2t_expect_log("kid");
+}
+
+static void no_refetch_where_the_limit_cannot_be_kept(void **state)
+{
+	char dir[400];
+
+	(void)state;
+	full_disk_mount("cache-nostamp", dir, sizeof(dir));
+	write_config(&idp, "cache-nostamp");
+	assert_int_equal(password_login("alice", "alice-pass"), PAM_SUCCESS); /* warm */
+	/* full before any refetch: no stamp file, and none can be made */
+	fill_disk(dir);
+	assert_int_equal(oa2t_control(&idp, "POST", "/keys/rotate", "{\"kty\":\"RSA\"}", NULL), 200);
+	age_jwks_and_stamp("cache-nostamp");
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(password_login("alice", "alice-pass"), PAM_AUTH_ERR);
+		oa2t_expect_log("no JWKS refetch, the rate limit cannot be kept");
+	}
+	assert_int_equal(oa2t_count(&idp, "jwks"), 0);
+}
+
+/* Even after a failure: the scratch directory is removed at exit. */
+static int full_disk_unmount(void **state)
+{
+	char dir[400];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/cache-full", oa2t_tmp());
+	(void)umount2(dir, MNT_DETACH);
+	snprintf(dir, sizeof(dir), "%s/cache-nostamp", oa2t_tmp());
+	(void)umount2(dir, MNT_DETACH);
+	return 0;
+}
+
 static void jwks_failing_with_valid_cache_still_logs_in(void **state)
 {
 	(void)state;
@@ -195,6 +320,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(expired_certificate_is_unavailable),
 		cmocka_unit_test(key_rotation_refetches_once),
 		cmocka_unit_test(unknown_kid_with_fresh_cache_is_rate_limited),
+		/* before any thread is started: unshare(CLONE_NEWNS) needs one */
+		cmocka_unit_test_teardown(refetch_limit_holds_on_a_full_disk, full_disk_unmount),
+		cmocka_unit_test_teardown(no_refetch_where_the_limit_cannot_be_kept,
+					  full_disk_unmount),
 		cmocka_unit_test(jwks_failing_with_valid_cache_still_logs_in),
 		cmocka_unit_test(parallel_logins_share_one_refresh),
 	};

@@ -11,7 +11,17 @@
  * replayed jti with token_single_use (also when eight logins race with one
  * token: exactly one wins), a token without jti there; an opaque access token
  * is introspected by the confidential client (and refused when issued to
- * another client, and by a public client without any request); a password,
+ * another client, and by a public client without any request); an opaque
+ * token whose introspection answer has a jti but no iat is refused without
+ * token_single_use, and with it logs in once and is still refused after
+ * token_max_age + leeway have passed (a real wait), its entry kept until the
+ * token's exp (and without exp either it is refused); two logins with one
+ * token that both pass the store's check (a slow userinfo holds them) are
+ * decided by the record after the module's decision: one wins, and the
+ * account phase does not vouch for the one refused there; tokens the module
+ * refuses (another user's, one without the required group) take no room in
+ * the single-use store, so a flood of them against an almost full store
+ * leaves room for a real login; a password,
  * an empty answer or other garbage typed at the prompt is PAM_AUTH_ERR
  * without any request to the IdP; use_first_pass takes PAM_AUTHTOK without
  * asking, try_first_pass asks once when it is not a token. */
@@ -27,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <libpamtest.h>
 
 #include "harness.h"
 
@@ -79,7 +90,10 @@ static int reset(void **state)
 {
 	(void)state;
 	unsetenv("PAM_AUTHTOK");
-	return oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL) == 200 ? 0 : -1;
+	return oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL) == 200 &&
+			       oa2t_control(&idp, "POST", "/introspection-shape", "{}", NULL) == 200
+		       ? 0
+		       : -1;
 }
 
 /* The string value of "key" in a flat JSON answer (malloc'd). */
@@ -364,29 +378,51 @@ static void replay_is_refused_with_single_use(void **state)
 	free(nojti);
 }
 
-static void racing_logins_with_one_token_let_one_in(void **state)
+/* n logins as alice with one token at once, each its own process (the
+ * account phase follows a refused authentication on the same handle, as in
+ * a stack where another auth module may still let the user in); how many
+ * succeeded. *vouched: how many refused logins the account phase still
+ * accepted (pam_oauth2 must not vouch for a login it refused). */
+static int race(const char *service, const char *token, int n, int *vouched)
 {
-	char *tok = alice_id_token(0, 600, "\"jti\":\"race-1\"");
 	pid_t pids[8];
 	int wins = 0, status;
 
-	(void)state;
-	for (int i = 0; i < 8; i++) {
+	assert_true(n <= 8);
+	*vouched = 0;
+	for (int i = 0; i < n; i++) {
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0) {
-			struct oa2t_conv conv = {0};
+			const char *answers[] = {token, NULL};
+			struct pamtest_conv_data conv = {.in_echo_off = answers};
+			struct pam_testcase cases[] = {
+				pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+				pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+			};
 
-			conv.answers[0] = tok;
-			conv.nanswers = 1;
-			_exit(oa2t_auth_quiet("tok-once", "alice", &conv) == PAM_SUCCESS ? 0 : 1);
+			cases[1].op_rv = -1;
+			(void)run_pamtest(service, "alice", &conv, cases, NULL);
+			_exit(cases[0].op_rv == PAM_SUCCESS ? 0 : cases[1].op_rv == PAM_SUCCESS ? 2 : 1);
 		}
 	}
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < n; i++) {
 		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
 		wins += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		*vouched += WIFEXITED(status) && WEXITSTATUS(status) == 2;
 	}
-	assert_int_equal(wins, 1);
+	return wins;
+}
+
+static void racing_logins_with_one_token_let_one_in(void **state)
+{
+	char *tok = alice_id_token(0, 600, "\"jti\":\"race-1\"");
+
+	int vouched;
+
+	(void)state;
+	assert_int_equal(race("tok-once", tok, 8, &vouched), 1);
+	assert_int_equal(vouched, 0);
 	free(tok);
 }
 
@@ -409,6 +445,142 @@ static void opaque_token_is_introspected_by_the_confidential_client(void **state
 	assert_int_equal(all_requests(), 0);
 	free(at);
 	free(pub);
+}
+
+/* The store's live lines (after the magic line) and the largest "until". */
+static int store_lines(const char *name, long long *max_until)
+{
+	char path[400], line[256];
+	int n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/replay", oa2t_tmp(), name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	*max_until = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		long long u = atoll(line);
+
+		if (n >= 0 && u > *max_until)
+			*max_until = u;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void opaque_token_without_iat_is_used_once_until_it_expires(void **state)
+{
+	char *at, *noexp;
+	long long until = 0;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/introspection-shape",
+				      "{\"drop\":[\"iat\"],\"jti\":true}", NULL), 200);
+	at = idp_token("pam-confidential", "confidential-secret", "alice", "access_token");
+	/* without token_single_use nothing would bound its use: refused */
+	expect("tok-conf", "alice", at, PAM_AUTH_ERR, "no 'iat', so token_max_age cannot");
+	/* with it: once, and remembered until exp (about an hour), not until
+	 * now + token_max_age (10 s here, leeway 0) */
+	expect("tok-once-conf", "alice", at, PAM_SUCCESS, "grant=token evidence=introspection");
+	expect("tok-once-conf", "alice", at, PAM_AUTH_ERR, "token replayed");
+	assert_int_equal(store_lines("replay-opaque", &until), 1);
+	assert_true(until > (long long)time(NULL) + 3000);
+	sleep(12);
+	expect("tok-once-conf", "alice", at, PAM_AUTH_ERR, "token replayed");
+	/* neither iat nor exp: how long to remember it would be unknown
+	 * (introspection requires exp anyway, claims.c) */
+	assert_int_equal(oa2t_control(&idp, "POST", "/introspection-shape",
+				      "{\"drop\":[\"iat\",\"exp\"],\"jti\":true}", NULL), 200);
+	noexp = idp_token("pam-confidential", "confidential-secret", "alice", "access_token");
+	expect("tok-once-conf", "alice", noexp, PAM_AUTH_ERR, "'exp' is missing");
+	assert_int_equal(store_lines("replay-opaque", &until), 1);
+	free(at);
+	free(noexp);
+}
+
+/* Two logins with one opaque token, both past the store's check before
+ * either is decided (userinfo answers slowly, after the check): the record
+ * after the module's decision lets one in, and the other is refused there. */
+static void racing_past_the_check_the_record_lets_one_in(void **state)
+{
+	char *at;
+	int vouched;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/introspection-shape", "{\"jti\":true}",
+				      NULL), 200);
+	at = idp_token("pam-confidential", "confidential-secret", "alice", "access_token");
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"userinfo\",\"kind\":\"slow\",\"ms\":1500,"
+				      "\"count\":2}",
+				      NULL), 200);
+	assert_int_equal(race("tok-once-conf", at, 2, &vouched), 1);
+	assert_int_equal(oa2t_count(&idp, "userinfo"), 2); /* both got past the check */
+	/* the loser was accepted by the mapping and the policy, then refused:
+	 * the account phase must not vouch for it */
+	assert_int_equal(vouched, 0);
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault/clear", "{}", NULL), 200);
+	free(at);
+}
+
+/* An ID token for user with groups (a JSON array) and a jti. */
+static char *grouped_token(const char *user, const char *sub, const char *groups, const char *jti)
+{
+	long now = (long)time(NULL);
+	char c[1024];
+
+	snprintf(c, sizeof(c),
+		 "{\"iss\":\"%s\",\"sub\":\"%s\",\"aud\":\"pam-public\",\"iat\":%ld,"
+		 "\"exp\":%ld,\"preferred_username\":\"%s\",\"groups\":%s,\"jti\":\"%s\"}",
+		 idp.issuer, sub, now, now + 600, user, groups, jti);
+	return sign("RS256", NULL, c);
+}
+
+#define FLOOD_ROOM 3
+
+static void refused_tokens_take_no_room_in_the_store(void **state)
+{
+	char dir[400], path[420], jti[32], *tok;
+	long long until = 0;
+	long now = (long)time(NULL);
+	FILE *f;
+
+	(void)state;
+	/* a store with room for FLOOD_ROOM more tokens (a version 1 store, as
+	 * an earlier release left it) */
+	snprintf(dir, sizeof(dir), "%s/replay-flood", oa2t_tmp());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/replay", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "pam_oauth2-replay 1\n");
+	for (int i = 0; i < 4096 - FLOOD_ROOM; i++)
+		fprintf(f, "%ld %064x\n", now + 600, i);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	/* twice as many tokens as there is room, each refused by the module:
+	 * another user's, or without the required group */
+	for (int i = 0; i < 2 * FLOOD_ROOM; i++) {
+		snprintf(jti, sizeof(jti), "flood-%d", i);
+		if (i % 2) {
+			tok = grouped_token("bob", BOB, "[\"users\",\"admins\"]", jti);
+			expect("tok-once-admins", "alice", tok, PAM_AUTH_ERR,
+			       "maps to 'bob', not to 'alice'");
+		} else {
+			tok = grouped_token("alice", ALICE, "[\"users\"]", jti);
+			expect("tok-once-admins", "alice", tok, PAM_PERM_DENIED, "admins");
+		}
+		free(tok);
+	}
+	assert_int_equal(store_lines("replay-flood", &until), 4096 - FLOOD_ROOM);
+	/* the host's real user still gets in, once */
+	tok = grouped_token("alice", ALICE, "[\"users\",\"admins\"]", "real-1");
+	expect("tok-once-admins", "alice", tok, PAM_SUCCESS, "login accepted");
+	expect("tok-once-admins", "alice", tok, PAM_AUTH_ERR, "token replayed");
+	assert_int_equal(store_lines("replay-flood", &until), 4096 - FLOOD_ROOM + 1);
+	free(tok);
 }
 
 static void passwords_and_garbage_never_reach_the_idp(void **state)
@@ -439,6 +611,14 @@ int main(int argc, char **argv)
 		{"tok-once",
 		 "config=%T/tok.conf token_single_use=yes token_replay_dir=%T/replay debug", false},
 		{"tok-conf", "config=%T/tok-conf.conf debug", false},
+		{"tok-once-conf",
+		 "config=%T/tok-conf.conf token_single_use=yes token_replay_dir=%T/replay-opaque "
+		 "token_max_age=10 leeway=0 debug",
+		 false},
+		{"tok-once-admins",
+		 "config=%T/tok.conf token_single_use=yes token_replay_dir=%T/replay-flood "
+		 "require_groups=admins debug",
+		 false},
 		{"tok-fp", "config=%T/tok.conf use_first_pass debug", true},
 		{"tok-tfp", "config=%T/tok.conf try_first_pass debug", true},
 		{NULL, NULL, false},
@@ -459,6 +639,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(racing_logins_with_one_token_let_one_in, reset),
 		cmocka_unit_test_setup(opaque_token_is_introspected_by_the_confidential_client,
 				       reset),
+		cmocka_unit_test_setup(opaque_token_without_iat_is_used_once_until_it_expires, reset),
+		cmocka_unit_test_setup(racing_past_the_check_the_record_lets_one_in, reset),
+		cmocka_unit_test_setup(refused_tokens_take_no_room_in_the_store, reset),
 		cmocka_unit_test_setup(passwords_and_garbage_never_reach_the_idp, reset),
 	};
 

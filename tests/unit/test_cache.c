@@ -1,7 +1,9 @@
 /* test_cache.c - the on-disk metadata cache: hits, expiry, and every way a
  * file can be untrustworthy (corrupt, truncated, foreign-owned, writable by
  * others, a symlink) being treated as a miss; the load sequence discovery
- * and the JWKS share (oa2_cache_load). */
+ * and the JWKS share (oa2_cache_load); a rate limit's stamp (oa2_cache_stamp):
+ * granted when absent or old enough and then set, not before, refused when
+ * it is not a private file of ours. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -238,6 +241,41 @@ static void load_reads_the_cache_before_fetching(void **state)
 	assert_string_equal(err.msg, "IdP down");
 }
 
+static void stamp_grants_once_per_interval(void **state)
+{
+	time_t t = time(NULL);
+	struct timespec old[2] = {{t - 120, 0}, {t - 120, 0}};
+	oa2_error err = {0};
+	char path[700];
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/.jwks-s.stamp", dir);
+	assert_int_equal(oa2_cache_stamp(dir, "jwks-s", t, 60, &err), 1); /* created */
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(oa2_cache_stamp(dir, "jwks-s", t, 60, &err), 0);
+	assert_int_equal(oa2_cache_stamp(dir, "jwks-s", t + 59, 60, &err), 0);
+	/* older than the interval: granted, and set to now */
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(oa2_cache_stamp(dir, "jwks-s", t, 60, &err), 1);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_mtime >= t);
+	assert_int_equal(oa2_cache_stamp(dir, "jwks-s", t, 60, &err), 0);
+	/* a clock set back: the stamp in the future counts as now */
+	assert_int_equal(oa2_cache_stamp(dir, "jwks-s", t - 3600, 60, &err), 0);
+	/* not a private file of ours: the limit cannot be kept */
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(oa2_cache_stamp(dir, "jwks-s", t, 60, &err), -1);
+	assert_non_null(strstr(err.msg, "not a private file"));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("/etc/hostname", path), 0);
+	oa2_error_clear(&err);
+	assert_int_equal(oa2_cache_stamp(dir, "jwks-s", t, 60, &err), -1);
+	assert_int_equal(unlink(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +286,7 @@ int main(void)
 		cmocka_unit_test(unsafe_entries_are_misses),
 		cmocka_unit_test(unsafe_directory_is_refused),
 		cmocka_unit_test(load_reads_the_cache_before_fetching),
+		cmocka_unit_test(stamp_grants_once_per_interval),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

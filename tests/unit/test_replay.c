@@ -2,10 +2,15 @@
  *
  * Proves: a jti is accepted once and refused after; the same jti of another
  * issuer is another entry; an entry whose time has passed is dropped; the
- * file holds hashes, never the jti, and is 0600; a corrupt, group-readable
- * or symlinked store is refused (fail closed); a full store refuses new
- * tokens instead of forgetting live ones; sixteen processes racing with one
- * jti let exactly one through. */
+ * file holds hashes, never the jti or the sub, and is 0600; checking writes
+ * nothing (only the record after the module's decision does), and a record
+ * refuses a jti a racing login recorded after its check; one sub cannot
+ * hold more than OA2_REPLAY_MAX_PER_SUB entries while others still can; a
+ * version 1 store is still read (its entries refuse their jti) and
+ * rewritten as version 2; a corrupt, group-readable or symlinked store is
+ * refused (fail closed); a full store refuses new tokens instead of
+ * forgetting live ones; sixteen processes racing with one jti let exactly
+ * one through. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,10 +55,31 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+static void mark_of(const char *iss, const char *jti, const char *sub, time_t until,
+		    struct oa2_use_once *m)
+{
+	oa2_error err = {0};
+
+	assert_int_equal(oa2_replay_mark(iss, jti, sub, until, m, &err), 0);
+}
+
+/* A login the module accepted: the check while validating, the record
+ * after the decision. */
+static int use_as(const char *sub, const char *iss, const char *jti, time_t until, time_t now,
+		  oa2_error *err)
+{
+	struct oa2_use_once m;
+
+	mark_of(iss, jti, sub, until, &m);
+	oa2_error_clear(err);
+	if (oa2_replay_check(dir, &m, now, err) != 0)
+		return -1;
+	return oa2_replay_record(dir, &m, now, err);
+}
+
 static int check(const char *iss, const char *jti, time_t until, time_t now, oa2_error *err)
 {
-	oa2_error_clear(err);
-	return oa2_replay_check(dir, iss, jti, until, now, err);
+	return use_as("sub-1", iss, jti, until, now, err);
 }
 
 static char *store_text(void)
@@ -86,7 +112,8 @@ static void once_then_refused(void **state)
 	assert_int_equal(check("https://other.example", "jti-secret-1", now + 60, now, &err), 0);
 	text = store_text();
 	assert_null(strstr(text, "jti-secret-1"));
-	assert_int_equal(strncmp(text, "pam_oauth2-replay 1\n", 20), 0);
+	assert_null(strstr(text, "sub-1"));
+	assert_int_equal(strncmp(text, "pam_oauth2-replay 2\n", 20), 0);
 	free(text);
 	snprintf(path, sizeof(path), "%s/replay", dir);
 	assert_int_equal(stat(path, &st), 0);
@@ -138,6 +165,13 @@ static void corrupt_store_is_refused(void **state)
 		"pam_oauth2-replay 1\n-5 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
 		"pam_oauth2-replay 1\n99999999999 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0\n",
 		"pam_oauth2-replay 1\n99999999999 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		/* version 2: the sub's hash is required, and nothing after it */
+		"pam_oauth2-replay 2\n99999999999 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+		"pam_oauth2-replay 2\n99999999999 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 "
+		"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0g\n",
+		"pam_oauth2-replay 2\n99999999999 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 "
+		"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 x\n",
+		"pam_oauth2-replay 3\n",
 		NULL,
 	};
 	time_t now = time(NULL);
@@ -199,6 +233,75 @@ static void full_store_refuses_new_tokens(void **state)
 	assert_int_equal(check(ISS, jti, now + 900, now + 601, &err), 0);
 }
 
+static void check_writes_nothing_record_refuses_a_racer(void **state)
+{
+	time_t now = time(NULL);
+	struct oa2_use_once a, b;
+	oa2_error err = {0};
+	char path[256];
+	struct stat st;
+
+	(void)state;
+	mark_of(ISS, "jti-2", "sub-1", now + 60, &a);
+	b = a;
+	/* two logins with one token both pass the check ... */
+	assert_int_equal(oa2_replay_check(dir, &a, now, &err), 0);
+	assert_int_equal(oa2_replay_check(dir, &b, now, &err), 0);
+	snprintf(path, sizeof(path), "%s/replay", dir);
+	assert_int_equal(stat(path, &st), -1); /* a refused login leaves nothing */
+	/* ... and only the first record wins */
+	assert_int_equal(oa2_replay_record(dir, &a, now, &err), 0);
+	assert_int_equal(oa2_replay_record(dir, &b, now, &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_DENIED);
+	assert_non_null(strstr(err.msg, "replayed"));
+	oa2_error_clear(&err);
+	assert_int_equal(oa2_replay_check(dir, &b, now, &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_DENIED);
+}
+
+static void one_sub_cannot_fill_the_store(void **state)
+{
+	time_t now = time(NULL);
+	oa2_error err = {0};
+	char jti[32];
+
+	(void)state;
+	for (int i = 0; i < OA2_REPLAY_MAX_PER_SUB; i++) {
+		snprintf(jti, sizeof(jti), "flood-%d", i);
+		assert_int_equal(use_as("mallory", ISS, jti, now + 600, now, &err), 0);
+	}
+	assert_int_equal(use_as("mallory", ISS, "one-more", now + 600, now, &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_INTERNAL);
+	assert_non_null(strstr(err.msg, "of this sub"));
+	/* the same sub at another issuer is another subject; others go on */
+	assert_int_equal(use_as("mallory", "https://other.example", "one-more", now + 600, now,
+				&err), 0);
+	assert_int_equal(use_as("alice", ISS, "one-more", now + 600, now, &err), 0);
+	/* once mallory's entries expire, mallory's tokens are taken again */
+	assert_int_equal(use_as("mallory", ISS, "later", now + 900, now + 601, &err), 0);
+}
+
+static void version_1_store_is_read_and_upgraded(void **state)
+{
+	time_t now = time(NULL);
+	struct oa2_use_once m;
+	oa2_error err = {0};
+	char text[256], *got;
+
+	(void)state;
+	mark_of(ISS, "from-v1", "sub-1", now + 60, &m);
+	snprintf(text, sizeof(text), "pam_oauth2-replay 1\n%lld %s\n", (long long)now + 60, m.key);
+	write_store(text, 0600);
+	assert_int_equal(check(ISS, "from-v1", now + 60, now, &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_DENIED);
+	assert_int_equal(check(ISS, "new", now + 60, now, &err), 0);
+	got = store_text();
+	assert_int_equal(strncmp(got, "pam_oauth2-replay 2\n", 20), 0);
+	assert_non_null(strstr(got, m.key));
+	free(got);
+	assert_int_equal(check(ISS, "from-v1", now + 60, now, &err), -1);
+}
+
 static void racing_processes_let_one_through(void **state)
 {
 	time_t now = time(NULL);
@@ -212,7 +315,7 @@ static void racing_processes_let_one_through(void **state)
 		if (pids[i] == 0) {
 			oa2_error err = {0};
 
-			_exit(oa2_replay_check(dir, ISS, "race", now + 60, now, &err) == 0 ? 0 : 1);
+			_exit(check(ISS, "race", now + 60, now, &err) == 0 ? 0 : 1);
 		}
 	}
 	for (int i = 0; i < 16; i++) {
@@ -230,6 +333,9 @@ int main(void)
 		cmocka_unit_test_setup(corrupt_store_is_refused, fresh),
 		cmocka_unit_test_setup(unsafe_store_is_refused, fresh),
 		cmocka_unit_test_setup(full_store_refuses_new_tokens, fresh),
+		cmocka_unit_test_setup(check_writes_nothing_record_refuses_a_racer, fresh),
+		cmocka_unit_test_setup(one_sub_cannot_fill_the_store, fresh),
+		cmocka_unit_test_setup(version_1_store_is_read_and_upgraded, fresh),
 		cmocka_unit_test_setup(racing_processes_let_one_through, fresh),
 	};
 

@@ -9,7 +9,8 @@
  * (OA2_ERR_DENIED): another audience, several audiences without a matching
  * azp, older than token_max_age, no iat, expired, not yet valid, another
  * issuer, another key, at+jwt without client_id or jti, other JWT types, a
- * replayed jti with token_single_use, a token without jti there, an opaque
+ * replayed jti with token_single_use (recorded only when the caller records
+ * it after the decision, until exp + leeway), a token without jti there, an opaque
  * token for a public client, a password. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "helper/cache.h"
+#include "helper/replay.h"
 #include "helper/token_grant.h"
 #include "shared/strutil.h"
 #include "vectors/testkeys.h"
@@ -244,6 +246,15 @@ static void single_use(void **state)
 	cfg->token_single_use = 1;
 	assert_int_equal(grant(rsa, H_ID, claims("\"pam\"", 0, 300, ",\"jti\":\"u1\""), &id, &err),
 			 0);
+	/* validating records nothing: the module has not decided yet */
+	assert_true(id.use_once.set);
+	assert_int_equal(id.use_once.until, (long long)now + 300 + cfg->leeway);
+	oa2_identity_clear(&id);
+	assert_false(id.use_once.set);
+	assert_int_equal(grant(rsa, H_ID, claims("\"pam\"", 0, 300, ",\"jti\":\"u1\""), &id, &err),
+			 0);
+	/* the module accepted the login: the helper records it (main.c) */
+	assert_int_equal(oa2_replay_record(cfg->token_replay_dir, &id.use_once, now, &err), 0);
 	oa2_identity_clear(&id);
 	refused(rsa, H_ID, claims("\"pam\"", 0, 300, ",\"jti\":\"u1\""), "token replayed");
 	refused(rsa, H_ID, claims("\"pam\"", 0, 300, ""), "no usable 'jti'");
