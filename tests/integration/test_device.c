@@ -473,8 +473,9 @@ static void prompt_mode_cancel(void **state)
 	(void)state;
 	conv.answers[0] = "cancel";
 	conv.nanswers = 1;
-	assert_int_equal(oa2t_auth("sshd-oa2", "alice", &conv, false), PAM_AUTH_ERR);
-	oa2t_expect_log("cancelled");
+	/* the user gave up: PAM_ABORT, on which sudo and login stop asking */
+	assert_int_equal(oa2t_auth("sshd-oa2", "alice", &conv, false), PAM_ABORT);
+	oa2t_expect_log("reason=aborted: the user cancelled the login");
 }
 
 /* ---- provider dialects, through PAM ---- */
