@@ -48,8 +48,8 @@ from e2elib import USER_CODE_RE, note  # noqa: E402
 # asked again would start a new device code.
 SUDOERS = test_sudo.SUDOERS.replace("passwd_tries=1", "passwd_tries=3")
 
-# Long enough that a module still polling is plainly visible (the old code
-# polled up to this long, three times over).
+# Longer than the test runs: a module that missed the hang-up would still be
+# polling when the test looks (the code before this test did).
 DEVICE_TIMEOUT = 60
 # How long after the close a program may take to end: a poll interval of
 # the module plus the host's own teardown, far below DEVICE_TIMEOUT.
