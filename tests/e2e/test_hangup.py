@@ -23,7 +23,10 @@ What it proves, each as its own assertion:
     session leader SIGHUP ends it first, see test_login.py): the pty closed
     while login's module polls ends login, and login logs "PAM_ABORT
     returned from pam_authenticate()" (it quits instead of asking "login:"
-    again), with no new device authorization request.
+    again), with no new device authorization request;
+  * the Debian profile's control (`[success=end abort=die default=ignore]`,
+    read from debian/pam-configs/oauth2) in a stack that ends in pam_deny:
+    the hang-up still reaches sudo as PAM_ABORT, not as pam_deny's failure.
 
 On the code before this test (cc0fec0) the module returned PAM_AUTH_ERR for
 a hang-up, and sudo asked again with a new device grant each time; without
@@ -165,6 +168,25 @@ def hang_up_case(ctx, r, log, mark, what, child, proc, requests, service, host_l
     check_logs(r, what, service, log.lines(mark), *host_log)
 
 
+def debian_profile_stack(ctx, service):
+    """/etc/pam.d/SERVICE with the auth stack pam-auth-update builds from the
+    Debian profile (debian/pam-configs/oauth2) when pam_oauth2 is the only
+    primary module: its Auth-Initial control with "end" made a jump over
+    pam_deny, as pam-auth-update writes it."""
+    with open(os.path.join(e2elib.TOP, "debian", "pam-configs", "oauth2")) as f:
+        profile = f.read()
+    control = re.search(r"^Auth-Initial:\n\s+(\[[^]]*\])", profile, re.M).group(1)
+    conf = ctx.path("pam_oauth2.conf")
+    text = ("auth     %s %s config=%s grant=device\n"
+            "auth     requisite pam_deny.so\n"
+            "auth     required pam_permit.so\n"
+            "account  required %s config=%s\n"
+            "session  required pam_permit.so\n" %
+            (control.replace("end", "1"), e2elib.MODULE, conf, e2elib.MODULE, conf))
+    ctx.write("etc/pam.d/" + service, text, 0o644)
+    return control
+
+
 def body(ctx, r):
     log = ctx.capture_syslog()
     ctx.start_idp()
@@ -214,6 +236,17 @@ def body(ctx, r):
                  (r"login.*PAM_ABORT returned from pam_authenticate",
                   "login logged PAM_ABORT and quit instead of asking login: again"),
                  no_ctty=True)
+
+    # The Debian profile's line: a stack that ignores the module's failures
+    # (pam_deny after it) must still end with PAM_ABORT, or sudo asks again.
+    control = debian_profile_stack(ctx, "sudo")
+    what = 'Debian profile %s, sh -c "sudo true"' % control
+    ctx.control("POST", "/counts/reset")
+    mark = log.mark()
+    child = ctx.spawn(["sh", "-c", "sudo true"], user="alice", timeout=20)
+    hang_up_case(ctx, r, log, mark, what, child, ("sudo", alice), 1, "sudo", SUDO_STOPPED)
+    r.check(not any("incorrect password attempt" in x for x in log.lines(mark)),
+            "%s: sudo did not count failed tries (abort=die ended the stack)" % what)
 
 if __name__ == "__main__":
     e2elib.main("hangup", ["sudo", "su", "login", "setsid"], body)
