@@ -490,20 +490,29 @@ static bool is_terminal(int fd)
 	return tcgetattr(fd, &t) == 0 || errno == EIO;
 }
 
-/* Has one of the watched terminals hung up (or wait_ms passed)? */
-static bool terminal_gone(const struct watch *w, int wait_ms)
+static void terms_pollfds(const struct watch *w, struct pollfd *p)
 {
-	struct pollfd p[N_TERMS];
-
 	for (size_t i = 0; i < N_TERMS; i++)
 		p[i] = (struct pollfd){w->terms[i], 0, 0};
-	if (poll(p, N_TERMS, wait_ms) <= 0)
-		return false;
+}
+
+/* After poll() on terms_pollfds: did one of the terminals hang up? */
+static bool terms_hung_up(const struct pollfd *p)
+{
 	for (size_t i = 0; i < N_TERMS; i++) {
 		if (p[i].fd >= 0 && (p[i].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
 			return true;
 	}
 	return false;
+}
+
+/* Has one of the watched terminals hung up already? */
+static bool terminal_gone(const struct watch *w)
+{
+	struct pollfd p[N_TERMS];
+
+	terms_pollfds(w, p);
+	return poll(p, N_TERMS, 0) > 0 && terms_hung_up(p);
 }
 
 static void watch_start(struct watch *w, int remote)
@@ -576,8 +585,7 @@ static int wait_helper(oa2_helper *h, struct watch *w, struct oa2_msg *m, oa2_er
 		int64_t left = deadline - now_ms();
 		int r, sig;
 
-		for (size_t i = 0; i < N_TERMS; i++)
-			p[2 + i] = (struct pollfd){w->terms[i], 0, 0};
+		terms_pollfds(w, p + 2);
 		if (left <= 0)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "helper channel: timed out");
 		r = poll(p, 2 + N_TERMS, left > 1000 ? 1000 : (int)left);
@@ -592,11 +600,8 @@ static int wait_helper(oa2_helper *h, struct watch *w, struct oa2_msg *m, oa2_er
 		if (r > 0 && w->peer >= 0 && (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
 			return oa2_fail(err, OA2_ERR_ABORT, "the user's terminal went away "
 					"(the remote client disconnected)");
-		for (size_t i = 0; r > 0 && i < N_TERMS; i++) {
-			if (w->terms[i] >= 0 &&
-			    (p[2 + i].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
-				return gone(0, err);
-		}
+		if (r > 0 && terms_hung_up(p + 2))
+			return gone(0, err);
 	}
 }
 
@@ -642,7 +647,7 @@ int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
 	watch_start(&w, ui->info_needs_prompt);
 	/* hung up already (an earlier attempt noticed it, or an earlier
 	 * module): the helper must not ask the IdP for a code nobody sees */
-	if (terminal_gone(&w, 0)) {
+	if (terminal_gone(&w)) {
 		gone(0, err);
 		goto out;
 	}
