@@ -18,7 +18,7 @@
 /* Exit codes, documented in pam-oauth2(8) (docs/pam-oauth2.8.scd). */
 enum cli_exit {
 	CLI_OK = 0,          /* every required check passed / PAM_SUCCESS */
-	CLI_FAILED = 1,      /* a check failed / PAM_AUTH_ERR (refused identity) */
+	CLI_FAILED = 1,      /* a check failed / PAM_AUTH_ERR (refused identity), PAM_ABORT */
 	CLI_USAGE = 2,       /* bad command line */
 	CLI_CONFIG = 3,      /* configuration missing, malformed or unsafe / PAM_SERVICE_ERR */
 	CLI_UNAVAIL = 4,     /* IdP unreachable or answered garbage / PAM_AUTHINFO_UNAVAIL */

@@ -86,7 +86,8 @@ int cli_exit_for(enum oa2_errkind kind)
 {
 	switch (oa2_pam_code(kind)) {
 	case PAM_SUCCESS: return CLI_OK;
-	case PAM_AUTH_ERR: return CLI_FAILED;
+	case PAM_AUTH_ERR:
+	case PAM_ABORT: return CLI_FAILED;
 	case PAM_SERVICE_ERR: return CLI_CONFIG;
 	case PAM_AUTHINFO_UNAVAIL: return CLI_UNAVAIL;
 	case PAM_PERM_DENIED: return CLI_PERM;
@@ -100,6 +101,7 @@ const char *cli_pam_name(enum oa2_errkind kind)
 	switch (oa2_pam_code(kind)) {
 	case PAM_SUCCESS: return "PAM_SUCCESS";
 	case PAM_AUTH_ERR: return "PAM_AUTH_ERR";
+	case PAM_ABORT: return "PAM_ABORT";
 	case PAM_SERVICE_ERR: return "PAM_SERVICE_ERR";
 	case PAM_AUTHINFO_UNAVAIL: return "PAM_AUTHINFO_UNAVAIL";
 	case PAM_PERM_DENIED: return "PAM_PERM_DENIED";

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -403,9 +404,17 @@ int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *wa
  * While the helper polls the IdP the module sits in poll() on the channel.
  * A user who hangs up, closes the terminal or presses Ctrl-C must end the
  * login within a poll interval, but the host may catch those signals
- * (sudo does, to act on them later) and then nothing ends the wait. So
- * during the wait the module watches the controlling terminal for a
- * hang-up, and puts a small handler in front of every host handler of
+ * (sudo does, to act on them later) and then nothing ends the wait; and a
+ * program that is not the terminal's session leader (sudo started by a
+ * script, or by `su -c`, which gives the command a session of its own
+ * without a controlling terminal) gets no signal at all when the terminal
+ * closes. So during the wait the module watches the terminals the
+ * conversation can use for a hang-up: the controlling terminal, and those
+ * of descriptors 0-2 (a host without a controlling terminal talks through
+ * them). A closed pseudo-terminal shows on its other side as POLLHUP and
+ * POLLERR, and as EIO from tcgetattr: a terminal already hung up when the
+ * login starts ends it before the helper asks the IdP for anything. The
+ * module also puts a small handler in front of every host handler of
  * SIGHUP, SIGINT, SIGQUIT and SIGTERM: it notes the signal and calls the
  * host's handler at once, so the host sees the signal as before. Signals
  * the host ignores stay ignored; with the default action the host ends and
@@ -415,8 +424,11 @@ int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *wa
 static const int watched_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 #define N_WATCHED (sizeof(watched_signals) / sizeof(watched_signals[0]))
 
+#define N_TERMS 4
+
 struct watch {
 	int tty;                          /* the controlling terminal, or -1 */
+	int terms[N_TERMS];               /* the terminals to watch (tty, 0-2), -1 = none */
 	int peer;                         /* the remote client's connection, or -1 */
 	struct sigaction old[N_WATCHED];  /* the host's handlers */
 	bool wrapped[N_WATCHED];
@@ -471,12 +483,48 @@ static int client_connection(void)
 	return found;
 }
 
+/* A terminal, or one that was and is hung up (tcgetattr: EIO)? */
+static bool is_terminal(int fd)
+{
+	struct termios t;
+
+	return tcgetattr(fd, &t) == 0 || errno == EIO;
+}
+
+static void terms_pollfds(const struct watch *w, struct pollfd *p)
+{
+	for (size_t i = 0; i < N_TERMS; i++)
+		p[i] = (struct pollfd){w->terms[i], 0, 0};
+}
+
+/* After poll() on terms_pollfds: did one of the terminals hang up? */
+static bool terms_hung_up(const struct pollfd *p)
+{
+	for (size_t i = 0; i < N_TERMS; i++) {
+		if (p[i].fd >= 0 && (p[i].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
+			return true;
+	}
+	return false;
+}
+
+/* Has one of the watched terminals hung up already? */
+static bool terminal_gone(const struct watch *w)
+{
+	struct pollfd p[N_TERMS];
+
+	terms_pollfds(w, p);
+	return poll(p, N_TERMS, 0) > 0 && terms_hung_up(p);
+}
+
 static void watch_start(struct watch *w, int remote)
 {
 	struct sigaction sa;
 
 	memset(w, 0, sizeof(*w));
 	w->tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	w->terms[0] = w->tty;
+	for (int fd = 0; fd <= 2; fd++)
+		w->terms[fd + 1] = is_terminal(fd) ? fd : -1;
 	w->peer = remote ? client_connection() : -1;
 	caught_signal = 0;
 	active_watch = w;
@@ -533,14 +581,15 @@ static int wait_helper(oa2_helper *h, struct watch *w, struct oa2_msg *m, oa2_er
 	int64_t deadline = now_ms() + h->timeout_ms;
 
 	for (;;) {
-		/* a negative fd is skipped by poll() */
-		struct pollfd p[3] = {{h->fd, POLLIN, 0}, {w->tty, 0, 0}, {w->peer, POLLRDHUP, 0}};
+		/* a negative fd is skipped by poll(); the terminals follow */
+		struct pollfd p[2 + N_TERMS] = {{h->fd, POLLIN, 0}, {w->peer, POLLRDHUP, 0}};
 		int64_t left = deadline - now_ms();
 		int r, sig;
 
+		terms_pollfds(w, p + 2);
 		if (left <= 0)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "helper channel: timed out");
-		r = poll(p, 3, left > 1000 ? 1000 : (int)left);
+		r = poll(p, 2 + N_TERMS, left > 1000 ? 1000 : (int)left);
 		sig = caught_signal ? caught_signal : pending_signal();
 		if (sig != 0)
 			return gone(sig, err);
@@ -549,11 +598,11 @@ static int wait_helper(oa2_helper *h, struct watch *w, struct oa2_msg *m, oa2_er
 					strerror(errno));
 		if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0)
 			return oa2_ipc_recv(h->fd, m, h->timeout_ms, err);
-		if (r > 0 && w->tty >= 0 && (p[1].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
-			return gone(0, err);
-		if (r > 0 && w->peer >= 0 && (p[2].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+		if (r > 0 && w->peer >= 0 && (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
 			return oa2_fail(err, OA2_ERR_ABORT, "the user's terminal went away "
 					"(the remote client disconnected)");
+		if (r > 0 && terms_hung_up(p + 2))
+			return gone(0, err);
 	}
 }
 
@@ -597,6 +646,12 @@ int oa2_helper_login(oa2_helper *h, int argc, const char **argv,
 	memset(id, 0, sizeof(*id));
 	*was_online = true;
 	watch_start(&w, ui->info_needs_prompt);
+	/* hung up already (an earlier attempt noticed it, or an earlier
+	 * module): the helper must not ask the IdP for a code nobody sees */
+	if (terminal_gone(&w)) {
+		gone(0, err);
+		goto out;
+	}
 	if (send_request(h, argc, argv, req, ui, err) != 0)
 		goto out;
 	for (;;) {

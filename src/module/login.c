@@ -32,8 +32,10 @@ int oa2_pam_code(enum oa2_errkind kind)
 	case OA2_ERR_UNAVAIL:
 	case OA2_ERR_PROTOCOL: return PAM_AUTHINFO_UNAVAIL;
 	case OA2_ERR_DENIED:
-	case OA2_ERR_CREDENTIALS:
-	case OA2_ERR_ABORT: return PAM_AUTH_ERR;
+	case OA2_ERR_CREDENTIALS: return PAM_AUTH_ERR;
+	/* the user gave up or is gone: PAM_ABORT is the one code on which
+	 * sudo, su and login all stop asking (docs/security.md) */
+	case OA2_ERR_ABORT: return PAM_ABORT;
 	case OA2_ERR_PERM: return PAM_PERM_DENIED;
 	case OA2_ERR_USER: return PAM_USER_UNKNOWN;
 	case OA2_ERR_INTERNAL: return PAM_SYSTEM_ERR;

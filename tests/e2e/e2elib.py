@@ -42,9 +42,12 @@ import grp
 import re
 import shutil
 import signal
+import socket
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -208,6 +211,7 @@ class Context:
         self.idp_dir = None
         self.idp = {}
         self.uids = {}
+        self.syslog = None    # a Syslog once capture_syslog ran
 
     # -- namespace and accounts --
     def setup(self):
@@ -273,6 +277,35 @@ class Context:
             f.write(text)
         os.chmod(p, mode)
         return p
+
+    # -- the namespace's syslog --
+    def capture_syslog(self):
+        """A /dev/log of this namespace's own, read by the test: returns a
+        Syslog. /dev becomes a tmpfs holding copies of the machine's device
+        nodes and symbolic links, its directories (pts, shm ...) bind-mounted,
+        and the socket; the machine's /dev is left as it was."""
+        d = self.path("dev")
+        os.makedirs(d)
+        run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=1m", "oa2e2e-dev", d])
+        for name in os.listdir("/dev"):
+            src, dst = os.path.join("/dev", name), os.path.join(d, name)
+            st = os.lstat(src)
+            if stat.S_ISLNK(st.st_mode):
+                os.symlink(os.readlink(src), dst)
+            elif stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+                os.mknod(dst, st.st_mode, st.st_rdev)
+            elif stat.S_ISDIR(st.st_mode):
+                os.mkdir(dst)
+                run(["mount", "--rbind", src, dst])
+            else:
+                continue
+            os.chown(dst, st.st_uid, st.st_gid, follow_symlinks=False)
+            if not stat.S_ISLNK(st.st_mode):
+                os.chmod(dst, stat.S_IMODE(st.st_mode))
+        log = Syslog(os.path.join(d, "log"))
+        run(["mount", "--move", d, "/dev"])
+        self.syslog = log
+        return log
 
     # -- module configuration --
     def module_config(self, extra=""):
@@ -391,6 +424,36 @@ class Context:
 
 def run(argv, **kw):
     return subprocess.run(argv, check=True, **kw)
+
+
+class Syslog:
+    """Datagrams sent to a syslog socket, as text lines, read by a thread."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o666)
+        self.lock = threading.Lock()
+        self.got = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                return
+            with self.lock:
+                self.got.append(data.decode("utf-8", "replace").rstrip("\n"))
+
+    def lines(self, since=0):
+        """The lines received so far, from index since on."""
+        with self.lock:
+            return self.got[since:]
+
+    def mark(self):
+        with self.lock:
+            return len(self.got)
 
 
 # ----------------------------------------------------------- helpers ---------

@@ -13,7 +13,10 @@
  * provider dialects through PAM: Entra ID's device and token answers
  * (numbers as strings, BEARER), Zitadel's roles object under a claim name
  * with ':', require_claims (tenant, email_verified) and Entra's groups
- * overage, each refusal PAM_PERM_DENIED with its reason. */
+ * overage, each refusal PAM_PERM_DENIED with its reason; a hung-up terminal
+ * on stdin ends the login with PAM_ABORT before any request to the IdP, a
+ * closed pipe there does not. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "harness.h"
@@ -497,8 +501,9 @@ static void prompt_mode_cancel(void **state)
 	(void)state;
 	conv.answers[0] = "cancel";
 	conv.nanswers = 1;
-	assert_int_equal(oa2t_auth("sshd-oa2", "alice", &conv, false), PAM_AUTH_ERR);
-	oa2t_expect_log("cancelled");
+	/* the user gave up: PAM_ABORT, on which sudo and login stop asking */
+	assert_int_equal(oa2t_auth("sshd-oa2", "alice", &conv, false), PAM_ABORT);
+	oa2t_expect_log("reason=aborted: the user cancelled the login");
 }
 
 /* ---- provider dialects, through PAM ---- */
@@ -610,6 +615,68 @@ static void dialect_answers_and_claims(void **state)
 	oa2t_expect_log("the IdP sent a groups overage reference instead of the groups");
 }
 
+/* fd 0 becomes a pseudo-terminal whose other side is closed (a hung-up
+ * terminal, as a host without a controlling terminal has it after the user
+ * closed the window); returns a copy of the old fd 0. */
+static int stdin_hung_up_terminal(void)
+{
+	int saved = dup(0), master = posix_openpt(O_RDWR | O_NOCTTY), slave = -1;
+
+	assert_true(saved >= 0 && master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0);
+	assert_int_equal(dup2(slave, 0), 0);
+	close(slave);
+	close(master);
+	return saved;
+}
+
+static void restore_stdin(int saved)
+{
+	assert_int_equal(dup2(saved, 0), 0);
+	close(saved);
+}
+
+/* A terminal on fd 0 that is already hung up: PAM_ABORT (sudo, su and login
+ * stop asking) before the helper asks the IdP for a code nobody would see. */
+static void hung_up_terminal_aborts_before_any_request(void **state)
+{
+	struct oa2t_conv conv = {0};
+	int saved, rc;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	saved = stdin_hung_up_terminal();
+	rc = oa2t_auth("oa2", "alice", &conv, false);
+	restore_stdin(saved);
+	assert_int_equal(rc, PAM_ABORT);
+	oa2t_expect_log("reason=aborted: the user's terminal went away (hang-up)");
+	assert_int_equal(oa2t_count(&idp, "device_authorization"), 0);
+	assert_int_equal(oa2t_count(&idp, "token"), 0);
+	assert_null(strstr(conv.text, "/device"));
+}
+
+/* A pipe on fd 0 whose writer is gone reads as POLLHUP too, but it is no
+ * terminal: the login goes on (sudo in `: | sudo cmd` talks over /dev/tty). */
+static void closed_pipe_on_stdin_is_no_hang_up(void **state)
+{
+	struct oa2t_conv conv = {0};
+	int saved = dup(0), fds[2], rc;
+
+	(void)state;
+	assert_true(saved >= 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(dup2(fds[0], 0), 0);
+	close(fds[0]);
+	close(fds[1]);
+	rc = login("oa2", "alice", "alice", 0, &conv);
+	restore_stdin(saved);
+	assert_int_equal(rc, PAM_SUCCESS);
+	oa2t_expect_log("login accepted: service=oa2 user=alice");
+}
+
 static void warm_login_asks_only_code_and_polls(void **state)
 {
 	struct oa2t_conv conv = {0};
@@ -657,6 +724,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(prompt_mode_waits_after_early_enter),
 		cmocka_unit_test(prompt_mode_cancel),
 		cmocka_unit_test(sshd_marker_answer_is_refused),
+		cmocka_unit_test(hung_up_terminal_aborts_before_any_request),
+		cmocka_unit_test(closed_pipe_on_stdin_is_no_hang_up),
 		cmocka_unit_test(warm_login_asks_only_code_and_polls),
 		cmocka_unit_test(dialect_answers_and_claims),
 	};
