@@ -1,6 +1,7 @@
 /* jscan.c - strict JSON validation and member index, in place (jscan.h). */
 #include "autoconfig.h"
 
+#include <endian.h>
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,10 +18,20 @@ struct oa2_jstr {
 	char s[];
 };
 
+/* Member names kept on the stack for all the objects open at once. */
+#define NAMES_STACK 64
+
+struct name;
+
 struct scan {
 	const unsigned char *p, *end;
 	const char *why; /* the first fault */
 	bool oom;        /* it was running out of memory */
+	/* The names of the objects open, outermost first (NAMES_STACK of
+	 * them, in the caller's frame): each object's are on top of its
+	 * parent's, taken off when it ends. */
+	struct name *names;
+	size_t nnames;
 };
 
 /* Bytes inside a string: 0 plain ASCII, else what needs a look. */
@@ -462,31 +473,64 @@ struct name {
 	uint32_t n, hash;
 };
 
-/* The names of one object so far. The first NAMES_INLINE live in the
- * scanning function's frame (every object of a token fits: no allocation);
- * past them, an open-addressing table on the heap (a large object costs
- * no quadratic search). */
-#define NAMES_INLINE 16
+/* The names of one object so far: on the scan's stack of names while it has
+ * room (every object of a token or a discovery document: no allocation, a
+ * search only when the name's bit in seen is set), else in an
+ * open-addressing table on the heap (a large object costs no quadratic
+ * search). */
 struct names {
-	size_t n, cap; /* cap: slots of tab, 0 while the names are inline */
+	size_t base, n;  /* at s->names[base..base + n) while cap is 0 */
+	uint64_t seen;   /* a bit per hash */
+	size_t cap;      /* slots of tab */
 	struct name *tab;
-	struct name inl[NAMES_INLINE];
 };
 
-static uint32_t name_hash_text(const unsigned char *p, size_t n, bool escaped)
+/* One step of the names' hash: a word of eight decoded bytes (little end
+ * first, zero past the name's end). */
+static uint64_t hash_word(uint64_t h, uint64_t w)
 {
-	struct decoder d = {p, p + n, {0}, 0, 0};
-	uint32_t h = 2166136261u;
-	int c;
+	return (h ^ w) * 0x9e3779b97f4a7c15u;
+}
+
+/* A hash of the decoded name, eight bytes a step: the text itself when it
+ * has no escape, else its bytes as decoded. Equal names hash alike. */
+static uint32_t name_hash_text(const unsigned char *p, size_t n, bool escaped,
+			       const unsigned char *end)
+{
+	uint64_t h = 0, w = 0;
+	size_t k = 0; /* bytes in w */
 
 	if (!escaped) {
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ p[i]) * 16777619u;
-		return h;
+		for (; n >= 8; p += 8, n -= 8) {
+			memcpy(&w, p, 8);
+			h = hash_word(h, le64toh(w));
+		}
+		k = n;
+		if (k != 0 && end - p >= 8) {
+			/* the last bytes and what follows them, cut off */
+			memcpy(&w, p, 8);
+			w = le64toh(w) & ((uint64_t)-1 >> (64 - 8 * k));
+		} else {
+			for (w = 0, n = 0; n < k; n++)
+				w |= (uint64_t)p[n] << (8 * n);
+		}
+	} else {
+		struct decoder d = {p, p + n, {0}, 0, 0};
+		int c;
+
+		while ((c = decoded_byte(&d)) >= 0) {
+			w |= (uint64_t)c << (8 * k);
+			if (++k == 8) {
+				h = hash_word(h, w);
+				w = 0;
+				k = 0;
+			}
+		}
 	}
-	while ((c = decoded_byte(&d)) >= 0)
-		h = (h ^ (uint32_t)c) * 16777619u;
-	return h;
+	if (k != 0)
+		h = hash_word(h, w);
+	h = hash_word(h, 0x80); /* the end: "a" and "a\0..." differ by length anyway */
+	return (uint32_t)(h >> 32);
 }
 
 /* The same decoded name? Both texts are validated; compared as decoded. */
@@ -519,11 +563,12 @@ static bool table_put(struct name *tab, size_t cap, const struct name *nm)
 	return true;
 }
 
-/* The table grown to cap slots, the names so far moved in. */
+/* The table grown to cap slots, the names so far moved in (from the stack
+ * of names the first time). */
 static int table_grow(struct scan *s, struct names *ns, size_t cap)
 {
 	struct name *tab = calloc(cap, sizeof(*tab));
-	const struct name *from = ns->cap != 0 ? ns->tab : ns->inl;
+	const struct name *from = ns->cap != 0 ? ns->tab : s->names + ns->base;
 	size_t slots = ns->cap != 0 ? ns->cap : ns->n;
 
 	if (tab == NULL)
@@ -532,6 +577,8 @@ static int table_grow(struct scan *s, struct names *ns, size_t cap)
 		if (from[i].p != NULL)
 			(void)table_put(tab, cap, &from[i]);
 	free(ns->tab);
+	if (ns->cap == 0)
+		s->nnames = ns->base; /* off the stack */
 	ns->tab = tab;
 	ns->cap = cap;
 	return 0;
@@ -546,19 +593,24 @@ static int name_once(struct scan *s, struct names *ns, const unsigned char *p, s
 
 	if (n - 2 > UINT32_MAX)
 		return fault(s, "a member name is too long");
-	nm.hash = name_hash_text(nm.p, nm.n, escaped);
+	nm.hash = name_hash_text(nm.p, nm.n, escaped, s->end);
 	if (ns->cap == 0) {
-		for (size_t i = 0; i < ns->n; i++)
-			if (same_text(&ns->inl[i], &nm))
+		uint64_t bit = (uint64_t)1 << (nm.hash >> 26);
+		const struct name *seen = s->names + ns->base;
+
+		for (size_t i = 0; (ns->seen & bit) != 0 && i < ns->n; i++)
+			if (seen[i].hash == nm.hash && same_text(&seen[i], &nm))
 				return fault(s, "two members of the same name");
-		if (ns->n < NAMES_INLINE) {
-			ns->inl[ns->n++] = nm;
+		ns->seen |= bit;
+		if (s->nnames < NAMES_STACK) {
+			s->names[s->nnames++] = nm;
+			ns->n++;
 			return 0;
 		}
 	}
 	/* at most half full: probes stay short */
 	if (2 * (ns->n + 1) > ns->cap &&
-	    table_grow(s, ns, ns->cap != 0 ? 2 * ns->cap : 4 * NAMES_INLINE) != 0)
+	    table_grow(s, ns, ns->cap != 0 ? 2 * ns->cap : 2 * NAMES_STACK) != 0)
 		return -1;
 	if (!table_put(ns->tab, ns->cap, &nm))
 		return fault(s, "two members of the same name");
@@ -575,7 +627,9 @@ static int object(struct scan *s, int depth, oa2_jobj *index)
 
 	if (empty(s, '}'))
 		return 0;
+	ns.base = s->nnames;
 	ns.n = ns.cap = 0;
+	ns.seen = 0;
 	ns.tab = NULL;
 	while (rc == 0) {
 		const unsigned char *name = s->p;
@@ -611,6 +665,8 @@ static int object(struct scan *s, int depth, oa2_jobj *index)
 			break;
 		rc = item_end(s, '}');
 	}
+	if (ns.cap == 0)
+		s->nnames = ns.base;
 	free(ns.tab);
 	return rc < 0 ? -1 : 0;
 }
@@ -665,7 +721,9 @@ static int value(struct scan *s, int depth, oa2_jobj *index, struct oa2_jval *ou
 
 static int scan(const char *buf, size_t len, oa2_jobj *index, const char *what, oa2_error *err)
 {
-	struct scan s = {(const unsigned char *)buf, (const unsigned char *)buf + len, NULL, false};
+	struct name names[NAMES_STACK];
+	struct scan s = {(const unsigned char *)buf, (const unsigned char *)buf + len, NULL, false,
+			 names, 0};
 	int rc;
 
 	if (buf == NULL || len == 0)
@@ -848,8 +906,9 @@ int oa2_jobj_array(const oa2_jobj *o, const char *name, struct oa2_jval *out)
 
 bool oa2_jval_next(const struct oa2_jval *arr, size_t *pos, struct oa2_jval *elem)
 {
+	struct name names[NAMES_STACK];
 	struct scan s = {(const unsigned char *)arr->p, (const unsigned char *)arr->p + arr->n,
-			 NULL, false};
+			 NULL, false, names, 0};
 
 	if (arr->type != OA2_J_ARRAY || *pos >= arr->n)
 		return false;

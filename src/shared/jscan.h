@@ -11,9 +11,9 @@
  * cuts the name there: "roles\u0000" would be read as "roles"). json.c
  * runs it on every document before json-c builds a tree, so every JSON
  * reader of the project takes the same documents, and a tree json-c builds
- * has exactly the members scanned here. The names of an object of up to 16
- * members are kept on the stack; a larger one takes a hash table on the
- * heap (OA2_ERR_INTERNAL when out of memory).
+ * has exactly the members scanned here. Up to 64 names of the objects open
+ * at once are kept on the stack; an object past that takes a hash table on
+ * the heap (OA2_ERR_INTERNAL when out of memory).
  *
  * oa2_jscan_object does the same for a document that must be an object and
  * indexes its members without building anything: for code that reads a few

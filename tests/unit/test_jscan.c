@@ -713,8 +713,9 @@ static void refuses_nul_in_a_nested_name(void **state)
 	json_object_put(j);
 }
 
-/* Past NAMES_INLINE names an object's names go to a table on the heap:
- * duplicates are found there too, wherever they are, as decoded names. */
+/* Past the 64 names kept on the stack (for all open objects) an object's
+ * names go to a table on the heap: duplicates are found there too, wherever
+ * they are, as decoded names. */
 static void large_nested_objects(void **state)
 {
 	static const size_t sizes[] = {15, 16, 17, 63, 64, 65, 2000};
@@ -756,6 +757,31 @@ static void large_nested_objects(void **state)
 		doc[strlen(doc) - 3] = '\0';
 		strcat(doc, ",\"first\":1}]}");
 		refused_everywhere(doc, strlen(doc), "two members of the same name");
+	}
+	/* A parent's names and its child's together overflow the names kept
+	 * on the stack: the child's go to a table, the parent's stay, and a
+	 * duplicate in either is still found, the parent's after the child. */
+	for (int last = 0; last < 3; last++) {
+		size_t k = 0;
+
+		k += (size_t)snprintf(doc + k, cap - k, "{\"o\":{\"p0\":0");
+		for (int i = 1; i < 40; i++)
+			k += (size_t)snprintf(doc + k, cap - k, ",\"p%d\":0", i);
+		k += (size_t)snprintf(doc + k, cap - k, ",\"c\":{\"c0\":0");
+		for (int i = 1; i < 40; i++)
+			k += (size_t)snprintf(doc + k, cap - k, ",\"c%d\":0", i);
+		k += (size_t)snprintf(doc + k, cap - k, "%s}%s}}", last == 1 ? ",\"c5\":1" : "",
+				      last == 2 ? ",\"p7\":1" : ",\"q\":[{\"p7\":1}]");
+		if (last != 0) {
+			refused_everywhere(doc, k, "two members of the same name");
+			continue;
+		}
+		oa2_error_clear(&err);
+		j = oa2_json_parse(doc, k, "doc", &err);
+		if (j == NULL)
+			fail_msg("refused: %s", err.msg);
+		assert_int_equal(json_object_object_length(json_object_object_get(j, "o")), 42);
+		json_object_put(j);
 	}
 	free(doc);
 }
