@@ -1,6 +1,7 @@
 /* jscan.c - strict JSON validation and member index, in place (jscan.h). */
 #include "autoconfig.h"
 
+#include <endian.h>
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,10 +18,20 @@ struct oa2_jstr {
 	char s[];
 };
 
+/* Member names kept on the stack for all the objects open at once. */
+#define NAMES_STACK 64
+
+struct name;
+
 struct scan {
 	const unsigned char *p, *end;
 	const char *why; /* the first fault */
 	bool oom;        /* it was running out of memory */
+	/* The names of the objects open, outermost first (NAMES_STACK of
+	 * them, in the caller's frame): each object's are on top of its
+	 * parent's, taken off when it ends. */
+	struct name *names;
+	size_t nnames;
 };
 
 /* Bytes inside a string: 0 plain ASCII, else what needs a look. */
@@ -239,6 +250,7 @@ static int literal(struct scan *s, const char *word, size_t n)
 	return 0;
 }
 
+
 static int value(struct scan *s, int depth, oa2_jobj *index, struct oa2_jval *out);
 
 /* Past an opening bracket: true, past close too, when the container is
@@ -325,6 +337,23 @@ static void put_utf8(char *out, size_t *n, long cp)
 	}
 }
 
+/* The code point of the validated escape at p; *n gets its length. */
+static long unescape(const unsigned char *p, const unsigned char *end, size_t *n)
+{
+	long cp = p[1];
+
+	*n = 2;
+	switch (p[1]) {
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	case 'u': *n = uescape(p, end, &cp); return cp;
+	default: return cp;
+	}
+}
+
 /* Decode the validated string text p[0..n) (with quotes) into a kept copy
  * (*len its length, without the NUL added); NULL when out of memory. Never
  * longer than its text. */
@@ -332,8 +361,7 @@ static const char *decode(oa2_jobj *o, const char *text, size_t n, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *)text + 1, *end = p + n - 2;
 	char *out = keep(o, n - 1);
-	size_t k = 0;
-	long cp;
+	size_t k = 0, esc;
 
 	if (out == NULL)
 		return NULL;
@@ -348,17 +376,8 @@ static const char *decode(oa2_jobj *o, const char *text, size_t n, size_t *len)
 			p += run;
 			continue;
 		}
-		switch (p[1]) {
-		case 'b': cp = '\b'; break;
-		case 'f': cp = '\f'; break;
-		case 'n': cp = '\n'; break;
-		case 'r': cp = '\r'; break;
-		case 't': cp = '\t'; break;
-		case 'u': p += uescape(p, end, &cp) - 2; break;
-		default: cp = p[1]; break;
-		}
-		put_utf8(out, &k, cp);
-		p += 2;
+		put_utf8(out, &k, unescape(p, end, &esc));
+		p += esc;
 	}
 	out[k] = '\0';
 	o->strs->used += k + 1;
@@ -386,13 +405,11 @@ static bool same_name(const struct oa2_jmember *m, const char *name, size_t n, u
 /* Index one member; its name is the string text name[0..nlen), quotes
  * included. */
 static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, size_t nlen,
-		      bool escaped, bool nul, const struct oa2_jval *val)
+		      bool escaped, const struct oa2_jval *val)
 {
 	struct oa2_jmember m = {(const char *)name + 1, nlen - 2, 0, *val};
 	uint64_t bit;
 
-	if (nul)
-		return fault(s, "a member name holds \\u0000");
 	if (escaped) {
 		m.name = decode(o, (const char *)name, nlen, &m.nlen);
 		if (m.name == NULL)
@@ -422,35 +439,235 @@ static int add_member(struct scan *s, oa2_jobj *o, const unsigned char *name, si
 	return 0;
 }
 
-/* An object; with index, its members are indexed (the top level only). */
+/* The bytes of a validated member name's text p[0..n) (quotes excluded)
+ * as decoded, one at a time, without keeping them. */
+struct decoder {
+	const unsigned char *p, *end;
+	unsigned char utf8[4];
+	size_t held, next; /* bytes of utf8 decoded, handed out */
+};
+
+static int decoded_byte(struct decoder *d)
+{
+	size_t n;
+	long cp;
+
+	if (d->next < d->held)
+		return d->utf8[d->next++];
+	if (d->p >= d->end)
+		return -1;
+	if (*d->p != '\\')
+		return *d->p++;
+	cp = unescape(d->p, d->end, &n);
+	d->p += n;
+	d->held = 0;
+	put_utf8((char *)d->utf8, &d->held, cp);
+	d->next = 1;
+	return d->utf8[0];
+}
+
+/* One name of an object: its text in the document, quotes excluded, and a
+ * hash of its decoded bytes (FNV-1a). */
+struct name {
+	const unsigned char *p;
+	uint32_t n, hash;
+};
+
+/* The names of one object so far: on the scan's stack of names while it has
+ * room (every object of a token or a discovery document: no allocation, a
+ * search only when the name's bit in seen is set), else in an
+ * open-addressing table on the heap (a large object costs no quadratic
+ * search). */
+struct names {
+	size_t base, n;  /* at s->names[base..base + n) while cap is 0 */
+	uint64_t seen;   /* a bit per hash */
+	size_t cap;      /* slots of tab */
+	struct name *tab;
+};
+
+/* One step of the names' hash: a word of eight decoded bytes (little end
+ * first, zero past the name's end). */
+static uint64_t hash_word(uint64_t h, uint64_t w)
+{
+	return (h ^ w) * 0x9e3779b97f4a7c15u;
+}
+
+/* A hash of the decoded name, eight bytes a step: the text itself when it
+ * has no escape, else its bytes as decoded. Equal names hash alike. */
+static uint32_t name_hash_text(const unsigned char *p, size_t n, bool escaped,
+			       const unsigned char *end)
+{
+	uint64_t h = 0, w = 0;
+	size_t k = 0; /* bytes in w */
+
+	if (!escaped) {
+		for (; n >= 8; p += 8, n -= 8) {
+			memcpy(&w, p, 8);
+			h = hash_word(h, le64toh(w));
+		}
+		k = n;
+		if (k != 0 && end - p >= 8) {
+			/* the last bytes and what follows them, cut off */
+			memcpy(&w, p, 8);
+			w = le64toh(w) & ((uint64_t)-1 >> (64 - 8 * k));
+		} else {
+			for (w = 0, n = 0; n < k; n++)
+				w |= (uint64_t)p[n] << (8 * n);
+		}
+	} else {
+		struct decoder d = {p, p + n, {0}, 0, 0};
+		int c;
+
+		while ((c = decoded_byte(&d)) >= 0) {
+			w |= (uint64_t)c << (8 * k);
+			if (++k == 8) {
+				h = hash_word(h, w);
+				w = 0;
+				k = 0;
+			}
+		}
+	}
+	if (k != 0)
+		h = hash_word(h, w);
+	h = hash_word(h, 0x80); /* the end: "a" and "a\0..." differ by length anyway */
+	return (uint32_t)(h >> 32);
+}
+
+/* The same decoded name? Both texts are validated; compared as decoded. */
+static bool same_text(const struct name *a, const struct name *b)
+{
+	struct decoder da = {a->p, a->p + a->n, {0}, 0, 0}, db = {b->p, b->p + b->n, {0}, 0, 0};
+	int ca, cb;
+
+	if (a->hash != b->hash)
+		return false;
+	if (a->n == b->n && memcmp(a->p, b->p, a->n) == 0)
+		return true;
+	do {
+		ca = decoded_byte(&da);
+		cb = decoded_byte(&db);
+	} while (ca == cb && ca >= 0);
+	return ca == cb;
+}
+
+/* Put nm into the table tab of cap slots (a power of two): false when an
+ * equal name is there. */
+static bool table_put(struct name *tab, size_t cap, const struct name *nm)
+{
+	size_t i = nm->hash & (cap - 1);
+
+	for (; tab[i].p != NULL; i = (i + 1) & (cap - 1))
+		if (same_text(&tab[i], nm))
+			return false;
+	tab[i] = *nm;
+	return true;
+}
+
+/* The table grown to cap slots, the names so far moved in (from the stack
+ * of names the first time). */
+static int table_grow(struct scan *s, struct names *ns, size_t cap)
+{
+	struct name *tab = calloc(cap, sizeof(*tab));
+	const struct name *from = ns->cap != 0 ? ns->tab : s->names + ns->base;
+	size_t slots = ns->cap != 0 ? ns->cap : ns->n;
+
+	if (tab == NULL)
+		return out_of_memory(s);
+	for (size_t i = 0; i < slots; i++)
+		if (from[i].p != NULL)
+			(void)table_put(tab, cap, &from[i]);
+	free(ns->tab);
+	if (ns->cap == 0)
+		s->nnames = ns->base; /* off the stack */
+	ns->tab = tab;
+	ns->cap = cap;
+	return 0;
+}
+
+/* A member name (its text with quotes at p[0..n)) of an object whose names
+ * so far are ns: refused when it was seen before. */
+static int name_once(struct scan *s, struct names *ns, const unsigned char *p, size_t n,
+		     bool escaped)
+{
+	struct name nm = {p + 1, (uint32_t)(n - 2), 0};
+
+	if (n - 2 > UINT32_MAX)
+		return fault(s, "a member name is too long");
+	nm.hash = name_hash_text(nm.p, nm.n, escaped, s->end);
+	if (ns->cap == 0) {
+		uint64_t bit = (uint64_t)1 << (nm.hash >> 26);
+		const struct name *seen = s->names + ns->base;
+
+		for (size_t i = 0; (ns->seen & bit) != 0 && i < ns->n; i++)
+			if (seen[i].hash == nm.hash && same_text(&seen[i], &nm))
+				return fault(s, "two members of the same name");
+		ns->seen |= bit;
+		if (s->nnames < NAMES_STACK) {
+			s->names[s->nnames++] = nm;
+			ns->n++;
+			return 0;
+		}
+	}
+	/* at most half full: probes stay short */
+	if (2 * (ns->n + 1) > ns->cap &&
+	    table_grow(s, ns, ns->cap != 0 ? 2 * ns->cap : 2 * NAMES_STACK) != 0)
+		return -1;
+	if (!table_put(ns->tab, ns->cap, &nm))
+		return fault(s, "two members of the same name");
+	ns->n++;
+	return 0;
+}
+
+/* An object; with index, its members are indexed (the top level of
+ * oa2_jscan_object, where the index refuses what name_once does). */
 static int object(struct scan *s, int depth, oa2_jobj *index)
 {
+	struct names ns;
 	int rc = 0;
 
 	if (empty(s, '}'))
 		return 0;
+	ns.base = s->nnames;
+	ns.n = ns.cap = 0;
+	ns.seen = 0;
+	ns.tab = NULL;
 	while (rc == 0) {
 		const unsigned char *name = s->p;
 		bool escaped = false, nul = false;
 		struct oa2_jval val;
 		size_t nlen;
 
-		if (s->p >= s->end || *s->p != '"')
-			return fault(s, "expected a member name");
+		rc = -1;
+		if (s->p >= s->end || *s->p != '"') {
+			fault(s, "expected a member name");
+			break;
+		}
 		if (string(s, &escaped, &nul) != 0)
-			return -1;
+			break;
 		nlen = (size_t)(s->p - name);
+		/* json-c would cut the name at its NUL */
+		if (nul) {
+			fault(s, "a member name holds U+0000");
+			break;
+		}
+		if (index == NULL && name_once(s, &ns, name, nlen, escaped) != 0)
+			break;
 		ws(s);
-		if (s->p >= s->end || *s->p != ':')
-			return fault(s, "expected ':'");
+		if (s->p >= s->end || *s->p != ':') {
+			fault(s, "expected ':'");
+			break;
+		}
 		s->p++;
 		ws(s);
 		if (value(s, depth, NULL, &val) != 0)
-			return -1;
-		if (index != NULL && add_member(s, index, name, nlen, escaped, nul, &val) != 0)
-			return -1;
+			break;
+		if (index != NULL && add_member(s, index, name, nlen, escaped, &val) != 0)
+			break;
 		rc = item_end(s, '}');
 	}
+	if (ns.cap == 0)
+		s->nnames = ns.base;
+	free(ns.tab);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -504,7 +721,9 @@ static int value(struct scan *s, int depth, oa2_jobj *index, struct oa2_jval *ou
 
 static int scan(const char *buf, size_t len, oa2_jobj *index, const char *what, oa2_error *err)
 {
-	struct scan s = {(const unsigned char *)buf, (const unsigned char *)buf + len, NULL, false};
+	struct name names[NAMES_STACK];
+	struct scan s = {(const unsigned char *)buf, (const unsigned char *)buf + len, NULL, false,
+			 names, 0};
 	int rc;
 
 	if (buf == NULL || len == 0)
@@ -687,8 +906,9 @@ int oa2_jobj_array(const oa2_jobj *o, const char *name, struct oa2_jval *out)
 
 bool oa2_jval_next(const struct oa2_jval *arr, size_t *pos, struct oa2_jval *elem)
 {
+	struct name names[NAMES_STACK];
 	struct scan s = {(const unsigned char *)arr->p, (const unsigned char *)arr->p + arr->n,
-			 NULL, false};
+			 NULL, false, names, 0};
 
 	if (arr->type != OA2_J_ARRAY || *pos >= arr->n)
 		return false;

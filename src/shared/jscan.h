@@ -5,16 +5,21 @@
  * quote, no comment), strings of valid UTF-8 with no raw control character
  * and no lone surrogate escape, no more than OA2_JSON_MAX_DEPTH - 1
  * containers nested (json-c's own limit at that depth), white space only
- * around it. json.c runs it on every document before json-c builds a tree,
- * so every JSON reader of the project takes the same documents.
+ * around it. In every object, at every depth, two members with the same
+ * (decoded) name are refused (json-c keeps the last, a reader of the first
+ * would see another document), and so is a name holding \u0000 (json-c
+ * cuts the name there: "roles\u0000" would be read as "roles"). json.c
+ * runs it on every document before json-c builds a tree, so every JSON
+ * reader of the project takes the same documents, and a tree json-c builds
+ * has exactly the members scanned here. Up to 64 names of the objects open
+ * at once are kept on the stack; an object past that takes a hash table on
+ * the heap (OA2_ERR_INTERNAL when out of memory).
  *
  * oa2_jscan_object does the same for a document that must be an object and
  * indexes its members without building anything: for code that reads a few
  * members and hands the text on (a token's claims: the helper checks them
- * and passes the text to the module, which builds the one tree). Two
- * members with the same name are refused (json-c keeps the last, a reader
- * of the first would see another document), and so is a name holding
- * \u0000. Getters follow json.h: 0 found with the right type, 1 absent or
+ * and passes the text to the module, which builds the one tree). Getters
+ * follow json.h: 0 found with the right type, 1 absent or
  * JSON null, -1 present with another type; a string holding \u0000 is the
  * wrong type. Decoded strings live as long as the oa2_jobj. */
 #ifndef OA2_JSCAN_H

@@ -155,6 +155,9 @@ check "counts reset" test "$($CTL "$IDP_CONTROL/counts" | js 'Object.values(j).r
 # ---- /sign and key rotation
 S=$($CTL -d '{"alg":"ES256","header":{"kid":"other"},"claims":{"sub":"x"}}' "$IDP_CONTROL/sign")
 check "sign ES256 with header override" test "$(echo "$S" | js 'dec(j.jws, 0).alg + ":" + dec(j.jws, 0).kid + ":" + dec(j.jws, 1).sub')" = "ES256:other:x"
+S=$($CTL -d '{"alg":"RS256","payload":"{\"a\":1,\"a\":2}"}' "$IDP_CONTROL/sign")
+check "sign a payload text as given" test "$(echo "$S" | js 'Buffer.from(j.jws.split(".")[1], "base64url").toString()')" = '{"a":1,"a":2}'
+check "sign refuses a payload that is no string" test "$($CTL -o /dev/null -w '%{http_code}' -d '{"payload":{}}' "$IDP_CONTROL/sign")" = 400
 check "sign RS256 verifies with the JWKS key" sh -c "$CTL -d '{\"alg\":\"RS256\",\"claims\":{\"a\":1}}' '$IDP_CONTROL/sign' | node -e '
 const c = require(\"crypto\"); const { jws } = JSON.parse(require(\"fs\").readFileSync(0, \"utf8\"));
 const jwks = JSON.parse(process.argv[1]); const [h, p, s] = jws.split(\".\");

@@ -114,10 +114,13 @@ const currentJwks = () => ({ keys: [...signingKeys.RSA, ...signingKeys.EC].map((
 
 const b64u = (buf) => Buffer.from(buf).toString('base64url');
 
+// claims: an object (serialised here) or a string, the payload's exact text
+// (for what a JavaScript object cannot hold, e.g. a name given twice).
 function signJws(kty, header, claims) {
   const key = signingKeys[kty][0];
   const h = { alg: key.alg, typ: 'JWT', kid: key.kid, ...header };
-  const input = `${b64u(JSON.stringify(h))}.${b64u(JSON.stringify(claims))}`;
+  const payload = typeof claims === 'string' ? claims : JSON.stringify(claims);
+  const input = `${b64u(JSON.stringify(h))}.${b64u(payload)}`;
   const sig = kty === 'RSA'
     ? crypto.sign('sha256', Buffer.from(input), key.privateKey)
     : crypto.sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
@@ -997,7 +1000,11 @@ async function controlRoute(method, pathname, query, body) {
       const kty = { RS256: 'RSA', ES256: 'EC' }[alg];
       if (!kty) return [400, { error: 'bad_alg', allowed: ['RS256', 'ES256'] }];
       const header = body.header && typeof body.header === 'object' ? body.header : {};
-      const claims = body.claims && typeof body.claims === 'object' ? body.claims : {};
+      let claims = body.claims && typeof body.claims === 'object' ? body.claims : {};
+      if (body.payload !== undefined) {
+        if (typeof body.payload !== 'string') return [400, { error: 'bad_payload' }];
+        claims = body.payload;
+      }
       return [200, { jws: signJws(kty, header, claims), kid: signingKeys[kty][0].kid }];
     }
     case 'GET /keys':

@@ -24,7 +24,11 @@
  * leaves room for a real login; a password,
  * an empty answer or other garbage typed at the prompt is PAM_AUTH_ERR
  * without any request to the IdP; use_first_pass takes PAM_AUTHTOK without
- * asking, try_first_pass asks once when it is not a token. */
+ * asking, try_first_pass asks once when it is not a token. A signed token
+ * whose nested member names hold \u0000 (json-c would cut them: ZITADEL's
+ * role "admins\u0000-not" read as "admins", Keycloak's "roles\u0000" read as
+ * "roles") or repeat (json-c would keep the last) is refused with the
+ * scanner's reason, where require_groups would otherwise have let it in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -117,18 +121,43 @@ static char *json_field(const char *body, const char *key)
 	return out;
 }
 
-/* A JWS signed by the IdP's own key (POST /sign). */
-static char *sign(const char *alg, const char *header, const char *claims)
+/* The JWS the IdP's POST /sign answers req with (malloc'd). */
+static char *signed_by_idp(const char *req)
 {
-	char req[4096], *body = NULL, *jws;
+	char *body = NULL, *jws;
 
-	snprintf(req, sizeof(req), "{\"alg\":\"%s\",\"header\":%s,\"claims\":%s}", alg,
-		 header ? header : "{}", claims);
 	assert_int_equal(oa2t_control(&idp, "POST", "/sign", req, &body), 200);
 	jws = json_field(body, "jws");
 	free(body);
 	assert_non_null(jws);
 	return jws;
+}
+
+/* A JWS signed by the IdP's own key (POST /sign). */
+static char *sign(const char *alg, const char *header, const char *claims)
+{
+	char req[4096];
+
+	snprintf(req, sizeof(req), "{\"alg\":\"%s\",\"header\":%s,\"claims\":%s}", alg,
+		 header ? header : "{}", claims);
+	return signed_by_idp(req);
+}
+
+/* A JWS whose payload is the text claims byte for byte (POST /sign with
+ * "payload"): for documents a JSON object cannot hold. */
+static char *sign_text(const char *claims)
+{
+	char req[4096];
+	size_t k = (size_t)snprintf(req, sizeof(req), "{\"alg\":\"RS256\",\"payload\":\"");
+
+	for (const char *c = claims; *c != '\0' && k + 4 < sizeof(req); c++) {
+		if (*c == '"' || *c == '\\')
+			req[k++] = '\\';
+		req[k++] = *c;
+	}
+	assert_true(k + 3 < sizeof(req));
+	memcpy(req + k, "\"}", 3);
+	return signed_by_idp(req);
 }
 
 /* ID token claims for user (sub from the IdP's table) at times iat, exp. */
@@ -183,15 +212,25 @@ static int login(const char *service, const char *user, const char *answer,
 	return oa2t_auth(service, user, conv, true);
 }
 
-static void expect(const char *service, const char *user, const char *token, int want,
-		   const char *log)
+/* false, having said why, when the login's result or log is not as wanted */
+static bool outcome(const char *service, const char *user, const char *token, int want,
+		    const char *log)
 {
 	struct oa2t_conv conv;
 	int rc = login(service, user, token, &conv);
 
-	if (rc != want || (log != NULL && !oa2t_log_has(log)))
-		fail_msg("%s as %s: PAM result %d, want %d with '%s'; log:\n%s", service, user, rc,
-			 want, log ? log : "", oa2t_log_text());
+	if (rc == want && (log == NULL || oa2t_log_has(log)))
+		return true;
+	print_error("%s as %s: PAM result %d, want %d with '%s'; log:\n%s\n", service, user, rc,
+		    want, log ? log : "", oa2t_log_text());
+	return false;
+}
+
+static void expect(const char *service, const char *user, const char *token, int want,
+		   const char *log)
+{
+	if (!outcome(service, user, token, want, log))
+		fail();
 }
 
 /* ---- accepted ---- */
@@ -583,6 +622,77 @@ static void refused_tokens_take_no_room_in_the_store(void **state)
 	free(tok);
 }
 
+#define ZROLES "\"urn:zitadel:iam:org:project:roles\":"
+
+/* require_groups = admins over ZITADEL's roles object and Keycloak's
+ * realm_access.roles: the genuine claims log in, a \u0000 in a nested name
+ * does not make bob's "admins" out of another name. */
+static void nul_in_a_nested_name_is_refused(void **state)
+{
+	static const struct {
+		const char *service, *extra;
+		int want;
+		const char *log;
+	} cases[] = {
+		{"tok-zroles", ZROLES "{\"admins\":{\"3141\":\"acme.example\"}}", PAM_SUCCESS,
+		 "login accepted"},
+		{"tok-zroles", ZROLES "{\"users\":{}}", PAM_PERM_DENIED,
+		 "not in any required group"},
+		{"tok-zroles", ZROLES "{\"admins\\u0000-not\":{}}", PAM_AUTH_ERR,
+		 "a member name holds"},
+		{"tok-realm", "\"realm_access\":{\"roles\":[\"admins\"]}", PAM_SUCCESS,
+		 "login accepted"},
+		{"tok-realm", "\"realm_access\":{\"roles\":[\"user\"]}", PAM_PERM_DENIED,
+		 "not in any required group"},
+		{"tok-realm",
+		 "\"realm_access\":{\"roles\":[\"user\"],\"roles\\u0000\":[\"admins\"]}",
+		 PAM_AUTH_ERR, "a member name holds"},
+		{"tok-realm",
+		 "\"x\":[{\"ok\":1,\"\\u0000\":2}],\"realm_access\":{\"roles\":[\"admins\"]}",
+		 PAM_AUTH_ERR, "a member name holds"},
+	};
+	int wrong = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *tok = sign("RS256", NULL,
+				 id_claims("bob", BOB, "pam-public", (long)time(NULL),
+					   (long)time(NULL) + 600, cases[i].extra));
+
+		wrong += !outcome(cases[i].service, "bob", tok, cases[i].want, cases[i].log);
+		free(tok);
+	}
+	assert_int_equal(wrong, 0);
+}
+
+/* The same member twice in a nested object, or in an object inside an
+ * array: json-c would keep the last, the helper would have checked both. */
+static void nested_duplicate_names_are_refused(void **state)
+{
+	static const struct {
+		const char *service, *extra;
+	} cases[] = {
+		{"tok-realm", "\"realm_access\":{\"roles\":[\"users\"],\"roles\":[\"admins\"]}"},
+		{"tok-realm",
+		 "\"realm_access\":{\"roles\":[\"users\"],\"\\u0072oles\":[\"admins\"]}"},
+		{"tok-zroles", ZROLES "{\"admins\":false,\"admins\":{}}"},
+		{"tok-realm",
+		 "\"realm_access\":{\"roles\":[\"admins\"]},\"a\":[{\"b\":1,\"b\":2}]"},
+	};
+	int wrong = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *tok = sign_text(id_claims("bob", BOB, "pam-public", (long)time(NULL),
+						(long)time(NULL) + 600, cases[i].extra));
+
+		wrong += !outcome(cases[i].service, "bob", tok, PAM_AUTH_ERR,
+				  "two members of the same name");
+		free(tok);
+	}
+	assert_int_equal(wrong, 0);
+}
+
 static void passwords_and_garbage_never_reach_the_idp(void **state)
 {
 	static const char *const junk[] = {
@@ -619,6 +729,13 @@ int main(int argc, char **argv)
 		 "config=%T/tok.conf token_single_use=yes token_replay_dir=%T/replay-flood "
 		 "require_groups=admins debug",
 		 false},
+		{"tok-zroles",
+		 "config=%T/tok.conf groups_claim=urn:zitadel:iam:org:project:roles "
+		 "require_groups=admins debug",
+		 false},
+		{"tok-realm",
+		 "config=%T/tok.conf groups_claim=realm_access.roles require_groups=admins debug",
+		 false},
 		{"tok-fp", "config=%T/tok.conf use_first_pass debug", true},
 		{"tok-tfp", "config=%T/tok.conf try_first_pass debug", true},
 		{NULL, NULL, false},
@@ -642,6 +759,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(opaque_token_without_iat_is_used_once_until_it_expires, reset),
 		cmocka_unit_test_setup(racing_past_the_check_the_record_lets_one_in, reset),
 		cmocka_unit_test_setup(refused_tokens_take_no_room_in_the_store, reset),
+		cmocka_unit_test_setup(nul_in_a_nested_name_is_refused, reset),
+		cmocka_unit_test_setup(nested_duplicate_names_are_refused, reset),
 		cmocka_unit_test_setup(passwords_and_garbage_never_reach_the_idp, reset),
 	};
 

@@ -2,7 +2,9 @@
  * grammar, UTF-8, escapes, depth), the member index of a top-level object
  * (duplicates, \u0000 names, the member cap), the typed getters, array
  * walking, and oa2_json_parse refusing what json-c alone would take. json-c
- * serves as a second oracle wherever the two must agree. */
+ * serves as a second oracle wherever the two must agree. Duplicate and
+ * \u0000 names are refused at every depth, by oa2_jscan_valid as by the
+ * index: json-c keeps the last of two members and cuts a name at its NUL. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,6 +86,62 @@ static void index_alone_refuses(const char *const *docs, size_t n, const char *w
 	}
 }
 
+/* doc[0..n) is refused, with a message holding why, by oa2_jscan_valid, by
+ * the index (when it is an object) and by oa2_json_parse; json-c alone
+ * takes it, so the refusal is the scanner's. */
+static void refused_everywhere(const char *doc, size_t n, const char *why)
+{
+	oa2_error err = {0};
+	json_object *j;
+
+	if (oa2_jscan_valid(doc, n, "doc", &err) == 0)
+		fail_msg("oa2_jscan_valid accepted %.*s", n < 200 ? (int)n : 200, doc);
+	assert_int_equal(err.kind, OA2_ERR_PROTOCOL);
+	if (strstr(err.msg, why) == NULL)
+		fail_msg("%.*s: \"%s\" does not say \"%s\"", n < 200 ? (int)n : 200, doc, err.msg,
+			 why);
+	if (doc[strspn(doc, " \t\r\n")] == '{') {
+		index_refused(doc, n, why);
+		oa2_error_clear(&err);
+		j = oa2_json_parse(doc, n, "doc", &err);
+		if (j != NULL)
+			fail_msg("oa2_json_parse accepted %.*s", n < 200 ? (int)n : 200, doc);
+		assert_non_null(strstr(err.msg, why));
+	}
+	j = json_tokener_parse(doc);
+	if (j == NULL)
+		fail_msg("json-c refuses %.*s: the test proves nothing", n < 200 ? (int)n : 200,
+			 doc);
+	json_object_put(j);
+}
+
+static void refused_list(const char *const *docs, size_t n, const char *why)
+{
+	for (size_t i = 0; i < n; i++)
+		refused_everywhere(docs[i], strlen(docs[i]), why);
+}
+
+/* inner (an object) inside 0 to 14 containers, arrays and objects in turn
+ * from the outside, the first an array (or an object): refused at each
+ * depth. */
+static void refused_at_every_depth(const char *inner, bool array_first, const char *why)
+{
+	char doc[512];
+
+	for (int depth = 1; depth < OA2_JSON_MAX_DEPTH; depth++) {
+		size_t k = 0;
+
+		for (int d = 1; d < depth; d++)
+			k += (size_t)snprintf(doc + k, sizeof(doc) - k, "%s",
+					      (d % 2 != 0) == array_first ? "[0," : "{\"n\":");
+		k += (size_t)snprintf(doc + k, sizeof(doc) - k, "%s", inner);
+		for (int d = depth - 1; d >= 1; d--)
+			k += (size_t)snprintf(doc + k, sizeof(doc) - k, "%s",
+					      (d % 2 != 0) == array_first ? "]" : "}");
+		refused_everywhere(doc, k, why);
+	}
+}
+
 /* ---- accepted documents --------------------------------------------------- */
 
 static void accepts_every_value_type(void **state)
@@ -112,7 +170,6 @@ static void accepts_every_value_type(void **state)
 		"[\"\xc2\x80\",\"\xdf\xbf\",\"\xe0\xa0\x80\",\"\xed\x9f\xbf\",\"\xee\x80\x80\","
 		"\"\xef\xbf\xbf\",\"\xf0\x90\x80\x80\",\"\xf4\x8f\xbf\xbf\"]",
 		"{\"\xc3\xa9t\xc3\xa9\":1}",
-		"{\"a\":1,\"a\":2}", /* duplicates: only the member index refuses them */
 	};
 
 	(void)state;
@@ -556,8 +613,7 @@ static void refuses_duplicate_names(void **state)
 	const char *s;
 
 	(void)state;
-	/* oa2_jscan_valid only checks the grammar. */
-	index_alone_refuses(dups, sizeof(dups) / sizeof(dups[0]), "two members of the same name");
+	refused_list(dups, sizeof(dups) / sizeof(dups[0]), "two members of the same name");
 	/* Names that only look alike are distinct members. */
 	index_ok(&o, "{\"iss\":\"a\",\"ISS\":\"b\",\"iss \":\"c\",\"\\u0069s\":\"d\"}");
 	assert_int_equal(o.n, 4);
@@ -566,9 +622,43 @@ static void refuses_duplicate_names(void **state)
 	assert_int_equal(oa2_jobj_string(&o, "is", &s), 0);
 	assert_string_equal(s, "d");
 	oa2_jobj_clear(&o);
-	/* Duplicates below the top level are not indexed, so not refused. */
-	index_ok(&o, "{\"o\":{\"a\":1,\"a\":2},\"p\":[{\"b\":1,\"b\":2}]}");
-	assert_int_equal(o.n, 2);
+}
+
+/* A nested object in an object or an array, a member of a container or the
+ * container of a member: json-c keeps the last of two members, so each
+ * depth is checked as the top one. */
+static void refuses_nested_duplicate_names(void **state)
+{
+	static const char *const dups[] = {
+		"[{\"a\":1,\"a\":2}]",
+		"{\"o\":{\"a\":1,\"a\":2}}",
+		"{\"p\":[{\"b\":1,\"b\":2}]}",
+		"{\"realm_access\":{\"roles\":[\"users\"],\"roles\":[\"admins\"]}}",
+		"{\"resource_access\":{\"pam\":{\"roles\":[\"u\"]},"
+		"\"pam\":{\"roles\":[\"admins\"]}}}",
+		"{\"a\":[1,{\"x\":{}},[{\"y\":1,\"z\":{\"k\":1,\"k\":2}}]]}",
+		"[[], {}, {\"a\":{\"b\":{\"c\":[{\"d\":1,\"e\":2,\"d\":3}]}}}]",
+		/* written differently, the same decoded name */
+		"{\"o\":{\"\\u0061\":1,\"a\":2}}",
+		"[{\"\xc3\xa9\":1,\"\\u00E9\":2}]",
+		"{\"o\":[{\"\xf0\x9f\x98\x80\":1,\"\\uD83D\\uDE00\":2}]}",
+		"{\"o\":{\"\\/\":1,\"/\":2}}",
+		"{\"o\":{\"\\n\":1,\"\\u000a\":2}}",
+		"{\"o\":{\"\":1,\"\":2}}",
+		/* a later member of the same object, not only the next one */
+		"{\"o\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"a\":5}}",
+	};
+	oa2_jobj o;
+
+	(void)state;
+	refused_list(dups, sizeof(dups) / sizeof(dups[0]), "two members of the same name");
+	/* at every depth json-c takes (15 containers), in arrays and objects */
+	refused_at_every_depth("{\"k\":1,\"m\":0,\"k\":2}", true, "two members of the same name");
+	refused_at_every_depth("{\"k\":1,\"m\":0,\"k\":2}", false, "two members of the same name");
+	/* the same names in different objects, or only alike, are fine */
+	index_ok(&o, "{\"a\":{\"a\":{\"a\":1},\"b\":{\"a\":2}},\"b\":[{\"a\":1},{\"a\":2}],"
+		     "\"c\":{\"x\":1,\"X\":2,\"x \":3,\"\\u0078x\":4,\"\xc3\xa9\":5,\"e\":6}}");
+	assert_int_equal(o.n, 3);
 	oa2_jobj_clear(&o);
 }
 
@@ -583,12 +673,117 @@ static void refuses_nul_in_a_name(void **state)
 	const char *s;
 
 	(void)state;
-	index_alone_refuses(nul, sizeof(nul) / sizeof(nul[0]), "\\u0000");
-	/* In a nested name or in a value it is no fault of the index. */
-	index_ok(&o, "{\"o\":{\"a\\u0000\":1},\"s\":\"a\\u0000b\"}");
+	refused_list(nul, sizeof(nul) / sizeof(nul[0]), "a member name holds U+0000");
+	/* In a value it is no fault of the document: the getter refuses it. */
+	index_ok(&o, "{\"o\":{\"a\":\"x\\u0000\"},\"s\":\"a\\u0000b\"}");
 	assert_int_equal(o.n, 2);
 	assert_int_equal(oa2_jobj_string(&o, "s", &s), -1);
 	oa2_jobj_clear(&o);
+}
+
+/* json-c cuts a name at \u0000: "admins\u0000-not" would be read as the
+ * role "admins", "roles\u0000" as (and over) "roles". */
+static void refuses_nul_in_a_nested_name(void **state)
+{
+	static const char *const nul[] = {
+		"{\"urn:zitadel:iam:org:project:roles\":{\"admins\\u0000-not\":{}}}",
+		"{\"realm_access\":{\"roles\":[\"user\"],\"roles\\u0000\":[\"admins\"]}}",
+		"[{\"\\u0000\":1}]",
+		"{\"a\":[1,[{\"b\":{\"c\\u0000\":null}}]]}",
+		"{\"o\":{\"ok\":1,\"\\u0000x\":2}}",
+	};
+	json_object *j, *v;
+
+	(void)state;
+	refused_list(nul, sizeof(nul) / sizeof(nul[0]), "a member name holds");
+	refused_at_every_depth("{\"k\":1,\"k\\u0000\":2}", true, "a member name holds");
+	refused_at_every_depth("{\"k\":1,\"k\\u0000\":2}", false, "a member name holds");
+	/* What json-c alone makes of the first two: the attack the scanner
+	 * stops. */
+	j = json_tokener_parse(nul[0]);
+	assert_non_null(j);
+	assert_true(json_object_object_get_ex(
+		json_object_object_get(j, "urn:zitadel:iam:org:project:roles"), "admins", &v));
+	json_object_put(j);
+	j = json_tokener_parse(nul[1]);
+	assert_non_null(j);
+	assert_true(json_object_object_get_ex(json_object_object_get(j, "realm_access"), "roles",
+					      &v));
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(v, 0)), "admins");
+	json_object_put(j);
+}
+
+/* Past the 64 names kept on the stack (for all open objects) an object's
+ * names go to a table on the heap: duplicates are found there too, wherever
+ * they are, as decoded names. */
+static void large_nested_objects(void **state)
+{
+	static const size_t sizes[] = {15, 16, 17, 63, 64, 65, 2000};
+	size_t cap = 64 + 2000 * 32;
+	char *doc = malloc(cap);
+	oa2_error err = {0};
+	json_object *j;
+
+	(void)state;
+	assert_non_null(doc);
+	for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		size_t n = sizes[z];
+
+		/* dup < n: member dup written again, escaped, as the last one;
+		 * dup == n: no duplicate */
+		for (size_t dup = 0; dup <= n; dup += dup + 1 < n ? (n / 7 + 1) : 1) {
+			size_t k = 0;
+
+			k += (size_t)snprintf(doc + k, cap - k, "{\"x\":[{\"first\":0");
+			for (size_t i = 0; i < n; i++)
+				k += (size_t)snprintf(doc + k, cap - k, ",\"m%zu\":%zu", i, i);
+			if (dup < n)
+				k += (size_t)snprintf(doc + k, cap - k, ",\"\\u006d%zu\":0", dup);
+			k += (size_t)snprintf(doc + k, cap - k, "}]}");
+			if (dup < n) {
+				refused_everywhere(doc, k, "two members of the same name");
+				continue;
+			}
+			oa2_error_clear(&err);
+			j = oa2_json_parse(doc, k, "doc", &err);
+			if (j == NULL)
+				fail_msg("%zu members refused: %s", n, err.msg);
+			assert_int_equal(json_object_object_length(json_object_array_get_idx(
+						 json_object_object_get(j, "x"), 0)),
+					 n + 1);
+			json_object_put(j);
+		}
+		/* "first" again, at the end */
+		doc[strlen(doc) - 3] = '\0';
+		strcat(doc, ",\"first\":1}]}");
+		refused_everywhere(doc, strlen(doc), "two members of the same name");
+	}
+	/* A parent's names and its child's together overflow the names kept
+	 * on the stack: the child's go to a table, the parent's stay, and a
+	 * duplicate in either is still found, the parent's after the child. */
+	for (int last = 0; last < 3; last++) {
+		size_t k = 0;
+
+		k += (size_t)snprintf(doc + k, cap - k, "{\"o\":{\"p0\":0");
+		for (int i = 1; i < 40; i++)
+			k += (size_t)snprintf(doc + k, cap - k, ",\"p%d\":0", i);
+		k += (size_t)snprintf(doc + k, cap - k, ",\"c\":{\"c0\":0");
+		for (int i = 1; i < 40; i++)
+			k += (size_t)snprintf(doc + k, cap - k, ",\"c%d\":0", i);
+		k += (size_t)snprintf(doc + k, cap - k, "%s}%s}}", last == 1 ? ",\"c5\":1" : "",
+				      last == 2 ? ",\"p7\":1" : ",\"q\":[{\"p7\":1}]");
+		if (last != 0) {
+			refused_everywhere(doc, k, "two members of the same name");
+			continue;
+		}
+		oa2_error_clear(&err);
+		j = oa2_json_parse(doc, k, "doc", &err);
+		if (j == NULL)
+			fail_msg("refused: %s", err.msg);
+		assert_int_equal(json_object_object_length(json_object_object_get(j, "o")), 42);
+		json_object_put(j);
+	}
+	free(doc);
 }
 
 /* An object of n members "m0".."m<n-1>", member i holding the number i. */
@@ -1092,7 +1287,10 @@ int main(void)
 		cmocka_unit_test(surrogate_pairs_decode_to_their_code_point),
 		cmocka_unit_test(depth_limit_is_json_c_s),
 		cmocka_unit_test(refuses_duplicate_names),
+		cmocka_unit_test(refuses_nested_duplicate_names),
 		cmocka_unit_test(refuses_nul_in_a_name),
+		cmocka_unit_test(refuses_nul_in_a_nested_name),
+		cmocka_unit_test(large_nested_objects),
 		cmocka_unit_test(member_cap),
 		cmocka_unit_test(index_wants_an_object),
 		cmocka_unit_test(getters_tell_absent_from_wrong_type),
