@@ -116,9 +116,9 @@ def ssh_argv(srv, user, cmd="id -un"):
             "%s@127.0.0.1" % user, cmd]
 
 
-def start_login(ctx, srv, user):
+def start_login(ctx, srv, user, cmd="id -un"):
     """ssh up to the module's prompt: (child, user_code, shown text, t_code)."""
-    child = ctx.spawn(ssh_argv(srv, user), user="e2eclient", timeout=20)
+    child = ctx.spawn(ssh_argv(srv, user, cmd), user="e2eclient", timeout=20)
     shown = io.StringIO()
     child.logfile_read = shown
     child.expect(USER_CODE_RE)

@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""test_sshd_accounts.py - accounts = create with real sshd and ssh, the real
+nss-systemd and libnss_oauth2: a new IdP user's first ssh login works in one
+connection.
+
+What it proves, each as its own assertion:
+  * before any login, libnss_oauth2 (loaded, as glibc's debug output shows)
+    answers nothing for a new name: not to nobody, not to a root process
+    that is not sshd, not to nobody calling itself sshd (argv[0]);
+  * while carol's first ssh connection waits for her approval, sshd's lookup
+    has reserved a UID for her in a table only root can read; nobody and a
+    root `getent` still get nothing;
+  * carol (an IdP user with no account) logs in through the device grant in
+    ONE ssh connection; `id` in her session shows a UID from uid_range and
+    GID = UID; the reservation is gone, the registry and nss-systemd hold
+    her account; `getent passwd carol` works for nobody;
+  * her next login has the same UID; a second new user (the IdP's bob,
+    mapped to newbob) gets the next UID;
+  * a name outside new_users (mallory, before new_users names her) is
+    refused and leaves no registry line, no record and no reservation;
+  * a login refused after sshd's lookup reserved a UID (mallory, whose sub
+    the store refuses) creates nothing; the reservation only lapses;
+  * names the host already knows (daemon, the local user alice), even when
+    new_users names them, are never created or taken over: daemon is
+    refused, alice logs into her own local account, nothing is registered
+    or reserved for either.
+
+Method (see e2elib.py): a private mount namespace with an empty tmpfs over
+/run (records go to /run/userdb, libnss_oauth2's files to
+/run/pam_oauth2/nss); a private /etc/nsswitch.conf bind-mounted there with
+`oauth2` after `systemd` on the passwd line, and a private /etc/ld.so.cache
+(made by ldconfig -C) that adds a directory holding the built
+libnss_oauth2.so.2, so every process in the namespace finds the module the
+way an installed one is found. The machine's own files are not changed.
+sshd is the machine's /usr/sbin/sshd (OpenSSH 9.2 looks the user up once
+before PAM); ssh runs as e2eclient.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib  # noqa: E402
+import test_sshd  # noqa: E402
+from e2elib import note  # noqa: E402
+from test_accounts import as_nobody, cli, nsswitch_has_systemd  # noqa: E402
+
+LOW = 1900000000
+NSS_DIR = "/run/pam_oauth2/nss"
+GRACE = 60
+
+
+def install_nss_module(ctx):
+    """libnss_oauth2 for every process of the namespace: private ld.so.cache
+    and nsswitch.conf, bind-mounted over the machine's."""
+    libdir = ctx.path("nsslib")
+    os.makedirs(libdir)
+    os.chmod(libdir, 0o755)
+    lib = os.path.join(libdir, "libnss_oauth2.so.2")
+    shutil.copyfile(os.path.join(e2elib.BUILD, ".libs", "libnss_oauth2.so.2"), lib)
+    os.chmod(lib, 0o644)
+    conf = ctx.write("ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n%s\n" % libdir)
+    cache = ctx.path("ld.so.cache")
+    e2elib.run(["ldconfig", "-X", "-C", cache, "-f", conf])
+    with open("/etc/nsswitch.conf") as f:
+        lines = f.read().splitlines(True)
+    out = [re.sub(r"^(passwd:.*\bsystemd\b)", r"\1 oauth2", line) for line in lines]
+    nss = ctx.write("nsswitch.conf", "".join(out))
+    for src, dst in ((cache, "/etc/ld.so.cache"), (nss, "/etc/nsswitch.conf")):
+        e2elib.run(["mount", "--bind", src, dst])
+
+
+def getent(name, nobody=False, argv0=None):
+    """getent passwd NAME, with glibc's note of the libraries it loads."""
+    argv = ["getent", "passwd", name]
+    if argv0 is not None:
+        argv = ["bash", "-c", 'exec -a %s getent passwd "$0"' % argv0, name]
+    env = dict(os.environ, LD_DEBUG="files")
+    if nobody:
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] + argv
+    p = subprocess.run(argv, capture_output=True, text=True, env=env)
+    return p.returncode, p.stdout, "libnss_oauth2.so.2" in p.stderr
+
+
+def reserved():
+    """name -> UID of the reservation table (read as root)."""
+    try:
+        with open(os.path.join(NSS_DIR, "reserved")) as f:
+            return {w[0]: int(w[1]) for w in (line.split() for line in f)}
+    except FileNotFoundError:
+        return {}
+
+
+def expiry(name):
+    with open(os.path.join(NSS_DIR, "reserved")) as f:
+        return next(int(w[2]) for w in (line.split() for line in f) if w[0] == name)
+
+
+def registry(ctx):
+    try:
+        with open(ctx.path("accounts", "registry")) as f:
+            return {w[1]: int(w[0]) for w in (line.split("\t") for line in f.read().splitlines()[1:])}
+    except OSError:
+        return {}
+
+
+def login(ctx, r, srv, user, approver, cmd="id"):
+    """One ssh connection: the device code approved as approver; (exit status, output)."""
+    import pexpect
+    login.during = None
+    child = ctx.spawn(test_sshd.ssh_argv(srv, user, cmd), user="e2eclient", timeout=20)
+    i = child.expect([e2elib.USER_CODE_RE, "Permission denied", pexpect.EOF, pexpect.TIMEOUT])
+    if i != 0:
+        status, _ = ctx.close_child(child)
+        return status, child.before or ""
+    code = child.match.group(1)
+    child.expect(test_sshd.PROMPT)
+    during = (reserved(), getent(user, nobody=True), getent(user))
+    st, ans = ctx.approve(code, approver)
+    if st != 200:
+        note("approval of %s as %s: %s %s" % (code, approver, st, ans))
+    child.sendline("")
+    status, tail, _ = test_sshd.finish(ctx, child, 30)
+    login.during = during
+    return status, tail.replace("\r", "")
+
+
+def settings(ctx, new_users, extra=""):
+    ctx.module_config("accounts = create\nnew_users = %s\naccounts_dir = %s\n"
+                      "userdb_dir = /run/userdb\nuid_range = %d-%d\ndevice_timeout = 30\n%s" %
+                      (new_users, ctx.path("accounts"), LOW, LOW + 99, extra))
+    return cli(ctx, "sync")
+
+
+def body(ctx, r):
+    ctx.start_idp()
+    install_nss_module(ctx)
+    p = settings(ctx, "carol")
+    st = os.stat(os.path.join(NSS_DIR, "settings"))
+    r.check(p.returncode == 0 and st.st_uid == 0 and st.st_mode & 0o777 == 0o600 and
+            os.stat(NSS_DIR).st_mode & 0o777 == 0o700,
+            "pam-oauth2 accounts sync writes libnss_oauth2's settings, root-only",
+            p.stdout + p.stderr)
+    ctx.pam_service("sshd", "")
+    srv = test_sshd.start_sshd(ctx, "accounts", GRACE)
+
+    # Nothing answers outside sshd.
+    rc, out, loaded = getent("carol", nobody=True)
+    r.check(rc == 2 and loaded, "before any login nobody's getent passwd carol finds nothing "
+            "(libnss_oauth2 loaded and silent)", out)
+    rc, out, loaded = getent("carol")
+    r.check(rc == 2 and loaded, "a root process that is not sshd gets nothing either", out)
+    rc, out, _ = getent("carol", nobody=True, argv0="sshd")
+    rc2, out2, _ = getent("carol", argv0="/usr/sbin/sshd")
+    r.check(rc == 2 and rc2 == 2 and reserved() == {},
+            "calling itself sshd (argv[0]) gets nothing and reserves nothing", out + out2)
+
+    # 1. carol's first login, one connection.
+    status, out = login(ctx, r, srv, "carol", "carol")
+    table, nobody_during, root_during = login.during
+    r.check(table.get("carol") == LOW,
+            "while carol's connection waits, sshd's lookup has reserved uid %d for her" % LOW,
+            repr(table))
+    r.check(nobody_during[0] == 2 and root_during[0] == 2,
+            "the live reservation is invisible to nobody and to a root process that is not sshd",
+            repr((nobody_during, root_during)))
+    try:
+        open(os.path.join(NSS_DIR, "reserved")).close()
+        denied = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 "--", "cat", os.path.join(NSS_DIR, "reserved")],
+                                capture_output=True).returncode != 0
+    except OSError:
+        denied = False
+    r.check(denied, "nobody cannot read the reservation table")
+    want = "uid=%d(carol) gid=%d(carol)" % (LOW, LOW)
+    r.check(status == 0 and want in out,
+            "carol's first ssh login works in ONE connection: `id` shows %s" % want,
+            "status %r, output %r" % (status, out))
+    r.check(registry(ctx).get("carol") == LOW and os.path.exists("/run/userdb/carol.user") and
+            "carol" not in reserved(),
+            "her account is registered and written; her reservation is gone",
+            repr((registry(ctx), reserved())))
+    rc, out, _ = getent("carol", nobody=True)
+    r.check(rc == 0 and out.startswith("carol:x:%d:%d:" % (LOW, LOW)),
+            "getent passwd carol works for nobody after the login", out)
+
+    status, out = login(ctx, r, srv, "carol", "carol")
+    r.check(status == 0 and want in out and len(registry(ctx)) == 1,
+            "carol's next ssh login has the same UID", "status %r, output %r" % (status, out))
+
+    # 2. outside new_users: refused, nothing left.
+    status, out = login(ctx, r, srv, "mallory", "mallory")
+    r.check(status == 255 and "Permission denied" in out and "uid=" not in out,
+            "mallory (not in new_users) is refused", "status %r, output %r" % (status, out))
+    r.check("mallory" not in registry(ctx) and not os.path.exists("/run/userdb/mallory.user") and
+            "mallory" not in reserved() and (login.during is None or
+                                             "mallory" not in login.during[0]),
+            "and leaves no registry line, no record and no reservation",
+            repr((registry(ctx), reserved())))
+
+    # 3. a second new user (the IdP's bob, mapped to newbob: the test IdP has
+    # no other user with a clean sub), once new_users names her; local names
+    # never, even when new_users names them.
+    mapfile = ctx.write("usermap", "bob newbob\n")
+    p = settings(ctx, "carol bob newbob alice daemon", "user_map_file = %s\n" % mapfile)
+    r.check(p.returncode == 0, "new_users changed, pam-oauth2 accounts sync", p.stdout + p.stderr)
+    status, out = login(ctx, r, srv, "newbob", "bob")
+    want2 = "uid=%d(newbob) gid=%d(newbob)" % (LOW + 1, LOW + 1)
+    r.check(status == 0 and want2 in out, "a second new user gets another UID: " + want2,
+            "status %r, output %r" % (status, out))
+
+    status, out = login(ctx, r, srv, "daemon", "daemon")
+    r.check(status == 255 and "uid=" not in out,
+            "daemon (a system account, named in new_users) is refused",
+            "status %r, output %r" % (status, out))
+    status, out = login(ctx, r, srv, "alice", "alice")
+    r.check(status == 0 and "uid=%d(alice)" % ctx.uids["alice"] in out,
+            "alice (a local account, named in new_users) logs into her own account",
+            "status %r, output %r" % (status, out))
+    reg = registry(ctx)
+    r.check(sorted(reg) == ["carol", "newbob"] and reserved() == {} and
+            not os.path.exists("/run/userdb/daemon.user") and
+            not os.path.exists("/run/userdb/alice.user"),
+            "nothing is registered, written or reserved for daemon or alice", repr((reg, reserved())))
+
+    # 4. a reservation whose login fails: mallory, in new_users now, but the
+    # store refuses her sub (it holds control characters).
+    p = settings(ctx, "carol mallory")
+    status, out = login(ctx, r, srv, "mallory", "mallory")
+    table = reserved()
+    r.check(status == 255 and "uid=" not in out and "mallory" not in registry(ctx) and
+            not os.path.exists("/run/userdb/mallory.user"),
+            "mallory's refused login creates no account", "status %r, output %r" % (status, out))
+    r.check(table.get("mallory") == LOW + 2 and expiry("mallory") <= time.time() + 600,
+            "her reservation (uid %d) only waits to lapse, at most 600 s" % (LOW + 2), repr(table))
+    ctx.stop(srv["proc"])
+
+
+if __name__ == "__main__":
+    if not nsswitch_has_systemd():
+        e2elib.skip("sshd-accounts", "nsswitch.conf has no 'systemd' for passwd (libnss-systemd)")
+    e2elib.main("sshd-accounts", ["sshd", "ssh", "getent", "ldconfig", "setpriv"], body)
