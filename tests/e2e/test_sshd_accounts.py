@@ -14,6 +14,8 @@ What it proves, each as its own assertion:
     ONE ssh connection; `id` in her session shows a UID from uid_range and
     GID = UID; the reservation is gone, the registry and nss-systemd hold
     her account; `getent passwd carol` works for nobody;
+  * pam_mkhomedir in the session stack made her home (0700, owned by her,
+    the files of /etc/skel);
   * her next login has the same UID; a second new user (the IdP's bob,
     mapped to newbob) gets the next UID;
   * a name outside new_users (mallory, before new_users names her) is
@@ -130,8 +132,9 @@ def login(ctx, r, srv, user, approver, cmd="id"):
 
 def settings(ctx, new_users, extra=""):
     ctx.module_config("accounts = create\nnew_users = %s\naccounts_dir = %s\n"
-                      "userdb_dir = /run/userdb\nuid_range = %d-%d\ndevice_timeout = 30\n%s" %
-                      (new_users, ctx.path("accounts"), LOW, LOW + 99, extra))
+                      "userdb_dir = /run/userdb\nuid_range = %d-%d\ndevice_timeout = 30\n"
+                      "home_base = %s\n%s" %
+                      (new_users, ctx.path("accounts"), LOW, LOW + 99, ctx.path("homes"), extra))
     return cli(ctx, "sync")
 
 
@@ -144,7 +147,8 @@ def body(ctx, r):
             os.stat(NSS_DIR).st_mode & 0o777 == 0o700,
             "pam-oauth2 accounts sync writes libnss_oauth2's settings, root-only",
             p.stdout + p.stderr)
-    ctx.pam_service("sshd", "")
+    os.makedirs(ctx.path("homes"), mode=0o755)
+    ctx.pam_service("sshd", "", extra="session  required pam_mkhomedir.so umask=0077\n")
     srv = test_sshd.start_sshd(ctx, "accounts", GRACE)
 
     # Nothing answers outside sshd.
@@ -186,6 +190,13 @@ def body(ctx, r):
     rc, out, _ = getent("carol", nobody=True)
     r.check(rc == 0 and out.startswith("carol:x:%d:%d:" % (LOW, LOW)),
             "getent passwd carol works for nobody after the login", out)
+    home = ctx.path("homes", "carol")
+    st = os.stat(home) if os.path.isdir(home) else None
+    skel = sorted(os.listdir("/etc/skel"))
+    r.check(st is not None and st.st_uid == LOW and st.st_gid == LOW and
+            st.st_mode & 0o777 == 0o700 and sorted(os.listdir(home)) == skel,
+            "pam_mkhomedir made her home at the first session: 0700, hers, /etc/skel's files",
+            repr((st, os.listdir(home) if st else None, skel)))
 
     status, out = login(ctx, r, srv, "carol", "carol")
     r.check(status == 0 and want in out and len(registry(ctx)) == 1,
