@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "account_groups.h"
 #include "account_nss.h"
 #include "account_records.h"
 #include "account_registry.h"
@@ -467,7 +468,10 @@ int oa2_account_change(const struct oa2_account_store *s, const char *name,
 	 * not) while present; an unlocked removal is completed at the next
 	 * login */
 	if (a->state == OA2_ACCOUNT_REMOVED)
-		rc = oa2_records_remove(s->userdb_dir, a, err);
+		rc = oa2_account_groups_drop(s->userdb_dir, a->name, err) == 0 &&
+				     oa2_records_remove(s->userdb_dir, a, err) == 0
+			     ? 0
+			     : -1;
 	else if (was != OA2_ACCOUNT_REMOVED)
 		rc = write_records(s, a, err);
 	else

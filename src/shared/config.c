@@ -104,6 +104,7 @@ static const struct key keys[] = {
 	STR(accounts_dir, V_PATH),
 	STR(userdb_dir, V_PATH),
 	STR(nss_dir, V_PATH),
+	STR(group_map, V_TEXT),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

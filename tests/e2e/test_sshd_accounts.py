@@ -18,6 +18,10 @@ What it proves, each as its own assertion:
     the files of /etc/skel);
   * her next login has the same UID; a second new user (the IdP's bob,
     mapped to newbob) gets the next UID;
+  * group_map: the IdP group `users` mapped to sudo without '!' refuses the
+    login (a system group); with `sudo!` the new user newbob is in sudo and
+    runs `sudo id` through sudoers' %sudo rule; carol, without that IdP
+    group, is not; with the mapping gone, newbob's next login drops sudo;
   * a name outside new_users (mallory, before new_users names her) is
     refused and leaves no registry line, no record and no reservation;
   * a login refused after sshd's lookup reserved a UID (mallory, whose sub
@@ -216,11 +220,32 @@ def body(ctx, r):
     # no other user with a clean sub), once new_users names her; local names
     # never, even when new_users names them.
     mapfile = ctx.write("usermap", "bob newbob\n")
-    p = settings(ctx, "carol bob newbob alice daemon", "user_map_file = %s\n" % mapfile)
+    ctx.write("etc/sudoers", "root ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL) NOPASSWD: /usr/bin/id\n",
+              0o440)
+    ctx.write("etc/pam.d/sudo", "auth required pam_deny.so\naccount required pam_permit.so\n"
+              "session required pam_permit.so\n")
+    with_map = "user_map_file = %s\n" % mapfile
+    p = settings(ctx, "carol bob newbob alice daemon", with_map + "group_map = users:sudo\n")
     r.check(p.returncode == 0, "new_users changed, pam-oauth2 accounts sync", p.stdout + p.stderr)
     status, out = login(ctx, r, srv, "newbob", "bob")
-    want2 = "uid=%d(newbob) gid=%d(newbob)" % (LOW + 1, LOW + 1)
-    r.check(status == 0 and want2 in out, "a second new user gets another UID: " + want2,
+    r.check(status == 255 and "uid=" not in out and "newbob" not in registry(ctx),
+            "group_map naming the system group sudo without '!' refuses the login, creates "
+            "nothing", "status %r, output %r" % (status, out))
+    settings(ctx, "carol bob newbob alice daemon", with_map + "group_map = users:sudo!\n")
+    status, out = login(ctx, r, srv, "newbob", "bob", "id; sudo -n /usr/bin/id")
+    want2 = "uid=%d(newbob) gid=%d(newbob) groups=%d(newbob),27(sudo)" % (LOW + 1, LOW + 1,
+                                                                          LOW + 1)
+    r.check(status == 0 and want2 in out, "a second new user gets another UID, and the IdP "
+            "group users maps to sudo: " + want2, "status %r, output %r" % (status, out))
+    r.check("uid=0(root)" in out, "she runs `sudo id` through sudoers' %sudo rule", out)
+    status, out = login(ctx, r, srv, "carol", "carol", "id; sudo -n /usr/bin/id")
+    r.check(status != 0 and "sudo" not in out.split("\n")[0] and "uid=0(root)" not in out,
+            "carol (no IdP group users) gets no sudo", "status %r, output %r" % (status, out))
+    settings(ctx, "carol bob newbob alice daemon", with_map)
+    status, out = login(ctx, r, srv, "newbob", "bob", "id; sudo -n /usr/bin/id")
+    r.check(status != 0 and "27(sudo)" not in out and "uid=0(root)" not in out and
+            not os.path.exists("/run/userdb/newbob:sudo.membership"),
+            "the mapping gone, her next login removes the membership: no sudo",
             "status %r, output %r" % (status, out))
 
     status, out = login(ctx, r, srv, "daemon", "daemon")
