@@ -13,7 +13,9 @@
  *     it chooses argv[0]) is a program the settings list (sshd);
  *   - the settings the helper published are there, root-owned and
  *     root-only, and parse strictly (any doubt: not found);
- *   - the name is a valid user name that could match new_users.
+ *   - the name is a valid user name that could match new_users, and
+ *     home_base/NAME does not exist (a removed account's home, with its
+ *     keys, never meets a new UID here).
  *
  * The answer reserves a UID from the free ones the helper listed, for
  * `lifetime` seconds, in a root-only table (at most OA2_NSS_MAX live
@@ -31,6 +33,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +77,17 @@ static bool may_be_new(const struct oa2_nss_settings *s, const char *name)
 		}
 	}
 	return false;
+}
+
+/* Does home_base/name exist? A home left by a removed account may hold
+ * keys: such a name gets no answer. */
+static bool home_exists(const struct oa2_nss_settings *s, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	return (size_t)snprintf(path, sizeof(path), "%s/%s", s->home, name) >= sizeof(path) ||
+	       lstat(path, &st) == 0 || errno != ENOENT;
 }
 
 /* The live reservation of name, made now when there is none and a listed
@@ -144,7 +158,7 @@ EXPORT enum nss_status _nss_oauth2_getpwnam_r(const char *name, struct passwd *p
 	if (name == NULL || getuid() != 0 || geteuid() != 0 || !oa2_nss_name_ok(name) ||
 	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || oa2_nss_dir_ok(OA2_NSS_DIR) != 0 ||
 	    oa2_nss_settings_load(OA2_NSS_DIR, &s) != 0 || !listed_program(&s) ||
-	    !may_be_new(&s, name) || reserve(&s, name, &uid) != 0) {
+	    !may_be_new(&s, name) || home_exists(&s, name) || reserve(&s, name, &uid) != 0) {
 		*errnop = ENOENT;
 		errno = saved;
 		return NSS_STATUS_NOTFOUND;

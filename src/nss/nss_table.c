@@ -169,9 +169,10 @@ int oa2_nss_settings_load(const char *dir, struct oa2_nss_settings *s)
 	memset(s, 0, sizeof(*s));
 	if (read_file(dir, OA2_NSS_SETTINGS, s->text) != 1)
 		return -1;
-	next = s->text;
-	line = next;
+	line = s->text;
 	next = strchr(line, '\n');
+	if (next == NULL) /* an empty file */
+		return -1;
 	*next++ = '\0';
 	if (strcmp(line, OA2_NSS_MAGIC) != 0)
 		return -1;

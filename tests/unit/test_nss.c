@@ -4,7 +4,7 @@
  *
  * Proves: settings the helper publishes parse back (patterns, domains, home,
  * shell, the free UIDs in order); a settings file is refused for a wrong
- * first line, an unknown or repeated key, a UID of 0 or 2^31, a missing
+ * first line, an empty file, an unknown or repeated key, a UID of 0 or 2^31, a missing
  * trailing newline, a NUL byte, an oversize file, mode 0644, a symbolic
  * link, and its directory for mode 0755; the reservation table drops
  * expired entries and refuses a duplicate name or UID, a malformed line and
@@ -103,6 +103,8 @@ static void test_settings(void **state)
 	assert_int_equal(settings(GOOD "uid 019\n", 0600), -1);
 	assert_int_equal(settings(GOOD "shell", 0600), -1);
 	assert_int_equal(settings(GOOD "pattern  two spaces\n", 0600), -1);
+	assert_int_equal(settings("", 0600), -1);
+	assert_int_equal(settings("\n", 0600), -1);
 	assert_int_equal(settings(GOOD, 0644), -1);
 	assert_int_equal(settings(GOOD, 0640), -1);
 	memset(big, 'x', sizeof(big));
