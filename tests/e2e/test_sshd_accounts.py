@@ -20,7 +20,9 @@ What it proves, each as its own assertion:
     mapped to newbob) gets the next UID;
   * group_map: the IdP group `users` mapped to sudo without '!' refuses the
     login (a system group); with `sudo!` the new user newbob is in sudo and
-    runs `sudo id` through sudoers' %sudo rule; carol, without that IdP
+    runs `sudo id` through sudoers' %sudo rule (her first login is two
+    racing ssh connections: one reservation, one account, both sessions
+    run with its UID); carol, without that IdP
     group, is not; with the mapping gone, newbob's next login drops sudo;
   * a name outside new_users (mallory, before new_users names her) is
     refused and leaves no registry line, no record and no reservation;
@@ -113,25 +115,37 @@ def registry(ctx):
         return {}
 
 
-def login(ctx, r, srv, user, approver, cmd="id"):
-    """One ssh connection: the device code approved as approver; (exit status, output)."""
+def start(ctx, srv, user, cmd):
+    """ssh up to the module's prompt: (child, user code), or (None, (status, output))."""
     import pexpect
-    login.during = None
     child = ctx.spawn(test_sshd.ssh_argv(srv, user, cmd), user="e2eclient", timeout=20)
     i = child.expect([e2elib.USER_CODE_RE, "Permission denied", pexpect.EOF, pexpect.TIMEOUT])
     if i != 0:
         status, _ = ctx.close_child(child)
-        return status, child.before or ""
+        return None, (status, child.before or "")
     code = child.match.group(1)
     child.expect(test_sshd.PROMPT)
-    during = (reserved(), getent(user, nobody=True), getent(user))
+    return child, code
+
+
+def approve_and_finish(ctx, child, code, approver):
     st, ans = ctx.approve(code, approver)
     if st != 200:
         note("approval of %s as %s: %s %s" % (code, approver, st, ans))
     child.sendline("")
     status, tail, _ = test_sshd.finish(ctx, child, 30)
-    login.during = during
     return status, tail.replace("\r", "")
+
+
+def login(ctx, r, srv, user, approver, cmd="id"):
+    """One ssh connection: the device code approved as approver; (exit status, output).
+    login.during: what the reservation table and getent said while it waited."""
+    login.during = None
+    child, code = start(ctx, srv, user, cmd)
+    if child is None:
+        return code
+    login.during = (reserved(), getent(user, nobody=True), getent(user))
+    return approve_and_finish(ctx, child, code, approver)
 
 
 def settings(ctx, new_users, extra=""):
@@ -232,11 +246,26 @@ def body(ctx, r):
             "group_map naming the system group sudo without '!' refuses the login, creates "
             "nothing", "status %r, output %r" % (status, out))
     settings(ctx, "carol bob newbob alice daemon", with_map + "group_map = users:sudo!\n")
-    status, out = login(ctx, r, srv, "newbob", "bob", "id; sudo -n /usr/bin/id")
+    # her first login: two ssh connections at once, both past sshd's lookup
+    # before either is approved
+    first = [start(ctx, srv, "newbob", "id; sudo -n /usr/bin/id") for _ in range(2)]
+    r.check(all(c is not None for c, _ in first) and reserved().get("newbob") == LOW + 1,
+            "two racing first connections of newbob share one reservation (uid %d)" % (LOW + 1),
+            repr((first, reserved())))
+    first = [(c, code) for c, code in first if c is not None]
+    for c, code in first:  # both approved, then Enter on both: the creations race
+        ctx.approve(code, "bob")
+    for c, _ in first:
+        c.sendline("")
+    outs = [test_sshd.finish(ctx, c, 30)[:2] for c, _ in first]
+    outs = [(st, out.replace("\r", "")) for st, out in outs]
     want2 = "uid=%d(newbob) gid=%d(newbob) groups=%d(newbob),27(sudo)" % (LOW + 1, LOW + 1,
                                                                           LOW + 1)
-    r.check(status == 0 and want2 in out, "a second new user gets another UID, and the IdP "
-            "group users maps to sudo: " + want2, "status %r, output %r" % (status, out))
+    r.check(len(outs) == 2 and all(st == 0 and want2 in out for st, out in outs) and
+            list(registry(ctx).values()).count(LOW + 1) == 1,
+            "both get in as the one new account; a second new user gets another UID, and the "
+            "IdP group users maps to sudo: " + want2, repr(outs))
+    status, out = outs[0] if outs else (None, "")
     r.check("uid=0(root)" in out, "she runs `sudo id` through sudoers' %sudo rule", out)
     status, out = login(ctx, r, srv, "carol", "carol", "id; sudo -n /usr/bin/id")
     r.check(status != 0 and "sudo" not in out.split("\n")[0] and "uid=0(root)" not in out,
