@@ -28,6 +28,7 @@ What it proves, each as its own assertion:
     refused and leaves no registry line, no record and no reservation;
   * a login refused after sshd's lookup reserved a UID (mallory, whose sub
     the store refuses) creates nothing; the reservation only lapses;
+  * with 64 live reservations a new name gets none;
   * names the host already knows (daemon, the local user alice), even when
     new_users names them, are never created or taken over: daemon is
     refused, alice logs into her own local account, nothing is registered
@@ -301,6 +302,24 @@ def body(ctx, r):
             "mallory's refused login creates no account", "status %r, output %r" % (status, out))
     r.check(table.get("mallory") == LOW + 2 and expiry("mallory") <= time.time() + 600,
             "her reservation (uid %d) only waits to lapse, at most 600 s" % (LOW + 2), repr(table))
+
+    # 5. at most 64 live reservations: with the table full, a new name gets
+    # nothing (sshd calls the connection invalid) and no 65th line.
+    settings(ctx, "*")
+    until = int(time.time()) + 300
+    lines = "".join("filler%d %d %d\n" % (i, LOW + 50 + i, until) for i in range(63))
+    with open(os.path.join(NSS_DIR, "reserved"), "a") as f:
+        f.write(lines)
+    full = reserved()
+    child, code = start(ctx, srv, "zed", "id")
+    if child is not None:
+        child.sendline("cancel")
+        test_sshd.finish(ctx, child, 15)
+    with open(srv["log"]) as f:
+        invalid = "Invalid user zed" in f.read()
+    r.check(len(full) == 64 and "zed" not in reserved() and len(reserved()) == 64 and invalid,
+            "with 64 live reservations a new name (zed) gets none; sshd calls it invalid",
+            repr((len(full), sorted(reserved())[:3])))
     ctx.stop(srv["proc"])
 
 
