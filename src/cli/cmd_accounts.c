@@ -88,15 +88,21 @@ static int list_or_show(const struct oa2_account_store *s, const char *name)
 	return rc;
 }
 
-static int sync_nss(const struct oa2_account_store *s)
+/* With accounts = off the settings name no pattern: libnss_oauth2 then
+ * answers nothing. */
+static int sync_nss(const struct oa2_account_store *store, const struct oa2_config *cfg)
 {
+	struct oa2_account_store s = *store;
 	oa2_error err = {0};
 
-	if (oa2_account_publish(s, &err) != 0) {
+	if (cfg->accounts != OA2_ACCOUNTS_CREATE)
+		s.new_users = NULL;
+	if (oa2_account_publish(&s, &err) != 0) {
 		fprintf(stderr, CLI_NAME ": accounts sync: %s\n", err.msg);
 		return CLI_FAILED;
 	}
-	printf("libnss_oauth2's settings written to %s\n", s->nss_dir);
+	printf("libnss_oauth2's settings written to %s%s\n", s.nss_dir,
+	       s.new_users == NULL ? " (no new_users: it answers nothing)" : "");
 	return CLI_OK;
 }
 
@@ -174,7 +180,7 @@ int cmd_accounts(int argc, char **argv)
 	if (strcmp(action, "list") == 0 || strcmp(action, "show") == 0)
 		rc = list_or_show(&store, name);
 	else if (strcmp(action, "sync") == 0)
-		rc = sync_nss(&store);
+		rc = sync_nss(&store, cfg);
 	else
 		rc = change(&store, action, name);
 out:
