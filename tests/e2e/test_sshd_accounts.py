@@ -14,6 +14,9 @@ What it proves, each as its own assertion:
     ONE ssh connection; `id` in her session shows a UID from uid_range and
     GID = UID; the reservation is gone, the registry and nss-systemd hold
     her account; `getent passwd carol` works for nobody;
+  * `pam-oauth2 accounts lock` refuses her ssh key login through a stack
+    whose account phase is pam_unix alone (nss-systemd reports the locked
+    record as expired); unlock lets the key in again;
   * pam_mkhomedir in the session stack made her home (0700, owned by her,
     the files of /etc/skel);
   * her next login has the same UID; a second new user (the IdP's bob,
@@ -157,6 +160,52 @@ def settings(ctx, new_users, extra=""):
     return cli(ctx, "sync")
 
 
+def key_login_and_lock(ctx, r):
+    """A locked account is refused beyond pam_oauth2: an ssh key login through a
+    stack whose account phase is pam_unix alone."""
+    key = ctx.path("clientkey")
+    e2elib.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "oa2e2e", "-f", key])
+    os.chown(key, ctx.uids["e2eclient"], -1)
+    with open(key + ".pub") as f:
+        ctx.write("authkeys/carol", f.read())
+    srv = test_sshd.start_sshd(ctx, "keys", GRACE, {
+        "AuthenticationMethods": "publickey", "PubkeyAuthentication": "yes",
+        "KbdInteractiveAuthentication": "no", "StrictModes": "no",
+        "AuthorizedKeysFile": ctx.path("authkeys", "%u")})
+    service = ctx.path("etc", "pam.d", "sshd")
+    with open(service) as f:
+        saved = f.read()
+    ctx.write("etc/pam.d/sshd", "auth required pam_deny.so\naccount required pam_unix.so\n"
+              "session required pam_permit.so\npassword required pam_deny.so\n")
+
+    def key_login():
+        argv = test_sshd.ssh_argv(srv, "carol", "id")
+        argv[argv.index("PreferredAuthentications=keyboard-interactive")] = \
+            "PreferredAuthentications=publickey"
+        argv[argv.index("PubkeyAuthentication=no")] = "PubkeyAuthentication=yes"
+        argv[1:1] = ["-i", key, "-o", "BatchMode=yes"]
+        return subprocess.run(["setpriv", "--reuid=%d" % ctx.uids["e2eclient"],
+                               "--regid=%d" % ctx.uids["e2eclient"], "--clear-groups", "--"] +
+                              argv, capture_output=True, text=True, timeout=30)
+    try:
+        p = key_login()
+        r.check(p.returncode == 0 and "uid=%d(carol)" % LOW in p.stdout,
+                "carol's ssh key login works (account phase: pam_unix alone)",
+                p.stdout + p.stderr)
+        lk = cli(ctx, "lock", "carol")
+        p = key_login()
+        r.check(lk.returncode == 0 and p.returncode == 255 and "uid=" not in p.stdout,
+                "locked, her key login is refused by pam_unix (nss-systemd: expired)",
+                lk.stdout + lk.stderr + p.stdout + p.stderr)
+        cli(ctx, "unlock", "carol")
+        p = key_login()
+        r.check(p.returncode == 0 and "uid=%d(carol)" % LOW in p.stdout,
+                "unlocked, her key login works again", p.stdout + p.stderr)
+    finally:
+        ctx.write("etc/pam.d/sshd", saved)
+        ctx.stop(srv["proc"])
+
+
 def body(ctx, r):
     ctx.start_idp()
     install_nss_module(ctx)
@@ -220,6 +269,8 @@ def body(ctx, r):
     status, out = login(ctx, r, srv, "carol", "carol")
     r.check(status == 0 and want in out and len(registry(ctx)) == 1,
             "carol's next ssh login has the same UID", "status %r, output %r" % (status, out))
+
+    key_login_and_lock(ctx, r)
 
     # 2. outside new_users: refused, nothing left.
     status, out = login(ctx, r, srv, "mallory", "mallory")
