@@ -22,7 +22,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
  zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
  openssh-server openssh-client sudo login python3-pexpect python3-paramiko chromium chromium-driver
  sshpass postgresql tmux gettext locales
- scdoc debhelper dh-autoreconf dpkg-dev fakeroot lintian binutils time debootstrap"
+ scdoc debhelper dh-nss dh-autoreconf dpkg-dev fakeroot lintian binutils time debootstrap"
 # the libraries of glewlwyd 2.7 (the package's Depends without its maintainer
 # script tools) and the sqlite3 program that creates its database
 GLEWLWYD_LIBS="libc6 libcbor0.8 libconfig9 libcrypt1 libgnutls30 libhoel1.4 libiddawc1.1

@@ -1,4 +1,4 @@
-/* cmd_accounts.c - pam-oauth2 accounts list|show|lock|unlock|remove: the
+/* cmd_accounts.c - pam-oauth2 accounts list|show|lock|unlock|remove|sync: the
  * accounts created from IdP identities (docs/accounts.md), read and changed
  * through the helper's own store code, under the registry's lock. */
 #include "autoconfig.h"
@@ -14,7 +14,7 @@
 #include "shared/strutil.h"
 
 static const char usage[] =
-	"Usage: " CLI_NAME " accounts list|show NAME|lock NAME|unlock NAME|remove NAME\n"
+	"Usage: " CLI_NAME " accounts list|show NAME|lock NAME|unlock NAME|remove NAME|sync\n"
 	"                  [-c CONFIG] [--arg KEY=VALUE ...]\n"
 	"\n"
 	"list:   every account the module created: UID, name, state, created, issuer, sub.\n"
@@ -24,6 +24,9 @@ static const char usage[] =
 	"        next login, with the same UID).\n"
 	"remove: delete the account's user and group records; its name and UID stay\n"
 	"        reserved for its identity, its home and files stay as they are.\n"
+	"sync:   write again what libnss_oauth2 reads (new_users, uid_range, home_base,\n"
+	"        shell) for sshd's lookup of a new user; run it after changing those keys\n"
+	"        and at boot (every login with accounts = create does it too).\n"
 	"\n"
 	"  -c, --config FILE     configuration file (default " OA2_DEFAULT_CONFIG ")\n"
 	"  -a, --arg KEY=VALUE   module argument (repeatable), e.g. --arg accounts_dir=/tmp/a\n"
@@ -85,6 +88,24 @@ static int list_or_show(const struct oa2_account_store *s, const char *name)
 	return rc;
 }
 
+/* With accounts = off the settings name no pattern: libnss_oauth2 then
+ * answers nothing. */
+static int sync_nss(const struct oa2_account_store *store, const struct oa2_config *cfg)
+{
+	struct oa2_account_store s = *store;
+	oa2_error err = {0};
+
+	if (cfg->accounts != OA2_ACCOUNTS_CREATE)
+		s.new_users = NULL;
+	if (oa2_account_publish(&s, &err) != 0) {
+		fprintf(stderr, CLI_NAME ": accounts sync: %s\n", err.msg);
+		return CLI_FAILED;
+	}
+	printf("libnss_oauth2's settings written to %s%s\n", s.nss_dir,
+	       s.new_users == NULL ? " (no new_users: it answers nothing)" : "");
+	return CLI_OK;
+}
+
 static int change(const struct oa2_account_store *s, const char *action, const char *name)
 {
 	enum oa2_account_action what = strcmp(action, "lock") == 0     ? OA2_ACCOUNT_LOCK
@@ -110,12 +131,12 @@ static int parse_action(int argc, char **argv, const char **action, const char *
 	int need = 0;
 
 	if (optind >= argc)
-		return cli_usage_error("accounts", "say list, show, lock, unlock or remove");
+		return cli_usage_error("accounts", "say list, show, lock, unlock, remove or sync");
 	*action = argv[optind];
 	*name = optind + 1 < argc ? argv[optind + 1] : NULL;
 	for (const char *const *w = with_name; *w; w++)
 		need |= strcmp(*action, *w) == 0;
-	if (!need && strcmp(*action, "list") != 0)
+	if (!need && strcmp(*action, "list") != 0 && strcmp(*action, "sync") != 0)
 		return cli_usage_error("accounts", "unknown action '%s'", OA2_ESC(*action));
 	if (need && *name == NULL)
 		return cli_usage_error("accounts", "%s needs an account name", *action);
@@ -158,6 +179,8 @@ int cmd_accounts(int argc, char **argv)
 	oa2_account_store_init(&store, cfg);
 	if (strcmp(action, "list") == 0 || strcmp(action, "show") == 0)
 		rc = list_or_show(&store, name);
+	else if (strcmp(action, "sync") == 0)
+		rc = sync_nss(&store, cfg);
 	else
 		rc = change(&store, action, name);
 out:

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "account_groups.h"
+#include "account_nss.h"
 #include "account_records.h"
 #include "account_registry.h"
 #include "accounts.h"
@@ -34,6 +36,9 @@ void oa2_account_store_init(struct oa2_account_store *s, const struct oa2_config
 	s->home_base = cfg->home_base;
 	s->shell = cfg->shell;
 	s->lock_wait_ms = OA2_ACCOUNT_LOCK_WAIT_MS;
+	s->nss_dir = cfg->nss_dir;
+	s->new_users = cfg->new_users;
+	s->strip_domains = cfg->strip_domains;
 }
 
 /* The registry's directory (root-only, created 0700) and its lock. */
@@ -108,10 +113,34 @@ static int hash_uid(const struct oa2_account_store *s, const char *issuer, const
 	return 0;
 }
 
-static int allocate(const struct oa2_account_store *s, const struct oa2_registry *r,
-		    const char *issuer, const char *sub, unsigned long *uid, oa2_error *err)
+/* Is uid held by a live reservation (libnss_oauth2) of a name? */
+static bool reserved_uid(const struct oa2_nss_table *t, unsigned long uid)
+{
+	for (int i = 0; i < t->n; i++) {
+		if (t->r[i].uid == uid)
+			return true;
+	}
+	return false;
+}
+
+/* The first UID `next` may hand out: above every UID the registry handed
+ * out in the range, removed ones too, so that none is ever reused. */
+static unsigned long next_start(const struct oa2_account_store *s, const struct oa2_registry *r)
 {
 	unsigned long start = s->uid_low;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->a[i].uid >= start && r->a[i].uid <= s->uid_high)
+			start = r->a[i].uid + 1;
+	}
+	return start;
+}
+
+static int allocate(const struct oa2_account_store *s, const struct oa2_registry *r,
+		    const struct oa2_nss_table *t, const char *issuer, const char *sub,
+		    unsigned long *uid, oa2_error *err)
+{
+	unsigned long start;
 	const struct oa2_account *owner;
 	int f;
 
@@ -137,13 +166,10 @@ static int allocate(const struct oa2_account_store *s, const struct oa2_registry
 					*uid);
 		return 0;
 	}
-	/* next: above every UID the registry handed out in the range, removed
-	 * ones too, so that none is ever reused */
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->a[i].uid >= start && r->a[i].uid <= s->uid_high)
-			start = r->a[i].uid + 1;
-	}
+	start = next_start(s, r);
 	for (unsigned long u = start; u >= start && u <= s->uid_high; u++) {
+		if (reserved_uid(t, u))
+			continue; /* sshd's lookup promised it to another name */
 		f = uid_free(s, r, u, err);
 		if (f < 0)
 			return -1;
@@ -228,16 +254,44 @@ static int may_take(const struct oa2_account_store *s, const struct oa2_registry
 	return 0;
 }
 
-static int create(const struct oa2_account_store *s, struct oa2_registry *r, const char *issuer,
-		  const char *sub, const char *name, time_t now, struct oa2_account *out,
-		  oa2_error *err)
+/* The UID sshd's lookup reserved for the name (libnss_oauth2): sshd runs
+ * the session with it, so the account gets exactly that UID or nothing. */
+static int take_reserved(const struct oa2_account_store *s, const struct oa2_registry *r,
+			 unsigned long reserved, const char *name, unsigned long *uid,
+			 oa2_error *err)
+{
+	int f;
+
+	if (reserved < s->uid_low || reserved > s->uid_high)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"uid %lu reserved for '%s' by sshd's lookup is outside uid_range",
+				reserved, name);
+	f = uid_free(s, r, reserved, err);
+	if (f < 0)
+		return -1;
+	if (f == 0)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"uid %lu reserved for '%s' by sshd's lookup is taken meanwhile; "
+				"refusing",
+				reserved, name);
+	*uid = reserved;
+	return 0;
+}
+
+static int create(const struct oa2_account_store *s, struct oa2_registry *r,
+		  const struct oa2_nss_table *t, const char *issuer, const char *sub,
+		  const char *name, time_t now, struct oa2_account *out, oa2_error *err)
 {
 	struct oa2_account a;
 	oa2_error undo = {0};
+	unsigned long reserved = oa2_account_nss_reserved(t, name);
 
 	memset(&a, 0, sizeof(a));
-	if (may_take(s, r, issuer, sub, name, err) != 0 || shell_listed(s, err) != 0 ||
-	    allocate(s, r, issuer, sub, &a.uid, err) != 0)
+	if (may_take(s, r, issuer, sub, name, err) != 0 || shell_listed(s, err) != 0)
+		return -1;
+	if (reserved != 0 && s->allocation == OA2_UID_NEXT
+		    ? take_reserved(s, r, reserved, name, &a.uid, err) != 0
+		    : allocate(s, r, t, issuer, sub, &a.uid, err) != 0)
 		return -1;
 	strcpy(a.name, name);
 	strcpy(a.issuer, issuer);
@@ -267,16 +321,59 @@ static int create(const struct oa2_account_store *s, struct oa2_registry *r, con
 	return 0;
 }
 
+/* The UIDs libnss_oauth2 may reserve, in the order `next` hands them out
+ * (none under `hash`: the UID needs the sub, which sshd's lookup lacks). */
+static size_t free_uids(const struct oa2_account_store *s, const struct oa2_registry *r,
+			unsigned long *list, size_t max)
+{
+	unsigned long start = next_start(s, r);
+	size_t n = 0, tried = 0;
+	oa2_error ignored = {0};
+
+	if (s->allocation != OA2_UID_NEXT)
+		return 0;
+	for (unsigned long u = start; u >= start && u <= s->uid_high && n < max && tried < 4 * max;
+	     u++, tried++) {
+		int f = uid_free(s, r, u, &ignored);
+
+		if (f < 0)
+			break;
+		if (f == 1)
+			list[n++] = u;
+	}
+	return n;
+}
+
+/* Tell libnss_oauth2 what it may answer, dropping name's reservation. */
+static int nss_close(const struct oa2_account_store *s, const struct oa2_registry *r, int lock,
+		     struct oa2_nss_table *t, const char *name, oa2_error *err)
+{
+	unsigned long uids[OA2_NSS_MAX];
+	struct oa2_nss_publication p = {
+		.new_users = s->new_users,
+		.strip_domains = s->strip_domains,
+		.home_base = s->home_base,
+		.shell = s->shell,
+		.uids = uids,
+	};
+
+	p.nuid = free_uids(s, r, uids, OA2_NSS_MAX);
+	return oa2_account_nss_close(s->nss_dir, lock, t, name, &p, err);
+}
+
 int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, const char *sub,
 		      const char *name, bool may_create, time_t now, struct oa2_account *out,
 		      bool *ours, oa2_error *err)
 {
 	struct oa2_registry r = {0};
+	struct oa2_nss_table t;
 	struct oa2_account got, *a;
-	int lock = -1, rc = -1;
+	oa2_error nerr = {0};
+	int lock = -1, nlock = -1, rc = -1;
 
 	*ours = false;
 	memset(&got, 0, sizeof(got));
+	memset(&t, 0, sizeof(t));
 	if (!oa2_registry_text_ok(issuer, OA2_ACCOUNT_ISSUER_MAX) ||
 	    !oa2_registry_text_ok(sub, OA2_ACCOUNT_SUB_MAX))
 		return oa2_fail(err, OA2_ERR_DENIED, "the identity's issuer or sub is empty, too long "
@@ -285,6 +382,11 @@ int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, con
 		return oa2_fail(err, OA2_ERR_DENIED, "'%.64s' is not a valid user name", name);
 	if (lock_store(s, &lock, err) != 0 || oa2_registry_load(s->registry_dir, &r, err) != 0)
 		goto out;
+	/* libnss_oauth2's reservations: when they cannot be read, none is
+	 * known here, and the module refuses a login whose sshd was promised
+	 * another UID than the account gets */
+	if (s->nss_dir != NULL)
+		nlock = oa2_account_nss_open(s->nss_dir, now, &t, &nerr);
 	a = oa2_registry_by_name(&r, name);
 	if (a != NULL) {
 		if (confirm(s, a, issuer, sub, err) != 0)
@@ -292,13 +394,32 @@ int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, con
 		got = *a;
 		*ours = true;
 	} else if (may_create) {
-		if (create(s, &r, issuer, sub, name, now, &got, err) != 0)
+		if (create(s, &r, &t, issuer, sub, name, now, &got, err) != 0)
 			goto out;
 		*ours = true;
 	}
 	if (out != NULL)
 		*out = got;
 	rc = 0;
+out:
+	if (nlock >= 0)
+		(void)nss_close(s, &r, nlock, &t, rc == 0 && *ours ? name : NULL, &nerr);
+	oa2_registry_free(&r);
+	oa2_cache_unlock(lock);
+	return rc;
+}
+
+int oa2_account_publish(const struct oa2_account_store *s, oa2_error *err)
+{
+	struct oa2_registry r = {0};
+	struct oa2_nss_table t;
+	int lock = -1, nlock, rc = -1;
+
+	if (lock_store(s, &lock, err) != 0 || oa2_registry_load(s->registry_dir, &r, err) != 0)
+		goto out;
+	nlock = oa2_account_nss_open(s->nss_dir, time(NULL), &t, err);
+	if (nlock >= 0)
+		rc = nss_close(s, &r, nlock, &t, NULL, err);
 out:
 	oa2_registry_free(&r);
 	oa2_cache_unlock(lock);
@@ -347,7 +468,10 @@ int oa2_account_change(const struct oa2_account_store *s, const char *name,
 	 * not) while present; an unlocked removal is completed at the next
 	 * login */
 	if (a->state == OA2_ACCOUNT_REMOVED)
-		rc = oa2_records_remove(s->userdb_dir, a, err);
+		rc = oa2_account_groups_drop(s->userdb_dir, a->name, err) == 0 &&
+				     oa2_records_remove(s->userdb_dir, a, err) == 0
+			     ? 0
+			     : -1;
 	else if (was != OA2_ACCOUNT_REMOVED)
 		rc = write_records(s, a, err);
 	else

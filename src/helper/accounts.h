@@ -34,6 +34,10 @@ struct oa2_account_store {
 	const char *home_base;
 	const char *shell;
 	long lock_wait_ms;
+	/* libnss_oauth2 (src/nss/): its directory (NULL: not used), and what it
+	 * is told of new_users */
+	const char *nss_dir;
+	const char *new_users, *strip_domains;
 };
 
 enum oa2_account_state { OA2_ACCOUNT_ACTIVE, OA2_ACCOUNT_LOCKED, OA2_ACCOUNT_REMOVED };
@@ -64,6 +68,9 @@ void oa2_account_store_init(struct oa2_account_store *s, const struct oa2_config
 int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, const char *sub,
 		      const char *name, bool may_create, time_t now, struct oa2_account *out,
 		      bool *ours, oa2_error *err);
+
+/* Write libnss_oauth2's settings again (pam-oauth2 accounts sync). */
+int oa2_account_publish(const struct oa2_account_store *s, oa2_error *err);
 
 /* Every account in the registry (*list freed by the caller; an absent
  * registry is empty). */

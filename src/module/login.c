@@ -270,12 +270,18 @@ static int run_helper(pam_handle_t *pamh, const struct oa2_config *cfg, int argc
 static int claim_account(pam_handle_t *pamh, oa2_helper *h, const char *user, bool is_new,
 			 bool *asked, oa2_error *err)
 {
-	unsigned long uid = 0;
+	unsigned long uid = 0, reserved = is_new ? oa2_usermap_reserved_uid(user) : 0;
 
 	*asked = true;
 	if (oa2_helper_account(h, is_new ? OA2_ACCOUNT_OP_CREATE : OA2_ACCOUNT_OP_CHECK, user, &uid,
 			       err) != 0)
 		return -1;
+	/* sshd looked the name up before PAM and runs the session with what
+	 * it got: the account must have that UID */
+	if (reserved != 0 && uid != reserved)
+		return oa2_fail(err, OA2_ERR_INTERNAL,
+				"account %s got uid %lu, but sshd's lookup was promised %lu; refused",
+				user, uid, reserved);
 	if (is_new)
 		oa2_log(pamh, LOG_NOTICE, "account %s (uid %lu) ready for its identity", user, uid);
 	return 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "usermap.h"
+#include "nss/nss_oauth2.h"
 #include "shared/json.h"
 #include "shared/secfile.h"
 #include "shared/strutil.h"
@@ -75,14 +76,22 @@ static void strip_domain(const char *domains, char *name)
 	}
 }
 
-/* Look name up: 0 found (*uid), 1 no such account, -1 error (err). */
-static int find_account(const char *name, uid_t *uid, oa2_error *err)
+/* Look name up: 0 found (*uid), 1 no such account, -1 error (err). A
+ * reservation libnss_oauth2 made for sshd's lookup (*reserved set) is no
+ * account. */
+static int lookup(const char *name, uid_t *uid, bool *reserved, oa2_error *err)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	int e;
 
+	*reserved = false;
 	e = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	if (res != NULL && pw.pw_gecos != NULL && strcmp(pw.pw_gecos, OA2_NSS_GECOS) == 0) {
+		*uid = pw.pw_uid;
+		*reserved = true;
+		return 1;
+	}
 	if (res == NULL) {
 		if (e != 0 && e != ENOENT && e != ESRCH)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "user lookup for '%s' failed: %s", name,
@@ -94,6 +103,22 @@ static int find_account(const char *name, uid_t *uid, oa2_error *err)
 				pw.pw_name);
 	*uid = pw.pw_uid;
 	return 0;
+}
+
+static int find_account(const char *name, uid_t *uid, oa2_error *err)
+{
+	bool reserved;
+
+	return lookup(name, uid, &reserved, err);
+}
+
+unsigned long oa2_usermap_reserved_uid(const char *name)
+{
+	oa2_error ignored = {0};
+	uid_t uid = 0;
+	bool reserved;
+
+	return lookup(name, &uid, &reserved, &ignored) == 1 && reserved ? (unsigned long)uid : 0;
 }
 
 int oa2_usermap_account_ok(const struct oa2_config *cfg, const char *name, oa2_error *err)

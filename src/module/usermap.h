@@ -32,6 +32,11 @@ int oa2_usermap_resolve(const struct oa2_config *cfg, const json_object *claims,
 int oa2_usermap_resolve_login(const struct oa2_config *cfg, const json_object *claims,
 			      char *out, bool *is_new, oa2_error *err);
 
+/* The UID libnss_oauth2 reserved for name in this process's lookup (sshd,
+ * before PAM: the session runs with it), or 0 when NSS gives no
+ * reservation. */
+unsigned long oa2_usermap_reserved_uid(const char *name);
+
 /* Check that name is an existing account acceptable to log into (uid 0 only
  * with allow_root, no other uid below min_uid, never 65534). Used again by
  * pam_sm_acct_mgmt. */

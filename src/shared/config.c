@@ -14,6 +14,7 @@
 #include "config.h"
 #include "secfile.h"
 #include "strutil.h"
+#include "nss/nss_oauth2.h"
 
 enum vtype {
 	V_WORD,   /* printable ASCII, no spaces */
@@ -103,6 +104,8 @@ static const struct key keys[] = {
 	STR(new_users, V_TEXT),
 	STR(accounts_dir, V_PATH),
 	STR(userdb_dir, V_PATH),
+	STR(nss_dir, V_PATH),
+	STR(group_map, V_TEXT),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -525,7 +528,8 @@ static int check_accounts(struct oa2_config *cfg, const char *file, oa2_error *e
 	    set_default(&cfg->home_base, "/home", err) != 0 ||
 	    set_default(&cfg->shell, "/bin/bash", err) != 0 ||
 	    set_default(&cfg->accounts_dir, OA2_DEFAULT_ACCOUNTS_DIR, err) != 0 ||
-	    set_default(&cfg->userdb_dir, OA2_DEFAULT_USERDB_DIR, err) != 0)
+	    set_default(&cfg->userdb_dir, OA2_DEFAULT_USERDB_DIR, err) != 0 ||
+	    set_default(&cfg->nss_dir, OA2_NSS_DIR, err) != 0)
 		return -1;
 	if (parse_range(cfg->uid_range, &cfg->uid_low, &cfg->uid_high) != 0)
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: uid_range: '%s' is not LOW-HIGH", file,

@@ -108,6 +108,8 @@ struct oa2_config {
 	char *new_users;       /* patterns matched against the identity; NULL: nobody */
 	char *accounts_dir;    /* the registry (root-only) */
 	char *userdb_dir;      /* the user and group records nss-systemd serves */
+	char *nss_dir;         /* what libnss_oauth2 reads (src/nss/nss_oauth2.h) */
+	char *group_map;       /* "IDPGROUP:GROUP[!] ...": supplementary groups */
 };
 
 /* Build the configuration from module arguments (argc/argv as PAM passes

@@ -54,15 +54,16 @@ def free_port():
     return port
 
 
-def start_sshd(ctx, tag, grace):
+def start_sshd(ctx, tag, grace, overrides=None):
+    """sshd with the test's configuration; overrides: {keyword: value} replacing or
+    adding lines (sshd takes the first occurrence of a keyword)."""
     d = ctx.path("sshd-" + tag)
     os.makedirs(d)
     key = os.path.join(d, "ssh_host_ed25519_key")
     e2elib.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "oa2e2e", "-f", key])
     for attempt in range(5):
         port = free_port()
-        cfg = ctx.write("sshd-%s/sshd_config" % tag, "\n".join([
-            "# pam_oauth2 e2e test sshd (%s)" % tag,
+        lines = [
             "ListenAddress 127.0.0.1",
             "Port %d" % port,
             "HostKey " + key,
@@ -79,8 +80,11 @@ def start_sshd(ctx, tag, grace):
             "PrintLastLog no",
             "X11Forwarding no",
             "AllowTcpForwarding no",
-            "LogLevel VERBOSE",
-            ""]))
+            "LogLevel VERBOSE"]
+        for k, v in (overrides or {}).items():
+            lines = [x for x in lines if x.split()[0] != k] + ["%s %s" % (k, v)]
+        cfg = ctx.write("sshd-%s/sshd_config" % tag, "\n".join(
+            ["# pam_oauth2 e2e test sshd (%s)" % tag] + lines + [""]))
         log = open(os.path.join(d, "sshd.log"), "ab")
         # An empty environment: no LANG, so the module draws the UTF-8 QR code.
         p = ctx.start_daemon(["/usr/sbin/sshd", "-D", "-e", "-f", cfg],
@@ -116,9 +120,9 @@ def ssh_argv(srv, user, cmd="id -un"):
             "%s@127.0.0.1" % user, cmd]
 
 
-def start_login(ctx, srv, user):
+def start_login(ctx, srv, user, cmd="id -un"):
     """ssh up to the module's prompt: (child, user_code, shown text, t_code)."""
-    child = ctx.spawn(ssh_argv(srv, user), user="e2eclient", timeout=20)
+    child = ctx.spawn(ssh_argv(srv, user, cmd), user="e2eclient", timeout=20)
     shown = io.StringIO()
     child.logfile_read = shown
     child.expect(USER_CODE_RE)

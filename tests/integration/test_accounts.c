@@ -43,8 +43,8 @@ static int setup(void **state)
 	snprintf(body, sizeof(body),
 		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache\n"
 		 "http_timeout = 5\naccounts = create\naccounts_dir = %s/accounts\n"
-		 "userdb_dir = %s/userdb\nuid_range = 1900000000-1900000099\n",
-		 idp.issuer, idp.ca, oa2t_tmp(), oa2t_tmp(), oa2t_tmp());
+		 "userdb_dir = %s/userdb\nnss_dir = %s/nss\nuid_range = 1900000000-1900000099\n",
+		 idp.issuer, idp.ca, oa2t_tmp(), oa2t_tmp(), oa2t_tmp(), oa2t_tmp());
 	oa2t_write("acc.conf", body, 0644);
 	/* IdP users mapped to names no NSS source knows */
 	oa2t_write("map", "alice newalice\nbob newbob\ncarol newcarol\n", 0644);

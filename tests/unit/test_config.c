@@ -487,6 +487,7 @@ static void account_keys(void **state)
 	assert_null(cfg->new_users); /* nobody new */
 	assert_string_equal(cfg->accounts_dir, "/var/lib/pam_oauth2/accounts");
 	assert_string_equal(cfg->userdb_dir, "/etc/userdb");
+	assert_string_equal(cfg->nss_dir, "/run/pam_oauth2/nss");
 	oa2_config_free(cfg);
 	cfg = load(BASE "accounts = create\nuid_range = 70000-70099\nuid_allocation = hash\n"
 			"home_base = /srv/home\nshell = /bin/sh\nnew_users = *@example.com bob\n",
@@ -525,6 +526,7 @@ static void account_keys(void **state)
 	refused(BASE "shell = /bin/ba sh\n", 0644, NULL, 0, "home_base and shell must not");
 	refused(BASE "shell = bash\n", 0644, NULL, 0, "is not an absolute path");
 	refused(BASE "userdb_dir = etc/userdb\n", 0644, NULL, 0, "is not an absolute path");
+	refused(BASE "nss_dir = run/nss\n", 0644, NULL, 0, "is not an absolute path");
 	assert_null(oa2_uid_range_refusal(1000, 60000, 1000));
 	assert_non_null(oa2_uid_range_refusal(999, 60000, 1000));
 	assert_null(oa2_uid_range_refusal(65536, 2147483647, 1000));

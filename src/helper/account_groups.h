@@ -1,0 +1,36 @@
+/* account_groups.h - supplementary groups of created accounts from the
+ * identity's IdP groups through group_map (docs/accounts.md, "Groups"):
+ * nss-systemd's USER:GROUP.membership files in userdb_dir, rewritten at
+ * every login, under the registry's lock. */
+#ifndef OA2_ACCOUNT_GROUPS_H
+#define OA2_ACCOUNT_GROUPS_H
+
+#include <stddef.h>
+
+#include "accounts.h"
+#include "shared/error.h"
+
+#define OA2_ACCOUNT_GROUPS_MAX 256 /* IdP groups of one identity that are looked at */
+
+struct oa2_groups_wanted {
+	char name[OA2_ACCOUNT_GROUPS_MAX][OA2_USER_MAX];
+	size_t n;
+};
+
+/* The local groups group_map ("IDPGROUP:LOCAL ...", a trailing '!' on LOCAL
+ * allowing a group whose GID is below UID_MIN, or 0) gives the IdP groups
+ * idp[0..n) of the account name, checked before anything is written: a
+ * local group must exist in NSS, a GID below UID_MIN without '!' is
+ * refused (OA2_ERR_INTERNAL: a misconfiguration). */
+int oa2_account_groups_plan(const char *name, const char *group_map, const char *const *idp,
+			    size_t n, struct oa2_groups_wanted *w, oa2_error *err);
+
+/* Make name's memberships exactly w: missing ones written, others
+ * removed, under the registry's lock. */
+int oa2_account_groups(const struct oa2_account_store *s, const char *name,
+		       const struct oa2_groups_wanted *w, oa2_error *err);
+
+/* Remove every membership file of name (the account was removed). */
+int oa2_account_groups_drop(const char *userdb_dir, const char *name, oa2_error *err);
+
+#endif
