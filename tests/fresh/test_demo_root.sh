@@ -39,10 +39,7 @@ check "the fresh root has no Node.js" root_sh "$R" '! command -v node && ! comma
 
 # The source tree as a clone has it: tracked and new files, no build output,
 # no installed npm packages, no unpacked test OP.
-mkdir -p "$R/src/pam_oauth2"
-(cd "$TOP" && git ls-files -co --exclude-standard -z) |
-    grep -z -v -E '(^|/)node_modules(/|$)|^tests/op2/glewlwyd|^libpam-oauth2_' |
-    (cd "$TOP" && tar --null --no-recursion -T - -cf -) | tar -xf - -C "$R/src/pam_oauth2"
+root_copy_tree "$TOP" "$R"
 
 t=$(date +%s)
 out=$(root_sh "$R" 'cd /src/pam_oauth2 && sh scripts/demo.sh </dev/null 2>&1')
