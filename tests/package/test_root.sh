@@ -86,14 +86,14 @@ root_on_exit() {
 # sshd, sudo, two accounts (alice may sudo). Made while the package builds
 # (apt waits on the network, the build on the CPU).
 server_root() {
+    _t=$(date +%s)
     root_make "$R" && root_sh "$R" '
     apt-get update -q >/tmp/apt-update.log 2>&1 || { cat /tmp/apt-update.log; exit 1; }
     apt-get install -y -q --no-install-recommends openssh-server sudo >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; exit 1; }
     useradd -m -u 1001 -s /bin/sh -G sudo alice && useradd -m -u 1002 -s /bin/sh bob
     for h in /root /home/alice; do mkdir -p $h/.ssh; done
-    rm -f /tmp/apt-update.log /tmp/apt.log'
+    rm -f /tmp/apt-update.log /tmp/apt.log' && since "$_t" > "$WORK/server-root.time"
 }
-T_SERVER=$(date +%s)
 
 # ---- 0. the package, built in a clean root as README says ---------------------------
 if [ -n "${OA2_DEB:-}" ]; then
@@ -102,7 +102,6 @@ if [ -n "${OA2_DEB:-}" ]; then
     SERVER_PREP=$!
 else
     new_root "$B" "the build root"   # the first root: makes the base tarball
-    T_SERVER=$(date +%s)
     server_root > "$WORK/server-root.log" 2>&1 &
     SERVER_PREP=$!
     root_copy_tree "$TOP" "$B"
@@ -133,7 +132,7 @@ wait "$SERVER_PREP"
 rc=$?
 SERVER_PREP=
 if [ $rc -eq 0 ]; then
-    ok "the server root: minbase Debian 12, apt-get update, openssh-server and sudo, accounts alice and bob ($(since "$T_SERVER") since it began)"
+    ok "the server root: minbase Debian 12, apt-get update, openssh-server and sudo, accounts alice and bob ($(cat "$WORK/server-root.time"), made while the package built)"
 else
     notok "the server root: minbase Debian 12, apt-get update, openssh-server and sudo, accounts alice and bob" \
         "$(cat "$WORK/server-root.log")"
