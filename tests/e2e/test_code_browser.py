@@ -439,7 +439,8 @@ def conv_lengths(ctx, r, service, argv, user, longest, why):
         state = query_param(m.group(1), "state") if m else ""
         child.sendline(bogus_address(total, state))
         try:
-            child.expect([r"refused the code", r"belongs to another login", r"longer than",
+            child.expect([r"refused the code", r"the client may have cut it",
+                          r"belongs to another login", r"longer than",
                           r"incorrect password attempt", pexpect.EOF], timeout=20)
             figures[total] = length_verdict(child.after if isinstance(child.after, str) else "")
         except pexpect.TIMEOUT:
