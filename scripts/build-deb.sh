@@ -7,7 +7,9 @@
 # missing; none of the test tools. The build runs "dpkg-buildpackage -us -uc
 # -b" in a temporary copy of the source tree, so the tree's own build (if
 # any) is left alone. Unit tests run during the build unless
-# DEB_BUILD_OPTIONS=nocheck. Needs root (or sudo) only to install packages.
+# DEB_BUILD_OPTIONS=nocheck. When the build fails, the end of the build log
+# and the log of every failed test are printed, and kept in OUTDIR
+# (build.log, build-logs/). Needs root (or sudo) only to install packages.
 #
 # Then, on the server:  apt install ./libpam-oauth2_*.deb
 set -eu
