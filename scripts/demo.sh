@@ -8,13 +8,18 @@
 # Nothing on the machine's PAM configuration is touched: the PAM stack runs
 # through pam_wrapper with a private service directory, and the local account
 # "alice" exists only for the demo process (nss_wrapper).
+#
+# It installs only what it needs (scripts/install-deps.sh --demo prints the
+# list): the compiler and autotools, the module's libraries, pam_wrapper and
+# nss_wrapper, curl, openssl, Node.js and npm, and the test IdP's npm
+# packages. The test suite's own tools come with scripts/test.sh.
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
 . scripts/lib.sh
 
-sh scripts/install-deps.sh
+sh scripts/install-deps.sh --demo
 sh scripts/build.sh
 
 STATE=$(mktemp -d /tmp/pam_oauth2-demo.XXXXXX)

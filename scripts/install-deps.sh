@@ -11,10 +11,21 @@
 # own cluster is not used); gettext for the translations, and locales
 # (localedef) and tmux for the 80x24 screen tests; debootstrap for the tests
 # in clean Debian roots.
+#
+# install-deps.sh --demo installs only what scripts/demo.sh needs: the
+# compiler and autotools, the libraries the module links with, pam_wrapper
+# and nss_wrapper, curl and openssl, Node.js and npm, and the test IdP's npm
+# packages; none of the test tools. It prints that list first.
 # Idempotent; needs root (or sudo).
 set -eu
 
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+
+# what scripts/demo.sh needs: build (scripts/build.sh), run the login through
+# pam_wrapper/nss_wrapper (scripts/lib.sh), start the test IdP (tests/idp)
+DEMO_PKGS="build-essential autoconf automake libtool pkg-config
+ libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev libcrypt-dev
+ libpam-wrapper libnss-wrapper openssl curl ca-certificates"
 
 PKGS="build-essential autoconf automake libtool pkg-config
  libpam0g-dev libcurl4-openssl-dev libssl-dev libjson-c-dev libqrencode-dev libcrypt-dev
@@ -29,6 +40,11 @@ GLEWLWYD_LIBS="libc6 libcbor0.8 libconfig9 libcrypt1 libgnutls30 libhoel1.4 libi
  libjansson4 libldap-2.5-0 libnettle8 liboath0 liborcania2.3 librhonabwy1.1 libulfius2.7
  libyder2.0 zlib1g sqlite3"
 PKGS="$PKGS $GLEWLWYD_LIBS"
+if [ "${1:-}" = --demo ]; then
+    PKGS=$DEMO_PKGS
+    echo "install-deps: the demo needs (Debian packages, installed when missing):" $PKGS nodejs npm
+    echo "install-deps: and the test IdP's npm packages (tests/idp/package-lock.json)"
+fi
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -48,6 +64,7 @@ if [ -n "$missing" ]; then
 fi
 
 sh "$HERE/tests/idp/install.sh"
+[ "${1:-}" = --demo ] && exit 0
 # glewlwyd's package is fetched with apt and unpacked, not installed: its
 # maintainer scripts would enable and start a system service (see
 # tests/op2/README.md). A stale package list gets one refresh.

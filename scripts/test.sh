@@ -5,9 +5,10 @@
 #      PAM integration tests against the test IdP, the end-to-end tests with
 #      real sshd/sudo/login, the CLI tests, the leak test, the documentation
 #      examples, and the Debian package build + check; then, once per run,
-#      in clean Debian 12 roots (debootstrap): the package installed, used
-#      for a login and purged (tests/package/test_root.sh), and the demo on
-#      a fresh machine with Debian's Node.js 18 (tests/fresh/test_demo_root.sh);
+#      in clean Debian 12 roots (debootstrap): the package built there with
+#      scripts/build-deb.sh, installed in another root, used for ssh, sudo
+#      and key logins and purged (tests/package/test_root.sh), and the demo
+#      on a fresh machine with Debian's Node.js 18 (tests/fresh/test_demo_root.sh);
 #   2. the PAM integration tests again under valgrind memcheck (memory
 #      errors and definite leaks fail them), standing in for ASan there;
 #      then an AddressSanitizer + UBSan build: the unit tests (pam_wrapper
@@ -98,30 +99,32 @@ if ! sh scripts/install-deps.sh; then
     exit 1
 fi
 
-# The first pass also builds the Debian package and checks it (lintian
-# included): tests/package/test_deb.sh runs only when asked. It leaves the
-# package in $ROOTS for the clean-root test below.
+# The Debian package is built once per run: in a full run by
+# tests/package/test_root.sh in a clean root, as README says, and
+# tests/package/test_deb.sh (contents, lintian) checks that package after
+# it; with OA2_QUICK=1 test_deb.sh builds it on this machine in the first
+# pass (it runs only when asked).
 ROOTS=$(mktemp -d /tmp/pam_oauth2-roots.XXXXXX)
 trap 'rm -rf "$ROOTS"' EXIT INT TERM
-export OA2_TEST_PACKAGE=1 OA2_DEB_OUT="$ROOTS"
+[ "${OA2_QUICK:-0}" = 1 ] && export OA2_TEST_PACKAGE=1
 check "$TOP" main
-unset OA2_TEST_PACKAGE OA2_DEB_OUT
+unset OA2_TEST_PACKAGE
 
 # Once per run, in throwaway Debian 12 roots (debootstrap, minbase; the
-# base root is made once and kept as a tarball for the second test): the
-# package installed with apt, used for a login through pam-auth-update's
-# common-auth, removed and purged; and README's demo on a fresh machine
-# with Debian's own Node.js 18. Each takes minutes.
+# base root is made once and kept as a tarball for the other roots):
+# README's install section (the package built in one root as README says,
+# installed with apt in another, ssh, sudo, removed and purged); and
+# README's demo on a fresh machine with Debian's own Node.js 18. Each takes
+# minutes.
 if [ "${OA2_QUICK:-0}" != 1 ]; then
     export OA2_ROOT_CACHE="$ROOTS/base-root.tar"
     for t in tests/package/test_root.sh tests/fresh/test_demo_root.sh; do
         name=$(basename "$t" .sh)
         echo "== $name: $t"
-        deb=$(ls "$ROOTS"/libpam-oauth2_*.deb 2>/dev/null | head -n 1)
         start=$(date +%s)
-        OA2_DEB=$deb sh "$t" > "$ROOTS/$name.log" 2>&1
+        OA2_DEB_OUT=$ROOTS sh "$t" > "$ROOTS/$name.log" 2>&1
         rc=$?
-        grep -E '^(not ok|# )' "$ROOTS/$name.log" | head -40
+        grep -E '^(not ok|# )|[(][0-9]+ s[)]$' "$ROOTS/$name.log" | head -40
         if [ "$rc" -eq 77 ]; then
             echo "  $name: skipped: $(tail -n 1 "$ROOTS/$name.log")"
         else
@@ -131,6 +134,19 @@ if [ "${OA2_QUICK:-0}" != 1 ]; then
     done
     unset OA2_ROOT_CACHE
     rm -f "$ROOTS/base-root.tar"
+    echo "== test_deb: tests/package/test_deb.sh on the package test_root.sh built"
+    deb=$(ls "$ROOTS"/libpam-oauth2_*.deb 2>/dev/null | head -n 1)
+    if [ -n "$deb" ]; then
+        OA2_DEB=$deb sh tests/package/test_deb.sh > "$ROOTS/test_deb.log" 2>&1
+        rc=$?
+        grep -E '^not ok' "$ROOTS/test_deb.log" | head -40
+        tally test_deb "$ROOTS/test_deb.log" "$rc"
+    elif grep -q "skipped: needs root and debootstrap" "$ROOTS/test_root.log" 2>/dev/null; then
+        echo "  test_deb: skipped (no package: test_root.sh was skipped)"
+    else
+        echo "  test_deb: no package from test_root.sh"
+        failed=$((failed + 1))
+    fi
 fi
 
 if [ "${OA2_QUICK:-0}" != 1 ]; then

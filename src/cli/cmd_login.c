@@ -115,6 +115,9 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 		goto out;
 	}
 	term_ui_init(&tui, &ui);
+	/* the screen's title: "Login: alice on HOST, through pam-oauth2 login" */
+	ui.user = user;
+	ui.service = CLI_NAME " login";
 	http = oa2_http_new(cfg->ca_file, cfg->http_timeout, err);
 	if (http == NULL)
 		goto out;

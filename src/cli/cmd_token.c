@@ -157,6 +157,7 @@ static int run(const struct oa2_config *cfg, bool access, oa2_error *err)
 
 	term_ui_init(&tui, &ui);
 	tui.info_to_stderr = 1;
+	ui.service = CLI_NAME " token";
 	http = oa2_http_new(cfg->ca_file, cfg->http_timeout, err);
 	if (http == NULL ||
 	    oa2_discovery_load(cfg->issuer, cfg->endpoint_hosts, http, cfg->cache_dir, time(NULL),

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,19 @@ static int refused_at_idp(const struct params *p, oa2_error *err)
 			p->error, p->desc ? p->desc : "");
 }
 
+/* An answer of 2^k - 1 characters whose state is missing or only the start
+ * of this login's was cut by a program on the way, not taken from another
+ * login: the OpenSSH client passes at most 1023 characters of an answer,
+ * sudo 511, a terminal line 4095 (tests/e2e/test_code_browser.py). */
+static bool cut_on_the_way(size_t n, const char *got, const char *state)
+{
+	size_t k = got != NULL ? strlen(got) : 0;
+
+	if (n < 255 || (n & (n + 1)) != 0)
+		return false;
+	return got == NULL || (k < strlen(state) && CRYPTO_memcmp(got, state, k) == 0);
+}
+
 int oa2_code_answer_parse(const char *answer, const char *state, char **code, oa2_error *err)
 {
 	struct params p = {0};
@@ -256,8 +270,14 @@ int oa2_code_answer_parse(const char *answer, const char *state, char **code, oa
 	}
 	if (p.state == NULL || strlen(p.state) != strlen(state) ||
 	    CRYPTO_memcmp(p.state, state, strlen(state)) != 0) {
-		oa2_fail(err, OA2_ERR_DENIED, "the pasted address belongs to another login "
-			 "(its state does not match)");
+		if (cut_on_the_way(n, p.state, state))
+			oa2_fail(err, OA2_ERR_DENIED, "the pasted address (%zu characters) lost its "
+				 "end: the client may have cut it (OpenSSH's ssh passes at most 1023); "
+				 "paste only the code, the text after \"code=\" up to the next \"&\"",
+				 n);
+		else
+			oa2_fail(err, OA2_ERR_DENIED, "the pasted address belongs to another login "
+				 "(its state does not match)");
 		goto out;
 	}
 	*code = p.code;

@@ -243,7 +243,7 @@ expect "check: another tenant's tid= is not warned about" $? 0 "check: [0-9]* ok
 # ---- login -------------------------------------------------------------------
 device_login approve alice -c "$GOOD"
 expect "login device: approved as alice maps to alice, PAM_SUCCESS" $? 0 \
-    "enter the code:" '"preferred_username": "alice"' "^Local user: alice" \
+    "enter the code:" "^Login on $(hostname), through pam-oauth2 login\$" '"preferred_username": "alice"' "^Local user: alice" \
     "^Decision: PAM_SUCCESS for user alice"
 if grep -q -e 'eyJ' -e 'access_token' -e 'id_token"' "$STATE/out" "$STATE/err"; then
     not_ok "login device: no raw token in the output"; else
@@ -255,7 +255,7 @@ expect "login device: denied is PAM_AUTH_ERR (exit 1)" $? 1 \
 
 device_login approve alice -c "$GOOD" --user bob
 expect "login device: --user bob approved as alice is refused" $? 1 \
-    "maps to alice, not bob" "^Decision: PAM_AUTH_ERR"
+    "^Login: bob on $(hostname), through pam-oauth2 login\$" "maps to alice, not bob" "^Decision: PAM_AUTH_ERR"
 
 echo alice-pass | tool login -c "$GOOD" --grant password --user alice
 expect "login password: alice-pass on stdin succeeds" $? 0 \

@@ -22,6 +22,9 @@ pam-auth-update profile (debian/). What it checks:
 - sshd_config examples (a code block of sshd keywords, and the shipped
   drop-in for /etc/ssh/sshd_config.d/) pass "sshd -t" (as root, with sshd
   installed; /run is private to that check);
+- the shipped sshd drop-in takes nothing away (no AuthenticationMethods,
+  keys and passwords left alone), README names exactly its lines, and
+  README's AuthenticationMethods examples added to it pass "sshd -t";
 - README.md still opens with exactly the two commands (demo, tests).
 
 Negative cases show that each check can fail. Prints "ok"/"not ok" lines and
@@ -177,6 +180,35 @@ def sshd_checker(tmp):
     return run
 
 
+def dropin_check(text, sshd):
+    """The drop-in takes nothing away (issue 21): it sets no
+    AuthenticationMethods and turns off neither keys nor passwords; README
+    names exactly the lines it sets; its comment names both ways of putting
+    the module into sshd's stack; README's AuthenticationMethods examples,
+    added to it, pass sshd -t (tests/package/test_root.sh logs in with them)."""
+    lines = [l.split("#")[0].strip() for l in text.splitlines()]
+    lines = [l for l in lines if l]
+    taken = [l for l in lines if l.split()[0] in
+             ("AuthenticationMethods", "PubkeyAuthentication", "PasswordAuthentication")]
+    check(not taken, "the sshd drop-in leaves key (and password) logins alone", "\n".join(taken))
+    readme = open(os.path.join(TOP, "README.md"), encoding="utf-8").read()
+    m = re.search(r"ships a drop-in with the lines\s+(.*?)\.", readme, re.S)
+    named = sorted(re.findall(r"`([^`]+)`", m.group(1))) if m else None
+    check(named == sorted(lines), "README names exactly the lines the drop-in sets",
+          "README: %r\ndrop-in: %r" % (named, sorted(lines)))
+    comment = " ".join(l.lstrip("# ") for l in text.splitlines() if l.startswith("#"))
+    check("pam-auth-update" in comment and "/etc/pam.d/sshd" in comment and
+          "must also be in" not in comment,
+          "the drop-in's comment names both routes into sshd's PAM stack (pam-auth-update, "
+          "/etc/pam.d/sshd), as README does", comment)
+    methods = re.findall(r"^    (AuthenticationMethods [^\n]+)$", readme, re.M)
+    check(len(methods) >= 2, "README shows AuthenticationMethods examples (%d)" % len(methods))
+    if sshd:
+        for mline in methods:
+            rc, msg = sshd(text + mline + "\n")
+            check(rc == 0, "README's `%s` added to the drop-in passes sshd -t" % mline, msg)
+
+
 def main():
     if CHECKER is None:
         print("examples: tests/docs/parse_config is not built")
@@ -254,11 +286,14 @@ def run(tmp):
             check(rc == 0, "debian/pam-configs/oauth2: %s" % " ".join(l.split()), msg)
     # the shipped sshd drop-in
     dropin = os.path.join(TOP, "docs", "examples", "sshd_config.d", "pam_oauth2.conf")
+    dropin_text = open(dropin).read()
     if sshd:
-        rc, msg = sshd(open(dropin).read())
+        rc, msg = sshd(dropin_text)
         check(rc == 0, "docs/examples/sshd_config.d/pam_oauth2.conf passes sshd -t", msg)
         rc, msg = sshd("LoginGraceTime 360 360\n")
         check(rc != 0, "negative: sshd -t refuses a bad sshd_config line", msg)
+    dropin_check(dropin_text, sshd)
+
 
     # the extractor found what is there (a change of format must not
     # silently check nothing)

@@ -23,7 +23,8 @@ What it proves, each as its own assertion:
   * answer lengths: addresses of a given length with this login's state at
     the end and a bogus code are pasted at the prompt; an answer that reaches
     the module whole ends at the IdP ("refused the code"), one cut on the way
-    loses its state ("belongs to another login"). Measured and asserted: the
+    loses its state and is refused as cut ("the client may have cut it",
+    with what to paste instead), not as another login's. Measured and asserted: the
     OpenSSH client passes at most 1023 characters; sshd itself (a paramiko
     client, when the system's Python has it) passes 8 KiB and 64 KiB whole,
     and the module refuses more than 8192; sudo passes at most 511 (it ends
@@ -247,8 +248,10 @@ def bogus_address(total, state):
 def length_verdict(text):
     if "refused the code" in text:
         return "whole"
-    if "belongs to another login" in text:
+    if "the client may have cut it" in text:
         return "cut"
+    if "belongs to another login" in text:
+        return "cut, not named as such"
     if "longer than" in text:
         return "whole, over the module's limit"
     if "incorrect password attempt" in text:  # sudo ended the conversation itself
@@ -436,7 +439,8 @@ def conv_lengths(ctx, r, service, argv, user, longest, why):
         state = query_param(m.group(1), "state") if m else ""
         child.sendline(bogus_address(total, state))
         try:
-            child.expect([r"refused the code", r"belongs to another login", r"longer than",
+            child.expect([r"refused the code", r"the client may have cut it",
+                          r"belongs to another login", r"longer than",
                           r"incorrect password attempt", pexpect.EOF], timeout=20)
             figures[total] = length_verdict(child.after if isinstance(child.after, str) else "")
         except pexpect.TIMEOUT:

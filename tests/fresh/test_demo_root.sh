@@ -13,7 +13,10 @@
 # The second command (scripts/test.sh) is not run in the root: it is the
 # CI run this test belongs to.
 #
-# Takes minutes (the demo installs the build and test packages), so
+# The demo installs only what it needs (scripts/install-deps.sh --demo): no
+# test tool may be in the root afterwards, and the demo must have said what
+# it installs.
+# Takes minutes (the demo installs the build packages and Node.js), so
 # "make check" does not run it; scripts/test.sh does, once per CI run.
 # Needs root, debootstrap and network access to the Debian mirror this
 # machine uses and to the npm registry. OA2_ROOT_CACHE and OA2_KEEP_ROOT as
@@ -36,10 +39,7 @@ check "the fresh root has no Node.js" root_sh "$R" '! command -v node && ! comma
 
 # The source tree as a clone has it: tracked and new files, no build output,
 # no installed npm packages, no unpacked test OP.
-mkdir -p "$R/src/pam_oauth2"
-(cd "$TOP" && git ls-files -co --exclude-standard -z) |
-    grep -z -v -E '(^|/)node_modules(/|$)|^tests/op2/glewlwyd|^libpam-oauth2_' |
-    (cd "$TOP" && tar --null --no-recursion -T - -cf -) | tar -xf - -C "$R/src/pam_oauth2"
+root_copy_tree "$TOP" "$R"
 
 t=$(date +%s)
 out=$(root_sh "$R" 'cd /src/pam_oauth2 && sh scripts/demo.sh </dev/null 2>&1')
@@ -51,6 +51,15 @@ if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -q '^PAM: success, logged in as 
 else
     notok "sh scripts/demo.sh: PAM: success, logged in as alice (exit $rc, $secs s)" "$out"
 fi
+check "the demo said what it installs (install-deps.sh --demo's list)" \
+    grep -q "^install-deps: the demo needs (Debian packages, installed when missing): build-essential" "$WORK/demo.log"
+# only what the demo needs: none of the test suite's tools
+check "the demo installed none of the test tools (Chromium, PostgreSQL, valgrind, clang, cmocka, lintian, tmux)" \
+    root_sh "$R" 'left=""
+    for p in chromium postgresql valgrind clang-14 libcmocka-dev lintian tmux sshpass openssh-server debootstrap; do
+        dpkg-query -W -f="\${Status}" "$p" 2>/dev/null | grep -q "install ok installed" && left="$left $p"
+    done
+    [ -z "$left" ] || { echo "installed:$left"; exit 1; }'
 check "the root's node is Debian's nodejs 18" root_sh "$R" '
     dpkg-query -W -f="\${Version}\n" nodejs | grep -q "^18\."
     node --version | grep -q "^v18\."'

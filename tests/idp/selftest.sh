@@ -9,7 +9,7 @@ PASS=0
 FAIL=0
 
 cleanup() {
-    for d in "$TMP/google" "$TMP/entra" "$TMP"; do "$HERE/idp.sh" stop "$d" >/dev/null 2>&1 || true; done
+    for d in "$TMP/google" "$TMP/entra" "$TMP/port" "$TMP"; do "$HERE/idp.sh" stop "$d" >/dev/null 2>&1 || true; done
     [ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -221,6 +221,19 @@ else
 fi
 "$HERE/idp.sh" stop "$TMP/google" >/dev/null 2>&1
 "$HERE/idp.sh" stop "$TMP/entra" >/dev/null 2>&1
+
+# ---- --port: the HTTPS port chosen by the caller (a free one, found by
+# binding port 0), the issuer with it; a port out of range is refused
+PORT=$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
+if "$HERE/idp.sh" start "$TMP/port" --port "$PORT" >/dev/null 2>&1; then
+    check "--port $PORT: idp.env has IDP_PORT=$PORT" grep -qx "IDP_PORT=$PORT" "$TMP/port/idp.env"
+    check "--port $PORT: discovery answers there with issuer https://localhost:$PORT" test \
+        "$(curl -sS --max-time 20 --cacert "$TMP/port/ca.pem" "https://localhost:$PORT/.well-known/openid-configuration" | js j.issuer)" = "https://localhost:$PORT"
+else
+    not_ok "--port $PORT: the IdP starts"
+fi
+"$HERE/idp.sh" stop "$TMP/port" >/dev/null 2>&1
+check "--port 70000 is refused" sh -c "! '$HERE/idp.sh' start '$TMP/port' --port 70000 >/dev/null 2>&1"
 
 # ---- shutdown through the control API
 $CTL -X POST "$IDP_CONTROL/shutdown" >/dev/null

@@ -2,7 +2,7 @@
 //
 // node server.mjs --state DIR [--device-ttl SECONDS] [--interval SECONDS]
 //                 [--cert valid|expired] [--enforce-interval] [--cache-max-age N]
-//                 [--profile NAME] [--profile-option KEY[=VALUE]]...
+//                 [--profile NAME] [--profile-option KEY[=VALUE]]... [--port N]
 //
 // HTTPS provider (oidc-provider) on 127.0.0.1:<random>, issuer https://localhost:<port>,
 // plus a plain-HTTP control API on 127.0.0.1:<random>. When both are ready,
@@ -37,6 +37,7 @@ function parseArgs(argv) {
     profile: process.env.IDP_PROFILE || 'standard',
     profileOptions: [],
     codeTtl: Number(process.env.IDP_CODE_TTL || 60),
+    port: 0,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
@@ -55,6 +56,7 @@ function parseArgs(argv) {
       case '--profile': opts.profile = val(); break;
       case '--profile-option': opts.profileOptions.push(val()); break;
       case '--code-ttl': opts.codeTtl = Number(val()); break;
+      case '--port': opts.port = Number(val()); break;
       default: throw new Error(`unknown argument: ${a}`);
     }
   }
@@ -62,6 +64,7 @@ function parseArgs(argv) {
   for (const k of ['deviceTtl', 'interval', 'codeTtl']) {
     if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k} must be a positive integer`);
   }
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error('--port must be 0..65535');
   if (!Number.isInteger(opts.cacheMaxAge) || opts.cacheMaxAge < 0) throw new Error('--cache-max-age must be >= 0');
   if (!['valid', 'expired'].includes(opts.cert)) throw new Error('--cert must be "valid" or "expired"');
   if (!PROFILE_NAMES.includes(opts.profile)) throw new Error(`--profile must be one of: ${PROFILE_NAMES.join(', ')}`);
@@ -1076,9 +1079,9 @@ function shutdown(code) {
   setTimeout(() => process.exit(code), 50);
 }
 
-const listen = (server) => new Promise((resolve, reject) => {
+const listen = (server, port = 0) => new Promise((resolve, reject) => {
   server.once('error', reject);
-  server.listen(0, '127.0.0.1', () => resolve(server.address().port));
+  server.listen(port, '127.0.0.1', () => resolve(server.address().port));
 });
 
 // A test that crashes cannot stop us: when IDP_PARENT_PID names a process,
@@ -1106,7 +1109,7 @@ async function main() {
       else res.destroy();
     });
   });
-  const port = await listen(httpsServer);
+  const port = await listen(httpsServer, opts.port);
   issuer = `https://localhost:${port}`;
   profile.setOrigin(issuer);
   log(`https listening on ${port}`);

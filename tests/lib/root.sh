@@ -18,6 +18,9 @@
 #   in a private mount namespace with its own /proc, /dev/pts and /dev/shm:
 #   the mounts end with the command and are never seen outside.
 # root_sh DIR SCRIPT: root_run DIR sh -ec SCRIPT.
+# root_copy_tree TOP DIR: the source tree TOP as a clone has it (tracked and
+#   new files; no build output, installed npm packages, unpacked test OP or
+#   package build leftovers) into DIR/src/pam_oauth2.
 # root_remove DIR: delete the root (refuses anything still mounted in it).
 # root_workdir NAME: for a test: exit 77 (automake's SKIP) unless root with
 #   debootstrap; else set WORK (a new temporary directory) and R=$WORK/root
@@ -125,6 +128,13 @@ root_run() {
 
 root_sh() {
     root_run "$1" sh -ec "$2"
+}
+
+root_copy_tree() {
+    mkdir -p "$2/src/pam_oauth2"
+    (cd "$1" && git ls-files -co --exclude-standard -z) |
+        grep -z -v -E '(^|/)node_modules(/|$)|^tests/op2/glewlwyd|^libpam-oauth2_|^build(\.log$|-logs/)' |
+        (cd "$1" && tar --null --no-recursion -T - -cf -) | tar -xf - -C "$2/src/pam_oauth2"
 }
 
 root_remove() {

@@ -171,10 +171,37 @@ done
 for ex in examples/pam_oauth2.conf examples/sshd_config.d/pam_oauth2.conf; do
     check "example $ex present" test -f "$ROOT/usr/share/doc/libpam-oauth2/$ex"
 done
-for doc in copyright README.Debian README.md configuration.md security.md idp-guides.md troubleshooting.md; do
+for doc in copyright README.Debian README.md; do
     d="$ROOT/usr/share/doc/libpam-oauth2/$doc"
     check "doc $doc present" sh -c 'test -f "$1" || test -f "$1.gz"' sh "$d"
 done
+# Every guide of docs/ is installed as docs/NAME.md (uncompressed), so that
+# README's links work where it is installed; doc_links.py resolves every
+# link of every installed .md file against the installed files.
+for doc in "$TOP"/docs/*.md; do
+    check "guide docs/$(basename "$doc") installed, uncompressed" \
+        test -f "$ROOT/usr/share/doc/libpam-oauth2/docs/$(basename "$doc")"
+done
+check "the installed documentation's links resolve against the installed files" \
+    python3 "$TOP/tests/package/doc_links.py" "$ROOT/usr/share/doc/libpam-oauth2" "$TOP/README.md"
+# every installed path the documentation names exists in the package
+named=$(cat "$TOP"/README.md "$TOP"/docs/*.md "$TOP"/docs/*.scd "$TOP"/debian/README.Debian \
+    "$TOP"/debian/conf/pam_oauth2.conf | grep -o '/usr/share/doc/libpam-oauth2/[A-Za-z0-9._/-]*' |
+    sed 's/[._]*$//' | sort -u)
+missing=$(for p in $named; do [ -e "$ROOT$p" ] || echo "$p"; done)
+if [ -n "$named" ] && [ -z "$missing" ]; then
+    ok "every /usr/share/doc/libpam-oauth2/... path the docs name is in the package ($(echo $named | wc -w))"
+else
+    notok "every /usr/share/doc/libpam-oauth2/... path the docs name is in the package" "missing: $missing"
+fi
+# the same check on a copy with one link broken must fail
+cp -R "$ROOT/usr/share/doc/libpam-oauth2" "$WORK/doc-broken"
+echo "[gone](docs/no-such-guide.md)" >> "$WORK/doc-broken/README.md"
+if python3 "$TOP/tests/package/doc_links.py" "$WORK/doc-broken" >/dev/null 2>&1; then
+    notok "negative: a link to a file that is not installed is found"
+else
+    ok "negative: a link to a file that is not installed is found"
+fi
 
 # ---- lintian --------------------------------------------------------------------------
 if command -v lintian >/dev/null 2>&1; then

@@ -105,6 +105,58 @@ static void overlong_answer_is_refused(void **state)
 	free(big);
 }
 
+/* An address of total characters (a bogus code, this login's state last)
+ * cut after keep characters, as the OpenSSH client cuts an answer at 1023. */
+static char *cut_address(size_t total, size_t keep, const char *state_value)
+{
+	const char *head = "https://pam-oauth2.example/callback?code=";
+	char *s = malloc(total + 1);
+	size_t tail = strlen("&state=") + strlen(state_value);
+
+	assert_non_null(s);
+	memcpy(s, head, strlen(head));
+	memset(s + strlen(head), 'B', total - strlen(head) - tail);
+	snprintf(s + total - tail, tail + 1, "&state=%s", state_value);
+	s[keep] = '\0';
+	return s;
+}
+
+static void answer_cut_by_the_client_is_named(void **state)
+{
+	static const struct {
+		size_t total, keep;
+		const char *state, *why;
+	} cases[] = {
+		/* cut in the code: no state left */
+		{1500, 1023, STATE, "the client may have cut it"},
+		/* cut inside the state */
+		{1030, 1023, STATE, "the client may have cut it"},
+		/* sudo's 511 */
+		{600, 511, STATE, "paste only the code"},
+		/* whole, of that length, another login's state: not a cut */
+		{1023, 1023, "t7Kq2mN9pQ4rT1vX8yZ0aB", "belongs to another login"},
+		/* no state at a length no client cuts at */
+		{1500, 1000, STATE, "belongs to another login"},
+		/* cut at 1023 but what is left of the state is not this login's */
+		{1030, 1023, "zzzzzzzzzzzzzzzzzzzzzz", "belongs to another login"},
+	};
+	oa2_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *a = cut_address(cases[i].total, cases[i].keep, cases[i].state);
+		char *c = parse(a, &err);
+
+		assert_int_equal(strlen(a), cases[i].keep);
+		if (c != NULL)
+			fail_msg("accepted: case %zu", i);
+		assert_int_equal(err.kind, OA2_ERR_DENIED);
+		if (strstr(err.msg, cases[i].why) == NULL)
+			fail_msg("case %zu: got '%s', want '%s'", i, err.msg, cases[i].why);
+		free(a);
+	}
+}
+
 /* The value of parameter name in url (malloc'd), undecoded. */
 static char *param(const char *url, const char *name)
 {
@@ -174,6 +226,7 @@ int main(void)
 		cmocka_unit_test(address_and_bare_code_are_read),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(overlong_answer_is_refused),
+		cmocka_unit_test(answer_cut_by_the_client_is_named),
 		cmocka_unit_test(request_has_pkce_state_and_nonce),
 	};
 
