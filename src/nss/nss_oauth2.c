@@ -146,21 +146,22 @@ static char *put(char **p, size_t *left, const char *a, const char *b, const cha
 	return at;
 }
 
-EXPORT enum nss_status _nss_oauth2_getpwnam_r(const char *name, struct passwd *pw, char *buf,
-					      size_t buflen, int *errnop)
+/* The answer for a root process: the settings (up to OA2_NSS_FILE_MAX
+ * bytes) and the reservation table live in this frame, which only a root
+ * caller reaches (noinline: every other process calls the entry point with
+ * a frame of a few bytes, also from a thread with a small stack). */
+static __attribute__((noinline)) enum nss_status answer(const char *name, struct passwd *pw,
+							  char *buf, size_t buflen, int *errnop)
 {
 	struct oa2_nss_settings s;
 	unsigned long uid = 0;
 	char *p = buf;
 	size_t left = buflen;
-	int saved = errno;
 
-	if (name == NULL || getuid() != 0 || geteuid() != 0 || !oa2_nss_name_ok(name) ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || oa2_nss_dir_ok(OA2_NSS_DIR) != 0 ||
-	    oa2_nss_settings_load(OA2_NSS_DIR, &s) != 0 || !listed_program(&s) ||
-	    !may_be_new(&s, name) || home_exists(&s, name) || reserve(&s, name, &uid) != 0) {
+	if (oa2_nss_dir_ok(OA2_NSS_DIR) != 0 || oa2_nss_settings_load(OA2_NSS_DIR, &s) != 0 ||
+	    !listed_program(&s) || !may_be_new(&s, name) || home_exists(&s, name) ||
+	    reserve(&s, name, &uid) != 0) {
 		*errnop = ENOENT;
-		errno = saved;
 		return NSS_STATUS_NOTFOUND;
 	}
 	memset(pw, 0, sizeof(*pw));
@@ -172,9 +173,22 @@ EXPORT enum nss_status _nss_oauth2_getpwnam_r(const char *name, struct passwd *p
 	    (pw->pw_shell = put(&p, &left, s.shell, "", "")) == NULL ||
 	    (pw->pw_dir = put(&p, &left, s.home, "/", name)) == NULL) {
 		*errnop = ERANGE;
-		errno = saved;
 		return NSS_STATUS_TRYAGAIN;
 	}
-	errno = saved;
 	return NSS_STATUS_SUCCESS;
+}
+
+EXPORT enum nss_status _nss_oauth2_getpwnam_r(const char *name, struct passwd *pw, char *buf,
+					      size_t buflen, int *errnop)
+{
+	enum nss_status st = NSS_STATUS_NOTFOUND;
+	int saved = errno;
+
+	if (name == NULL || getuid() != 0 || geteuid() != 0 || !oa2_nss_name_ok(name) ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		*errnop = ENOENT;
+	else
+		st = answer(name, pw, buf, buflen, errnop);
+	errno = saved;
+	return st;
 }
