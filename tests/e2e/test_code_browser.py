@@ -256,6 +256,8 @@ def length_verdict(text):
         return "whole, over the module's limit"
     if "incorrect password attempt" in text:  # sudo ended the conversation itself
         return "not passed"
+    if "Login cancelled" in text:  # ... and the module ended the login (PAM_ABORT)
+        return "not passed"
     return "?"
 
 
@@ -441,7 +443,8 @@ def conv_lengths(ctx, r, service, argv, user, longest, why):
         try:
             child.expect([r"refused the code", r"the client may have cut it",
                           r"belongs to another login", r"longer than",
-                          r"incorrect password attempt", pexpect.EOF], timeout=20)
+                          r"incorrect password attempt", r"Login cancelled", pexpect.EOF],
+                         timeout=20)
             figures[total] = length_verdict(child.after if isinstance(child.after, str) else "")
         except pexpect.TIMEOUT:
             figures[total] = "?"

@@ -75,8 +75,29 @@ def alive(pid):
     return s[s.rindex(")") + 2:].split()[0] != "Z"
 
 
-def find_process(comm, uid, timeout=10):
-    """The pid of the running program comm of user uid (real uid)."""
+def parent(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        s = f.read()
+    return int(s[s.rindex(")") + 2:].split()[1])
+
+
+def descends(pid, root):
+    """Is pid root or one of its descendants? (Other tests may run the same
+    programs as the same users at the same time: only this test's processes
+    are looked at, and only they are ever ended.)"""
+    try:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parent(pid)
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
+def find_process(comm, uid, root, timeout=10):
+    """The pid of the running program comm of user uid (real uid) started
+    under this test's process root."""
     t = time.monotonic() + timeout
     while time.monotonic() < t:
         for d in os.listdir("/proc"):
@@ -89,7 +110,7 @@ def find_process(comm, uid, timeout=10):
                     ruid = int(re.search(r"^Uid:\s+(\d+)", f.read(), re.M).group(1))
             except (OSError, AttributeError, ValueError):
                 continue
-            if name == comm and ruid == uid and alive(int(d)):
+            if name == comm and ruid == uid and alive(int(d)) and descends(int(d), root):
                 return int(d)
         time.sleep(0.1)
     return None
@@ -160,7 +181,7 @@ def hang_up_case(ctx, r, log, mark, what, child, proc, requests, service, host_l
     counts were reset); the test closes the terminal and checks the rest."""
     child.expect(USER_CODE_RE)
     child.expect(r"The code is valid for [^\r\n]*")
-    pid = find_process(*proc)
+    pid = find_process(*proc, child.pid)
     before = device_requests(ctx)
     r.check(pid is not None and before == requests,
             "%s: %s shows the device code (device authorization request %d)" %
@@ -229,9 +250,13 @@ def body(ctx, r):
     child.expect(USER_CODE_RE)
     st, _ = ctx.approve(child.match.group(1), "alice")
     r.check(st == 200, "%s: su's device code approved for alice" % what)
+    su_pid = find_process("su", bob, child.pid)
     hang_up_case(ctx, r, log, mark, what, child, ("sudo", alice), 2, "sudo", SUDO_STOPPED,
                  no_ctty=True)
-    r.check(find_process("su", bob, 0.5) is None, "%s: su has ended too" % what)
+    r.check(su_pid is not None and e2elib.wait_gone(lambda: not alive(su_pid), 5),
+            "%s: su has ended too" % what, "su pid %r" % su_pid)
+    if su_pid is not None:
+        end(su_pid)
 
     # su and login without a controlling terminal: no SIGHUP ends them, only
     # the module's code (su never retries; shadow's login stops on PAM_ABORT).
