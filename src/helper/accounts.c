@@ -178,8 +178,9 @@ static int allocate(const struct oa2_account_store *s, const struct oa2_registry
 		if (range != NULL)
 			return oa2_fail(err, OA2_ERR_DENIED,
 					"uid %lu (uid_allocation = hash) lies in the subordinate ID "
-					"range %lu-%lu of %s or %s; refusing, never moved",
-					*uid, range->low, range->high, s->subuid, s->subgid);
+					"range %lu-%lu (/etc/subuid, /etc/subgid); refusing, never "
+					"moved",
+					*uid, range->low, range->high);
 		f = uid_free(s, r, ids, *uid, err);
 		if (f < 0)
 			return -1;
