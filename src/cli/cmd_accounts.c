@@ -15,7 +15,7 @@
 
 static const char usage[] =
 	"Usage: " CLI_NAME " accounts list|show NAME|lock NAME|unlock NAME|remove NAME|sync\n"
-	"                  [-c CONFIG] [--arg KEY=VALUE ...]\n"
+	"                  [-c CONFIG] [--arg KEY=VALUE ...] [--if-enabled]\n"
 	"\n"
 	"list:   every account the module created: UID, name, state, created, issuer, sub.\n"
 	"show:   one account, in full.\n"
@@ -27,6 +27,9 @@ static const char usage[] =
 	"sync:   write again what libnss_oauth2 reads (new_users, uid_range, home_base,\n"
 	"        shell) for sshd's lookup of a new user; run it after changing those keys\n"
 	"        and at boot (every login with accounts = create does it too).\n"
+	"        With --if-enabled (the boot unit pam-oauth2-sync.service): nothing\n"
+	"        unless accounts = create, and a configuration that cannot be loaded\n"
+	"        is reported but is no failure (libnss_oauth2 then answers nothing).\n"
 	"\n"
 	"  -c, --config FILE     configuration file (default " OA2_DEFAULT_CONFIG ")\n"
 	"  -a, --arg KEY=VALUE   module argument (repeatable), e.g. --arg accounts_dir=/tmp/a\n"
@@ -87,6 +90,8 @@ static int list_or_show(const struct oa2_account_store *s, const char *name)
 	free(list);
 	return rc;
 }
+
+#define OPT_IF_ENABLED 1000
 
 /* With accounts = off the settings name no pattern: libnss_oauth2 then
  * answers nothing. */
@@ -152,8 +157,10 @@ int cmd_accounts(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"arg", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
+		{"if-enabled", no_argument, NULL, OPT_IF_ENABLED},
 		{NULL, 0, NULL, 0},
 	};
+	bool if_enabled = false;
 	struct cli_common common = {0};
 	struct oa2_account_store store;
 	struct oa2_config *cfg = NULL;
@@ -164,16 +171,31 @@ int cmd_accounts(int argc, char **argv)
 	optind = 1;
 	opterr = 0; /* cli_bad_option says it */
 	while ((c = getopt_long(argc, argv, "c:a:h", opts, NULL)) != -1) {
-		if (cli_common_option(&common, c, "accounts", usage, argv, &rc) != 0)
+		if (c == OPT_IF_ENABLED)
+			if_enabled = true;
+		else if (cli_common_option(&common, c, "accounts", usage, argv, &rc) != 0)
 			goto out;
 	}
 	rc = parse_action(argc, argv, &action, &name);
 	if (rc != CLI_OK)
 		goto out;
+	if (if_enabled && strcmp(action, "sync") != 0) {
+		rc = cli_usage_error("accounts", "--if-enabled is for sync only");
+		goto out;
+	}
 	cfg = cli_load_config(&common, &err);
 	if (cfg == NULL) {
-		fprintf(stderr, CLI_NAME ": configuration: %s\n", err.msg);
-		rc = cli_exit_for(err.kind);
+		fprintf(stderr, CLI_NAME ": configuration: %s%s\n", err.msg,
+			if_enabled ? "; nothing published" : "");
+		/* at boot: an installed but unconfigured package is no failed
+		 * unit; without settings libnss_oauth2 answers nothing, and
+		 * every login reports the error itself */
+		rc = if_enabled ? CLI_OK : cli_exit_for(err.kind);
+		goto out;
+	}
+	if (if_enabled && cfg->accounts != OA2_ACCOUNTS_CREATE) {
+		printf("accounts = off: nothing to publish\n");
+		rc = CLI_OK;
 		goto out;
 	}
 	oa2_account_store_init(&store, cfg);

@@ -65,28 +65,17 @@ int oa2_account_groups_plan(const char *name, const char *map, const char *const
 
 	w->n = 0;
 	while (p != NULL && oa2_list_next(&p, OA2_LIST_SEPS, &item, &len)) {
-		const char *colon = memrchr(item, ':', len);
 		char local[OA2_USER_MAX];
-		size_t llen;
+		size_t idp_len;
 		bool forced;
+		const char *why =
+			oa2_group_map_item(item, len, &idp_len, local, sizeof(local), &forced);
 
-		if (colon == NULL || colon == item)
-			return oa2_fail(err, OA2_ERR_INTERNAL, "group_map: '%.*s' is not IDPGROUP:GROUP",
-					(int)len, item);
-		llen = len - (size_t)(colon + 1 - item);
-		forced = llen > 0 && colon[llen] == '!';
-		if (forced)
-			llen--;
-		if (llen == 0 || llen >= sizeof(local))
-			return oa2_fail(err, OA2_ERR_INTERNAL, "group_map: '%.*s' names no group",
-					(int)len, item);
-		memcpy(local, colon + 1, llen);
-		local[llen] = '\0';
-		if (!oa2_username_valid(local))
-			return oa2_fail(err, OA2_ERR_INTERNAL, "group_map: '%s' is not a group name",
-					local);
-		if (!idp_has(idp, n, item, (size_t)(colon - item)) || has(w, local) ||
-		    strcmp(local, name) == 0)
+		/* the configuration was checked at load; this is the backstop */
+		if (why != NULL)
+			return oa2_fail(err, OA2_ERR_INTERNAL, "group_map: '%.*s' %s",
+					(int)(len > 100 ? 100 : len), item, why);
+		if (!idp_has(idp, n, item, idp_len) || has(w, local) || strcmp(local, name) == 0)
 			continue;
 		if (group_ok(local, forced, floor, err) != 0)
 			return -1;

@@ -15,6 +15,7 @@
 #include "account_nss.h"
 #include "account_records.h"
 #include "account_registry.h"
+#include "account_subid.h"
 #include "accounts.h"
 #include "cache.h"
 #include "shared/secfile.h"
@@ -30,6 +31,8 @@ void oa2_account_store_init(struct oa2_account_store *s, const struct oa2_config
 	s->registry_dir = cfg->accounts_dir;
 	s->userdb_dir = cfg->userdb_dir;
 	s->shells = "/etc/shells";
+	s->subuid = "/etc/subuid";
+	s->subgid = "/etc/subgid";
 	s->uid_low = cfg->uid_low;
 	s->uid_high = cfg->uid_high;
 	s->allocation = cfg->uid_allocation;
@@ -76,14 +79,28 @@ static int nss_knows(const char *name, unsigned long id, bool group, oa2_error *
 	return 0;
 }
 
-/* Is uid free: in no registry entry, no user or group of that id in NSS,
- * no record file? 1 free, 0 taken, -1 error. */
+/* Both subordinate ID files' ranges (an account's GID is its UID). */
+static int load_subids(const struct oa2_account_store *s, struct oa2_subid_ranges *sub,
+		       oa2_error *err)
+{
+	memset(sub, 0, sizeof(*sub));
+	if ((s->subuid != NULL && oa2_subid_load(s->subuid, sub, err) != 0) ||
+	    (s->subgid != NULL && oa2_subid_load(s->subgid, sub, err) != 0)) {
+		oa2_subid_free(sub);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is uid free: in no registry entry, no subordinate ID range, no user or
+ * group of that id in NSS, no record file? 1 free, 0 taken, -1 error. */
 static int uid_free(const struct oa2_account_store *s, const struct oa2_registry *r,
-		    unsigned long uid, oa2_error *err)
+		    const struct oa2_subid_ranges *sub, unsigned long uid, oa2_error *err)
 {
 	int k;
 
-	if (oa2_registry_by_uid(r, uid) != NULL || oa2_uid_range_refusal(uid, uid, 1) != NULL)
+	if (oa2_registry_by_uid(r, uid) != NULL || oa2_uid_range_refusal(uid, uid, 1) != NULL ||
+	    oa2_subid_find(sub, uid) != NULL)
 		return 0;
 	if ((k = nss_knows(NULL, uid, false, err)) != 0 || (k = nss_knows(NULL, uid, true, err)) != 0)
 		return k > 0 ? 0 : -1;
@@ -137,11 +154,12 @@ static unsigned long next_start(const struct oa2_account_store *s, const struct 
 }
 
 static int allocate(const struct oa2_account_store *s, const struct oa2_registry *r,
-		    const struct oa2_nss_table *t, const char *issuer, const char *sub,
-		    unsigned long *uid, oa2_error *err)
+		    const struct oa2_subid_ranges *ids, const struct oa2_nss_table *t,
+		    const char *issuer, const char *sub, unsigned long *uid, oa2_error *err)
 {
 	unsigned long start;
 	const struct oa2_account *owner;
+	const struct oa2_subid_range *range;
 	int f;
 
 	if (oa2_uid_range_refusal(s->uid_low, s->uid_high, 1) != NULL)
@@ -156,7 +174,14 @@ static int allocate(const struct oa2_account_store *s, const struct oa2_registry
 					"uid %lu (uid_allocation = hash) is already account '%s' of "
 					"another identity; refusing, never merged",
 					*uid, owner->name);
-		f = uid_free(s, r, *uid, err);
+		range = oa2_subid_find(ids, *uid);
+		if (range != NULL)
+			return oa2_fail(err, OA2_ERR_DENIED,
+					"uid %lu (uid_allocation = hash) lies in the subordinate ID "
+					"range %lu-%lu (/etc/subuid, /etc/subgid); refusing, never "
+					"moved",
+					*uid, range->low, range->high);
+		f = uid_free(s, r, ids, *uid, err);
 		if (f < 0)
 			return -1;
 		if (f == 0)
@@ -170,7 +195,11 @@ static int allocate(const struct oa2_account_store *s, const struct oa2_registry
 	for (unsigned long u = start; u >= start && u <= s->uid_high; u++) {
 		if (reserved_uid(t, u))
 			continue; /* sshd's lookup promised it to another name */
-		f = uid_free(s, r, u, err);
+		if ((range = oa2_subid_find(ids, u)) != NULL) {
+			u = range->high; /* past a container user's range in one step */
+			continue;
+		}
+		f = uid_free(s, r, ids, u, err);
 		if (f < 0)
 			return -1;
 		if (f == 1) {
@@ -257,8 +286,8 @@ static int may_take(const struct oa2_account_store *s, const struct oa2_registry
 /* The UID sshd's lookup reserved for the name (libnss_oauth2): sshd runs
  * the session with it, so the account gets exactly that UID or nothing. */
 static int take_reserved(const struct oa2_account_store *s, const struct oa2_registry *r,
-			 unsigned long reserved, const char *name, unsigned long *uid,
-			 oa2_error *err)
+			 const struct oa2_subid_ranges *ids, unsigned long reserved,
+			 const char *name, unsigned long *uid, oa2_error *err)
 {
 	int f;
 
@@ -266,7 +295,7 @@ static int take_reserved(const struct oa2_account_store *s, const struct oa2_reg
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"uid %lu reserved for '%s' by sshd's lookup is outside uid_range",
 				reserved, name);
-	f = uid_free(s, r, reserved, err);
+	f = uid_free(s, r, ids, reserved, err);
 	if (f < 0)
 		return -1;
 	if (f == 0)
@@ -283,15 +312,20 @@ static int create(const struct oa2_account_store *s, struct oa2_registry *r,
 		  const char *name, time_t now, struct oa2_account *out, oa2_error *err)
 {
 	struct oa2_account a;
+	struct oa2_subid_ranges ids;
 	oa2_error undo = {0};
 	unsigned long reserved = oa2_account_nss_reserved(t, name);
+	int k;
 
 	memset(&a, 0, sizeof(a));
-	if (may_take(s, r, issuer, sub, name, err) != 0 || shell_listed(s, err) != 0)
+	if (may_take(s, r, issuer, sub, name, err) != 0 || shell_listed(s, err) != 0 ||
+	    load_subids(s, &ids, err) != 0)
 		return -1;
-	if (reserved != 0 && s->allocation == OA2_UID_NEXT
-		    ? take_reserved(s, r, reserved, name, &a.uid, err) != 0
-		    : allocate(s, r, t, issuer, sub, &a.uid, err) != 0)
+	k = reserved != 0 && s->allocation == OA2_UID_NEXT
+		    ? take_reserved(s, r, &ids, reserved, name, &a.uid, err)
+		    : allocate(s, r, &ids, t, issuer, sub, &a.uid, err);
+	oa2_subid_free(&ids);
+	if (k != 0)
 		return -1;
 	strcpy(a.name, name);
 	strcpy(a.issuer, issuer);
@@ -324,8 +358,9 @@ static int create(const struct oa2_account_store *s, struct oa2_registry *r,
 /* The UIDs libnss_oauth2 may reserve, in the order `next` hands them out
  * (none under `hash`: the UID needs the sub, which sshd's lookup lacks). */
 static size_t free_uids(const struct oa2_account_store *s, const struct oa2_registry *r,
-			unsigned long *list, size_t max)
+			const struct oa2_subid_ranges *ids, unsigned long *list, size_t max)
 {
+	const struct oa2_subid_range *range;
 	unsigned long start = next_start(s, r);
 	size_t n = 0, tried = 0;
 	oa2_error ignored = {0};
@@ -334,7 +369,13 @@ static size_t free_uids(const struct oa2_account_store *s, const struct oa2_regi
 		return 0;
 	for (unsigned long u = start; u >= start && u <= s->uid_high && n < max && tried < 4 * max;
 	     u++, tried++) {
-		int f = uid_free(s, r, u, &ignored);
+		int f;
+
+		if ((range = oa2_subid_find(ids, u)) != NULL) {
+			u = range->high;
+			continue;
+		}
+		f = uid_free(s, r, ids, u, &ignored);
 
 		if (f < 0)
 			break;
@@ -344,7 +385,9 @@ static size_t free_uids(const struct oa2_account_store *s, const struct oa2_regi
 	return n;
 }
 
-/* Tell libnss_oauth2 what it may answer, dropping name's reservation. */
+/* Tell libnss_oauth2 what it may answer, dropping name's reservation. When
+ * the subordinate ID files cannot be read it may reserve no UID: the
+ * settings are written with none and the error is returned. */
 static int nss_close(const struct oa2_account_store *s, const struct oa2_registry *r, int lock,
 		     struct oa2_nss_table *t, const char *name, oa2_error *err)
 {
@@ -356,9 +399,20 @@ static int nss_close(const struct oa2_account_store *s, const struct oa2_registr
 		.shell = s->shell,
 		.uids = uids,
 	};
+	struct oa2_subid_ranges ids;
+	oa2_error serr = {0};
+	int ok = load_subids(s, &ids, &serr) == 0;
 
-	p.nuid = free_uids(s, r, uids, OA2_NSS_MAX);
-	return oa2_account_nss_close(s->nss_dir, lock, t, name, &p, err);
+	p.nuid = ok ? free_uids(s, r, &ids, uids, OA2_NSS_MAX) : 0;
+	if (ok)
+		oa2_subid_free(&ids);
+	if (oa2_account_nss_close(s->nss_dir, lock, t, name, &p, err) != 0)
+		return -1;
+	if (!ok) {
+		*err = serr;
+		return -1;
+	}
+	return 0;
 }
 
 int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, const char *sub,

@@ -29,6 +29,9 @@ struct oa2_account_store {
 	const char *registry_dir; /* accounts_dir: root-only */
 	const char *userdb_dir;   /* the records: 0755, root-owned */
 	const char *shells;       /* the list of login shells: /etc/shells */
+	/* subordinate IDs (/etc/subuid, /etc/subgid): no UID is handed out
+	 * inside their ranges; NULL: not read */
+	const char *subuid, *subgid;
 	unsigned long uid_low, uid_high;
 	int allocation;           /* enum oa2_uid_allocation */
 	const char *home_base;
@@ -51,7 +54,8 @@ struct oa2_account {
 	char sub[OA2_ACCOUNT_SUB_MAX + 1];
 };
 
-/* The store a configuration names (/etc/shells for the shells). */
+/* The store a configuration names (/etc/shells for the shells, /etc/subuid
+ * and /etc/subgid for the subordinate IDs). */
 void oa2_account_store_init(struct oa2_account_store *s, const struct oa2_config *cfg);
 
 /* A login of the identity (issuer, sub) to name. When the registry holds
@@ -60,11 +64,12 @@ void oa2_account_store_init(struct oa2_account_store *s, const struct oa2_config
  * with may_create false nothing happens (*ours = false: a local account,
  * today's rules); with may_create true the account is made (name valid,
  * unknown to NSS as a user and as a group, no stray record, the identity
- * owning no other name, a free UID) and *ours = true. out (may be NULL)
+ * owning no other name, a free UID outside every subordinate ID range) and
+ * *ours = true. out (may be NULL)
  * receives the account. Refusals: OA2_ERR_DENIED (another identity's name,
  * a name NSS knows, a UID collision), OA2_ERR_PERM (locked, removed),
  * OA2_ERR_INTERNAL (full range, unsafe or unwritable store, corrupt
- * registry); nothing is left half-written. */
+ * registry, unreadable or malformed subuid/subgid file); nothing is left half-written. */
 int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, const char *sub,
 		      const char *name, bool may_create, time_t now, struct oa2_account *out,
 		      bool *ours, oa2_error *err);

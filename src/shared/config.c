@@ -14,6 +14,7 @@
 #include "config.h"
 #include "secfile.h"
 #include "strutil.h"
+#include "username.h"
 #include "nss/nss_oauth2.h"
 
 enum vtype {
@@ -480,6 +481,52 @@ static int check_conditions(const char *list, const char *file, oa2_error *err)
 	return 0;
 }
 
+const char *oa2_group_map_item(const char *item, size_t len, size_t *idp_len, char *local,
+			       size_t local_size, bool *forced)
+{
+	const char *colon = memrchr(item, ':', len);
+	size_t llen;
+
+	*idp_len = 0;
+	*forced = false;
+	if (local_size > 0)
+		local[0] = '\0';
+	if (colon == NULL || colon == item)
+		return "is not IDPGROUP:GROUP";
+	llen = len - (size_t)(colon + 1 - item);
+	*forced = llen > 0 && colon[llen] == '!';
+	if (*forced)
+		llen--;
+	if (llen == 0)
+		return "names no group";
+	if (llen >= local_size)
+		return "names a group longer than a group name may be";
+	memcpy(local, colon + 1, llen);
+	local[llen] = '\0';
+	if (!oa2_username_valid(local))
+		return "names no valid group name";
+	*idp_len = (size_t)(colon - item);
+	return NULL;
+}
+
+/* group_map: every item well-formed (whether its groups exist is the
+ * helper's check at login, where NSS is asked). */
+static int check_group_map(const char *list, const char *file, oa2_error *err)
+{
+	const char *p = list, *item, *why;
+	char local[OA2_USER_MAX];
+	size_t n, idp_len;
+	bool forced;
+
+	while (oa2_list_next(&p, OA2_LIST_SEPS, &item, &n)) {
+		why = oa2_group_map_item(item, n, &idp_len, local, sizeof(local), &forced);
+		if (why != NULL)
+			return oa2_fail(err, OA2_ERR_CONFIG, "%s: group_map: '%.*s' %s", file,
+					(int)(n > 100 ? 100 : n), item, why);
+	}
+	return 0;
+}
+
 const char *oa2_uid_range_refusal(unsigned long low, unsigned long high, unsigned long floor)
 {
 	if (low > high)
@@ -580,6 +627,8 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 	if (!oa2_list_contains(cfg->scope, "openid"))
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: scope must include 'openid'", file);
 	if (cfg->require_claims != NULL && check_conditions(cfg->require_claims, file, err) != 0)
+		return -1;
+	if (cfg->group_map != NULL && check_group_map(cfg->group_map, file, err) != 0)
 		return -1;
 	if (entra_multi_tenant(cfg->issuer) && !oa2_config_has_condition(cfg, "tid"))
 		return oa2_fail(err, OA2_ERR_CONFIG,

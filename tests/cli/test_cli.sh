@@ -369,6 +369,42 @@ tool login -c "$U/token.conf"
 expect "login keeps the module's rule: a config not owned by root is refused (exit 3)" $? 3 \
     "must be owned by root"
 
+# ---- accounts sync --if-enabled (the boot unit, pam-oauth2-sync.service) ----
+ACC="accounts_dir = $STATE/acc-reg
+userdb_dir = $STATE/acc-db
+nss_dir = $STATE/acc-nss/nss
+new_users = *"
+mkdir -m 0755 "$STATE/acc-nss"
+tool accounts sync --if-enabled -c "$(conf accoff "$ACC")"
+expect "accounts sync --if-enabled: accounts = off publishes nothing (exit 0)" $? 0 \
+    "^accounts = off: nothing to publish"
+if [ -e "$STATE/acc-nss/nss" ] || [ -e "$STATE/acc-reg" ]; then
+    not_ok "accounts sync --if-enabled: accounts = off creates no directory"
+else ok "accounts sync --if-enabled: accounts = off creates no directory"; fi
+tool accounts sync -c "$STATE/accoff.conf"
+expect "accounts sync without --if-enabled still writes the settings (accounts = off)" $? 0 \
+    "(no new_users: it answers nothing)"
+rm -rf "$STATE/acc-nss/nss" "$STATE/acc-reg"
+printf '# every key commented out, as installed\n#issuer = https://idp.example.com\n' \
+    > "$STATE/unset.conf"
+chmod 0600 "$STATE/unset.conf"
+tool accounts sync --if-enabled -c "$STATE/unset.conf"
+expect "accounts sync --if-enabled: an unconfigured package is no failure (exit 0)" $? 0 \
+    "required key 'issuer' is missing; nothing published"
+tool accounts sync -c "$STATE/unset.conf"
+expect "accounts sync without --if-enabled: the same configuration is an error (exit 3)" $? 3 \
+    "required key 'issuer' is missing"
+tool accounts sync --if-enabled -c "$(conf accon "$ACC
+accounts = create
+uid_range = 1900000000-1900000099")"
+expect "accounts sync --if-enabled: accounts = create writes libnss_oauth2's settings" $? 0 \
+    "settings written to $STATE/acc-nss/nss"
+if grep -q '^uid 1900000000$' "$STATE/acc-nss/nss/settings" 2>/dev/null; then
+    ok "accounts sync --if-enabled: the settings list the first free UID"
+else not_ok "accounts sync --if-enabled: the settings list the first free UID"; fi
+tool accounts list --if-enabled -c "$STATE/accon.conf"
+expect "accounts --if-enabled is for sync only (exit 2)" $? 2 "--if-enabled is for sync only"
+
 # ---- usage -------------------------------------------------------------------
 tool frobnicate
 expect "usage: unknown command (exit 2)" $? 2 "unknown command 'frobnicate'"
@@ -376,7 +412,7 @@ tool login --grant telepathy
 expect "usage: bad --grant (exit 2)" $? 2 "--grant must be device or password"
 tool --version
 expect "--version" $? 0 "^pam-oauth2 (pam_oauth2) [0-9]"
-for c in check login cache token; do
+for c in check login cache token accounts; do
     tool $c --help
     expect "$c --help" $? 0 "^Usage: pam-oauth2 $c"
 done

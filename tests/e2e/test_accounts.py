@@ -10,6 +10,8 @@ What it proves, each as its own assertion:
     UID from uid_range and GID = UID;
   * `getent passwd carol` and `id carol` work for an unprivileged process
     (nobody), served by nss-systemd from /run/userdb with no daemon;
+  * pam_mkhomedir in login's session stack (the line docs/sshd-sudo-console.md
+    gives) made her home at the first login: 0700, hers, /etc/skel's files;
   * her next login gets the same UID; the registry holds one line;
   * daemon (an IdP user named like a system account) gets no account and no
     shell; a wrong password creates nothing;
@@ -88,9 +90,12 @@ def registry_lines(ctx):
 def body(ctx, r):
     ctx.start_idp()
     ctx.module_config("accounts = create\nnew_users = *\naccounts_dir = %s\n"
-                      "userdb_dir = /run/userdb\nuid_range = %d-%d\n" %
-                      (ctx.path("accounts"), LOW, LOW + 99))
-    ctx.pam_service("login", "password_ttys=pts/*")
+                      "userdb_dir = /run/userdb\nuid_range = %d-%d\nhome_base = %s\n" %
+                      (ctx.path("accounts"), LOW, LOW + 99, ctx.path("homes")))
+    os.makedirs(ctx.path("homes"), mode=0o755)
+    # the session line docs/sshd-sudo-console.md gives for /etc/pam.d/login
+    ctx.pam_service("login", "password_ttys=pts/*",
+                    extra="session  required pam_mkhomedir.so umask=0077\n")
     r.check(subprocess.run(["getent", "passwd", "carol"]).returncode == 2,
             "carol has no account before her first login")
 
@@ -103,12 +108,21 @@ def body(ctx, r):
     r.check(ok and want in out,
             "carol's first login creates her account and login starts her shell as %s" % want,
             out)
+    home = ctx.path("homes", "carol")
+    st = os.stat(home) if os.path.isdir(home) else None
+    skel = sorted(os.listdir("/etc/skel"))
+    r.check(st is not None and st.st_uid == LOW and st.st_gid == LOW and
+            st.st_mode & 0o777 == 0o700 and
+            sorted(set(os.listdir(home)) - {".bash_history"}) == skel,
+            "pam_mkhomedir in login's session made her home: 0700, hers, /etc/skel's files "
+            "(and her shell's history)",
+            repr((st, os.listdir(home) if st else None, skel)))
     st = os.stat("/run/userdb")
     r.check(st.st_uid == 0 and st.st_mode & 0o777 == 0o755,
             "/run/userdb is root-owned 0755", oct(st.st_mode))
     p = as_nobody(["getent", "passwd", "carol"])
     r.check(p.returncode == 0 and p.stdout.startswith("carol:x:%d:%d:" % (LOW, LOW)) and
-            p.stdout.rstrip().endswith(":/home/carol:/bin/bash"),
+            p.stdout.rstrip().endswith(":%s:/bin/bash" % home),
             "getent passwd carol works for an unprivileged process (nobody)", p.stdout + p.stderr)
     p = as_nobody(["id", "carol"])
     r.check(p.returncode == 0 and want in p.stdout, "id carol as nobody", p.stdout + p.stderr)

@@ -157,6 +157,37 @@ check "prerm removes the profile from common-* (pam-auth-update --remove oauth2)
     grep -q 'pam-auth-update --package --remove oauth2' "$CTRL/prerm"
 check "postinst runs pam-auth-update --package" grep -q 'pam-auth-update --package' "$CTRL/postinst"
 
+# ---- the boot unit: pam-oauth2 accounts sync before ssh.service ----------------
+UNIT="$ROOT/lib/systemd/system/pam-oauth2-sync.service"
+check "boot unit lib/systemd/system/pam-oauth2-sync.service present" test -f "$UNIT"
+check "boot unit runs the packaged 'pam-oauth2 accounts sync --if-enabled', oneshot, before ssh.service" \
+    sh -c 'grep -qx "ExecStart=/usr/sbin/pam-oauth2 accounts sync --if-enabled" "$1" &&
+           grep -qx "Type=oneshot" "$1" && grep -q "^Before=.*ssh.service" "$1" &&
+           grep -qx "WantedBy=multi-user.target" "$1" && test -x "$2/usr/sbin/pam-oauth2"' \
+    sh "$UNIT" "$ROOT"
+check "postinst enables the boot unit (dh_installsystemd)" \
+    grep -q "deb-systemd-helper .*pam-oauth2-sync.service" "$CTRL/postinst"
+check "postrm purges the boot unit's enablement" \
+    sh -c 'grep -q "deb-systemd-helper purge .*pam-oauth2-sync.service" "$1"' sh "$CTRL/postrm"
+# systemd-analyze verify works offline (no running systemd needed; systemd
+# 252 here). It checks that ExecStart's program exists on this machine, so
+# it reads a copy whose ExecStart is the unpacked program; the man page is
+# in the package, not installed here (checked below), hence --man=no. It
+# exits 0 on warnings (an unknown key, a bad Type), so any output fails.
+if command -v systemd-analyze >/dev/null 2>&1; then
+    sed "s|^ExecStart=/usr/sbin/|ExecStart=$ROOT/usr/sbin/|" "$UNIT" > "$WORK/pam-oauth2-sync.service"
+    verify() { _v=$(cd "$WORK" && systemd-analyze verify --man=no "$1" 2>&1) && [ -z "$_v" ] || {
+        printf '%s\n' "$_v"; return 1; }; }
+    check "systemd-analyze verify: the boot unit has no error and no warning" \
+        verify "$WORK/pam-oauth2-sync.service"
+    sed 's/^Type=oneshot/Type=oneshoot/' "$WORK/pam-oauth2-sync.service" > "$WORK/broken.service"
+    if verify "$WORK/broken.service" >/dev/null; then
+        notok "systemd-analyze verify: a broken copy (Type=oneshoot) is caught"
+    else ok "systemd-analyze verify: a broken copy (Type=oneshoot) is caught"; fi
+else
+    echo "# systemd-analyze not installed: the boot unit's verify skipped"
+fi
+
 # ---- man pages and docs -----------------------------------------------------------
 # pam_oauth2(8) and pam_oauth2.conf(5) for the module, pam-oauth2(8) for the
 # diagnostic command in /usr/sbin (lintian: no-manual-page without it).

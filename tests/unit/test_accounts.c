@@ -16,7 +16,10 @@
  * identity give one account, sixteen racing identities sixteen distinct
  * UIDs; lock, unlock and remove keep the UID reserved and never hand it out
  * again; uid_allocation = hash gives one identity the same UID in two stores
- * and refuses a collision; a shell /etc/shells does not list is refused. */
+ * and refuses a collision; a shell /etc/shells does not list is refused; no
+ * UID (next or hash) inside a range of /etc/subuid or /etc/subgid is handed
+ * out, absent files hold no ranges, and a malformed line refuses every
+ * creation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,7 +41,7 @@
 #define LOW 1900000000UL
 
 static char top[] = "/tmp/oa2-test-accounts.XXXXXX";
-static char reg_dir[700], db_dir[700], shells[700];
+static char reg_dir[700], db_dir[700], shells[700], subuid[700], subgid[700];
 static int round_no;
 
 /* A fresh store under top for each test. */
@@ -52,6 +55,9 @@ static void fresh(struct oa2_account_store *s)
 	snprintf(reg_dir, sizeof(reg_dir), "%s/accounts", d);
 	snprintf(db_dir, sizeof(db_dir), "%s/userdb", d);
 	snprintf(shells, sizeof(shells), "%s/shells", d);
+	/* not created: an absent file holds no ranges */
+	snprintf(subuid, sizeof(subuid), "%s/subuid", d);
+	snprintf(subgid, sizeof(subgid), "%s/subgid", d);
 	f = fopen(shells, "w");
 	assert_non_null(f);
 	fputs("# shells\n/bin/sh\n/bin/bash\n", f);
@@ -60,6 +66,8 @@ static void fresh(struct oa2_account_store *s)
 	s->registry_dir = reg_dir;
 	s->userdb_dir = db_dir;
 	s->shells = shells;
+	s->subuid = subuid;
+	s->subgid = subgid;
 	s->uid_low = LOW;
 	s->uid_high = LOW + 999;
 	s->allocation = OA2_UID_NEXT;
@@ -571,6 +579,78 @@ static void hash_allocation(void **state)
 	assert_int_equal(registry_lines(), 1);
 }
 
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The subordinate IDs of /etc/subuid and /etc/subgid (scratch copies):
+ * never an account's UID, whichever allocation. */
+static void subordinate_ids(void **state)
+{
+	struct oa2_account_store s;
+	struct oa2_account a;
+	oa2_error err;
+	char text[200];
+	static const char *const bad[] = {
+		"alice:100000\n", "alice:x:5\n", ":100000:5\n", "alice:1:0\n",
+		"alice:4294967295:2\n", "alice: 100000:5\n", "# comment\n", "alice:-1:5\n",
+	};
+
+	(void)state;
+	/* absent files: no ranges, LOW is handed out */
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW);
+	/* next skips a subuid range and a subgid range (GID = UID); empty
+	 * lines and numeric owners are fine */
+	fresh(&s);
+	snprintf(text, sizeof(text), "root:100000:65536\n\nalice:%lu:5\n", LOW);
+	put(subuid, text);
+	snprintf(text, sizeof(text), "1000:%lu:2\n", LOW + 5);
+	put(subgid, text);
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW + 7);
+	assert_int_equal(claim(&s, "sub-bob", "bob", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW + 8);
+	/* a range covering the rest of uid_range: full */
+	snprintf(text, sizeof(text), "carol:%lu:10000\n", LOW + 9);
+	put(subgid, text);
+	refused(&s, "sub-carol", "carol", OA2_ERR_INTERNAL, "is full");
+	assert_int_equal(registry_lines(), 2);
+	/* a malformed line: the range it meant is unknown, nothing is created */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fresh(&s);
+		snprintf(text, sizeof(text), "root:100000:65536\n%s", bad[i]);
+		put(i % 2 ? subgid : subuid, text);
+		refused(&s, "sub-alice", "alice", OA2_ERR_INTERNAL, "line 2 is not OWNER:START:COUNT");
+		assert_int_equal(registry_lines(), 0);
+		assert_int_equal(entries(db_dir), 0);
+	}
+	/* an existing account still logs in: only creation reads the files */
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-alice", "alice", true, &a, &err), 0);
+	put(subuid, "broken\n");
+	assert_int_equal(claim(&s, "sub-alice", "alice", false, &a, &err), 0);
+	assert_int_equal(a.uid, LOW);
+	/* hash: a UID inside a range is refused, never moved */
+	fresh(&s);
+	s.allocation = OA2_UID_HASH;
+	s.uid_high = LOW;
+	snprintf(text, sizeof(text), "dave:%lu:1\n", LOW);
+	put(subuid, text);
+	refused(&s, "sub-alice", "alice", OA2_ERR_DENIED, "subordinate ID range");
+	assert_int_equal(registry_lines(), 0);
+	/* a symbolic link is not read */
+	fresh(&s);
+	assert_int_equal(symlink("/etc/passwd", subuid), 0);
+	refused(&s, "sub-alice", "alice", OA2_ERR_INTERNAL, "symbolic link");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -600,6 +680,7 @@ int main(void)
 		cmocka_unit_test(racing_creations),
 		cmocka_unit_test(lock_unlock_remove),
 		cmocka_unit_test(hash_allocation),
+		cmocka_unit_test(subordinate_ids),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

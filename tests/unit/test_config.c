@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "shared/config.h"
+#include "shared/username.h"
 
 static char dir[] = "/tmp/oa2-test-config.XXXXXX";
 static char path[512];
@@ -532,6 +533,51 @@ static void account_keys(void **state)
 	assert_null(oa2_uid_range_refusal(65536, 2147483647, 1000));
 }
 
+/* group_map's syntax is checked when the configuration is loaded (whether
+ * the groups exist is the helper's check at login). */
+static void group_map_syntax(void **state)
+{
+	const char *arg[] = {"group_map=admins:sudo"};
+	const char *bad_arg[] = {"group_map=admins"};
+	oa2_error err;
+	struct oa2_config *cfg;
+	char local[OA2_USER_MAX];
+	size_t idp_len;
+	bool forced;
+
+	(void)state;
+	cfg = load(BASE "group_map = users:plugdev  admins:sudo! urn:x:y:staff "
+			"0b6e3a51-1c2d-4e5f-8a9b-0c1d2e3f4a5b:adm!\n",
+		   0644, NULL, 0, &err);
+	if (cfg == NULL)
+		fail_msg("%s", err.msg);
+	oa2_config_free(cfg);
+	cfg = load(BASE, 0644, arg, 1, &err);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->group_map, "admins:sudo");
+	oa2_config_free(cfg);
+	refused(BASE "group_map = admins\n", 0644, NULL, 0, "group_map: 'admins' is not IDPGROUP:GROUP");
+	refused(BASE "group_map = users:plugdev :sudo\n", 0644, NULL, 0,
+		"group_map: ':sudo' is not IDPGROUP:GROUP");
+	refused(BASE "group_map = admins:\n", 0644, NULL, 0, "'admins:' names no group");
+	refused(BASE "group_map = admins:!\n", 0644, NULL, 0, "'admins:!' names no group");
+	refused(BASE "group_map = admins:su/do\n", 0644, NULL, 0, "names no valid group name");
+	refused(BASE "group_map = admins:-sudo\n", 0644, NULL, 0, "names no valid group name");
+	refused(BASE "group_map = admins:sudo!!\n", 0644, NULL, 0, "names no valid group name");
+	refused(BASE "group_map = admins:"
+		     "g123456789012345678901234567890123456789012345678901234567890123\n",
+		0644, NULL, 0, "longer than a group name may be");
+	refused(BASE, 0644, bad_arg, 1, "group_map: 'admins' is not IDPGROUP:GROUP");
+	/* the item parser the helper shares: the last ':' splits */
+	assert_null(oa2_group_map_item("a:b:sudo!", 9, &idp_len, local, sizeof(local), &forced));
+	assert_int_equal(idp_len, 3);
+	assert_string_equal(local, "sudo");
+	assert_true(forced);
+	assert_null(oa2_group_map_item("a:sudo x", 6, &idp_len, local, sizeof(local), &forced));
+	assert_false(forced);
+	assert_string_equal(local, "sudo");
+}
+
 /* UID_MIN from login.defs (path, content, mode) is want. */
 static void uid_min_is(int line, const char *content, mode_t mode, int want)
 {
@@ -684,6 +730,7 @@ int main(void)
 		cmocka_unit_test(redirect_uri_rules),
 		cmocka_unit_test(min_uid_and_user_map_only),
 		cmocka_unit_test(account_keys),
+		cmocka_unit_test(group_map_syntax),
 		cmocka_unit_test(login_defs_uid_min),
 		cmocka_unit_test(refuses_unsafe_config_file),
 		cmocka_unit_test(secrets_need_private_files),
