@@ -6,7 +6,9 @@
 #      (which installs the build dependencies with apt and runs the unit
 #      tests in the package build) and leaves libpam-oauth2_*.deb at the top
 #      of the tree;
-#   1. the server root, with openssh-server and sudo (an ordinary server):
+#   1. the server root, with openssh-server, sudo and libnss-systemd (an
+#      ordinary Debian 12 server: systemd's NSS module is in its default
+#      nsswitch.conf):
 #      "apt-get install ./libpam-oauth2_*.deb" pulls in runtime libraries
 #      only (no compiler, no -dev package, no Node.js) and enables nothing;
 #   2. the files are where and as they should be (module, helper 0755 root
@@ -89,7 +91,7 @@ server_root() {
     _t=$(date +%s)
     root_make "$R" && root_sh "$R" '
     apt-get update -q >/tmp/apt-update.log 2>&1 || { cat /tmp/apt-update.log; exit 1; }
-    apt-get install -y -q --no-install-recommends openssh-server sudo >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; exit 1; }
+    apt-get install -y -q --no-install-recommends openssh-server sudo libnss-systemd >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; exit 1; }
     useradd -m -u 1001 -s /bin/sh -G sudo alice && useradd -m -u 1002 -s /bin/sh bob
     for h in /root /home/alice; do mkdir -p $h/.ssh; done
     rm -f /tmp/apt-update.log /tmp/apt.log' && since "$_t" > "$WORK/server-root.time"
@@ -157,6 +159,7 @@ snapshot() {
 snapshot "$WORK/files.before"
 cp "$R/etc/pam.d/common-auth" "$WORK/common-auth.before"
 cp "$R/etc/pam.d/common-account" "$WORK/common-account.before"
+cp "$R/etc/nsswitch.conf" "$WORK/nsswitch.before"
 root_sh "$R" 'dpkg-query -W -f="\${Package}\n" | sort' > "$WORK/pkgs.before"
 
 # ---- 1. install ------------------------------------------------------------------------
@@ -176,6 +179,8 @@ else
 fi
 check "common-auth unchanged by the install (the profile is Default: no)" \
     cmp "$WORK/common-auth.before" "$R/etc/pam.d/common-auth"
+check "the install puts oauth2 after systemd on nsswitch.conf's passwd line (libnss_oauth2)" \
+    grep -q -E '^passwd:.*[[:space:]]systemd[[:space:]]+oauth2([[:space:]]|$)' "$R/etc/nsswitch.conf"
 
 # ---- 2. files ----------------------------------------------------------------------------
 in_root "dpkg says libpam-oauth2 is installed" \
@@ -391,5 +396,6 @@ else
 fi
 check "after purge: common-auth as before the install" cmp "$WORK/common-auth.before" "$R/etc/pam.d/common-auth"
 check "after purge: common-account as before the install" cmp "$WORK/common-account.before" "$R/etc/pam.d/common-account"
+check "after purge: nsswitch.conf as before the install" cmp "$WORK/nsswitch.before" "$R/etc/nsswitch.conf"
 
 finish
