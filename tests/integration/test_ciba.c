@@ -3,7 +3,8 @@
  * against the test IdP, which approves or denies through its control API as
  * the phone would: approve (the binding message on screen is the one the
  * IdP got; a warm login asks for nothing but the request and the polls),
- * deny, approved by another account, expiry, slow_down, a hint for a user
+ * deny, approved by another account, expiry, slow_down, sshd-style prompts
+ * (Enter before the approval, 'cancel'), a hint for a user
  * the IdP does not know (a refusal, never "unavailable"), a PAM user not
  * usable in the hint (nothing sent), an IdP without CIBA and one without
  * poll mode (configuration errors), a 5xx at the backchannel endpoint
@@ -105,15 +106,21 @@ static void phone_acts(struct oa2t_conv *conv, int style, const char *msg)
 	}
 }
 
-static int login(const char *user, struct phone *ph, struct oa2t_conv *conv)
+static int login_to(const char *service, const char *user, struct phone *ph,
+		    struct oa2t_conv *conv)
 {
 	int rc;
 
 	conv->on_message = phone_acts;
 	conv->user = ph;
-	rc = oa2t_auth("oa2", user, conv, true);
+	rc = oa2t_auth(service, user, conv, true);
 	oa2t_reap();
 	return rc;
+}
+
+static int login(const char *user, struct phone *ph, struct oa2t_conv *conv)
+{
+	return login_to("oa2", user, ph, conv);
 }
 
 /* HOST.SERVICE.NNNN: the binding message format of docs/ciba.md */
@@ -226,6 +233,30 @@ static void slow_down_is_honoured(void **state)
 	oa2t_expect_poll_gaps(t, n, 5.95);
 }
 
+/* sshd-style service: the binding message travels with the device grant's
+ * prompt; Enter pressed at once, the approval 2.5 s later: a success;
+ * 'cancel' ends the login. */
+static void prompt_mode_as_the_device_grant(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 2500, 0, 0, ""};
+
+	(void)state;
+	assert_int_equal(login_to("sshd-oa2", "alice", &ph, &conv), PAM_SUCCESS);
+	assert_int_equal(conv.prompts, 1);
+	assert_non_null(strstr(conv.text, SCREEN_LINE));
+	assert_non_null(strstr(conv.text, "Press Enter once you have approved"));
+	oa2t_expect_log("login accepted: service=sshd-oa2 user=alice");
+
+	memset(&conv, 0, sizeof(conv));
+	memset(&ph, 0, sizeof(ph));
+	ph.done = 1; /* the phone stays silent */
+	conv.answers[0] = "cancel";
+	conv.nanswers = 1;
+	assert_int_equal(login_to("sshd-oa2", "alice", &ph, &conv), PAM_ABORT);
+	assert_non_null(strstr(conv.text, "Login cancelled."));
+}
+
 static void unknown_hint_is_a_refusal(void **state)
 {
 	struct oa2t_conv conv = {0};
@@ -322,6 +353,7 @@ int main(int argc, char **argv)
 {
 	static const struct oa2t_service services[] = {
 		{"oa2", "config=%T/oa2.conf debug", false},
+		{"sshd-oa2", "config=%T/oa2.conf debug", false},
 		{NULL, NULL, false},
 	};
 	const struct CMUnitTest tests[] = {
@@ -330,6 +362,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(bob_cannot_approve_for_alice),
 		cmocka_unit_test(expiry_is_refused),
 		cmocka_unit_test(slow_down_is_honoured),
+		cmocka_unit_test(prompt_mode_as_the_device_grant),
 		cmocka_unit_test(unknown_hint_is_a_refusal),
 		cmocka_unit_test(unusable_user_name_sends_nothing),
 		cmocka_unit_test(idp_without_ciba_is_a_config_error),
