@@ -110,6 +110,12 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 
 	if (grant == OA2_GRANT_AUTO)
 		grant = OA2_GRANT_DEVICE;
+	/* not the password grant in its place (docs/ciba.md: a later slice) */
+	if (grant == OA2_GRANT_CIBA) {
+		oa2_fail(err, OA2_ERR_CONFIG, "this command cannot run grant = ciba yet; "
+			 "use --grant device or --grant password");
+		goto out;
+	}
 	if (o->user != NULL && (user = strdup(o->user)) == NULL) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		goto out;

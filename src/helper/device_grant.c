@@ -12,19 +12,14 @@
 
 #include "device_grant.h"
 #include "oauth.h"
+#include "poll.h"
 #include "qr.h"
 #include "screen.h"
 #include "shared/i18n.h"
 #include "shared/json.h"
 #include "shared/strutil.h"
 
-#define DEFAULT_INTERVAL 5
-#define MAX_INTERVAL 60
-#define SLOW_DOWN_STEP 5
-#define WAIT_AFTER_ENTER_MS 30000
 #define MAX_CODE_LEN 4096
-
-enum poll_state { POLL_DONE, POLL_PENDING, POLL_SLOW_DOWN };
 
 void oa2_device_code_clear(struct oa2_device_code *dc)
 {
@@ -35,26 +30,6 @@ void oa2_device_code_clear(struct oa2_device_code *dc)
 	free(dc->uri);
 	free(dc->uri_complete);
 	memset(dc, 0, sizeof(*dc));
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_until(int64_t t_ms)
-{
-	struct timespec ts = {(time_t)(t_ms / 1000), (long)(t_ms % 1000) * 1000000L};
-
-	while (now_ms() < t_ms) {
-		int rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-
-		if (rc != 0 && rc != EINTR)
-			break;
-	}
 }
 
 static int dup_field(json_object *doc, const char *key, int required, size_t max, char **out,
@@ -106,18 +81,8 @@ int oa2_device_code_parse(const char *body, size_t len, struct oa2_device_code *
 		oa2_fail(err, OA2_ERR_PROTOCOL, "device authorization: 'expires_in' missing or invalid");
 		goto out;
 	}
-	switch (oa2_json_seconds(doc, "interval", &dc->interval)) {
-	case 1:
-		dc->interval = DEFAULT_INTERVAL;
-		break;
-	case 0:
-		if (dc->interval >= 1 && dc->interval <= MAX_INTERVAL)
-			break;
-		/* fall through */
-	default:
-		oa2_fail(err, OA2_ERR_PROTOCOL, "device authorization: 'interval' invalid");
+	if (oa2_poll_interval(doc, "device authorization", &dc->interval, err) != 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	oa2_json_put_wiped(doc); /* it held the device code */
@@ -170,158 +135,13 @@ static char *instructions(const struct oa2_config *cfg, const struct oa2_ui *ui,
 	return oa2_screen_render(&scr, NULL);
 }
 
-/* One token request. POLL_DONE moves the answer into *token. *said is the
- * line for the user when the IdP ended the grant. */
-static int poll_once(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-		     oa2_http *http, const struct oa2_device_code *dc, char **token, size_t *len,
-		     enum poll_state *state, const char **said, oa2_error *err)
-{
-	struct oa2_oauth_refusal why;
-	char *form = NULL;
-	int rc;
-
-	if (oa2_form_add(&form, "grant_type", OA2_DEVICE_GRANT_TYPE, err) != 0 ||
-	    oa2_form_add(&form, "device_code", dc->device_code, err) != 0) {
-		oa2_free_secret(form);
-		return -1;
-	}
-	rc = oa2_oauth_request(cfg, http, disc->token_endpoint, "token endpoint", false, &form, token,
-			       len,
-			       &why, err);
-	if (rc <= 0) {
-		*state = POLL_DONE;
-		return rc;
-	}
-	/* The error member decides, whatever the status (Google answers 428
-	 * authorization_pending and 403 slow_down); a bare 429 asks us to
-	 * poll more slowly, too. */
-	if (strcmp(why.code, "authorization_pending") == 0) {
-		*state = POLL_PENDING;
-		return 0;
-	}
-	if (strcmp(why.code, "slow_down") == 0 || (why.code[0] == '\0' && why.status == 429)) {
-		*state = POLL_SLOW_DOWN;
-		return 0;
-	}
-	/* Entra ID says authorization_declined for access_denied, and
-	 * bad_verification_code for a device code it does not know. */
-	if (strcmp(why.code, "access_denied") == 0) {
-		*said = N_("The login was denied at the identity provider.");
-		return oa2_fail(err, OA2_ERR_DENIED, "the login was denied at the identity provider");
-	}
-	if (strcmp(why.code, "authorization_declined") == 0) {
-		*said = N_("The login was denied at the identity provider.");
-		return oa2_fail(err, OA2_ERR_DENIED,
-				"the login was denied at the identity provider (authorization_declined)");
-	}
-	if (strcmp(why.code, "expired_token") == 0) {
-		*said = N_("The code expired before the login was approved.");
-		return oa2_fail(err, OA2_ERR_DENIED, "the code expired before it was approved");
-	}
-	if (strcmp(why.code, "bad_verification_code") == 0)
-		return oa2_fail(err, OA2_ERR_DENIED,
-				"the identity provider does not know this device code "
-				"(bad_verification_code): start the login again");
-	return oa2_oauth_refused(&why, "token endpoint", err);
-}
-
-static int is_cancel(const char *answer)
-{
-	static const char *const words[] = {"cancel", "c", "q", "quit", "no", "n", "abort", NULL};
-	char buf[64];
-	size_t n = strlen(answer);
-
-	if (n >= sizeof(buf))
-		return 0;
-	memcpy(buf, answer, n + 1);
-	/* TRANSLATORS: the word that cancels the login at the prompt; keep it
-	 * the same as in "(or type 'cancel')" */
-	if (strcasecmp(oa2_trim(buf), _("cancel")) == 0)
-		return 1;
-	for (const char *const *w = words; *w; w++) {
-		if (strcasecmp(buf, *w) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-struct poller {
-	const struct oa2_ui *ui;
-	const struct oa2_config *cfg;
-	const struct oa2_discovery *disc;
-	oa2_http *http;
-	const struct oa2_device_code *dc;
-	int64_t interval_ms;
-	int64_t next_poll;
-	int64_t deadline;
-	const char *said; /* msgid of the user's line when the grant failed */
-};
-
-/* Poll until done, error, the deadline or (when until_ms > 0) until_ms.
- * Returns 0 done, 1 still pending at until_ms, -1 error. */
-static int poll_until(struct poller *p, int64_t until_ms, char **token, size_t *len,
-		      oa2_error *err)
-{
-	for (;;) {
-		enum poll_state st = POLL_PENDING;
-
-		if (p->next_poll >= p->deadline) {
-			p->said = N_("The code expired before the login was approved.");
-			return oa2_fail(err, OA2_ERR_DENIED,
-					"the code was not approved in time");
-		}
-		if (until_ms > 0 && p->next_poll > until_ms)
-			return 1;
-		sleep_until(p->next_poll);
-		if (poll_once(p->cfg, p->disc, p->http, p->dc, token, len, &st, &p->said, err) != 0)
-			return -1;
-		if (st == POLL_DONE)
-			return 0;
-		if (st == POLL_SLOW_DOWN)
-			p->interval_ms += SLOW_DOWN_STEP * 1000;
-		p->next_poll = now_ms() + p->interval_ms;
-		if (p->ui->progress != NULL)
-			p->ui->progress(p->ui->ctx, (long)((p->deadline - now_ms()) / 1000));
-	}
-}
-
-static int wait_with_prompts(struct poller *p, const struct oa2_ui *ui, char **token,
-			     size_t *len, oa2_error *err)
-{
-	const char *prompt = _("Press Enter once you have approved the login (or type 'cancel'): ");
-
-	for (;;) {
-		char *answer = NULL;
-		int rc;
-
-		if (ui->ask(ui->ctx, prompt, 1, &answer) != 0 || answer == NULL) {
-			oa2_free_secret(answer);
-			return oa2_fail(err, OA2_ERR_ABORT, "the conversation ended (user gave up?)");
-		}
-		if (oa2_is_sshd_marker(answer)) {
-			oa2_free_secret(answer);
-			return oa2_fail(err, OA2_ERR_DENIED, OA2_SSHD_MARKER_REASON);
-		}
-		rc = is_cancel(answer);
-		oa2_free_secret(answer);
-		if (rc) {
-			p->said = N_("Login cancelled.");
-			return oa2_fail(err, OA2_ERR_ABORT, "the user cancelled the login");
-		}
-		rc = poll_until(p, now_ms() + WAIT_AFTER_ENTER_MS, token, len, err);
-		if (rc <= 0)
-			return rc;
-		prompt = _("Not approved yet. Press Enter once you have approved (or type 'cancel'): ");
-	}
-}
-
 int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 		     oa2_http *http, const struct oa2_ui *ui, char **token, size_t *len,
 		     oa2_error *err)
 {
 	struct oa2_device_code dc = {0};
-	struct poller p = {ui, cfg, disc, http, &dc, 0, 0, 0, NULL};
-	int64_t valid_s, start;
+	struct oa2_poll p = {0};
+	int64_t valid_s;
 	char *text = NULL;
 	int rc = -1;
 
@@ -329,11 +149,11 @@ int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *d
 	*len = 0;
 	if (request_code(cfg, disc, http, &dc, err) != 0)
 		goto out;
-	start = now_ms();
 	valid_s = dc.expires_in < cfg->device_timeout ? dc.expires_in : cfg->device_timeout;
-	p.interval_ms = dc.interval * 1000;
-	p.next_poll = start + p.interval_ms;
-	p.deadline = start + valid_s * 1000;
+	p = (struct oa2_poll){ui, cfg, disc, http, OA2_DEVICE_GRANT_TYPE, "device_code",
+			      dc.device_code, "code",
+			      N_("The code expired before the login was approved."), 0, 0, 0, NULL};
+	oa2_poll_start(&p, dc.interval, valid_s);
 	text = instructions(cfg, ui, &dc, valid_s);
 	if (text == NULL) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
@@ -343,14 +163,7 @@ int oa2_device_grant(const struct oa2_config *cfg, const struct oa2_discovery *d
 		oa2_fail(err, OA2_ERR_ABORT, "cannot show the login instructions");
 		goto out;
 	}
-	if (ui->info_needs_prompt)
-		rc = wait_with_prompts(&p, ui, token, len, err);
-	else
-		rc = poll_until(&p, 0, token, len, err);
-	/* the grant knows why it ended: say it (other refusals get their line
-	 * from the helper, refusal.h) */
-	if (rc != 0 && ui->error != NULL && p.said != NULL)
-		ui->error(ui->ctx, _(p.said));
+	rc = oa2_poll_wait(&p, token, len, err);
 out:
 	free(text);
 	oa2_device_code_clear(&dc);

@@ -24,6 +24,7 @@ void oa2_discovery_clear(struct oa2_discovery *d)
 	free(d->jwks_uri);
 	free(d->userinfo_endpoint);
 	free(d->introspection_endpoint);
+	free(d->backchannel_authentication_endpoint);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -147,6 +148,28 @@ static int endpoint(json_object *doc, const char *key, int required, const char 
 	return 0;
 }
 
+/* The CIBA members, which never fail the document: a login with another
+ * grant must not depend on them. */
+static void ciba_members(json_object *doc, const char *issuer, const char *hosts,
+			 struct oa2_discovery *out)
+{
+	json_object *modes = NULL;
+	oa2_error e = {0};
+
+	if (endpoint(doc, "backchannel_authentication_endpoint", 0, issuer, hosts,
+		     &out->backchannel_authentication_endpoint, &e) != 0)
+		snprintf(out->backchannel_unusable, sizeof(out->backchannel_unusable), "%.180s", e.msg);
+	if (oa2_json_array(doc, "backchannel_token_delivery_modes_supported", &modes) != 0)
+		return;
+	for (size_t i = 0; i < json_object_array_length(modes); i++) {
+		json_object *m = json_object_array_get_idx(modes, i);
+
+		if (json_object_is_type(m, json_type_string) &&
+		    strcmp(json_object_get_string(m), "poll") == 0)
+			out->ciba_poll = 1;
+	}
+}
+
 int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
 			const char *hosts, struct oa2_discovery *out, oa2_error *err)
 {
@@ -188,6 +211,7 @@ int oa2_discovery_parse(const char *body, size_t len, const char *issuer,
 	    endpoint(doc, "introspection_endpoint", 0, issuer, hosts,
 		     &out->introspection_endpoint, err) != 0)
 		goto out;
+	ciba_members(doc, issuer, hosts, out);
 	rc = 0;
 out:
 	json_object_put(doc);

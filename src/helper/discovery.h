@@ -26,6 +26,14 @@ struct oa2_discovery {
 	char *jwks_uri;
 	char *userinfo_endpoint;             /* NULL when not offered */
 	char *introspection_endpoint;        /* NULL when not offered */
+	/* CIBA (docs/ciba.md): the endpoint, NULL when not offered or not
+	 * acceptable (backchannel_unusable then says why: an endpoint that is
+	 * no https URL on an allowed host fails CIBA only, not the document);
+	 * ciba_poll is 1 when backchannel_token_delivery_modes_supported
+	 * holds "poll". */
+	char *backchannel_authentication_endpoint;
+	char backchannel_unusable[200];
+	int ciba_poll;
 	int from_cache;                      /* 1 when no request was made */
 	oa2_error cache_err;                 /* fetched, but not written to the cache:
 					      * the login goes on, the caller logs it */

@@ -7,6 +7,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "ciba_grant.h"
 #include "code_grant.h"
 #include "device_grant.h"
 #include "discovery.h"
@@ -83,15 +84,17 @@ static bool code_instead(const struct oa2_config *cfg, const struct oa2_discover
 	       err->kind == OA2_ERR_DENIED;
 }
 
-/* The device grant, or the code grant in its place (see code_instead). */
+/* CIBA, the device grant, or the code grant in its place (see code_instead). */
 static int interactive(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-		       oa2_http *http, int grant, const struct oa2_ui *ui,
+		       oa2_http *http, int grant, const char *user, const struct oa2_ui *ui,
 		       const struct oa2_logger *log, struct oa2_code_request *code,
 		       bool *used_code, char **token, size_t *len, oa2_error *err)
 {
 	struct watched_ui w = {{0}, ui, false};
 
 	*used_code = grant == OA2_GRANT_CODE;
+	if (grant == OA2_GRANT_CIBA)
+		return oa2_ciba_grant(cfg, disc, http, ui, user, token, len, err);
 	if (grant == OA2_GRANT_DEVICE) {
 		w.ui = *ui;
 		w.ui.ctx = &w;
@@ -147,8 +150,8 @@ static int online(const struct oa2_config *cfg, const struct oa2_online_request 
 		rc = oa2_password_grant(cfg, &disc, http, req->user, req->password, &token, &len,
 					err);
 	else
-		rc = interactive(cfg, &disc, http, req->grant, ui, log, &code, &used_code, &token,
-				 &len, err);
+		rc = interactive(cfg, &disc, http, req->grant, req->user, ui, log, &code,
+				 &used_code, &token, &len, err);
 	if (rc != 0)
 		goto out;
 	rc = oa2_token_validate(cfg, &disc, http, token, len, time(NULL), id, err);

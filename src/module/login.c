@@ -76,6 +76,8 @@ static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_er
 		return OA2_GRANT_DEVICE;
 	case OA2_GRANT_CODE:
 		return OA2_GRANT_CODE;
+	case OA2_GRANT_CIBA:
+		return OA2_GRANT_CIBA;
 	case OA2_GRANT_TOKEN:
 		return OA2_GRANT_TOKEN; /* a bearer token: no terminal is trusted or needed */
 	case OA2_GRANT_PASSWORD:
@@ -202,15 +204,23 @@ static int read_password(pam_handle_t *pamh, int authtok, const struct oa2_ui *u
 	return 0;
 }
 
-static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg, int grant,
-			    const struct oa2_ui *ui, struct credentials *c, oa2_error *err)
+/* The PAM user; a console that asked nothing yet asks for the name, as
+ * login does. */
+static int read_user(pam_handle_t *pamh, struct credentials *c, oa2_error *err)
 {
-	c->what = grant == OA2_GRANT_TOKEN ? "token" : "password";
-	/* A console that asked nothing yet: ask for the name, as login does. */
 	if (pam_get_user(pamh, &c->user, NULL) != PAM_SUCCESS || c->user == NULL)
 		return oa2_fail(err, OA2_ERR_ABORT, "no user name was entered");
 	if (!oa2_username_valid(c->user))
 		return oa2_fail(err, OA2_ERR_USER, "'%.64s' is not a valid user name", c->user);
+	return 0;
+}
+
+static int read_credentials(pam_handle_t *pamh, const struct oa2_config *cfg, int grant,
+			    const struct oa2_ui *ui, struct credentials *c, oa2_error *err)
+{
+	c->what = grant == OA2_GRANT_TOKEN ? "token" : "password";
+	if (read_user(pamh, c, err) != 0)
+		return -1;
 	return read_password(pamh, cfg->authtok, ui, c, err);
 }
 
@@ -394,9 +404,13 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 		goto out;
 	res->grant = grant == OA2_GRANT_DEVICE ? "device"
 		     : grant == OA2_GRANT_CODE ? "code"
-		     : grant == OA2_GRANT_TOKEN ? "token" : "password";
+		     : grant == OA2_GRANT_TOKEN ? "token"
+		     : grant == OA2_GRANT_CIBA ? "ciba" : "password";
 	if ((grant == OA2_GRANT_PASSWORD || grant == OA2_GRANT_TOKEN) &&
 	    read_credentials(pamh, cfg, grant, &ui, &creds, err) != 0)
+		goto out;
+	/* CIBA names the user to the IdP (the login hint): it needs the name */
+	if (grant == OA2_GRANT_CIBA && read_user(pamh, &creds, err) != 0)
 		goto out;
 	if (run_helper(pamh, cfg, argc, argv, grant, &ui, &creds, &helper, &id, &was_online,
 		       err) != 0) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "login_hint.h"
 #include "secfile.h"
 #include "strutil.h"
 #include "username.h"
@@ -38,7 +39,7 @@ struct key {
 };
 
 static const char *const grant_choices[] = {"auto", "device", "password", "code", "token",
-					   NULL};
+					   "ciba", NULL};
 static const char *const qr_choices[] = {"auto", "utf8", "ascii", "off", NULL};
 static const char *const claims_choices[] = {"auto", "id_token", "userinfo", "introspection",
 					     NULL};
@@ -74,6 +75,7 @@ static const struct key keys[] = {
 	NUM(offline_max_age, 60, 31536000),
 	STR(offline_dir, V_PATH),
 	NUM(device_timeout, 10, 3600),
+	STR(ciba_login_hint, V_TEXT),
 	NUM(http_timeout, 1, 120),
 	ENUM(qr, qr_choices),
 	{"qr_background", V_ENUM, offsetof(struct oa2_config, qr_light), 0, 0, bg_choices},
@@ -566,6 +568,29 @@ static bool record_path_ok(const char *p)
 	return strpbrk(p, ": \t\"\\") == NULL && n > 1 && p[n - 1] != '/';
 }
 
+/* grant = ciba: a confidential client (CIBA Core 4) and a login_hint
+ * template; a template is checked whenever it is set. */
+static int check_ciba(const struct oa2_config *cfg, const char *file, oa2_error *err)
+{
+	const char *problem;
+
+	if (cfg->ciba_login_hint != NULL) {
+		problem = oa2_login_hint_problem(cfg->ciba_login_hint);
+		if (problem != NULL)
+			return oa2_fail(err, OA2_ERR_CONFIG, "%s: ciba_login_hint: %s", file, problem);
+	}
+	if (cfg->grant != OA2_GRANT_CIBA)
+		return 0;
+	if (cfg->ciba_login_hint == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: grant = ciba needs ciba_login_hint (e.g. %%u@example.com)", file);
+	if (cfg->client_secret == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: grant = ciba needs a confidential client: set client_secret_file",
+				file);
+	return 0;
+}
+
 static int check_accounts(struct oa2_config *cfg, const char *file, oa2_error *err)
 {
 	const char *why;
@@ -624,6 +649,8 @@ static int finish(struct oa2_config *cfg, oa2_error *err)
 		return -1;
 	if (cfg->grant == OA2_GRANT_CODE && cfg->redirect_uri == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: grant = code needs redirect_uri", file);
+	if (check_ciba(cfg, file, err) != 0)
+		return -1;
 	if (!oa2_list_contains(cfg->scope, "openid"))
 		return oa2_fail(err, OA2_ERR_CONFIG, "%s: scope must include 'openid'", file);
 	if (cfg->require_claims != NULL && check_conditions(cfg->require_claims, file, err) != 0)

@@ -29,6 +29,7 @@ enum oa2_grant_mode {
 	OA2_GRANT_PASSWORD,
 	OA2_GRANT_CODE,
 	OA2_GRANT_TOKEN,
+	OA2_GRANT_CIBA, /* CIBA in poll mode (docs/ciba.md) */
 };
 enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
 enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
@@ -69,7 +70,8 @@ struct oa2_config {
 	int offline_cache;     /* bool: keep a slow hash for offline console logins */
 	int offline_max_age;   /* seconds an offline entry stays usable */
 	char *offline_dir;
-	int device_timeout;    /* seconds */
+	int device_timeout;    /* seconds; also the wait of grant = ciba */
+	char *ciba_login_hint; /* the login_hint template (login_hint.h) */
 	int http_timeout;      /* seconds */
 	int qr;                /* enum oa2_qr_mode */
 	int qr_light;          /* bool: terminal has a light background */

@@ -9,7 +9,7 @@ PASS=0
 FAIL=0
 
 cleanup() {
-    for d in "$TMP/google" "$TMP/entra" "$TMP/port" "$TMP"; do "$HERE/idp.sh" stop "$d" >/dev/null 2>&1 || true; done
+    for d in "$TMP/google" "$TMP/entra" "$TMP/port" "$TMP/nociba" "$TMP"; do "$HERE/idp.sh" stop "$d" >/dev/null 2>&1 || true; done
     [ -n "${KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -152,6 +152,59 @@ check "polls: status and slow_down recorded" test "$(echo "$P" | js 'j[j.length 
 $CTL -X POST "$IDP_CONTROL/counts/reset" >/dev/null
 check "counts reset" test "$($CTL "$IDP_CONTROL/counts" | js 'Object.values(j).reduce((a, b) => a + b, 0)')" = 0
 
+# ---- CIBA (poll mode) for the confidential clients
+CIBA_GT=urn:openid:params:grant-type:ciba
+CC="-u pam-confidential:confidential-secret"
+DISC=$($CURL "$IDP_ISSUER/.well-known/openid-configuration")
+check "ciba: discovery backchannel_authentication_endpoint" test "$(echo "$DISC" | js j.backchannel_authentication_endpoint)" = "$IDP_ISSUER/backchannel"
+check "ciba: discovery delivery modes are poll only" test "$(echo "$DISC" | js 'j.backchannel_token_delivery_modes_supported.join(",")')" = poll
+check "ciba: discovery advertises the ciba grant" test "$(echo "$DISC" | js "j.grant_types_supported.includes('$CIBA_GT')")" = true
+ciba_req() { # login_hint binding_message [curl args]: the backchannel answer
+    h=$1 b=$2
+    shift 2
+    $CURL $CC -d scope=openid --data-urlencode "login_hint=$h" --data-urlencode "binding_message=$b" "$@" "$IDP_ISSUER/backchannel"
+}
+ciba_poll() { # auth_req_id: "error" or "ok:<sub>"
+    $CURL $CC -d grant_type=$CIBA_GT -d auth_req_id="$1" "$IDP_ISSUER/token" | js 'j.error || "ok:" + dec(j.id_token, 1).sub'
+}
+SUB_ALICE=6f1c2a7e-0b4d-4c8a-9e21-a11ce0000001
+SUB_BOB=3d9b5e10-7f2c-4a61-8b3e-b0b000000002
+$CTL -X POST "$IDP_CONTROL/counts/reset" >/dev/null
+B=$(ciba_req alice@example.test host.sudo.4711 -d requested_expiry=120)
+ID=$(echo "$B" | js j.auth_req_id)
+check "ciba: answer has auth_req_id, expires_in from requested_expiry, interval" test "$(echo "$B" | js '[j.auth_req_id.length > 20, j.expires_in, j.interval].join(",")')" = "true,120,1"
+check "ciba: pending poll is authorization_pending" test "$(ciba_poll "$ID")" = authorization_pending
+PE=$($CTL "$IDP_CONTROL/ciba/pending")
+check "ciba: pending lists user, hint and binding message" test "$(echo "$PE" | js 'j.map(r => [r.username, r.login_hint, r.binding_message].join(" ")).join(";")')" = "alice alice@example.test host.sudo.4711"
+check "ciba: approve (the hinted user by default)" test "$($CTL -d '{"binding_message":"host.sudo.4711"}' "$IDP_CONTROL/ciba/approve" | js j.username)" = alice
+check "ciba: approve again is 409" test "$($CTL -o /dev/null -w '%{http_code}' -d "{\"auth_req_id\":\"$ID\"}" "$IDP_CONTROL/ciba/approve")" = 409
+check "ciba: approved poll has tokens for alice" test "$(ciba_poll "$ID")" = "ok:$SUB_ALICE"
+check "ciba: the request is used up" test "$(ciba_poll "$ID")" = invalid_grant
+ID=$(ciba_req alice host.sudo.0001 | js j.auth_req_id)
+$CTL -d '{"username":"bob"}' "$IDP_CONTROL/ciba/approve" >/dev/null
+check "ciba: approved by another account: tokens name bob" test "$(ciba_poll "$ID")" = "ok:$SUB_BOB"
+ID=$(ciba_req bob host.sudo.0002 | js j.auth_req_id)
+$CTL -d "{\"auth_req_id\":\"$ID\"}" "$IDP_CONTROL/ciba/deny" >/dev/null
+check "ciba: denied poll is access_denied" test "$(ciba_poll "$ID")" = access_denied
+ID=$(ciba_req bob host.sudo.0003 | js j.auth_req_id)
+$CTL -X POST "$IDP_CONTROL/ciba/expire" >/dev/null
+check "ciba: expired poll is expired_token" test "$(ciba_poll "$ID")" = expired_token
+check "ciba: no pending request left" test "$($CTL "$IDP_CONTROL/ciba/pending" | js j.length)" = 0
+check "ciba: unknown hint is unknown_user_id" test "$(ciba_req nobody@example.test host.sudo.0004 | js j.error)" = unknown_user_id
+check "ciba: binding message with a space is invalid_binding_message" test "$(ciba_req bob 'host sudo 0005' | js j.error)" = invalid_binding_message
+check "ciba: binding message of 21 characters is refused" test "$(ciba_req bob 123456789012345678901 | js j.error)" = invalid_binding_message
+check "ciba: requested_expiry 0 is invalid_request" test "$(ciba_req bob host.sudo.0006 -d requested_expiry=0 | js j.error)" = invalid_request
+check "ciba: public client is refused" test "$($CURL -d client_id=pam-public -d scope=openid -d login_hint=bob "$IDP_ISSUER/backchannel" | js j.error)" = invalid_request
+check "ciba: wrong client secret is invalid_client" test "$($CURL -u pam-confidential:wrong -d scope=openid -d login_hint=bob "$IDP_ISSUER/backchannel" | js j.error)" = invalid_client
+check "ciba: counts backchannel_authentication 10" test "$($CTL "$IDP_CONTROL/counts" | js j.backchannel_authentication)" = 10
+$CTL -d '{"enabled":true}' "$IDP_CONTROL/device/enforce-interval" >/dev/null
+ID=$(ciba_req bob host.sudo.0007 | js j.auth_req_id)
+R1=$(ciba_poll "$ID")
+R2=$(ciba_poll "$ID")
+check "ciba: early poll with enforce-interval is slow_down" test "$R1:$R2" = "authorization_pending:slow_down"
+$CTL -d '{"enabled":false}' "$IDP_CONTROL/device/enforce-interval" >/dev/null
+$CTL -X POST "$IDP_CONTROL/ciba/deny" >/dev/null
+
 # ---- /sign and key rotation
 S=$($CTL -d '{"alg":"ES256","header":{"kid":"other"},"claims":{"sub":"x"}}' "$IDP_CONTROL/sign")
 check "sign ES256 with header override" test "$(echo "$S" | js 'dec(j.jws, 0).alg + ":" + dec(j.jws, 0).kid + ":" + dec(j.jws, 1).sub')" = "ES256:other:x"
@@ -234,6 +287,17 @@ else
 fi
 "$HERE/idp.sh" stop "$TMP/port" >/dev/null 2>&1
 check "--port 70000 is refused" sh -c "! '$HERE/idp.sh' start '$TMP/port' --port 70000 >/dev/null 2>&1"
+
+# ---- --no-ciba: an IdP without CIBA (no discovery members, no endpoint)
+if "$HERE/idp.sh" start "$TMP/nociba" --no-ciba >/dev/null 2>&1; then
+    N_DISC=$(curl -sS --max-time 20 --cacert "$TMP/nociba/ca.pem" "$(sed -n 's/^IDP_DISCOVERY=//p' "$TMP/nociba/idp.env")")
+    check "--no-ciba: no backchannel members in discovery" test "$(echo "$N_DISC" | js 'Object.keys(j).filter(k => k.startsWith("backchannel")).length')" = 0
+    check "--no-ciba: the device grant still works" test "$(echo "$N_DISC" | js 'j.grant_types_supported.includes("urn:openid:params:grant-type:ciba") + ":" + !!j.device_authorization_endpoint')" = "false:true"
+    check "--no-ciba: POST /backchannel is not found" test "$(curl -sS --max-time 20 --cacert "$TMP/nociba/ca.pem" -o /dev/null -w '%{http_code}' -u pam-confidential:confidential-secret -d scope=openid -d login_hint=bob "$(sed -n 's/^IDP_ISSUER=//p' "$TMP/nociba/idp.env")/backchannel")" = 404
+else
+    not_ok "--no-ciba: the IdP starts"
+fi
+"$HERE/idp.sh" stop "$TMP/nociba" >/dev/null 2>&1
 
 # ---- shutdown through the control API
 $CTL -X POST "$IDP_CONTROL/shutdown" >/dev/null

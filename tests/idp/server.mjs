@@ -3,6 +3,7 @@
 // node server.mjs --state DIR [--device-ttl SECONDS] [--interval SECONDS]
 //                 [--cert valid|expired] [--enforce-interval] [--cache-max-age N]
 //                 [--profile NAME] [--profile-option KEY[=VALUE]]... [--port N]
+//                 [--no-ciba] [--ciba-ttl SECONDS]
 //
 // HTTPS provider (oidc-provider) on 127.0.0.1:<random>, issuer https://localhost:<port>,
 // plus a plain-HTTP control API on 127.0.0.1:<random>. When both are ready,
@@ -37,6 +38,8 @@ function parseArgs(argv) {
     profile: process.env.IDP_PROFILE || 'standard',
     profileOptions: [],
     codeTtl: Number(process.env.IDP_CODE_TTL || 60),
+    ciba: process.env.IDP_NO_CIBA !== '1',
+    cibaTtl: Number(process.env.IDP_CIBA_TTL || 600),
     port: 0,
   };
   for (let i = 0; i < argv.length; i += 1) {
@@ -57,11 +60,13 @@ function parseArgs(argv) {
       case '--profile-option': opts.profileOptions.push(val()); break;
       case '--code-ttl': opts.codeTtl = Number(val()); break;
       case '--port': opts.port = Number(val()); break;
+      case '--no-ciba': opts.ciba = false; break;
+      case '--ciba-ttl': opts.cibaTtl = Number(val()); break;
       default: throw new Error(`unknown argument: ${a}`);
     }
   }
   if (!opts.state) throw new Error('--state DIR is required');
-  for (const k of ['deviceTtl', 'interval', 'codeTtl']) {
+  for (const k of ['deviceTtl', 'interval', 'codeTtl', 'cibaTtl']) {
     if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k} must be a positive integer`);
   }
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error('--port must be 0..65535');
@@ -245,7 +250,8 @@ class MemoryAdapter {
 const normalizeUserCode = (s) => String(s).toUpperCase().replace(/[^A-Z0-9]/g, '');
 const formatUserCode = (n) => (n.length === 8 ? `${n.slice(0, 4)}-${n.slice(4)}` : n);
 
-const ENDPOINTS = ['discovery', 'jwks', 'device_authorization', 'token', 'userinfo', 'introspection', 'other'];
+const ENDPOINTS = ['discovery', 'jwks', 'device_authorization', 'backchannel_authentication', 'token', 'userinfo',
+  'introspection', 'other'];
 const counts = Object.fromEntries(ENDPOINTS.map((e) => [e, 0]));
 const polls = [];
 let faults = []; // { endpoint, kind, ms, remaining }
@@ -254,7 +260,11 @@ let discoveryOverride = {}; // members replaced in the discovery document
 let introspectionShape = { drop: [], jti: false };
 let cacheMaxAge = opts.cacheMaxAge;
 let enforceInterval = opts.enforceInterval;
-const pollState = new Map(); // device_code -> { last, interval }
+const pollState = new Map(); // device_code or auth_req_id -> { last, interval }
+const CIBA_GT = 'urn:openid:params:grant-type:ciba';
+// CIBA requests as the authentication device saw them: auth_req_id -> { login_hint,
+// username, binding_message, scope, created_ms } (triggerAuthenticationDevice)
+const cibaRequests = new Map();
 let rotations = 0;
 
 const cookieKeys = [crypto.randomBytes(32).toString('base64url')];
@@ -264,6 +274,7 @@ function classify(pathname) {
     case '/.well-known/openid-configuration': return 'discovery';
     case '/jwks': return 'jwks';
     case '/device/auth': return 'device_authorization';
+    case '/backchannel': return 'backchannel_authentication';
     case '/token': return 'token';
     case '/me': return 'userinfo';
     case '/token/introspection': return 'introspection';
@@ -382,7 +393,8 @@ function buildProvider() {
         client_name: 'pam_oauth2 (confidential)',
         client_secret: 'confidential-secret',
         token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'password'],
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'password', ...(opts.ciba ? [CIBA_GT] : [])],
+        ...(opts.ciba ? { backchannel_token_delivery_mode: 'poll' } : {}),
         response_types: [],
         redirect_uris: [],
         id_token_signed_response_alg: 'ES256',
@@ -392,7 +404,8 @@ function buildProvider() {
         client_name: 'pam_oauth2 (confidential, post)',
         client_secret: 'confidential-secret',
         token_endpoint_auth_method: 'client_secret_post',
-        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'password'],
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'password', ...(opts.ciba ? [CIBA_GT] : [])],
+        ...(opts.ciba ? { backchannel_token_delivery_mode: 'poll' } : {}),
         response_types: [],
         redirect_uris: [],
         id_token_signed_response_alg: 'ES256',
@@ -450,6 +463,40 @@ Check that your device shows this code:</p><p><code>${esc(userCode)}</code></p>$
       },
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      // CIBA (OpenID Connect Client-Initiated Backchannel Authentication Core
+      // 1.0), poll mode only; off with --no-ciba ("an IdP without CIBA").
+      ciba: {
+        enabled: opts.ciba,
+        deliveryModes: ['poll'],
+        // login_hint: a user name, an e-mail address or a sub of the user table
+        async processLoginHint(ctx, loginHint) {
+          return findByLoginHint(loginHint)?.sub;
+        },
+        // no request_context, no user_code: accepted and ignored
+        async validateRequestContext() {},
+        async verifyUserCode() {},
+        // binding_message: oidc-provider's default rule, made explicit: 1-20
+        // characters of [a-zA-Z0-9-._+/!?#], no spaces (the strictest limit
+        // docs/ciba.md knows of)
+        async validateBindingMessage(ctx, message) {
+          if (message !== undefined && !/^[a-zA-Z0-9-._+/!?#]{1,20}$/.test(message)) {
+            throw new errors.InvalidBindingMessage('binding_message must be 1-20 characters of [a-zA-Z0-9-._+/!?#]');
+          }
+        },
+        // The "authentication device": remember the request for the control
+        // API, which approves or denies it as the phone would.
+        async triggerAuthenticationDevice(ctx, request, account) {
+          const user = findBySub(account.accountId);
+          cibaRequests.set(request.jti, {
+            login_hint: ctx.oidc.params.login_hint ?? null,
+            username: user ? user.username : null,
+            binding_message: ctx.oidc.params.binding_message ?? null,
+            scope: request.scope,
+            created_ms: Date.now(),
+          });
+          log('ciba request', request.jti.slice(0, 8), 'for', user?.username, 'binding', ctx.oidc.params.binding_message);
+        },
+      },
     },
     interactions: {
       url: (ctx, interaction) => `/interaction/${interaction.uid}`,
@@ -459,6 +506,11 @@ Check that your device shows this code:</p><p><code>${esc(userCode)}</code></p>$
       AuthorizationCode: () => opts.codeTtl, // read per code: POST /code-ttl changes it
       ClientCredentials: 600,
       DeviceCode: opts.deviceTtl,
+      // requested_expiry shortens it, never lengthens it (CIBA Core 7.1)
+      BackchannelAuthenticationRequest(ctx) {
+        const req = Number(ctx?.oidc?.params?.requested_expiry);
+        return Number.isSafeInteger(req) && req > 0 ? Math.min(opts.cibaTtl, req) : opts.cibaTtl;
+      },
       Grant: 86400,
       IdToken: 3600,
       Interaction: 3600,
@@ -481,6 +533,11 @@ Check that your device shows this code:</p><p><code>${esc(userCode)}</code></p>$
       ctx.set('Cache-Control', cacheMaxAge > 0 ? `max-age=${cacheMaxAge}` : 'no-store');
     }
     if (ep === 'device_authorization' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object' && ctx.body.device_code) {
+      ctx.body = { ...ctx.body, interval: opts.interval };
+    }
+    // CIBA: `interval` is optional (default 5 s); oidc-provider leaves it out
+    if (ep === 'backchannel_authentication' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object'
+        && ctx.body.auth_req_id) {
       ctx.body = { ...ctx.body, interval: opts.interval };
     }
     // the provider dialect (profiles.mjs): paths, fields, statuses, claims
@@ -672,7 +729,7 @@ async function onHttpsRequest(req, res) {
   counts[ep] += 1;
 
   let form;
-  if ((ep === 'token' || ep === 'device_authorization') && req.method === 'POST') {
+  if ((ep === 'token' || ep === 'device_authorization' || ep === 'backchannel_authentication') && req.method === 'POST') {
     let raw;
     try {
       raw = await readBody(req, 56 * 1024);
@@ -766,9 +823,12 @@ async function onHttpsRequest(req, res) {
     interceptBody(res, (buf) => Buffer.from(JSON.stringify({ ...JSON.parse(buf.toString()), ...set })));
   }
 
-  if (ep === 'token' && enforceInterval && form
-      && form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:device_code' && form.get('device_code')) {
-    const dc = form.get('device_code');
+  const pollKey = form && ep === 'token' && ({
+    'urn:ietf:params:oauth:grant-type:device_code': form.get('device_code'),
+    [CIBA_GT]: form.get('auth_req_id'),
+  })[form.get('grant_type')];
+  if (enforceInterval && pollKey) {
+    const dc = pollKey;
     const now = Date.now();
     const st = pollState.get(dc);
     if (st && now - st.last < st.interval * 1000 - 100) {
@@ -889,6 +949,91 @@ function pendingDeviceCodes() {
   return out;
 }
 
+// ---------------------------------------------------------------- CIBA requests
+
+// A CIBA login_hint names a user by user name, e-mail address or sub.
+function findByLoginHint(hint) {
+  if (typeof hint !== 'string' || !hint) return undefined;
+  return findByUsername(hint) || findBySub(hint) || USERS.find((u) => u.email === hint);
+}
+
+// The pending request a control call means: its auth_req_id, else its
+// binding_message, else the newest pending one.
+async function findCibaRequest(body) {
+  const pending = pendingCibaRequests();
+  let id;
+  if (typeof body.auth_req_id === 'string') id = body.auth_req_id;
+  else if (typeof body.binding_message === 'string') id = pending.find((r) => r.binding_message === body.binding_message)?.auth_req_id;
+  else id = pending.at(-1)?.auth_req_id;
+  if (!id) return undefined;
+  return provider.BackchannelAuthenticationRequest.find(id, { ignoreExpiration: true });
+}
+
+function cibaCheck(request) {
+  if (!request) return [404, { error: 'unknown_auth_req_id' }];
+  if (request.isExpired) return [410, { error: 'expired', auth_req_id: request.jti }];
+  if (request.grantId || request.error || request.consumed) return [409, { error: 'already_used', auth_req_id: request.jti }];
+  return undefined;
+}
+
+// Approve as the phone of `username` would (default: the hinted user). A
+// user other than the hinted one is "approved by another account": the
+// request is re-bound to that account first, so the tokens name it.
+async function approveCiba(body) {
+  const request = await findCibaRequest(body);
+  const bad = cibaCheck(request);
+  if (bad) return bad;
+  const username = body.username || findBySub(request.accountId)?.username;
+  const user = findByUsername(username);
+  if (!user) return [404, { error: 'unknown_user', username }];
+  if (user.sub !== request.accountId) {
+    request.accountId = user.sub;
+    await request.save();
+  }
+  const grant = new provider.Grant({ accountId: user.sub, clientId: request.clientId });
+  const scope = String(request.scope || '').split(' ').filter((x) => SCOPES.includes(x)).join(' ');
+  if (scope) grant.addOIDCScope(scope);
+  await grant.save();
+  await provider.backchannelResult(request, grant, { authTime: Math.floor(Date.now() / 1000), amr: ['pwd'] });
+  log('ciba approved', request.jti.slice(0, 8), 'as', user.username);
+  return [200, {
+    ok: true, auth_req_id: request.jti, username: user.username, sub: user.sub, client_id: request.clientId, scope,
+  }];
+}
+
+async function denyCiba(body) {
+  const request = await findCibaRequest(body);
+  const bad = cibaCheck(request);
+  if (bad) return bad;
+  await provider.backchannelResult(request, new errors.AccessDenied('End-User denied the authorization request'));
+  log('ciba denied', request.jti.slice(0, 8));
+  return [200, { ok: true, auth_req_id: request.jti }];
+}
+
+// The request expires now: the next poll gets expired_token.
+async function expireCiba(body) {
+  const request = await findCibaRequest(body);
+  if (!request) return [404, { error: 'unknown_auth_req_id' }];
+  const e = store.get(`BackchannelAuthenticationRequest:${request.jti}`);
+  if (!e) return [404, { error: 'unknown_auth_req_id' }];
+  e.payload.exp = Math.floor(Date.now() / 1000) - 1;
+  log('ciba request expired', request.jti.slice(0, 8));
+  return [200, { ok: true, auth_req_id: request.jti }];
+}
+
+function pendingCibaRequests() {
+  const out = [];
+  const now = Date.now();
+  for (const [id, r] of cibaRequests) {
+    const e = store.get(`BackchannelAuthenticationRequest:${id}`);
+    const p = e?.payload;
+    if (!p || p.grantId || p.error || p.consumed || (p.exp && p.exp * 1000 <= now)) continue;
+    out.push({ auth_req_id: id, ...r, client_id: p.clientId, expires_ms: (p.exp || 0) * 1000 });
+  }
+  out.sort((a, b) => a.created_ms - b.created_ms);
+  return out;
+}
+
 // ---------------------------------------------------------------- control API
 
 const FAULT_KINDS = ['status500', 'slow', 'garbage', 'truncated', 'oversize', 'slow_down', 'answer'];
@@ -905,7 +1050,7 @@ async function controlRoute(method, pathname, query, body) {
     case 'GET /health':
       return [200, {
         ok: true, issuer, pid: process.pid, interval: opts.interval, device_ttl: opts.deviceTtl, cert: opts.cert,
-        profile: profile.name,
+        profile: profile.name, ciba: opts.ciba, ciba_ttl: opts.cibaTtl,
       }];
     case 'GET /profile':
       return [200, profile.describe()];
@@ -930,6 +1075,14 @@ async function controlRoute(method, pathname, query, body) {
       const list = pendingDeviceCodes();
       return [200, query.get('detail') ? list : list.map((x) => x.user_code)];
     }
+    case 'POST /ciba/approve':
+      return approveCiba(body);
+    case 'POST /ciba/deny':
+      return denyCiba(body);
+    case 'POST /ciba/expire':
+      return expireCiba(body);
+    case 'GET /ciba/pending':
+      return [200, pendingCibaRequests()];
     case 'POST /code-ttl': {
       const ttl = Number(body.seconds);
       if (!Number.isInteger(ttl) || ttl < 1) return [400, { error: 'bad_seconds' }];

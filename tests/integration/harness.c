@@ -372,6 +372,30 @@ long oa2t_answer(const struct oa2t_idp *idp, const char *endpoint, int count, in
 	return oa2t_control(idp, "POST", "/fault", req, NULL);
 }
 
+int oa2t_poll_times(const struct oa2t_idp *idp, double *t, int max)
+{
+	char *body = NULL, *p;
+	int n = 0;
+
+	if (oa2t_control(idp, "GET", "/polls", NULL, &body) != 200 || body == NULL) {
+		free(body);
+		return -1;
+	}
+	for (p = body; n < max && (p = strstr(p, "\"t_ms\":")) != NULL; p++)
+		t[n++] = strtod(p + 7, NULL) / 1000.0;
+	free(body);
+	return n;
+}
+
+void oa2t_expect_poll_gaps(const double *t, int n, double min_s)
+{
+	for (int i = 1; i < n; i++) {
+		if (t[i] - t[i - 1] < min_s)
+			fail_msg("poll %d came %.2f s after the previous one (want >= %.2f)", i,
+				 t[i] - t[i - 1], min_s);
+	}
+}
+
 long oa2t_count(const struct oa2t_idp *idp, const char *endpoint)
 {
 	char *body = NULL, key[64], *p;

@@ -58,6 +58,12 @@ long oa2t_idp_post(const struct oa2t_idp *idp, const char *path, const char *for
 long oa2t_answer(const struct oa2t_idp *idp, const char *endpoint, int count, int status,
 		 const char *json, const char *text);
 
+/* Seconds (from the epoch) of the token requests the IdP recorded (GET
+ * /polls), oldest first; returns how many, -1 on error. */
+int oa2t_poll_times(const struct oa2t_idp *idp, double *t, int max);
+/* Fail the running cmocka test unless every poll from t[1] on came at
+ * least min_s after the one before it. */
+void oa2t_expect_poll_gaps(const double *t, int n, double min_s);
 /* Counter for one endpoint from GET /counts (-1 on error). */
 long oa2t_count(const struct oa2t_idp *idp, const char *endpoint);
 

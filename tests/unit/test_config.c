@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "shared/config.h"
+#include "shared/login_hint.h"
 #include "shared/username.h"
 
 static char dir[] = "/tmp/oa2-test-config.XXXXXX";
@@ -438,6 +439,50 @@ static void redirect_uri_rules(void **state)
 	refused(BASE "grant = code\n", 0644, NULL, 0, "grant = code needs redirect_uri");
 }
 
+/* grant = ciba: a confidential client and a login_hint template with %u;
+ * the template's % sequences are %u and %% only; the user substituted only
+ * from safe characters (docs/ciba.md). */
+static void ciba_rules(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{BASE "grant = ciba\nclient_secret = s\n", "grant = ciba needs ciba_login_hint"},
+		{BASE "grant = ciba\nciba_login_hint = %u\n", "grant = ciba needs a confidential client"},
+		{BASE "ciba_login_hint = admin@example.com\n", "it has no %u"},
+		{BASE "ciba_login_hint = %%u@example.com\n", "it has no %u"},
+		{BASE "ciba_login_hint = %s@example.com\n", "'%' must be followed by 'u'"},
+		{BASE "ciba_login_hint = %u%\n", "'%' must be followed by 'u'"},
+	};
+	struct oa2_config *cfg;
+	oa2_error err = {0};
+	char *hint = NULL;
+
+	(void)state;
+	cfg = load(BASE "grant = ciba\nciba_login_hint = %u%%x@example.com\nclient_secret = s\n",
+		   0600, NULL, 0, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->grant, OA2_GRANT_CIBA);
+	assert_int_equal(oa2_login_hint_expand(cfg->ciba_login_hint, "alice", &hint, &err), 0);
+	assert_string_equal(hint, "alice%x@example.com");
+	free(hint);
+	/* a user that could change what the hint names is not substituted */
+	static const char *const unsafe[] = {"bob@attacker.example", "a+b", "a%40b", "x y", "-x",
+					     ".x", "svc$", "",
+					     "a1234567890123456789012345678901234567890123456789012345678901234"};
+	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
+		hint = (char *)"untouched";
+		assert_int_equal(oa2_login_hint_expand(cfg->ciba_login_hint, unsafe[i], &hint, &err),
+				 -1);
+		assert_int_equal(err.kind, OA2_ERR_DENIED);
+		assert_null(hint);
+		oa2_error_clear(&err);
+	}
+	oa2_config_free(cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused(bad[i].text, 0600, NULL, 0, bad[i].want);
+}
+
 static void min_uid_and_user_map_only(void **state)
 {
 	oa2_error err;
@@ -733,6 +778,7 @@ int main(void)
 		cmocka_unit_test(group_map_syntax),
 		cmocka_unit_test(login_defs_uid_min),
 		cmocka_unit_test(refuses_unsafe_config_file),
+		cmocka_unit_test(ciba_rules),
 		cmocka_unit_test(secrets_need_private_files),
 	};
 

@@ -263,6 +263,52 @@ static void host_rule_helper(void **state)
 	assert_false(oa2_discovery_host_allowed("https://[::1]:8444/a", "https://[::1]:8443", NULL));
 }
 
+/* The CIBA members never fail the document: a backchannel endpoint on
+ * another host is dropped (and why is kept) while the other grants go on;
+ * poll mode only when the modes list names "poll". */
+static void ciba_members(void **state)
+{
+	static const struct {
+		const char *members;
+		int endpoint, poll;
+		const char *unusable;
+	} cases[] = {
+		{"", 0, 0, ""},
+		{",\"backchannel_authentication_endpoint\":\"" ISSUER "/bc\","
+		 "\"backchannel_token_delivery_modes_supported\":[\"ping\",\"poll\"]", 1, 1, ""},
+		{",\"backchannel_authentication_endpoint\":\"" ISSUER "/bc\","
+		 "\"backchannel_token_delivery_modes_supported\":[\"ping\",\"push\"]", 1, 0, ""},
+		{",\"backchannel_authentication_endpoint\":\"" ISSUER "/bc\","
+		 "\"backchannel_token_delivery_modes_supported\":\"poll\"", 1, 0, ""},
+		{",\"backchannel_authentication_endpoint\":\"https://evil.example/bc\","
+		 "\"backchannel_token_delivery_modes_supported\":[\"poll\"]", 0, 1,
+		 "'backchannel_authentication_endpoint' is on host evil.example"},
+		{",\"backchannel_authentication_endpoint\":\"http://idp.example/bc\"", 0, 0,
+		 "is not an https URL"},
+	};
+	char doc[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct oa2_discovery d = {0};
+		oa2_error err = {0};
+
+		snprintf(doc, sizeof(doc),
+			 "{\"issuer\":\"" ISSUER "\",\"token_endpoint\":\"" ISSUER "/token\","
+			 "\"jwks_uri\":\"" ISSUER "/jwks\"%s}",
+			 cases[i].members);
+		if (oa2_discovery_parse(doc, strlen(doc), ISSUER, NULL, &d, &err) != 0)
+			fail_msg("case %zu refused: %s", i, err.msg);
+		assert_int_equal(d.backchannel_authentication_endpoint != NULL, cases[i].endpoint);
+		assert_int_equal(d.ciba_poll, cases[i].poll);
+		if (strstr(d.backchannel_unusable, cases[i].unusable) == NULL ||
+		    (cases[i].unusable[0] == '\0') != (d.backchannel_unusable[0] == '\0'))
+			fail_msg("case %zu: unusable '%s', want '%s'", i, d.backchannel_unusable,
+				 cases[i].unusable);
+		oa2_discovery_clear(&d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +320,7 @@ int main(void)
 		cmocka_unit_test(consumers_fixed_issuer),
 		cmocka_unit_test(configured_device_endpoint),
 		cmocka_unit_test(host_rule_helper),
+		cmocka_unit_test(ciba_members),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,375 @@
+/* test_ciba.c - CIBA in poll mode (grant = ciba, docs/ciba.md) through real
+ * PAM transactions (pam_wrapper, nss_wrapper accounts alice/bob/carol)
+ * against the test IdP, which approves or denies through its control API as
+ * the phone would: approve (the binding message on screen is the one the
+ * IdP got; a warm login asks for nothing but the request and the polls),
+ * deny, approved by another account, expiry, slow_down, sshd-style prompts
+ * (Enter before the approval, 'cancel'), a hint for a user
+ * the IdP does not know (a refusal, never "unavailable"), a PAM user not
+ * usable in the hint (nothing sent), an IdP without CIBA and one without
+ * poll mode (configuration errors), a 5xx at the backchannel endpoint
+ * (unavailable, and no offline entry is tried). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct oa2t_idp idp;
+
+#define SCREEN_LINE "Approve the login on your phone: "
+
+static void write_config_for(const struct oa2t_idp *i, const char *cache, const char *extra)
+{
+	char body[2048];
+
+	snprintf(body, sizeof(body),
+		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
+		 "ca_file = %s\ncache_dir = %s/%s\nhttp_timeout = 5\ndevice_timeout = 60\n"
+		 "grant = ciba\nciba_login_hint = %%u@example.test\n%s",
+		 i->issuer, oa2t_write("secret", "confidential-secret\n", 0600), i->ca, oa2t_tmp(),
+		 cache, extra ? extra : "");
+	oa2t_write("oa2.conf", body, 0644);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (oa2t_idp_start(&idp, "ciba", "--interval 1") != 0)
+		return -1;
+	write_config_for(&idp, "cache", NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	oa2t_idp_stop(&idp);
+	return 0;
+}
+
+/* What the phone does once the binding message is on screen. */
+enum act { APPROVE, DENY, EXPIRE };
+struct phone {
+	enum act act;
+	const char *username; /* the approving account (APPROVE) */
+	int delay_ms;
+	int done;
+	long status;          /* the control API's answer (without delay) */
+	char binding[64];
+};
+
+static void act_now(struct phone *ph)
+{
+	static const char *const path[] = {"/ciba/approve", "/ciba/deny", "/ciba/expire"};
+	char json[256];
+
+	/* by binding message: only the request whose message is on this
+	 * screen can be meant */
+	snprintf(json, sizeof(json), "{\"binding_message\":\"%s\",\"username\":\"%s\"}",
+		 ph->binding, ph->username ? ph->username : "alice");
+	ph->status = oa2t_control(&idp, "POST", path[ph->act], json, NULL);
+}
+
+static void phone_acts(struct oa2t_conv *conv, int style, const char *msg)
+{
+	struct phone *ph = conv->user;
+	const char *at = strstr(msg, SCREEN_LINE);
+	size_t n;
+	pid_t pid;
+
+	(void)style;
+	if (ph == NULL || ph->done || at == NULL)
+		return;
+	at += strlen(SCREEN_LINE);
+	n = strcspn(at, "\n");
+	if (n == 0 || n >= sizeof(ph->binding))
+		return;
+	memcpy(ph->binding, at, n);
+	ph->binding[n] = '\0';
+	ph->done = 1;
+	if (ph->delay_ms <= 0) {
+		act_now(ph);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		usleep((useconds_t)ph->delay_ms * 1000);
+		act_now(ph);
+		_exit(ph->status == 200 ? 0 : 1);
+	}
+}
+
+static int login_to(const char *service, const char *user, struct phone *ph,
+		    struct oa2t_conv *conv)
+{
+	int rc;
+
+	conv->on_message = phone_acts;
+	conv->user = ph;
+	rc = oa2t_auth(service, user, conv, true);
+	oa2t_reap();
+	return rc;
+}
+
+static int login(const char *user, struct phone *ph, struct oa2t_conv *conv)
+{
+	return login_to("oa2", user, ph, conv);
+}
+
+/* HOST.SERVICE.NNNN: the binding message format of docs/ciba.md */
+static void expect_binding_format(const char *b)
+{
+	char host[256];
+	char want[300];
+	size_t n = strlen(b);
+
+	assert_true(n <= 20);
+	assert_true(gethostname(host, sizeof(host) - 1) == 0);
+	host[strcspn(host, ".")] = '\0';
+	host[9] = '\0';
+	for (char *c = host; *c; c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-'))
+			*c = '-';
+	}
+	snprintf(want, sizeof(want), "%s.oa2.", host);
+	if (strncmp(b, want, strlen(want)) != 0 || n != strlen(want) + 4 ||
+	    strspn(b + strlen(want), "0123456789") != 4)
+		fail_msg("binding message '%s' is not '%sNNNN'", b, want);
+}
+
+static void approve_logs_alice_in(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+
+	(void)state;
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(login("alice", &ph, &conv), PAM_SUCCESS);
+	/* the IdP found the request by the message shown on this screen */
+	assert_int_equal(ph.status, 200);
+	expect_binding_format(ph.binding);
+	oa2t_expect_log("login accepted: service=oa2 user=alice");
+	oa2t_expect_log("grant=ciba evidence=id_token");
+	assert_non_null(strstr(conv.text, "The request is valid for 60 seconds."));
+	assert_int_equal(conv.prompts, 0);
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 1);
+
+	/* warm: one backchannel request and the polls, no discovery, no JWKS */
+	memset(&conv, 0, sizeof(conv));
+	memset(&ph, 0, sizeof(ph));
+	ph.act = APPROVE;
+	ph.username = "alice";
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(login("alice", &ph, &conv), PAM_SUCCESS);
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 1);
+	assert_int_equal(oa2t_count(&idp, "discovery"), 0);
+	assert_int_equal(oa2t_count(&idp, "jwks"), 0);
+	assert_true(oa2t_count(&idp, "token") >= 1);
+}
+
+static void deny_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {DENY, NULL, 0, 0, 0, ""};
+
+	(void)state;
+	assert_int_equal(login("alice", &ph, &conv), PAM_AUTH_ERR);
+	assert_int_equal(ph.status, 200);
+	oa2t_expect_log("denied at the identity provider");
+	assert_non_null(strstr(conv.text, "The login was denied at the identity provider."));
+}
+
+static void bob_cannot_approve_for_alice(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "bob", 0, 0, 0, ""};
+
+	(void)state;
+	assert_int_equal(login("alice", &ph, &conv), PAM_AUTH_ERR);
+	assert_int_equal(ph.status, 200);
+	oa2t_expect_log("maps to 'bob', not to 'alice'");
+	assert_non_null(strstr(conv.text, "This login was approved by an account that is not alice.\n"));
+	assert_null(strstr(conv.text, "bob"));
+}
+
+static void expiry_is_refused(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {EXPIRE, NULL, 0, 0, 0, ""};
+
+	(void)state;
+	assert_int_equal(login("alice", &ph, &conv), PAM_AUTH_ERR);
+	assert_int_equal(ph.status, 200);
+	oa2t_expect_log("the request expired before it was approved");
+	assert_non_null(strstr(conv.text, "The request expired before it was approved."));
+}
+
+static void slow_down_is_honoured(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 1500, 0, 0, ""};
+	double t[64] = {0};
+	int n;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/polls/reset", "{}", NULL), 200);
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"token\",\"kind\":\"slow_down\",\"count\":1}",
+				      NULL), 200);
+	assert_int_equal(login("alice", &ph, &conv), PAM_SUCCESS);
+	/* only this login's CIBA polls since the reset */
+	n = oa2t_poll_times(&idp, t, 64);
+	assert_true(n >= 2);
+	/* interval 1 s; slow_down adds 5 s for every later poll */
+	oa2t_expect_poll_gaps(t, n, 5.95);
+}
+
+/* sshd-style service: the binding message travels with the device grant's
+ * prompt; Enter pressed at once, the approval 2.5 s later: a success;
+ * 'cancel' ends the login. */
+static void prompt_mode_as_the_device_grant(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 2500, 0, 0, ""};
+
+	(void)state;
+	assert_int_equal(login_to("sshd-oa2", "alice", &ph, &conv), PAM_SUCCESS);
+	assert_int_equal(conv.prompts, 1);
+	assert_non_null(strstr(conv.text, SCREEN_LINE));
+	assert_non_null(strstr(conv.text, "Press Enter once you have approved"));
+	oa2t_expect_log("login accepted: service=sshd-oa2 user=alice");
+
+	memset(&conv, 0, sizeof(conv));
+	memset(&ph, 0, sizeof(ph));
+	ph.done = 1; /* the phone stays silent */
+	conv.answers[0] = "cancel";
+	conv.nanswers = 1;
+	assert_int_equal(login_to("sshd-oa2", "alice", &ph, &conv), PAM_ABORT);
+	assert_non_null(strstr(conv.text, "Login cancelled."));
+}
+
+static void unknown_hint_is_a_refusal(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "carol", 0, 0, 0, ""};
+
+	(void)state;
+	/* dave exists nowhere: the IdP answers unknown_user_id */
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(login("dave", &ph, &conv), PAM_AUTH_ERR);
+	oa2t_expect_log("the IdP refused the login hint 'dave@example.test' (unknown_user_id");
+	assert_false(oa2t_log_has("offline"));
+	assert_non_null(strstr(conv.text,
+			       "The identity provider cannot send an approval request for this user."));
+	assert_int_equal(oa2t_count(&idp, "token"), 0);
+	/* invalid_request for a hint, as some providers answer: the same */
+	assert_int_equal(oa2t_answer(&idp, "backchannel_authentication", 1, 400,
+				     "{\"error\":\"invalid_request\",\"error_description\":\"bad hint\"}",
+				     NULL), 200);
+	memset(&conv, 0, sizeof(conv));
+	assert_int_equal(login("alice", &ph, &conv), PAM_AUTH_ERR);
+	oa2t_expect_log("(invalid_request: bad hint)");
+	assert_int_equal(oa2t_count(&idp, "token"), 0);
+}
+
+static void unusable_user_name_sends_nothing(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	int rc;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	/* a valid PAM user name ('$' ends machine accounts), not a safe hint */
+	rc = login("alice$", &ph, &conv);
+	assert_true(rc != PAM_SUCCESS && rc != PAM_AUTHINFO_UNAVAIL);
+	oa2t_expect_log("not usable in a CIBA login hint");
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 0);
+}
+
+static void idp_without_ciba_is_a_config_error(void **state)
+{
+	struct oa2t_idp plain;
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	int rc;
+
+	(void)state;
+	assert_int_equal(oa2t_idp_start(&plain, "plain", "--interval 1 --no-ciba"), 0);
+	write_config_for(&plain, "cache-plain", NULL);
+	rc = login("alice", &ph, &conv);
+	oa2t_idp_stop(&plain);
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(rc, PAM_SERVICE_ERR);
+	oa2t_expect_log("the IdP does not offer CIBA (no backchannel_authentication_endpoint");
+}
+
+static void idp_without_poll_mode_is_a_config_error(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	int rc;
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/discovery-override",
+				      "{\"set\":{\"backchannel_token_delivery_modes_supported\":"
+				      "[\"ping\",\"push\"]}}",
+				      NULL), 200);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	write_config_for(&idp, "cache-nopoll", NULL);
+	rc = login("alice", &ph, &conv);
+	assert_int_equal(oa2t_control(&idp, "POST", "/discovery-override", "{\"set\":{}}", NULL),
+			 200);
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(rc, PAM_SERVICE_ERR);
+	oa2t_expect_log("does not offer CIBA in poll mode");
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 0);
+}
+
+static void outage_is_unavailable_never_offline(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+
+	(void)state;
+	write_config_for(&idp, "cache", "offline_cache = yes\n");
+	assert_int_equal(oa2t_answer(&idp, "backchannel_authentication", 1, 503, NULL, NULL), 200);
+	assert_int_equal(login("alice", &ph, &conv), PAM_AUTHINFO_UNAVAIL);
+	write_config_for(&idp, "cache", NULL);
+	assert_false(oa2t_log_has("trying the offline entry"));
+	assert_false(oa2t_log_has("offline entry for"));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct oa2t_service services[] = {
+		{"oa2", "config=%T/oa2.conf debug", false},
+		{"sshd-oa2", "config=%T/oa2.conf debug", false},
+		{NULL, NULL, false},
+	};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(approve_logs_alice_in),
+		cmocka_unit_test(deny_is_refused),
+		cmocka_unit_test(bob_cannot_approve_for_alice),
+		cmocka_unit_test(expiry_is_refused),
+		cmocka_unit_test(slow_down_is_honoured),
+		cmocka_unit_test(prompt_mode_as_the_device_grant),
+		cmocka_unit_test(unknown_hint_is_a_refusal),
+		cmocka_unit_test(unusable_user_name_sends_nothing),
+		cmocka_unit_test(idp_without_ciba_is_a_config_error),
+		cmocka_unit_test(idp_without_poll_mode_is_a_config_error),
+		cmocka_unit_test(outage_is_unavailable_never_offline),
+	};
+
+	oa2t_init(argc, argv, services);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
