@@ -128,7 +128,7 @@ static void full_disk_mount(const char *cache, char *dir, size_t len)
 	snprintf(dir, len, "%s/%s", oa2t_tmp(), cache);
 	if (!private_mounts) {
 		if (unshare(CLONE_NEWNS) != 0 ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
 			skip(); /* needs root (CAP_SYS_ADMIN) */
 		private_mounts = true;
 	}
