@@ -154,11 +154,13 @@ if [ "${OA2_QUICK:-0}" != 1 ]; then
     # One at a time: pam_wrapper gives each process a /tmp/pam.X copy of
     # the service directory and every new process sweeps the ones it takes
     # for stale; two valgrind runs at once lost one's copy mid-test.
-    for t in test_discovery test_device test_code test_password test_offline test_faults; do
+    vg_tests="test_discovery test_device test_code test_password test_offline test_faults
+        test_accounts test_ciba"
+    for t in $vg_tests; do
         OA2T_VALGRIND=1 "./tests/integration/$t" > "tests/integration/$t.valgrind.log" 2>&1
         echo $? > "tests/integration/$t.valgrind.rc"
     done
-    for t in test_discovery test_device test_code test_password test_offline test_faults; do
+    for t in $vg_tests; do
         log=tests/integration/$t.valgrind.log
         rc=$(cat "tests/integration/$t.valgrind.rc" 2>/dev/null || echo 1)
         rm -f "tests/integration/$t.valgrind.rc"
