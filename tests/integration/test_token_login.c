@@ -317,7 +317,8 @@ static void too_old_token_is_refused(void **state)
 	char *young = alice_id_token(300, 3600, NULL);
 
 	(void)state;
-	expect("tok", "alice", tok, PAM_AUTH_ERR, "token too old: issued 7200 s ago");
+	/* 7200 s, or a few more on a slow machine */
+	expect("tok", "alice", tok, PAM_AUTH_ERR, "token too old: issued 720");
 	/* token_max_age = 60 on this service (plus 60 s leeway): five minutes is too old */
 	expect("tok-short", "alice", young, PAM_AUTH_ERR, "token_max_age is 60");
 	expect("tok", "alice", young, PAM_SUCCESS, "login accepted");
@@ -552,7 +553,7 @@ static void racing_past_the_check_the_record_lets_one_in(void **state)
 				      NULL), 200);
 	at = idp_token("pam-confidential", "confidential-secret", "alice", "access_token");
 	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
-				      "{\"endpoint\":\"userinfo\",\"kind\":\"slow\",\"ms\":1500,"
+				      "{\"endpoint\":\"userinfo\",\"kind\":\"slow\",\"ms\":3000,"
 				      "\"count\":2}",
 				      NULL), 200);
 	assert_int_equal(race("tok-once-conf", at, 2, &vouched), 1);
