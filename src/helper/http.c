@@ -150,17 +150,23 @@ enum oa2_errkind oa2_http_status_kind(long status)
 	return status >= 500 && status <= 599 ? OA2_ERR_UNAVAIL : OA2_ERR_PROTOCOL;
 }
 
-void oa2_http_response_clear(struct oa2_http_response *resp)
+/* An empty response: no body, no status, no caching or Retry-After news. */
+static void response_reset(struct oa2_http_response *resp)
 {
-	if (resp == NULL)
-		return;
-	oa2_free_secret_len(resp->body, resp->len);
 	resp->body = NULL;
 	resp->len = 0;
 	resp->status = 0;
 	resp->max_age = -1;
 	resp->no_store = 0;
 	resp->retry_after[0] = '\0';
+}
+
+void oa2_http_response_clear(struct oa2_http_response *resp)
+{
+	if (resp == NULL)
+		return;
+	oa2_free_secret_len(resp->body, resp->len);
+	response_reset(resp);
 }
 
 /* The system trust store as libcurl's hashed certificate directory
@@ -279,12 +285,7 @@ static int request(oa2_http *h, const char *url, const char *form, const char *u
 	struct sink sink = {resp, 0, 0};
 	int rc = -1;
 
-	resp->body = NULL;
-	resp->len = 0;
-	resp->status = 0;
-	resp->max_age = -1;
-	resp->no_store = 0;
-	resp->retry_after[0] = '\0';
+	response_reset(resp);
 	if (!oa2_is_https_url(url)) {
 		oa2_fail(err, OA2_ERR_CONFIG, "refusing a non-https URL: %s", url);
 		goto out;
