@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -461,9 +462,12 @@ oa2_jwks *oa2_jwks_parse(const char *json, size_t len, oa2_error *err)
 		add_key(jwks, json_object_array_get_idx(keys, i), &why);
 	}
 	if (jwks->count == 0) {
-		oa2_fail(err, OA2_ERR_PROTOCOL, "JWKS: no usable signature key%s%s",
-			 why.kind != OA2_OK ? " (last one skipped: " : "",
-			 why.kind != OA2_OK ? why.msg : "");
+		char text[OA2_ERRMSG_MAX] = "JWKS: no usable signature key";
+
+		if (why.kind != OA2_OK)
+			snprintf(text, sizeof(text),
+				 "JWKS: no usable signature key (last one skipped: %.180s)", why.msg);
+		oa2_fail_text(err, OA2_ERR_PROTOCOL, text);
 		goto fail;
 	}
 	goto out;

@@ -140,8 +140,9 @@ static int decode_json(const char *part, size_t len, const char *what, unsigned 
 		free(*text);
 		*text = NULL;
 		*tlen = 0;
-		return oa2_fail(err, jerr.kind == OA2_ERR_INTERNAL ? OA2_ERR_INTERNAL : OA2_ERR_DENIED,
-				"%s", jerr.msg);
+		return oa2_fail_text(err, jerr.kind == OA2_ERR_INTERNAL ? OA2_ERR_INTERNAL
+									: OA2_ERR_DENIED,
+				     jerr.msg);
 	}
 	return 0;
 }

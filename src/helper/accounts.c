@@ -346,9 +346,17 @@ static int create(const struct oa2_account_store *s, struct oa2_registry *r,
 		undone = oa2_registry_save(s->registry_dir, r, &undo) == 0;
 		if (oa2_records_exist(s->userdb_dir, a.name, a.uid))
 			undone = oa2_records_remove(s->userdb_dir, &a, &undo) == 0 && undone;
-		if (!undone)
-			oa2_fail(err, err->kind, "%.200s; undoing it failed too: %.200s", err->msg,
-				 undo.msg);
+		if (!undone) {
+			/* both reasons, the first one kept (oa2_fail would not
+			 * replace it) */
+			char both[OA2_ERRMSG_MAX];
+			enum oa2_errkind kind = err->kind;
+
+			snprintf(both, sizeof(both), "%.110s; undoing it failed too: %.110s",
+				 err->msg, undo.msg);
+			oa2_error_clear(err);
+			oa2_fail_text(err, kind, both);
+		}
 		return -1;
 	}
 	*out = a;

@@ -205,10 +205,14 @@ static int record(const struct oa2_config *cfg, const char *user, struct entry *
 	if (add(e->doc, "failures", json_object_new_int64(failures)) != 0 ||
 	    add(e->doc, "last_failure", json_object_new_int64(when)) != 0)
 		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
-	if (write_entry(cfg, user, e->doc, &werr) != 0)
-		return oa2_fail(err, OA2_ERR_INTERNAL,
-				"offline: the failure count for %s cannot be written, offline login "
-				"refused: %.120s", user, werr.msg);
+	if (write_entry(cfg, user, e->doc, &werr) != 0) {
+		char text[OA2_ERRMSG_MAX];
+
+		snprintf(text, sizeof(text),
+			 "offline: the failure count for %s cannot be written, offline login "
+			 "refused: %.64s", OA2_ESC(user), werr.msg);
+		return oa2_fail_text(err, OA2_ERR_INTERNAL, text);
+	}
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* token.c - validate a token response: id_token, introspection or userinfo. */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -72,7 +73,10 @@ int oa2_token_verify_jws(const struct oa2_config *cfg, const struct oa2_discover
 	}
 	if (v != 0 && ks.limit_err.kind != OA2_OK) {
 		/* the admin must learn why rotated keys are not picked up */
-		oa2_fail(err, OA2_ERR_DENIED, "%s (%s)", verr.msg, ks.limit_err.msg);
+		char both[OA2_ERRMSG_MAX];
+
+		snprintf(both, sizeof(both), "%.160s (%.90s)", verr.msg, ks.limit_err.msg);
+		oa2_fail_text(err, OA2_ERR_DENIED, both);
 		goto out;
 	}
 	if (v != 0) {

@@ -384,7 +384,7 @@ int oa2_helper_parse_result(struct oa2_msg *m, struct oa2_identity *id, bool *wa
 	    oa2_msg_get_str(m, &claims) != 0 || kind < OA2_OK || kind > OA2_ERR_INTERNAL)
 		return malformed(err);
 	if (kind != OA2_OK)
-		return oa2_fail(err, (enum oa2_errkind)kind, "%s", msg ? msg : "(no reason)");
+		return oa2_fail_text(err, (enum oa2_errkind)kind, msg);
 	id->source = known_source(source);
 	if (id->source == NULL || claims == NULL)
 		return malformed(err);
@@ -713,7 +713,7 @@ int oa2_helper_account(oa2_helper *h, int op, const char *name, unsigned long *u
 		goto out;
 	}
 	if (kind != OA2_OK) {
-		oa2_fail(err, (enum oa2_errkind)kind, "%s", msg ? msg : "(no reason)");
+		oa2_fail_text(err, (enum oa2_errkind)kind, msg);
 		goto out;
 	}
 	*uid = (unsigned long)id;
@@ -751,12 +751,12 @@ int oa2_helper_finish(oa2_helper *h, int what, bool accepted, oa2_error *err)
 	}
 	if (refuse == 1) {
 		/* the single-use entry was not recorded: no login */
-		oa2_fail(err, (enum oa2_errkind)kind, "%s", msg ? msg : "(no reason)");
+		oa2_fail_text(err, (enum oa2_errkind)kind, msg);
 		goto out;
 	}
 	rc = 0;
 	if (kind != OA2_OK) {
-		oa2_fail(err, (enum oa2_errkind)kind, "%s", msg ? msg : "(no reason)");
+		oa2_fail_text(err, (enum oa2_errkind)kind, msg);
 		rc = 1;
 	}
 out:

@@ -315,7 +315,7 @@ static int decide(pam_handle_t *pamh, const struct oa2_config *cfg, const struct
 	/* the one tree of the claims: the helper checked them as text */
 	claims = oa2_json_parse(id->claims, strlen(id->claims), "the helper's claims", &perr);
 	if (claims == NULL)
-		return oa2_fail(err, OA2_ERR_INTERNAL, "%s", perr.msg);
+		return oa2_fail_text(err, OA2_ERR_INTERNAL, perr.msg);
 	(void)oa2_json_string(claims, "sub", &sub);
 	snprintf(res->sub, sizeof(res->sub), "%s", sub != NULL ? sub : "?");
 	rc = oa2_usermap_resolve_login(cfg, claims, res->user, &is_new, err) != 0 ||
@@ -373,7 +373,7 @@ static int finish_helper(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_h
 			accepted ? "stored" : "retired", serr.msg);
 		return 0;
 	default:
-		return oa2_fail(err, serr.kind, "%s", serr.msg);
+		return oa2_fail_text(err, serr.kind, serr.msg);
 	}
 }
 

@@ -26,14 +26,31 @@ int oa2_fail(oa2_error *err, enum oa2_errkind kind, const char *fmt, ...)
 	return -1;
 }
 
-int oa2_fail_wrap(oa2_error *err, enum oa2_errkind kind, const char *prefix,
-		  const oa2_error *inner)
+/* Text already escaped: kept, but never more than printable ASCII. */
+static int fail_as_is(oa2_error *err, enum oa2_errkind kind, const char *prefix,
+		      const char *escaped)
 {
 	if (err == NULL || err->kind != OA2_OK)
 		return -1;
 	err->kind = kind;
-	snprintf(err->msg, sizeof(err->msg), "%s%s", prefix, inner->msg);
+	snprintf(err->msg, sizeof(err->msg), "%s%s", prefix,
+		 escaped != NULL ? escaped : "(no reason)");
+	for (char *p = err->msg; *p; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
+	}
 	return -1;
+}
+
+int oa2_fail_wrap(oa2_error *err, enum oa2_errkind kind, const char *prefix,
+		  const oa2_error *inner)
+{
+	return fail_as_is(err, kind, prefix, inner->msg);
+}
+
+int oa2_fail_text(oa2_error *err, enum oa2_errkind kind, const char *escaped)
+{
+	return fail_as_is(err, kind, "", escaped);
 }
 
 void oa2_error_clear(oa2_error *err)

@@ -41,6 +41,12 @@ int oa2_fail(oa2_error *err, enum oa2_errkind kind, const char *fmt, ...)
 int oa2_fail_wrap(oa2_error *err, enum oa2_errkind kind, const char *prefix,
 		  const oa2_error *inner);
 
+/* Record text that is already in oa2_esc's form (an inner error's message,
+ * or the helper's over the channel) as kind: copied as it is, not escaped a
+ * second time (a backslash stays one "\\"), any byte outside printable
+ * ASCII made '?', cut to fit. Returns -1 like oa2_fail. */
+int oa2_fail_text(oa2_error *err, enum oa2_errkind kind, const char *escaped);
+
 /* Forget any recorded error. */
 void oa2_error_clear(oa2_error *err);
 

@@ -347,6 +347,25 @@ static void device_429_with_retry_after(void **state)
 		fail_msg("no throttle line on the screen:\n%s", conv.text);
 }
 
+/* What the IdP said crosses from the helper to the module's log line
+ * escaped once: a backslash in its error_description is logged as "\\"
+ * (as oa2_esc writes it), not "\\\\" (escaped again at each layer). */
+static void idp_text_is_escaped_once_on_its_way_to_the_log(void **state)
+{
+	struct oa2t_conv conv = {0};
+
+	(void)state;
+	assert_int_equal(oa2t_control(&idp, "POST", "/fault",
+				      "{\"endpoint\":\"device_authorization\",\"kind\":\"answer\","
+				      "\"count\":1,\"status\":400,\"json\":{\"error\":"
+				      "\"access_denied\",\"error_description\":\"C:\\\\scope\\n\"}}",
+				      NULL),
+			 200);
+	assert_int_equal(oa2t_auth("oa2", "alice", &conv, false), PAM_AUTH_ERR);
+	oa2t_expect_log("device authorization refused: access_denied C:\\\\scope\\x0a "
+			"(HTTP status 400)");
+}
+
 /* Refusals of the device grant (polls and the device authorization request
  * alike) are refusals: PAM_AUTH_ERR, or PAM_SERVICE_ERR for the client;
  * only a 5xx is PAM_AUTHINFO_UNAVAIL. */
@@ -708,6 +727,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(google_style_answers_keep_polling),
 		cmocka_unit_test(bare_429_slows_polling),
 		cmocka_unit_test(device_429_with_retry_after),
+		cmocka_unit_test(idp_text_is_escaped_once_on_its_way_to_the_log),
 		cmocka_unit_test(refusals_are_not_outages),
 		cmocka_unit_test(polls_never_faster_than_interval),
 		cmocka_unit_test(idp_down_mid_poll_is_unavailable),

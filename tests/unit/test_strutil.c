@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "shared/error.h"
 #include "shared/strutil.h"
 
 static void list_next_steps_over_separators(void **state)
@@ -108,6 +109,31 @@ static void sshd_marker_is_recognised(void **state)
 	assert_false(oa2_is_sshd_marker("cancel"));
 }
 
+/* An error's text is escaped once, where it is first recorded; handing it on
+ * (an inner error, the helper's over the channel) keeps that form. */
+static void error_text_is_escaped_once(void **state)
+{
+	oa2_error inner = {0}, outer = {0}, wrapped = {0}, bad = {0};
+
+	(void)state;
+	assert_int_equal(oa2_fail(&inner, OA2_ERR_DENIED, "path %s", "C:\\x\n"), -1);
+	assert_string_equal(inner.msg, "path C:\\\\x\\x0a");
+	assert_int_equal(oa2_fail_text(&outer, OA2_ERR_PROTOCOL, inner.msg), -1);
+	assert_int_equal(outer.kind, OA2_ERR_PROTOCOL);
+	assert_string_equal(outer.msg, inner.msg);
+	assert_int_equal(oa2_fail_wrap(&wrapped, OA2_ERR_USER, "jwks: ", &inner), -1);
+	assert_string_equal(wrapped.msg, "jwks: path C:\\\\x\\x0a");
+	/* the first reason stays */
+	assert_int_equal(oa2_fail_text(&outer, OA2_ERR_USER, "later"), -1);
+	assert_string_equal(outer.msg, inner.msg);
+	/* text that did not come from oa2_esc still cannot break a line */
+	assert_int_equal(oa2_fail_text(&bad, OA2_ERR_PROTOCOL, "a\nb\x1b[2J\xc3\xa9"), -1);
+	assert_string_equal(bad.msg, "a?b?[2J??");
+	oa2_error_clear(&bad);
+	assert_int_equal(oa2_fail_text(&bad, OA2_ERR_PROTOCOL, NULL), -1);
+	assert_string_equal(bad.msg, "(no reason)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +143,7 @@ int main(void)
 		cmocka_unit_test(esc_escapes_controls_non_ascii_and_backslash),
 		cmocka_unit_test(esc_cuts_at_whole_escapes),
 		cmocka_unit_test(sshd_marker_is_recognised),
+		cmocka_unit_test(error_text_is_escaped_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
