@@ -308,11 +308,18 @@ class Context:
         return log
 
     # -- module configuration --
-    def module_config(self, extra=""):
-        """The module's config file: the IdP, the public client, a private cache."""
-        text = ("issuer = %s\nca_file = %s\nclient_id = pam-public\ncache_dir = %s\n"
+    def module_config(self, extra="", client="pam-public"):
+        """The module's config file: the IdP, the public client (or the
+        confidential one, its secret in a root-only file), a private cache."""
+        if client == "pam-public":
+            auth = "client_id = pam-public\n"
+        else:
+            auth = "client_id = %s\nclient_secret_file = %s\n" % (
+                client, self.write("client_secret", "confidential-secret\n", 0o600))
+        text = ("issuer = %s\nca_file = %s\n%scache_dir = %s\n"
                 "helper = %s\n%s" %
-                (self.idp["IDP_ISSUER"], self.idp["IDP_CA"], self.path("cache"), HELPER, extra))
+                (self.idp["IDP_ISSUER"], self.idp["IDP_CA"], auth, self.path("cache"), HELPER,
+                 extra))
         return self.write("pam_oauth2.conf", text, 0o644)
 
     def pam_service(self, service, auth_args, account_args="", extra=""):
@@ -365,6 +372,23 @@ class Context:
 
     def deny(self, user_code):
         return self.control("POST", "/device/deny", {"user_code": user_code})
+
+    def ciba(self, action, binding, username=None):
+        """The phone's answer to the CIBA request with this binding message:
+        action approve (as username, default the hinted user), deny or expire."""
+        if not binding:  # the IdP would take the newest request: never guess
+            raise ValueError("no binding message to answer")
+        body = {"binding_message": binding}
+        if username:
+            body["username"] = username
+        return self.control("POST", "/ciba/" + action, body)
+
+    def counts(self):
+        """The IdP's request counters since the last counts_reset()."""
+        return self.control("GET", "/counts")[1] or {}
+
+    def counts_reset(self):
+        self.control("POST", "/counts/reset")
 
     # -- processes --
     def start_daemon(self, argv, **kw):
@@ -459,6 +483,10 @@ class Syslog:
 # ----------------------------------------------------------- helpers ---------
 
 USER_CODE_RE = r"enter the code:\s+([B-DF-HJ-NP-TV-XZ]{4}-[B-DF-HJ-NP-TV-XZ]{4})"
+# CIBA (docs/ciba.md): the line with the binding message HOST.SERVICE.NNNN,
+# whole on its screen line (the ssh client puts "(user@host) " before a
+# keyboard-interactive instruction); group 1 is the message.
+CIBA_RE = r"(?m)^(?:\([^()\n]*\) )?Approve the login on your phone: ([A-Za-z0-9.-]{1,20})$"
 
 
 def qr_lines(text):
@@ -579,9 +607,11 @@ class Tmux:
                                     "-y", str(rows), " ".join(shell_quote(a) for a in argv)],
                        env=e, check=True)
 
-    def capture(self):
-        p = subprocess.run(self.base + ["capture-pane", "-p", "-t", "t"],
-                           capture_output=True, text=True)
+    def capture(self, joined=False):
+        """The visible screen; joined: lines the terminal wrapped joined again
+        (a capture differs from its joined form when something wrapped)."""
+        p = subprocess.run(self.base + ["capture-pane", "-p", "-t", "t"] +
+                           (["-J"] if joined else []), capture_output=True, text=True)
         return p.stdout
 
     def wait_for(self, pattern, timeout=20):
@@ -593,6 +623,12 @@ class Tmux:
                 return m, text
             time.sleep(0.2)
         return None, self.capture()
+
+    def wrapped(self):
+        """Did the terminal wrap any visible line (too long for the pane)?"""
+        def rows(text):
+            return [x.rstrip(" ") for x in text.rstrip("\n").split("\n")]
+        return rows(self.capture()) != rows(self.capture(joined=True))
 
     def keys(self, *keys):
         subprocess.run(self.base + ["send-keys", "-t", "t"] + list(keys), check=True)
@@ -633,6 +669,67 @@ def check_screen(r, what, text, code, uri, complete, workdir, rows=24, cols=80):
     r.check(decoded == complete,
             "%s: the QR code on the visible screen decodes (zbarimg) to %s (%d columns, %d lines)"
             % (what, complete, len(qr[0]) if qr else 0, len(qr)), "read %r in:\n%s" % (decoded, text))
+
+
+def shown_binding(text):
+    """The binding message on a screen (None: no screen, or none on it)."""
+    m = re.search(CIBA_RE, text or "")
+    return m.group(1) if m else None
+
+
+def check_ciba_screen(r, what, tmux, text, service):
+    """The visible 80x24 screen of a CIBA login: the binding message
+    HOST.SERVICE.NNNN whole on its line (docs/ciba.md's format), the validity
+    line, nothing wrapped; returns the binding message read from the screen."""
+    lines = text.rstrip("\n").split("\n")
+    r.check(len(lines) <= 24 and max(len(x) for x in lines) <= 80,
+            "%s: the capture is one 80x24 screen" % what,
+            "%d lines, widest %d" % (len(lines), max(len(x) for x in lines)))
+    r.check(not tmux.wrapped(), "%s: no line on the screen is wrapped" % what, text)
+    binding = shown_binding(text)
+    r.check(binding is not None and
+            re.fullmatch(r"[A-Za-z0-9-]{1,9}\.%s\.[0-9]{4}" % re.escape(service[:5]), binding),
+            "%s: the binding message %s (HOST.%s.NNNN) stands whole on the screen" %
+            (what, binding, service[:5]), text)
+    r.check(re.search(r"(?m)^The request is valid for [0-9]+ seconds\.", text) is not None,
+            "%s: the line with the request's validity is on the screen" % what, text)
+    return binding
+
+
+def ciba_approve_shown(ctx, r, what, binding, text, keep_as):
+    """The IdP's one pending request is alice's (hint alice@example.test) and
+    carries the binding message read from the screen; the screen is kept in
+    the build tree (tests/e2e/keep_as); the request is approved by that message."""
+    _, pending = ctx.control("GET", "/ciba/pending")
+    r.check([(p["binding_message"], p["login_hint"], p["username"]) for p in pending or []] ==
+            [(binding, "alice@example.test", "alice")],
+            "%s: the IdP holds one request, for alice@example.test, with the binding message "
+            "on the screen" % what, repr(pending))
+    with open(os.path.join(BUILD, "tests", "e2e", keep_as), "w") as f:
+        f.write(text)
+    st, ans = ctx.ciba("approve", binding)
+    r.check(st == 200, "%s: the IdP approves %s (as alice), found by the message on the "
+            "screen" % (what, binding), ans)
+
+
+def check_ciba_requests(ctx, r, what, warm):
+    """The IdP's requests since the last reset were one CIBA login: one
+    backchannel request and its polls (>= 1); warm: nothing else at all (no
+    discovery, no JWKS). Resets the counters and the polls."""
+    c = ctx.counts()
+    _, polls = ctx.control("GET", "/polls")
+    polls = polls or []
+    ok = (c.get("backchannel_authentication") == 1 and c.get("token") == len(polls) >= 1 and
+          all(p.get("grant_type") == "urn:openid:params:grant-type:ciba" for p in polls))
+    others = {k: v for k, v in c.items() if k not in ("backchannel_authentication", "token")
+              and v}
+    r.check(ok and not (warm and others),
+            "%s: 1 backchannel request + %d CIBA polls%s" %
+            (what, len(polls), ", no discovery, JWKS or other request" if warm else ""),
+            "counts %r, polls %r" % (c, polls))
+    note("%s, IdP requests: %r" % (what, c))
+    ctx.counts_reset()
+    ctx.control("POST", "/polls/reset")
 
 
 def private_german_locale(ctx):
