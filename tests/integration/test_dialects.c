@@ -116,6 +116,36 @@ static void set_options(const char *json)
 	assert_int_equal(oa2t_control(&cur->idp, "POST", "/profile/options", req, NULL), 200);
 }
 
+/* The profile and the IdP's options as the group started: every test ends
+ * by going back to them, so a test that fails half-way (a client switched,
+ * an option set) does not make the tests after it fail too. */
+static struct profile pristine;
+static char pristine_options[1024];
+
+/* The "options" member of GET /profile: a flat object of scalars. */
+static int save_options(void)
+{
+	char *body = NULL, *start, *end;
+	int rc = -1;
+
+	if (oa2t_control(&cur->idp, "GET", "/profile", NULL, &body) != 200 || body == NULL)
+		goto out;
+	start = strstr(body, "\"options\":{");
+	if (start == NULL)
+		goto out;
+	start += strlen("\"options\":");
+	end = strchr(start, '}');
+	if (end == NULL || memchr(start + 1, '{', (size_t)(end - start - 1)) != NULL ||
+	    (size_t)(end - start + 1) >= sizeof(pristine_options))
+		goto out;
+	snprintf(pristine_options, sizeof(pristine_options), "%.*s", (int)(end - start + 1),
+		 start);
+	rc = 0;
+out:
+	free(body);
+	return rc;
+}
+
 static int group_setup(void **state)
 {
 	char extra[64];
@@ -123,6 +153,26 @@ static int group_setup(void **state)
 	(void)state;
 	snprintf(extra, sizeof(extra), "--interval 1 --device-ttl 60 --profile %s", cur->name);
 	if (oa2t_idp_start(&cur->idp, cur->name, extra) != 0)
+		return -1;
+	if (save_options() != 0) {
+		oa2t_idp_stop(&cur->idp);
+		return -1;
+	}
+	pristine = *cur;
+	write_conf(NULL);
+	return 0;
+}
+
+static int back_to_pristine(void **state)
+{
+	char req[sizeof(pristine_options) + 16];
+
+	(void)state;
+	*cur = pristine;
+	cache_suffix = "";
+	snprintf(req, sizeof(req), "{\"set\":%s}", pristine_options);
+	if (oa2t_control(&cur->idp, "POST", "/profile/options", req, NULL) != 200 ||
+	    oa2t_control(&cur->idp, "POST", "/fault/clear", "{}", NULL) != 200)
 		return -1;
 	write_conf(NULL);
 	return 0;
@@ -509,15 +559,11 @@ static void keycloak_client_roles(void **state)
  * The module sends it there too; before, this was refused. */
 static void authentik_confidential_basic_device(void **state)
 {
-	struct profile saved = *cur;
-
 	(void)state;
 	cur->client = "pam-confidential";
 	cur->secret = SECRET_BASIC;
 	write_conf(NULL);
 	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
-	*cur = saved;
-	write_conf(NULL);
 }
 
 /* 20 device requests an hour per address (here: 1), then a bare 429: the
@@ -597,8 +643,6 @@ static void gitlab_userinfo_other_sub_is_refused(void **state)
  * needed. */
 static void gitlab_device_endpoint_from_configuration(void **state)
 {
-	struct profile saved = *cur;
-
 	(void)state;
 	cur->device_path = NULL;
 	write_conf(NULL);
@@ -614,16 +658,12 @@ static void gitlab_device_endpoint_from_configuration(void **state)
 	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
 	set_options("{\"device_in_discovery\":false}");
 	cache_suffix = "";
-	*cur = saved;
-	write_conf(NULL);
 }
 
 /* The password grant: refused for the public client (invalid_client, a
  * configuration error), possible with a confidential one. */
 static void gitlab_password_needs_confidential_client(void **state)
 {
-	struct profile saved = *cur;
-
 	(void)state;
 	expect_password("alice-pass", PAM_SERVICE_ERR);
 	oa2t_expect_log("invalid_client");
@@ -631,8 +671,6 @@ static void gitlab_password_needs_confidential_client(void **state)
 	cur->secret = SECRET_BASIC;
 	expect_password("alice-pass", PAM_SUCCESS);
 	expect_password("wrong-pass", PAM_AUTH_ERR);
-	*cur = saved;
-	write_conf(NULL);
 }
 
 /* ------------------------------------------------------------ Dex */
@@ -659,8 +697,6 @@ static void dex_groups(void **state)
  * client_secret_post does. */
 static void dex_confidential_client_needs_post(void **state)
 {
-	struct profile saved = *cur;
-
 	(void)state;
 	cur->client = "pam-confidential";
 	cur->secret = SECRET_BASIC;
@@ -670,8 +706,6 @@ static void dex_confidential_client_needs_post(void **state)
 	cur->secret = SECRET_POST;
 	write_conf(NULL);
 	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
-	*cur = saved;
-	write_conf(NULL);
 }
 
 /* ------------------------------------------------------------ Dex: tolerance
@@ -817,8 +851,19 @@ static void google_user_map(void)
 
 static int run(struct profile *p, const struct CMUnitTest *tests, size_t n)
 {
+	struct CMUnitTest *each = calloc(n, sizeof(*each));
+	int failed;
+
+	if (each == NULL)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		each[i] = tests[i];
+		each[i].teardown_func = back_to_pristine;
+	}
 	cur = p;
-	return _cmocka_run_group_tests(p->name, tests, n, group_setup, group_teardown);
+	failed = _cmocka_run_group_tests(p->name, each, n, group_setup, group_teardown);
+	free(each);
+	return failed;
 }
 
 #define RUN(p, ...)                                                  \
