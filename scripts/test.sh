@@ -25,6 +25,12 @@ cd "$TOP"
 
 passed=0
 failed=0
+T0=$(date +%s)
+
+# at: the run's time so far, for the stage headers (where the minutes go).
+at() {
+    echo "[$(($(date +%s) - T0)) s]"
+}
 
 # count DIR LABEL: add up the cases of every test log automake wrote in DIR.
 count() {
@@ -72,13 +78,13 @@ check() {
     dir=$1
     label=$2
     shift 2
-    echo "== $label: build ($*)"
+    echo "== $label: build ($*) $(at)"
     if ! (cd "$dir" && sh scripts/build.sh "$@"); then
         echo "  $label: build failed"
         failed=$((failed + 1))
         return
     fi
-    echo "== $label: make check"
+    echo "== $label: make check $(at)"
     (cd "$dir" && make -j"${CHECK_JOBS:-$(nproc)}" check) || true
     count "$dir" "$label/"
 }
@@ -120,7 +126,7 @@ if [ "${OA2_QUICK:-0}" != 1 ]; then
     export OA2_ROOT_CACHE="$ROOTS/base-root.tar"
     for t in tests/package/test_root.sh tests/fresh/test_demo_root.sh; do
         name=$(basename "$t" .sh)
-        echo "== $name: $t"
+        echo "== $name: $t $(at)"
         start=$(date +%s)
         OA2_DEB_OUT=$ROOTS sh "$t" > "$ROOTS/$name.log" 2>&1
         rc=$?
@@ -134,7 +140,7 @@ if [ "${OA2_QUICK:-0}" != 1 ]; then
     done
     unset OA2_ROOT_CACHE
     rm -f "$ROOTS/base-root.tar"
-    echo "== test_deb: tests/package/test_deb.sh on the package test_root.sh built"
+    echo "== test_deb: tests/package/test_deb.sh on the package test_root.sh built $(at)"
     deb=$(ls "$ROOTS"/libpam-oauth2_*.deb 2>/dev/null | head -n 1)
     if [ -n "$deb" ]; then
         OA2_DEB=$deb sh tests/package/test_deb.sh > "$ROOTS/test_deb.log" 2>&1
@@ -150,7 +156,7 @@ if [ "${OA2_QUICK:-0}" != 1 ]; then
 fi
 
 if [ "${OA2_QUICK:-0}" != 1 ]; then
-    echo "== valgrind: the PAM integration tests under memcheck"
+    echo "== valgrind: the PAM integration tests under memcheck $(at)"
     # One at a time: pam_wrapper gives each process a /tmp/pam.X copy of
     # the service directory and every new process sweeps the ones it takes
     # for stale; two valgrind runs at once lost one's copy mid-test.
@@ -187,11 +193,12 @@ if [ "${OA2_QUICK:-0}" != 1 ]; then
 fi
 
 if [ "${OA2_QUICK:-0}" != 1 ]; then
-    echo "== fuzz: every target for ${OA2_FUZZ_SECONDS:-10} s"
+    echo "== fuzz: every target for ${OA2_FUZZ_SECONDS:-10} s $(at)"
     sh tests/fuzz/run.sh "${OA2_FUZZ_SECONDS:-10}" > "$SAN/fuzz.log" 2>&1
     cat "$SAN/fuzz.log"
     tally fuzz "$SAN/fuzz.log" 0
 fi
 
+echo "== done $(at)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
