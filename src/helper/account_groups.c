@@ -91,11 +91,10 @@ int oa2_account_groups_plan(const char *name, const char *map, const json_object
 				"of groups",
 				claim, type);
 	while (p != NULL && oa2_list_next(&p, OA2_LIST_SEPS, &item, &len)) {
-		char local[OA2_USER_MAX];
+		char local[OA2_USER_MAX], mark;
 		size_t idp_len;
-		bool forced;
 		const char *why =
-			oa2_group_map_item(item, len, &idp_len, local, sizeof(local), &forced);
+			oa2_group_map_item(item, len, &idp_len, local, sizeof(local), &mark);
 
 		/* the configuration was checked at load; this is the backstop */
 		if (why != NULL)
@@ -103,10 +102,11 @@ int oa2_account_groups_plan(const char *name, const char *map, const json_object
 					(int)(len > 100 ? 100 : len), item, why);
 		if (!idp_has(claims, claim, item, idp_len) || has(w, local) || strcmp(local, name) == 0)
 			continue;
-		if (group_ok(local, forced, floor, err) != 0)
+		if (mark != '+' && group_ok(local, mark == '!', floor, err) != 0)
 			return -1;
 		if (w->n >= OA2_ACCOUNT_GROUPS_MAX)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "group_map: too many groups");
+		w->create[w->n] = mark == '+';
 		strcpy(w->name[w->n++], local);
 	}
 	return 0;

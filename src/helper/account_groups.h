@@ -6,6 +6,7 @@
 #define OA2_ACCOUNT_GROUPS_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "accounts.h"
@@ -15,6 +16,7 @@
 
 struct oa2_groups_wanted {
 	char name[OA2_ACCOUNT_GROUPS_MAX][OA2_USER_MAX];
+	bool create[OA2_ACCOUNT_GROUPS_MAX]; /* written GROUP+: created when absent */
 	size_t n;
 };
 
@@ -26,7 +28,9 @@ struct oa2_groups_wanted {
  * absent: none. Checked before anything is written: a claim of another
  * type is refused (OA2_ERR_DENIED) when group_map is set, a local group
  * must exist in NSS, a GID below UID_MIN without '!' is refused
- * (OA2_ERR_INTERNAL: a misconfiguration). */
+ * (OA2_ERR_INTERNAL: a misconfiguration). A group written GROUP+ is not
+ * looked up here: it is marked for oa2_account_make_groups (accounts.h),
+ * which creates it or refuses, under the lock. */
 int oa2_account_groups_plan(const char *name, const char *group_map, const json_object *claims,
 			    const char *claim, struct oa2_groups_wanted *w, oa2_error *err);
 

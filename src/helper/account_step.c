@@ -40,9 +40,12 @@ static int serve(const struct oa2_config *cfg, const char *claims, int64_t op, c
 	if (oa2_account_groups_plan(name, cfg->group_map, o, cfg->groups_claim, &wanted, err) != 0)
 		goto out;
 	oa2_account_store_init(&store, cfg);
+	/* groups written GROUP+ are made after the account (a refusal there
+	 * refuses the login; the next one tries again) */
 	if (oa2_account_claim(&store, iss != NULL ? iss : cfg->issuer, sub, name,
 			      op == OA2_ACCOUNT_OP_CREATE, time(NULL), &acct, &ours, err) != 0 ||
-	    (ours && oa2_account_groups(&store, name, &wanted, err) != 0))
+	    (ours && (oa2_account_make_groups(&store, &wanted, time(NULL), err) != 0 ||
+		      oa2_account_groups(&store, name, &wanted, err) != 0)))
 		goto out;
 	*uid = ours ? acct.uid : 0;
 	rc = 0;

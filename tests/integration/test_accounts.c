@@ -15,7 +15,8 @@
  * group_map reads groups_claim in the forms real IdPs send it (Keycloak's
  * dotted realm_access.roles, ZITADEL's object of role names, Entra's object
  * IDs), the membership follows the token at every login, a claim of
- * another type is refused; with accounts = off an unknown name is still
+ * another type is refused; a group written GROUP+ is created once and
+ * kept, a name NSS knows is never taken over; with accounts = off an unknown name is still
  * refused. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -318,6 +319,32 @@ static void group_map_reads_every_claim_form(void **state)
 	assert_non_null(scratch("userdb/newkim:nogroup.membership"));
 }
 
+/* GROUP+: a group neither NSS nor the registry knows is created at the
+ * first login that maps to it (a registry line, its records, the
+ * membership), kept at the next; a name NSS knows is never taken over. */
+static void group_map_creates_a_group(void **state)
+{
+	const char *reg;
+
+	(void)state;
+	expect_rc(token_with("tok-mk", "sub-lou", "newlou", ",\"groups\":[\"devs\"]"), PAM_SUCCESS,
+		  "login accepted");
+	reg = scratch("accounts/registry");
+	assert_non_null(reg);
+	assert_non_null(strstr(reg, "\toa2devs\tgroup\t"));
+	assert_non_null(scratch("userdb/oa2devs.group"));
+	assert_non_null(scratch("userdb/newlou:oa2devs.membership"));
+	expect_rc(token_with("tok-mk", "sub-lou", "newlou", ",\"groups\":[\"devs\"]"), PAM_SUCCESS,
+		  "login accepted");
+	reg = scratch("accounts/registry");
+	assert_non_null(strstr(reg, "\toa2devs\tgroup\t"));
+	/* root is a group NSS knows: refused, nothing made of it */
+	expect_rc(token_with("tok-mk", "sub-lou", "newlou", ",\"groups\":[\"admins\"]"),
+		  PAM_AUTH_ERR, "a group 'root' exists that group_map did not create");
+	assert_null(scratch("userdb/root.group"));
+	assert_null(scratch("userdb/newlou:root.membership"));
+}
+
 static void accounts_off_needs_an_existing_account(void **state)
 {
 	(void)state;
@@ -338,6 +365,8 @@ int main(int argc, char **argv)
 		 "group_map=admins:nogroup debug", false},
 		{"tok-zit", "config=%T/acc.conf grant=token new_users=* "
 		 "groups_claim=urn:zitadel:iam:org:project:roles group_map=admins:nogroup debug", false},
+		{"tok-mk", "config=%T/acc.conf grant=token new_users=* group_map=devs:oa2devs+,"
+		 "admins:root+ debug", false},
 		{"tok-entra", "config=%T/acc.conf grant=token new_users=* "
 		 "group_map=5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b:nogroup debug", false},
 		{NULL, NULL, false},
@@ -350,6 +379,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(another_sub_with_the_same_name_is_refused),
 		cmocka_unit_test(lock_unlock_remove),
 		cmocka_unit_test(group_map_reads_every_claim_form),
+		cmocka_unit_test(group_map_creates_a_group),
 		cmocka_unit_test(accounts_off_needs_an_existing_account),
 	};
 

@@ -75,6 +75,12 @@ static void test_plan(void **state)
 	assert_int_equal(w.n, 0);
 	/* a pair the identity's groups do not hit is not looked at */
 	assert_int_equal(plan("others:oa2-no-such-group", idp, &w, &err), 0);
+	/* GROUP+: not looked up here, marked for creation (accounts.c) */
+	assert_int_equal(plan("users:oa2-no-such-group+ Admins:nogroup", idp, &w, &err), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.name[0], "oa2-no-such-group");
+	assert_true(w.create[0]);
+	assert_false(w.create[1]);
 }
 
 /* The forms of the groups claim real IdPs send, read as require_groups
