@@ -372,17 +372,16 @@ static int create(const struct oa2_account_store *s, struct oa2_registry *r,
 	return 0;
 }
 
-/* One group group_map marks GROUP+ (see oa2_account_make_groups). */
-static int make_group(const struct oa2_account_store *s, struct oa2_registry *r,
-		      const struct oa2_nss_table *t, const char *name, time_t now, oa2_error *err)
+/* May group_map's GROUP+ name be created? 1: the registry holds it as a
+ * created group already, 0: it may be created, -1 (err): never. */
+static int group_may_take(const struct oa2_account_store *s, const struct oa2_registry *r,
+			  const char *name, oa2_error *err)
 {
 	const struct oa2_account *a = oa2_registry_by_name(r, name);
-	struct oa2_account g;
-	struct oa2_subid_ranges ids;
 	int k;
 
 	if (a != NULL && a->state == OA2_ACCOUNT_GROUP)
-		return oa2_records_write_group(s->userdb_dir, a->name, a->uid, err);
+		return 1;
 	if (a != NULL)
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"group_map: '%s+' is created account '%s' (uid %lu); no group is "
@@ -406,6 +405,21 @@ static int make_group(const struct oa2_account_store *s, struct oa2_registry *r,
 	if (oa2_records_exist(s->userdb_dir, name, 0))
 		return oa2_fail(err, OA2_ERR_DENIED, "%s holds a record named '%s' not made here",
 				s->userdb_dir, name);
+	return 0;
+}
+
+/* Create the group name (group_may_take said 0), or write a created
+ * group's records again. */
+static int make_group(const struct oa2_account_store *s, struct oa2_registry *r,
+		      const struct oa2_nss_table *t, const char *name, time_t now, oa2_error *err)
+{
+	const struct oa2_account *a = oa2_registry_by_name(r, name);
+	struct oa2_account g;
+	struct oa2_subid_ranges ids;
+	int k;
+
+	if (a != NULL)
+		return oa2_records_write_group(s->userdb_dir, a->name, a->uid, err);
 	memset(&g, 0, sizeof(g));
 	if (load_subids(s, &ids, err) != 0)
 		return -1;
@@ -549,6 +563,11 @@ int oa2_account_make_groups(const struct oa2_account_store *s, const struct oa2_
 	/* a GID is never one sshd's lookup promised to a new user */
 	if (s->nss_dir != NULL)
 		nlock = oa2_account_nss_open(s->nss_dir, now, &t, &nerr);
+	/* every name checked before any is made: one refused name makes none */
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->create[i] && group_may_take(s, &r, w->name[i], err) < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < w->n; i++) {
 		if (w->create[i] && make_group(s, &r, &t, w->name[i], now, err) != 0)
 			goto out;

@@ -87,7 +87,8 @@ int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, con
  * registry's lock: a group the registry holds as one keeps its GID (its
  * records written again when missing); a name the registry holds as an
  * account, or that NSS knows as a user or a group, or that a record in
- * userdb_dir has, is refused (OA2_ERR_DENIED: never taken over); else the
+ * userdb_dir has, is refused (OA2_ERR_DENIED: never taken over; every name
+ * is checked before any group is made, so such a refusal makes none); else the
  * group is registered with a GID allocated as a UID is (uid_range, never a
  * number the registry, NSS, a subordinate ID range or a live reservation
  * holds; uid_allocation = hash: from "group" and the name, so every host

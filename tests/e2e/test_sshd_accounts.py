@@ -34,6 +34,10 @@ What it proves, each as its own assertion:
     refused and leaves no registry line, no record and no reservation;
   * a login refused after sshd's lookup reserved a UID (mallory, whose sub
     the store refuses) creates nothing; the reservation only lapses;
+  * group_map's GROUP+: root+ (a group that exists) refuses the login; a
+    new group idpusers is created at newbob's login (registered, its GID
+    past a live reservation), nss-systemd serves it to nobody by name and
+    GID, `id` shows it, the next login keeps it;
   * with 64 live reservations a new name gets none;
   * names the host already knows (daemon, the local user alice), even when
     new_users names them, are never created or taken over: daemon is
@@ -387,6 +391,31 @@ def body(ctx, r):
             "mallory's refused login creates no account", "status %r, output %r" % (status, out))
     r.check(table.get("mallory") == LOW + 2 and expiry("mallory") <= time.time() + 600,
             "her reservation (uid %d) only waits to lapse, at most 600 s" % (LOW + 2), repr(table))
+
+    # 4b. group_map's GROUP+: a group no NSS source knows is created at
+    # newbob's next login, served by nss-systemd, her membership with it;
+    # its GID skips the UID of mallory's live reservation
+    settings(ctx, "carol bob newbob alice daemon",
+             with_map + "group_map = users:sudo! users:idpusers+ users:root+\n")
+    status, out = login(ctx, r, srv, "newbob", "bob")
+    r.check(status == 255 and "uid=" not in out and "idpusers" not in registry(ctx),
+            "group_map naming root+ (a group that exists) refuses the login; nothing is created",
+            "status %r, output %r" % (status, out))
+    settings(ctx, "carol bob newbob alice daemon",
+             with_map + "group_map = users:sudo! users:idpusers+\n")
+    status, out = login(ctx, r, srv, "newbob", "bob")
+    gid = LOW + 3
+    r.check(status == 0 and "27(sudo),%d(idpusers)" % gid in out and registry(ctx).get("idpusers") == gid,
+            "users:idpusers+ creates the group idpusers (gid %d, past mallory's reserved uid), "
+            "registered; newbob's `id` shows it" % gid, "status %r, output %r" % (status, out))
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                        "getent", "group", "idpusers", str(gid)], capture_output=True, text=True)
+    r.check(p.returncode == 0 and p.stdout.count("idpusers:x:%d:" % gid) == 2,
+            "nobody's getent group finds it by name and by GID (nss-systemd)", p.stdout + p.stderr)
+    status, out = login(ctx, r, srv, "newbob", "bob")
+    r.check(status == 0 and "%d(idpusers)" % gid in out and
+            sorted(registry(ctx).values()).count(gid) == 1,
+            "her next login keeps the same group and GID", "status %r, output %r" % (status, out))
 
     # 5. at most 64 live reservations: with the table full, a new name gets
     # nothing (sshd calls the connection invalid) and no 65th line.

@@ -745,6 +745,21 @@ static void created_groups(void **state)
 	group_refused(&s, "..", OA2_ERR_DENIED, "not a valid group name");
 	group_refused(&s, "a b", OA2_ERR_DENIED, "not a valid group name");
 	assert_int_equal(registry_lines(), 3);
+	/* one refused name among several: none is made */
+	{
+		static struct oa2_groups_wanted two;
+
+		memset(&two, 0, sizeof(two));
+		strcpy(two.name[0], "ops");
+		strcpy(two.name[1], "root");
+		two.create[0] = two.create[1] = true;
+		two.n = 2;
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(oa2_account_make_groups(&s, &two, 1700000000, &err), -1);
+		assert_non_null(strstr(err.msg, "a group 'root' exists"));
+		assert_false(present(db_dir, "ops.group"));
+		assert_int_equal(registry_lines(), 3);
+	}
 	/* the store cannot be written: nothing registered, no record left */
 	assert_int_equal(chmod(db_dir, 0775), 0);
 	group_refused(&s, "ops", OA2_ERR_INTERNAL, "writable by group or others");
