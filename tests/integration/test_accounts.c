@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -338,6 +339,10 @@ static void group_map_creates_a_group(void **state)
 		  "login accepted");
 	reg = scratch("accounts/registry");
 	assert_non_null(strstr(reg, "\toa2devs\tgroup\t"));
+	/* the command lists and shows it; it is no account to lock */
+	assert_int_equal(cli("list"), 0);
+	assert_int_equal(cli("show oa2devs"), 0);
+	assert_int_equal(WEXITSTATUS(cli("lock oa2devs")), 6);
 	/* root is a group NSS knows: refused, nothing made of it */
 	expect_rc(token_with("tok-mk", "sub-lou", "newlou", ",\"groups\":[\"admins\"]"),
 		  PAM_AUTH_ERR, "a group 'root' exists that group_map did not create");
