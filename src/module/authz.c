@@ -17,7 +17,10 @@ static int wanted_group(const char *group, size_t len, void *arg)
 {
 	const char **wanted = arg;
 
-	return oa2_list_contains_n(wanted[0], group, len) ? (wanted[1] = group, 1) : 0;
+	if (!oa2_list_contains_n(wanted[0], group, len))
+		return 0;
+	wanted[1] = group;
+	return 1;
 }
 
 static const char *type_name(const json_object *v)
