@@ -17,8 +17,9 @@ static const char usage[] =
 	"Usage: " CLI_NAME " accounts list|show NAME|lock NAME|unlock NAME|remove NAME|sync\n"
 	"                  [-c CONFIG] [--arg KEY=VALUE ...] [--if-enabled]\n"
 	"\n"
-	"list:   every account the module created: UID, name, state, created, issuer, sub.\n"
-	"show:   one account, in full.\n"
+	"list:   every account the module created: UID, name, state, created, issuer, sub;\n"
+	"        and every group group_map created (GROUP+): GID, name, state 'group'.\n"
+	"show:   one account (or created group), in full.\n"
 	"lock:   refuse every later login of the account (its record says locked).\n"
 	"unlock: lift a lock or a removal (a removed account's records come back at its\n"
 	"        next login, with the same UID).\n"
@@ -55,6 +56,12 @@ static void print_one(const struct oa2_account *a, bool full)
 	if (!full) {
 		printf("%-10lu %-20s %-8s %s  %s  %s\n", a->uid, a->name,
 		       oa2_account_state_name(a->state), t, OA2_ESC(a->issuer), OA2_ESC(a->sub));
+		return;
+	}
+	if (a->state == OA2_ACCOUNT_GROUP) {
+		printf("group:   %s\ngid:     %lu\nstate:   group (created by group_map)\n"
+		       "created: %s\n",
+		       a->name, a->uid, t);
 		return;
 	}
 	printf("name:    %s\nuid:     %lu\ngid:     %lu\nstate:   %s\ncreated: %s\n"

@@ -11,6 +11,7 @@
 
 #include "account_groups.h"
 #include "cache.h"
+#include "shared/claim_groups.h"
 #include "shared/config.h"
 #include "shared/secfile.h"
 #include "shared/strutil.h"
@@ -28,13 +29,33 @@ static bool has(const struct oa2_groups_wanted *w, const char *g)
 	return false;
 }
 
-static bool idp_has(const char *const *idp, size_t n, const char *g, size_t len)
+struct idp_group {
+	const char *name;
+	size_t len;
+	bool held;
+};
+
+static int is_it(const char *name, size_t len, void *arg)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (strlen(idp[i]) == len && memcmp(idp[i], g, len) == 0)
-			return true;
-	}
-	return false;
+	struct idp_group *g = arg;
+
+	g->held = len == g->len && memcmp(name, g->name, len) == 0;
+	return g->held;
+}
+
+/* Do the claims hold the IdP group g[0..len), byte for byte? */
+static bool idp_has(const json_object *claims, const char *claim, const char *g, size_t len)
+{
+	struct idp_group want = {g, len, false};
+
+	(void)oa2_claim_groups(claims, claim, is_it, &want, NULL);
+	return want.held;
+}
+
+static int nothing(const char *name, size_t len, void *arg)
+{
+	(void)name, (void)len, (void)arg;
+	return 1;
 }
 
 /* The local group local (forced: named with '!'): it exists, and a GID
@@ -56,31 +77,36 @@ static int group_ok(const char *local, bool forced, unsigned long floor, oa2_err
 	return 0;
 }
 
-int oa2_account_groups_plan(const char *name, const char *map, const char *const *idp, size_t n,
-			    struct oa2_groups_wanted *w, oa2_error *err)
+int oa2_account_groups_plan(const char *name, const char *map, const json_object *claims,
+			    const char *claim, struct oa2_groups_wanted *w, oa2_error *err)
 {
-	const char *p = map, *item;
+	const char *p = map, *item, *type = "?";
 	unsigned long floor = (unsigned long)oa2_login_defs_uid_min(OA2_LOGIN_DEFS);
 	size_t len;
 
 	w->n = 0;
+	if (map != NULL && oa2_claim_groups(claims, claim, nothing, NULL, &type) < 0)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"group_map: claim '%.64s' is %s, not an array, a string or an object "
+				"of groups",
+				claim, type);
 	while (p != NULL && oa2_list_next(&p, OA2_LIST_SEPS, &item, &len)) {
-		char local[OA2_USER_MAX];
+		char local[OA2_USER_MAX], mark;
 		size_t idp_len;
-		bool forced;
 		const char *why =
-			oa2_group_map_item(item, len, &idp_len, local, sizeof(local), &forced);
+			oa2_group_map_item(item, len, &idp_len, local, sizeof(local), &mark);
 
 		/* the configuration was checked at load; this is the backstop */
 		if (why != NULL)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "group_map: '%.*s' %s",
 					(int)(len > 100 ? 100 : len), item, why);
-		if (!idp_has(idp, n, item, idp_len) || has(w, local) || strcmp(local, name) == 0)
+		if (!idp_has(claims, claim, item, idp_len) || has(w, local) || strcmp(local, name) == 0)
 			continue;
-		if (group_ok(local, forced, floor, err) != 0)
+		if (mark != '+' && group_ok(local, mark == '!', floor, err) != 0)
 			return -1;
 		if (w->n >= OA2_ACCOUNT_GROUPS_MAX)
 			return oa2_fail(err, OA2_ERR_INTERNAL, "group_map: too many groups");
+		w->create[w->n] = mark == '+';
 		strcpy(w->name[w->n++], local);
 	}
 	return 0;

@@ -5,25 +5,34 @@
 #ifndef OA2_ACCOUNT_GROUPS_H
 #define OA2_ACCOUNT_GROUPS_H
 
+#include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "accounts.h"
 #include "shared/error.h"
 
-#define OA2_ACCOUNT_GROUPS_MAX 256 /* IdP groups of one identity that are looked at */
+#define OA2_ACCOUNT_GROUPS_MAX 256 /* local groups of one account */
 
 struct oa2_groups_wanted {
 	char name[OA2_ACCOUNT_GROUPS_MAX][OA2_USER_MAX];
+	bool create[OA2_ACCOUNT_GROUPS_MAX]; /* written GROUP+: created when absent */
 	size_t n;
 };
 
 /* The local groups group_map ("IDPGROUP:LOCAL ...", a trailing '!' on LOCAL
- * allowing a group whose GID is below UID_MIN, or 0) gives the IdP groups
- * idp[0..n) of the account name, checked before anything is written: a
- * local group must exist in NSS, a GID below UID_MIN without '!' is
- * refused (OA2_ERR_INTERNAL: a misconfiguration). */
-int oa2_account_groups_plan(const char *name, const char *group_map, const char *const *idp,
-			    size_t n, struct oa2_groups_wanted *w, oa2_error *err);
+ * allowing a group whose GID is below UID_MIN, or 0) gives the account name
+ * for the IdP groups its verified claims hold in claim (groups_claim), read
+ * as require_groups reads them (shared/claim_groups.h: an array, a
+ * space-separated string or ZITADEL's object, by a dotted path too);
+ * absent: none. Checked before anything is written: a claim of another
+ * type is refused (OA2_ERR_DENIED) when group_map is set, a local group
+ * must exist in NSS, a GID below UID_MIN without '!' is refused
+ * (OA2_ERR_INTERNAL: a misconfiguration). A group written GROUP+ is not
+ * looked up here: it is marked for oa2_account_make_groups (accounts.h),
+ * which creates it or refuses, under the lock. */
+int oa2_account_groups_plan(const char *name, const char *group_map, const json_object *claims,
+			    const char *claim, struct oa2_groups_wanted *w, oa2_error *err);
 
 /* Make name's memberships exactly w: missing ones written, others
  * removed, under the registry's lock. */

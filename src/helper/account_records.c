@@ -116,46 +116,70 @@ static int sync_dir(const char *dir)
 	return rc;
 }
 
-static int check(const struct oa2_account *a, const char *home_base, const char *shell,
-		 oa2_error *err)
+/* A name and an ID (UID or GID) a record may hold. */
+static int check_id(const char *name, unsigned long id, oa2_error *err)
 {
-	if (!oa2_username_valid(a->name) || strcmp(a->name, ".") == 0 || strcmp(a->name, "..") == 0)
-		return oa2_fail(err, OA2_ERR_INTERNAL, "record: '%s' is not a valid user name",
-				a->name);
-	if (oa2_uid_range_refusal(a->uid, a->uid, 1) != NULL)
-		return oa2_fail(err, OA2_ERR_INTERNAL, "record: uid %lu is never written", a->uid);
-	if (!oa2_records_path_ok(home_base) || !oa2_records_path_ok(shell))
-		return oa2_fail(err, OA2_ERR_INTERNAL, "record: home base or shell is not a plain path");
+	if (!oa2_username_valid(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "record: '%s' is not a valid name", name);
+	if (oa2_uid_range_refusal(id, id, 1) != NULL)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "record: id %lu is never written", id);
 	return 0;
+}
+
+/* NAME.group, then its GID.group link (the caller syncs the directory). */
+static int put_group(const char *dir, const char *name, unsigned long gid, oa2_error *err)
+{
+	char group[RECORD_MAX], gname[96], glink[32];
+
+	snprintf(gname, sizeof(gname), "%s.group", name);
+	snprintf(glink, sizeof(glink), "%lu.group", gid);
+	snprintf(group, sizeof(group),
+		 "{\"groupName\":\"%s\",\"gid\":%lu,\"disposition\":\"regular\","
+		 "\"service\":\"pam_oauth2\"}\n",
+		 name, gid);
+	return put_file(dir, gname, group, err) != 0 || put_link(dir, glink, gname, err) != 0 ? -1
+												: 0;
+}
+
+static int synced(const char *dir, oa2_error *err)
+{
+	if (sync_dir(dir) != 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "%s: cannot sync: %s", dir, strerror(errno));
+	return 0;
+}
+
+int oa2_records_write_group(const char *dir, const char *name, unsigned long gid,
+			    oa2_error *err)
+{
+	if (check_id(name, gid, err) != 0 || records_dir(dir, err) != 0 ||
+	    put_group(dir, name, gid, err) != 0)
+		return -1;
+	return synced(dir, err);
 }
 
 int oa2_records_write(const char *dir, const struct oa2_account *a, const char *home_base,
 		      const char *shell, oa2_error *err)
 {
-	char user[RECORD_MAX], group[RECORD_MAX], uname[96], gname[96], ulink[32], glink[32];
+	char user[RECORD_MAX], uname[96], ulink[32];
 
-	if (check(a, home_base, shell, err) != 0 || records_dir(dir, err) != 0)
+	if (check_id(a->name, a->uid, err) != 0)
+		return -1;
+	if (!oa2_records_path_ok(home_base) || !oa2_records_path_ok(shell))
+		return oa2_fail(err, OA2_ERR_INTERNAL, "record: home base or shell is not a plain path");
+	if (records_dir(dir, err) != 0)
 		return -1;
 	snprintf(uname, sizeof(uname), "%s.user", a->name);
-	snprintf(gname, sizeof(gname), "%s.group", a->name);
 	snprintf(ulink, sizeof(ulink), "%lu.user", a->uid);
-	snprintf(glink, sizeof(glink), "%lu.group", a->uid);
-	snprintf(group, sizeof(group),
-		 "{\"groupName\":\"%s\",\"gid\":%lu,\"disposition\":\"regular\","
-		 "\"service\":\"pam_oauth2\"}\n",
-		 a->name, a->uid);
 	snprintf(user, sizeof(user),
 		 "{\"userName\":\"%s\",\"uid\":%lu,\"gid\":%lu,\"homeDirectory\":\"%s/%s\","
 		 "\"shell\":\"%s\",\"disposition\":\"regular\",\"service\":\"pam_oauth2\"%s}\n",
 		 a->name, a->uid, a->uid, home_base, a->name, shell,
 		 a->state == OA2_ACCOUNT_LOCKED ? ",\"locked\":true" : "");
 	/* the group before the user that names it, each file before its link */
-	if (put_file(dir, gname, group, err) != 0 || put_link(dir, glink, gname, err) != 0 ||
-	    put_file(dir, uname, user, err) != 0 || put_link(dir, ulink, uname, err) != 0)
+	if (put_group(dir, a->name, a->uid, err) != 0 || put_file(dir, uname, user, err) != 0 ||
+	    put_link(dir, ulink, uname, err) != 0)
 		return -1;
-	if (sync_dir(dir) != 0)
-		return oa2_fail(err, OA2_ERR_INTERNAL, "%s: cannot sync: %s", dir, strerror(errno));
-	return 0;
+	return synced(dir, err);
 }
 
 static int drop(const char *dir, const char *name, const char *link_target, oa2_error *err)

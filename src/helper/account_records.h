@@ -27,6 +27,12 @@
 int oa2_records_write(const char *dir, const struct oa2_account *a, const char *home_base,
 		      const char *shell, oa2_error *err);
 
+/* Write a group's two records, NAME.group (0644: groupName, gid) and the
+ * GID.group link, each only when missing or different: a group group_map
+ * created ("GROUP+"). */
+int oa2_records_write_group(const char *dir, const char *name, unsigned long gid,
+			    oa2_error *err);
+
 /* Remove the four records of a (a link only when it leads to a's file). */
 int oa2_records_remove(const char *dir, const struct oa2_account *a, oa2_error *err);
 

@@ -14,11 +14,14 @@
 #define MAGIC "pam_oauth2-accounts 1\n"
 #define FIELDS 6
 
-static const char *const state_names[] = {"active", "locked", "removed", NULL};
+static const char *const state_names[] = {"active", "locked", "removed", "group", NULL};
+
+/* A group line's issuer and sub. */
+#define NO_IDENTITY "-"
 
 const char *oa2_account_state_name(int state)
 {
-	return state >= 0 && state <= OA2_ACCOUNT_REMOVED ? state_names[state] : "?";
+	return state >= 0 && state <= OA2_ACCOUNT_GROUP ? state_names[state] : "?";
 }
 
 bool oa2_registry_text_ok(const char *s, size_t max)
@@ -75,7 +78,9 @@ static int parse_line(char *line, struct oa2_account *a)
 	    oa2_uid_range_refusal((unsigned long)uid, (unsigned long)uid, 1) != NULL ||
 	    !oa2_username_valid(f[1]) || state < 0 || parse_num(f[3], &created) != 0 ||
 	    copy_field(a->issuer, sizeof(a->issuer), f[4], OA2_ACCOUNT_ISSUER_MAX) != 0 ||
-	    copy_field(a->sub, sizeof(a->sub), f[5], OA2_ACCOUNT_SUB_MAX) != 0)
+	    copy_field(a->sub, sizeof(a->sub), f[5], OA2_ACCOUNT_SUB_MAX) != 0 ||
+	    (state == OA2_ACCOUNT_GROUP) !=
+		    (strcmp(a->issuer, NO_IDENTITY) == 0 && strcmp(a->sub, NO_IDENTITY) == 0))
 		return -1;
 	a->uid = (unsigned long)uid;
 	strcpy(a->name, f[1]);
@@ -100,7 +105,8 @@ static int parse(char *text, size_t len, struct oa2_registry *r)
 		*nl = '\0';
 		if (parse_line(p, &a) != 0 || oa2_registry_by_name(r, a.name) != NULL ||
 		    oa2_registry_by_uid(r, a.uid) != NULL ||
-		    oa2_registry_by_identity(r, a.issuer, a.sub) != NULL ||
+		    (a.state != OA2_ACCOUNT_GROUP &&
+		     oa2_registry_by_identity(r, a.issuer, a.sub) != NULL) ||
 		    oa2_registry_add(r, &a) != 0)
 			return -1;
 		p = nl + 1;
@@ -188,7 +194,8 @@ struct oa2_account *oa2_registry_by_identity(const struct oa2_registry *r, const
 					     const char *sub)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		if (strcmp(r->a[i].issuer, issuer) == 0 && strcmp(r->a[i].sub, sub) == 0)
+		if (r->a[i].state != OA2_ACCOUNT_GROUP && strcmp(r->a[i].issuer, issuer) == 0 &&
+		    strcmp(r->a[i].sub, sub) == 0)
 			return &r->a[i];
 	}
 	return NULL;

@@ -3,6 +3,10 @@
  *
  *   UID <tab> NAME <tab> STATE <tab> CREATED <tab> ISSUER <tab> SUB
  *
+ * and one per group group_map created: GID <tab> NAME <tab> group <tab>
+ * CREATED <tab> - <tab> - (a group line has "-" for both, an account line
+ * never has both; identities are unique among accounts).
+ *
  * Read whole and checked line by line (a malformed or duplicate entry makes
  * the whole registry corrupt: the caller refuses), written whole to a
  * temporary file and renamed. The caller holds the lock (accounts.c). */

@@ -242,6 +242,11 @@ static int write_records(const struct oa2_account_store *s, const struct oa2_acc
 static int confirm(const struct oa2_account_store *s, const struct oa2_account *a,
 		   const char *issuer, const char *sub, oa2_error *err)
 {
+	if (a->state == OA2_ACCOUNT_GROUP)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"'%s' is a group group_map created (gid %lu); no account of that "
+				"name is made",
+				a->name, a->uid);
 	if (strcmp(a->issuer, issuer) != 0 || strcmp(a->sub, sub) != 0)
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"account '%s' belongs to another identity (uid %lu); this one is "
@@ -307,13 +312,50 @@ static int take_reserved(const struct oa2_account_store *s, const struct oa2_reg
 	return 0;
 }
 
+/* Register a (an account or a group) and write its records: the registry
+ * first, so that a crash leaves a name its owner's next login completes,
+ * never a record nobody owns; when the records cannot be written, the
+ * entry and any record are taken back: nothing half-written. */
+static int commit(const struct oa2_account_store *s, struct oa2_registry *r,
+		  const struct oa2_account *a, oa2_error *err)
+{
+	oa2_error undo = {0};
+	int undone;
+
+	if (oa2_registry_add(r, a) != 0)
+		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
+	if (oa2_registry_save(s->registry_dir, r, err) != 0) {
+		r->n--;
+		return -1;
+	}
+	if ((a->state == OA2_ACCOUNT_GROUP
+		     ? oa2_records_write_group(s->userdb_dir, a->name, a->uid, err)
+		     : write_records(s, a, err)) == 0)
+		return 0;
+	r->n--;
+	undone = oa2_registry_save(s->registry_dir, r, &undo) == 0;
+	if (oa2_records_exist(s->userdb_dir, a->name, a->uid))
+		undone = oa2_records_remove(s->userdb_dir, a, &undo) == 0 && undone;
+	if (!undone) {
+		/* both reasons, the first one kept (oa2_fail would not replace
+		 * it) */
+		char both[OA2_ERRMSG_MAX];
+		enum oa2_errkind kind = err->kind;
+
+		snprintf(both, sizeof(both), "%.110s; undoing it failed too: %.110s", err->msg,
+			 undo.msg);
+		oa2_error_clear(err);
+		oa2_fail_text(err, kind, both);
+	}
+	return -1;
+}
+
 static int create(const struct oa2_account_store *s, struct oa2_registry *r,
 		  const struct oa2_nss_table *t, const char *issuer, const char *sub,
 		  const char *name, time_t now, struct oa2_account *out, oa2_error *err)
 {
 	struct oa2_account a;
 	struct oa2_subid_ranges ids;
-	oa2_error undo = {0};
 	unsigned long reserved = oa2_account_nss_reserved(t, name);
 	int k;
 
@@ -332,35 +374,74 @@ static int create(const struct oa2_account_store *s, struct oa2_registry *r,
 	strcpy(a.sub, sub);
 	a.state = OA2_ACCOUNT_ACTIVE;
 	a.created = (long long)now;
-	if (oa2_registry_add(r, &a) != 0)
-		return oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
-	/* the registry first: a crash leaves a name the identity's next login
-	 * completes, never a record nobody owns */
-	if (oa2_registry_save(s->registry_dir, r, err) != 0)
+	if (commit(s, r, &a, err) != 0)
 		return -1;
-	if (write_records(s, &a, err) != 0) {
-		/* nothing half-written: take the entry and any record back */
-		int undone;
-
-		r->n--;
-		undone = oa2_registry_save(s->registry_dir, r, &undo) == 0;
-		if (oa2_records_exist(s->userdb_dir, a.name, a.uid))
-			undone = oa2_records_remove(s->userdb_dir, &a, &undo) == 0 && undone;
-		if (!undone) {
-			/* both reasons, the first one kept (oa2_fail would not
-			 * replace it) */
-			char both[OA2_ERRMSG_MAX];
-			enum oa2_errkind kind = err->kind;
-
-			snprintf(both, sizeof(both), "%.110s; undoing it failed too: %.110s",
-				 err->msg, undo.msg);
-			oa2_error_clear(err);
-			oa2_fail_text(err, kind, both);
-		}
-		return -1;
-	}
 	*out = a;
 	return 0;
+}
+
+/* May group_map's GROUP+ name be created? 1: the registry holds it as a
+ * created group already, 0: it may be created, -1 (err): never. */
+static int group_may_take(const struct oa2_account_store *s, const struct oa2_registry *r,
+			  const char *name, oa2_error *err)
+{
+	const struct oa2_account *a = oa2_registry_by_name(r, name);
+	int k;
+
+	if (a != NULL && a->state == OA2_ACCOUNT_GROUP)
+		return 1;
+	if (a != NULL)
+		return oa2_fail(err, OA2_ERR_DENIED,
+				"group_map: '%s+' is created account '%s' (uid %lu); no group is "
+				"made of it",
+				name, a->name, a->uid);
+	if (!oa2_username_valid(name) || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return oa2_fail(err, OA2_ERR_DENIED, "group_map: '%.64s' is not a valid group name",
+				name);
+	if ((k = nss_knows(name, 0, true, err)) != 0)
+		return k < 0 ? -1
+			     : oa2_fail(err, OA2_ERR_DENIED,
+					"group_map: a group '%s' exists that group_map did not create; "
+					"never taken over (write '%s' without '+' to use it)",
+					name, name);
+	if ((k = nss_knows(name, 0, false, err)) != 0)
+		return k < 0 ? -1
+			     : oa2_fail(err, OA2_ERR_DENIED,
+					"group_map: '%s' is a user on this host; no group of that "
+					"name is created",
+					name);
+	if (oa2_records_exist(s->userdb_dir, name, 0))
+		return oa2_fail(err, OA2_ERR_DENIED, "%s holds a record named '%s' not made here",
+				s->userdb_dir, name);
+	return 0;
+}
+
+/* Create the group name (group_may_take said 0), or write a created
+ * group's records again. */
+static int make_group(const struct oa2_account_store *s, struct oa2_registry *r,
+		      const struct oa2_nss_table *t, const char *name, time_t now, oa2_error *err)
+{
+	const struct oa2_account *a = oa2_registry_by_name(r, name);
+	struct oa2_account g;
+	struct oa2_subid_ranges ids;
+	int k;
+
+	if (a != NULL)
+		return oa2_records_write_group(s->userdb_dir, a->name, a->uid, err);
+	memset(&g, 0, sizeof(g));
+	if (load_subids(s, &ids, err) != 0)
+		return -1;
+	/* under hash the GID comes from the name: the same on every host */
+	k = allocate(s, r, &ids, t, "group", name, &g.uid, err);
+	oa2_subid_free(&ids);
+	if (k != 0)
+		return -1;
+	strcpy(g.name, name);
+	strcpy(g.issuer, "-");
+	strcpy(g.sub, "-");
+	g.state = OA2_ACCOUNT_GROUP;
+	g.created = (long long)now;
+	return commit(s, r, &g, err);
 }
 
 /* The UIDs libnss_oauth2 may reserve, in the order `next` hands them out
@@ -471,6 +552,44 @@ out:
 	return rc;
 }
 
+int oa2_account_make_groups(const struct oa2_account_store *s, const struct oa2_groups_wanted *w,
+			    time_t now, oa2_error *err)
+{
+	struct oa2_registry r = {0};
+	struct oa2_nss_table t;
+	oa2_error nerr = {0};
+	bool any = false;
+	int lock = -1, nlock = -1, rc = -1;
+
+	for (size_t i = 0; i < w->n; i++)
+		any = any || w->create[i];
+	if (!any)
+		return 0;
+	memset(&t, 0, sizeof(t));
+	if (lock_store(s, &lock, err) != 0 || oa2_registry_load(s->registry_dir, &r, err) != 0)
+		goto out;
+	/* a GID is never one sshd's lookup promised to a new user */
+	if (s->nss_dir != NULL)
+		nlock = oa2_account_nss_open(s->nss_dir, now, &t, &nerr);
+	/* every name checked before any is made: one refused name makes none */
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->create[i] && group_may_take(s, &r, w->name[i], err) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->create[i] && make_group(s, &r, &t, w->name[i], now, err) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	/* the UIDs libnss_oauth2 offers no longer hold a new GID */
+	if (nlock >= 0)
+		(void)nss_close(s, &r, nlock, &t, NULL, &nerr);
+	oa2_registry_free(&r);
+	oa2_cache_unlock(lock);
+	return rc;
+}
+
 int oa2_account_publish(const struct oa2_account_store *s, oa2_error *err)
 {
 	struct oa2_registry r = {0};
@@ -516,8 +635,9 @@ int oa2_account_change(const struct oa2_account_store *s, const char *name,
 	if (lock_store(s, &lock, err) != 0 || oa2_registry_load(s->registry_dir, &r, err) != 0)
 		goto out;
 	a = oa2_registry_by_name(&r, name);
-	if (a == NULL) {
-		oa2_fail(err, OA2_ERR_USER, "no account '%.64s' in the registry", name);
+	if (a == NULL || a->state == OA2_ACCOUNT_GROUP) {
+		oa2_fail(err, OA2_ERR_USER, "no account '%.64s' in the registry%s", name,
+			 a != NULL ? " (a group group_map created)" : "");
 		goto out;
 	}
 	was = a->state;

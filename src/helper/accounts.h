@@ -43,10 +43,19 @@ struct oa2_account_store {
 	const char *new_users, *strip_domains;
 };
 
-enum oa2_account_state { OA2_ACCOUNT_ACTIVE, OA2_ACCOUNT_LOCKED, OA2_ACCOUNT_REMOVED };
+/* OA2_ACCOUNT_GROUP: not an account but a group group_map created
+ * ("GROUP+"): its GID is a number of uid_range like an account's UID, so
+ * the two never meet, and its line keeps it from ever being reused. */
+enum oa2_account_state {
+	OA2_ACCOUNT_ACTIVE,
+	OA2_ACCOUNT_LOCKED,
+	OA2_ACCOUNT_REMOVED,
+	OA2_ACCOUNT_GROUP
+};
 
 struct oa2_account {
 	unsigned long uid;              /* also the GID of its private group */
+	/* a group (OA2_ACCOUNT_GROUP): uid its GID, issuer and sub "-" */
 	char name[OA2_USER_MAX];
 	int state;                      /* enum oa2_account_state */
 	long long created;              /* seconds since the epoch */
@@ -74,6 +83,20 @@ int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, con
 		      const char *name, bool may_create, time_t now, struct oa2_account *out,
 		      bool *ours, oa2_error *err);
 
+/* The groups of w marked for creation (group_map's "GROUP+"), under the
+ * registry's lock: a group the registry holds as one keeps its GID (its
+ * records written again when missing); a name the registry holds as an
+ * account, or that NSS knows as a user or a group, or that a record in
+ * userdb_dir has, is refused (OA2_ERR_DENIED: never taken over; every name
+ * is checked before any group is made, so such a refusal makes none); else the
+ * group is registered with a GID allocated as a UID is (uid_range, never a
+ * number the registry, NSS, a subordinate ID range or a live reservation
+ * holds; uid_allocation = hash: from "group" and the name, so every host
+ * agrees) and its NAME.group and GID.group records written. */
+struct oa2_groups_wanted;
+int oa2_account_make_groups(const struct oa2_account_store *s, const struct oa2_groups_wanted *w,
+			    time_t now, oa2_error *err);
+
 /* Write libnss_oauth2's settings again (pam-oauth2 accounts sync). */
 int oa2_account_publish(const struct oa2_account_store *s, oa2_error *err);
 
@@ -92,7 +115,7 @@ enum oa2_account_action { OA2_ACCOUNT_LOCK, OA2_ACCOUNT_UNLOCK, OA2_ACCOUNT_REMO
 int oa2_account_change(const struct oa2_account_store *s, const char *name,
 		       enum oa2_account_action what, oa2_error *err);
 
-/* "active", "locked", "removed". */
+/* "active", "locked", "removed", "group". */
 const char *oa2_account_state_name(int state);
 
 #endif

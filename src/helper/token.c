@@ -268,7 +268,8 @@ static int pick_source(const struct oa2_config *cfg, const struct oa2_discovery 
 }
 
 /* claims_source = auto with an ID token that lacks the user-name claim, or
- * the groups claim while groups are required: one userinfo request, the
+ * the groups claim while groups are required or mapped (group_map with
+ * accounts = create): one userinfo request, the
  * same sub, and those claims only (claims_fill.h). *idc is replaced by the
  * completed claims; nothing happens when nothing is lacking, or when there
  * is no access token or userinfo endpoint to ask (the mapping then says
@@ -277,8 +278,9 @@ static int fill_from_userinfo(const struct oa2_config *cfg, const struct oa2_dis
 			      oa2_http *http, const char *access, char **idc, bool *filled,
 			      oa2_error *err)
 {
-	const char *names[2] = {cfg->username_claim,
-				cfg->require_groups != NULL ? cfg->groups_claim : NULL};
+	bool groups = cfg->require_groups != NULL ||
+		      (cfg->accounts == OA2_ACCOUNTS_CREATE && cfg->group_map != NULL);
+	const char *names[2] = {cfg->username_claim, groups ? cfg->groups_claim : NULL};
 	char *info = NULL, *merged = NULL;
 	oa2_jobj c = {0};
 	size_t added = 0;

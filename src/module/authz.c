@@ -7,54 +7,20 @@
 #include <string.h>
 
 #include "authz.h"
+#include "shared/claim_groups.h"
 #include "shared/json.h"
 #include "shared/strutil.h"
 
-/* Does the array hold a string that is a word of wanted? Members of other
- * types (numbers, arrays, objects) are never group names: skipped. */
-static int array_has_any(const json_object *arr, const char *wanted)
+/* A group of the token (claim_groups.h) that is a word of wanted[0] ends
+ * the walk, noted in wanted[1]. */
+static int wanted_group(const char *group, size_t len, void *arg)
 {
-	size_t n = json_object_array_length(arr);
+	const char **wanted = arg;
 
-	for (size_t i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(arr, i);
-
-		if (oa2_json_is_clean_string(e) && oa2_list_contains(wanted, json_object_get_string(e)))
-			return 1;
-	}
-	return 0;
-}
-
-/* Does the space-separated string hold a word of wanted? */
-static int words_have_any(const json_object *str, const char *wanted)
-{
-	const char *p, *word;
-	size_t n;
-
-	if (!oa2_json_is_clean_string(str))
+	if (!oa2_list_contains_n(wanted[0], group, len))
 		return 0;
-	p = json_object_get_string((json_object *)str);
-	while (oa2_list_next(&p, " ", &word, &n)) {
-		if (oa2_list_contains_n(wanted, word, n))
-			return 1;
-	}
-	return 0;
-}
-
-/* Zitadel's roles: an object whose member names are the groups. A member
- * counts when its value is an object (Zitadel: {"orgid": "domain"}) or true;
- * false, null, strings and numbers could mean "not a member": skipped. */
-static int keys_have_any(const json_object *obj, const char *wanted)
-{
-	json_object_object_foreach((json_object *)obj, key, val) {
-		bool member = json_object_is_type(val, json_type_object) ||
-			      (json_object_is_type(val, json_type_boolean) &&
-			       json_object_get_boolean(val));
-
-		if (member && oa2_list_contains(wanted, key))
-			return 1;
-	}
-	return 0;
+	wanted[1] = group;
+	return 1;
 }
 
 static const char *type_name(const json_object *v)
@@ -93,31 +59,24 @@ static int refuse_overage(const json_object *claims, const char *name, oa2_error
 /* Is the user in one of cfg->require_groups? 0 yes, -1 (err) no. */
 static int check_groups(const struct oa2_config *cfg, const json_object *claims, oa2_error *err)
 {
-	const char *name = cfg->groups_claim, *want = cfg->require_groups;
-	json_object *v = oa2_json_path(claims, name);
+	const char *name = cfg->groups_claim, *want = cfg->require_groups, *type = "?";
+	const char *found[2] = {want, NULL};
+	int k = oa2_claim_groups(claims, name, wanted_group, found, &type);
 
-	if (v == NULL) {
+	if (k == 1) {
 		if (refuse_overage(claims, name, err) != 0)
 			return -1;
 		return oa2_fail(err, OA2_ERR_PERM,
 				"not in any required group (%.100s): the token has no '%.64s' claim",
 				want, name);
 	}
-	if (json_object_is_type(v, json_type_array)) {
-		if (array_has_any(v, want))
-			return 0;
-	} else if (json_object_is_type(v, json_type_string)) {
-		if (words_have_any(v, want))
-			return 0;
-	} else if (json_object_is_type(v, json_type_object)) {
-		if (keys_have_any(v, want))
-			return 0;
-	} else {
+	if (k < 0)
 		return oa2_fail(err, OA2_ERR_PERM,
 				"not in any required group (%.100s): claim '%.64s' is %s, not an "
 				"array, a string or an object of groups",
-				want, name, type_name(v));
-	}
+				want, name, type);
+	if (found[1] != NULL)
+		return 0;
 	return oa2_fail(err, OA2_ERR_PERM, "not in any required group (%.100s)", want);
 }
 
@@ -256,9 +215,13 @@ int oa2_authz_check(const struct oa2_config *cfg, const json_object *claims,
 	}
 	if (cfg->require_amr != NULL) {
 		json_object *amr = NULL;
+		const char *found[2] = {cfg->require_amr, NULL};
 
-		/* amr is an array (RFC 8176): a string does not count */
-		if (oa2_json_array(claims, "amr", &amr) != 0 || !array_has_any(amr, cfg->require_amr))
+		/* amr is an array (RFC 8176): a string does not count; its
+		 * string members are read as the groups of an array are */
+		if (oa2_json_array(claims, "amr", &amr) != 0 ||
+		    oa2_claim_groups(claims, "amr", wanted_group, found, NULL) != 0 ||
+		    found[1] == NULL)
 			return oa2_fail(err, OA2_ERR_PERM, "no authentication method of '%.100s' in amr",
 					cfg->require_amr);
 	}

@@ -484,21 +484,20 @@ static int check_conditions(const char *list, const char *file, oa2_error *err)
 }
 
 const char *oa2_group_map_item(const char *item, size_t len, size_t *idp_len, char *local,
-			       size_t local_size, bool *forced)
+			       size_t local_size, char *mark)
 {
 	const char *colon = memrchr(item, ':', len);
 	size_t llen;
 
 	*idp_len = 0;
-	*forced = false;
+	*mark = '\0';
 	if (local_size > 0)
 		local[0] = '\0';
 	if (colon == NULL || colon == item)
 		return "is not IDPGROUP:GROUP";
 	llen = len - (size_t)(colon + 1 - item);
-	*forced = llen > 0 && colon[llen] == '!';
-	if (*forced)
-		llen--;
+	if (llen > 0 && (colon[llen] == '!' || colon[llen] == '+'))
+		*mark = colon[llen--];
 	if (llen == 0)
 		return "names no group";
 	if (llen >= local_size)
@@ -516,12 +515,11 @@ const char *oa2_group_map_item(const char *item, size_t len, size_t *idp_len, ch
 static int check_group_map(const char *list, const char *file, oa2_error *err)
 {
 	const char *p = list, *item, *why;
-	char local[OA2_USER_MAX];
+	char local[OA2_USER_MAX], mark;
 	size_t n, idp_len;
-	bool forced;
 
 	while (oa2_list_next(&p, OA2_LIST_SEPS, &item, &n)) {
-		why = oa2_group_map_item(item, n, &idp_len, local, sizeof(local), &forced);
+		why = oa2_group_map_item(item, n, &idp_len, local, sizeof(local), &mark);
 		if (why != NULL)
 			return oa2_fail(err, OA2_ERR_CONFIG, "%s: group_map: '%.*s' %s", file,
 					(int)(n > 100 ? 100 : n), item, why);

@@ -136,14 +136,15 @@ int oa2_login_defs_uid_min(const char *path);
  * above 2^31, nothing below floor? Returns NULL, or why not. */
 const char *oa2_uid_range_refusal(unsigned long low, unsigned long high, unsigned long floor);
 
-/* One item of group_map, item[0..len): "IDPGROUP:GROUP" or "IDPGROUP:GROUP!"
- * (split at the last ':'). On success returns NULL, *idp_len is the IdP
+/* One item of group_map, item[0..len): "IDPGROUP:GROUP", "IDPGROUP:GROUP!"
+ * (a system group allowed) or "IDPGROUP:GROUP+" (created when absent),
+ * split at the last ':'. On success returns NULL, *idp_len is the IdP
  * group's length (at least 1), local (local_size bytes) holds GROUP, a
- * valid group name, and *forced says whether the '!' was there. Otherwise
- * returns why the item is malformed. The configuration is refused at load
- * for such an item; the helper uses the same parser at each login. */
+ * valid group name, and *mark is the '!' or '+' that followed it, or '\0'.
+ * Otherwise returns why the item is malformed. The configuration is refused
+ * at load for such an item; the helper uses the same parser at each login. */
 const char *oa2_group_map_item(const char *item, size_t len, size_t *idp_len, char *local,
-			       size_t local_size, bool *forced);
+			       size_t local_size, char *mark);
 
 /* True when require_claims holds a condition on the claim name
  * ("name=..."). */

@@ -26,11 +26,18 @@ What it proves, each as its own assertion:
     runs `sudo id` through sudoers' %sudo rule (her first login is two
     racing ssh connections: one reservation, one account, both sessions
     run with its UID); carol, without that IdP
-    group, is not; with the mapping gone, newbob's next login drops sudo;
+    group, is not; the group removed AT THE IDP (the test IdP's
+    POST /users/groups), newbob's next login has no sudo (`id`, `sudo id`
+    refused, the membership record gone); back in the IdP group, sudo
+    again; with the mapping gone, newbob's next login drops sudo;
   * a name outside new_users (mallory, before new_users names her) is
     refused and leaves no registry line, no record and no reservation;
   * a login refused after sshd's lookup reserved a UID (mallory, whose sub
     the store refuses) creates nothing; the reservation only lapses;
+  * group_map's GROUP+: root+ (a group that exists) refuses the login; a
+    new group idpusers is created at newbob's login (registered, its GID
+    past a live reservation), nss-systemd serves it to nobody by name and
+    GID, `id` shows it, the next login keeps it;
   * with 64 live reservations a new name gets none;
   * names the host already knows (daemon, the local user alice), even when
     new_users names them, are never created or taken over: daemon is
@@ -160,6 +167,15 @@ def settings(ctx, new_users, extra=""):
     return cli(ctx, "sync")
 
 
+def idp_groups(ctx, r, user, groups):
+    """Change user's groups at the test IdP (POST /users/groups)."""
+    st, ans = ctx.control("POST", "/users/groups", {"username": user, "groups": groups})
+    st2, users = ctx.control("GET", "/users")
+    mine = [u.get("groups") for u in users or [] if u.get("username") == user]
+    r.check(st == 200 and st2 == 200 and mine == [groups],
+            "at the IdP, %s's groups are now %r" % (user, groups), repr((st, ans, mine)))
+
+
 def key_login_and_lock(ctx, r):
     """A locked account is refused beyond pam_oauth2: an ssh key login through a
     stack whose account phase is pam_unix alone."""
@@ -282,6 +298,14 @@ def body(ctx, r):
             "and leaves no registry line, no record and no reservation",
             repr((registry(ctx), reserved())))
 
+    # the IdP's control route refuses what it cannot apply
+    bad = [ctx.control("POST", "/users/groups", b)[0] for b in (
+        {"username": "nobody-here", "groups": []}, {"username": "bob", "groups": "users"},
+        {"username": "bob", "groups": [""]}, {"username": "bob", "groups": [1]})]
+    r.check(bad == [404, 400, 400, 400],
+            "the test IdP's POST /users/groups refuses an unknown user and a malformed list",
+            repr(bad))
+
     # 3. a second new user (the IdP's bob, mapped to newbob: the test IdP has
     # no other user with a clean sub), once new_users names her; local names
     # never, even when new_users names them.
@@ -322,6 +346,20 @@ def body(ctx, r):
     status, out = login(ctx, r, srv, "carol", "carol", "id; sudo -n /usr/bin/id")
     r.check(status != 0 and "sudo" not in out.split("\n")[0] and "uid=0(root)" not in out,
             "carol (no IdP group users) gets no sudo", "status %r, output %r" % (status, out))
+    # the group removed AT THE IDP: the next login drops the membership
+    idp_groups(ctx, r, "bob", [])
+    status, out = login(ctx, r, srv, "newbob", "bob", "id; sudo -n /usr/bin/id")
+    r.check(status != 0 and "uid=%d(newbob)" % (LOW + 1) in out and "27(sudo)" not in out and
+            "uid=0(root)" not in out and
+            not os.path.exists("/run/userdb/newbob:sudo.membership"),
+            "bob removed from the IdP group users: newbob's next login has no sudo (`id` shows "
+            "no 27(sudo), `sudo id` is refused), the membership record is gone",
+            "status %r, output %r" % (status, out))
+    idp_groups(ctx, r, "bob", ["users"])
+    status, out = login(ctx, r, srv, "newbob", "bob", "id; sudo -n /usr/bin/id")
+    r.check(status == 0 and want2 in out and "uid=0(root)" in out,
+            "back in the IdP group, the next login makes her a member again and `sudo id` runs",
+            "status %r, output %r" % (status, out))
     settings(ctx, "carol bob newbob alice daemon", with_map)
     status, out = login(ctx, r, srv, "newbob", "bob", "id; sudo -n /usr/bin/id")
     r.check(status != 0 and "27(sudo)" not in out and "uid=0(root)" not in out and
@@ -353,6 +391,31 @@ def body(ctx, r):
             "mallory's refused login creates no account", "status %r, output %r" % (status, out))
     r.check(table.get("mallory") == LOW + 2 and expiry("mallory") <= time.time() + 600,
             "her reservation (uid %d) only waits to lapse, at most 600 s" % (LOW + 2), repr(table))
+
+    # 4b. group_map's GROUP+: a group no NSS source knows is created at
+    # newbob's next login, served by nss-systemd, her membership with it;
+    # its GID skips the UID of mallory's live reservation
+    settings(ctx, "carol bob newbob alice daemon",
+             with_map + "group_map = users:sudo! users:idpusers+ users:root+\n")
+    status, out = login(ctx, r, srv, "newbob", "bob")
+    r.check(status == 255 and "uid=" not in out and "idpusers" not in registry(ctx),
+            "group_map naming root+ (a group that exists) refuses the login; nothing is created",
+            "status %r, output %r" % (status, out))
+    settings(ctx, "carol bob newbob alice daemon",
+             with_map + "group_map = users:sudo! users:idpusers+\n")
+    status, out = login(ctx, r, srv, "newbob", "bob")
+    gid = LOW + 3
+    r.check(status == 0 and "27(sudo),%d(idpusers)" % gid in out and registry(ctx).get("idpusers") == gid,
+            "users:idpusers+ creates the group idpusers (gid %d, past mallory's reserved uid), "
+            "registered; newbob's `id` shows it" % gid, "status %r, output %r" % (status, out))
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                        "getent", "group", "idpusers", str(gid)], capture_output=True, text=True)
+    r.check(p.returncode == 0 and p.stdout.count("idpusers:x:%d:" % gid) == 2,
+            "nobody's getent group finds it by name and by GID (nss-systemd)", p.stdout + p.stderr)
+    status, out = login(ctx, r, srv, "newbob", "bob")
+    r.check(status == 0 and "%d(idpusers)" % gid in out and
+            sorted(registry(ctx).values()).count(gid) == 1,
+            "her next login keeps the same group and GID", "status %r, output %r" % (status, out))
 
     # 5. at most 64 live reservations: with the table full, a new name gets
     # nothing (sshd calls the connection invalid) and no 65th line.

@@ -1039,6 +1039,22 @@ function pendingCibaRequests() {
 const FAULT_KINDS = ['status500', 'slow', 'garbage', 'truncated', 'oversize', 'slow_down', 'answer'];
 const FAULT_ENDPOINTS = [...ENDPOINTS, '*'];
 
+// A user's groups change at the IdP (an administrator removed her from a
+// group): every token, ID token and userinfo answer issued afterwards
+// carries the new list, in every profile's shape. Tokens issued before keep
+// what they were signed with.
+function setGroups(body) {
+  const user = findByUsername(body.username);
+  if (!user) return [404, { error: 'unknown_user' }];
+  const { groups } = body;
+  if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string' || g === '')) {
+    return [400, { error: 'bad_groups' }];
+  }
+  user.groups = [...new Set(groups)];
+  log('groups of', user.username, 'now', JSON.stringify(user.groups));
+  return [200, { ok: true, username: user.username, groups: user.groups }];
+}
+
 let httpsServer;
 let controlServer;
 let shuttingDown = false;
@@ -1179,6 +1195,8 @@ async function controlRoute(method, pathname, query, body) {
     }
     case 'GET /users':
       return [200, USERS.map((u) => ({ username: u.username, sub: u.sub, groups: u.groups }))];
+    case 'POST /users/groups':
+      return setGroups(body);
     case 'POST /shutdown':
       setImmediate(() => shutdown(0));
       return [200, { ok: true }];

@@ -12,7 +12,12 @@
  * without creation); pam-oauth2
  * accounts lock refuses the next login, unlock lets it in again, remove takes
  * the records away and keeps the UID (the next new account gets another);
- * with accounts = off an unknown name is still refused. */
+ * group_map reads groups_claim in the forms real IdPs send it (Keycloak's
+ * dotted realm_access.roles, ZITADEL's object of role names, Entra's object
+ * IDs), the membership follows the token at every login, a claim of
+ * another type is refused; a group written GROUP+ is created once and
+ * kept, a name NSS knows is never taken over; with accounts = off an unknown name is still
+ * refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -118,8 +124,9 @@ static int device(const char *user, const char *approver)
 	return rc;
 }
 
-/* A token of the IdP's key for (sub, name), presented as the password. */
-static int token(const char *service, const char *sub, const char *name)
+/* A token of the IdP's key for (sub, name) and the claims extra (",..."
+ * or ""), presented as the password. */
+static int token_with(const char *service, const char *sub, const char *name, const char *extra)
 {
 	char req[2048], *body = NULL, *jws, *end;
 	long now = (long)time(NULL);
@@ -128,8 +135,8 @@ static int token(const char *service, const char *sub, const char *name)
 
 	snprintf(req, sizeof(req),
 		 "{\"alg\":\"RS256\",\"header\":{},\"claims\":{\"iss\":\"%s\",\"sub\":\"%s\","
-		 "\"aud\":\"pam-public\",\"iat\":%ld,\"exp\":%ld,\"preferred_username\":\"%s\"}}",
-		 idp.issuer, sub, now, now + 600, name);
+		 "\"aud\":\"pam-public\",\"iat\":%ld,\"exp\":%ld,\"preferred_username\":\"%s\"%s}}",
+		 idp.issuer, sub, now, now + 600, name, extra);
 	assert_int_equal(oa2t_control(&idp, "POST", "/sign", req, &body), 200);
 	jws = strstr(body, "\"jws\":\"");
 	assert_non_null(jws);
@@ -142,6 +149,11 @@ static int token(const char *service, const char *sub, const char *name)
 	rc = oa2t_auth(service, name, &conv, false);
 	free(body);
 	return rc;
+}
+
+static int token(const char *service, const char *sub, const char *name)
+{
+	return token_with(service, sub, name, "");
 }
 
 static void expect_rc(int rc, int want, const char *log)
@@ -266,6 +278,78 @@ static void lock_unlock_remove(void **state)
 	assert_int_not_equal(cli("lock nosuchname"), 0);
 }
 
+/* newkim logs in through service with the claims extra; afterwards she is
+ * a member of nogroup or not. */
+static void kim_login(const char *service, const char *extra, bool member)
+{
+	expect_rc(token_with(service, "sub-kim", "newkim", extra), PAM_SUCCESS, "login accepted");
+	if ((scratch("userdb/newkim:nogroup.membership") != NULL) != member)
+		fail_msg("%s with %s: nogroup membership %s", service, extra,
+			 member ? "missing" : "left");
+}
+
+/* group_map reads groups_claim as require_groups does: Keycloak's dotted
+ * realm_access.roles, ZITADEL's object of role names, Entra's object IDs;
+ * the membership follows the token at every login. */
+static void group_map_reads_every_claim_form(void **state)
+{
+	static const struct {
+		const char *service, *claims;
+		bool member;
+	} logins[] = {
+		{"tok-kc", ",\"realm_access\":{\"roles\":[\"offline_access\",\"admins\"]}", true},
+		/* a top-level "admins" is not the role: the path is what counts */
+		{"tok-kc", ",\"admins\":[\"admins\"],\"realm_access\":{\"roles\":[]}", false},
+		/* ZITADEL: the member names; false is no membership */
+		{"tok-zit", ",\"urn:zitadel:iam:org:project:roles\":{\"users\":false,"
+			    "\"admins\":{\"2739\":\"acme.example\"}}", true},
+		{"tok-zit", ",\"urn:zitadel:iam:org:project:roles\":{\"admins\":false}", false},
+		/* Entra: the object ID, never the display name */
+		{"tok-entra", ",\"groups\":[\"5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b\"]", true},
+		{"tok-entra", ",\"groups\":[\"admins\"]", false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++)
+		kim_login(logins[i].service, logins[i].claims, logins[i].member);
+	oa2t_expect_log("account newkim (uid");
+	/* a claim that is no form of groups refuses the login, writes nothing */
+	kim_login("tok-kc", ",\"realm_access\":{\"roles\":[\"admins\"]}", true);
+	expect_rc(token_with("tok-kc", "sub-kim", "newkim", ",\"realm_access\":{\"roles\":42}"),
+		  PAM_AUTH_ERR, "group_map: claim 'realm_access.roles' is a number");
+	assert_non_null(scratch("userdb/newkim:nogroup.membership"));
+}
+
+/* GROUP+: a group neither NSS nor the registry knows is created at the
+ * first login that maps to it (a registry line, its records, the
+ * membership), kept at the next; a name NSS knows is never taken over. */
+static void group_map_creates_a_group(void **state)
+{
+	const char *reg;
+
+	(void)state;
+	expect_rc(token_with("tok-mk", "sub-lou", "newlou", ",\"groups\":[\"devs\"]"), PAM_SUCCESS,
+		  "login accepted");
+	reg = scratch("accounts/registry");
+	assert_non_null(reg);
+	assert_non_null(strstr(reg, "\toa2devs\tgroup\t"));
+	assert_non_null(scratch("userdb/oa2devs.group"));
+	assert_non_null(scratch("userdb/newlou:oa2devs.membership"));
+	expect_rc(token_with("tok-mk", "sub-lou", "newlou", ",\"groups\":[\"devs\"]"), PAM_SUCCESS,
+		  "login accepted");
+	reg = scratch("accounts/registry");
+	assert_non_null(strstr(reg, "\toa2devs\tgroup\t"));
+	/* the command lists and shows it; it is no account to lock */
+	assert_int_equal(cli("list"), 0);
+	assert_int_equal(cli("show oa2devs"), 0);
+	assert_int_equal(WEXITSTATUS(cli("lock oa2devs")), 6);
+	/* root is a group NSS knows: refused, nothing made of it */
+	expect_rc(token_with("tok-mk", "sub-lou", "newlou", ",\"groups\":[\"admins\"]"),
+		  PAM_AUTH_ERR, "a group 'root' exists that group_map did not create");
+	assert_null(scratch("userdb/root.group"));
+	assert_null(scratch("userdb/newlou:root.membership"));
+}
+
 static void accounts_off_needs_an_existing_account(void **state)
 {
 	(void)state;
@@ -282,6 +366,14 @@ int main(int argc, char **argv)
 		{"tok", "config=%T/acc.conf grant=token new_users=* debug", false},
 		{"tok-narrow", "config=%T/acc.conf grant=token new_users=*@corp.test debug", false},
 		{"tok-off", "config=%T/acc.conf grant=token accounts=off new_users=* debug", false},
+		{"tok-kc", "config=%T/acc.conf grant=token new_users=* groups_claim=realm_access.roles "
+		 "group_map=admins:nogroup debug", false},
+		{"tok-zit", "config=%T/acc.conf grant=token new_users=* "
+		 "groups_claim=urn:zitadel:iam:org:project:roles group_map=admins:nogroup debug", false},
+		{"tok-mk", "config=%T/acc.conf grant=token new_users=* group_map=devs:oa2devs+,"
+		 "admins:root+ debug", false},
+		{"tok-entra", "config=%T/acc.conf grant=token new_users=* "
+		 "group_map=5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b:nogroup debug", false},
 		{NULL, NULL, false},
 	};
 	const struct CMUnitTest tests[] = {
@@ -291,6 +383,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(names_nss_knows_are_never_created),
 		cmocka_unit_test(another_sub_with_the_same_name_is_refused),
 		cmocka_unit_test(lock_unlock_remove),
+		cmocka_unit_test(group_map_reads_every_claim_form),
+		cmocka_unit_test(group_map_creates_a_group),
 		cmocka_unit_test(accounts_off_needs_an_existing_account),
 	};
 

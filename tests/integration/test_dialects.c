@@ -505,9 +505,12 @@ static void auth0_slow_down_429_keeps_polling(void **state)
 
 /* The org server's thin ID token has preferred_username (profile scope)
  * but no groups: with claims_source = auto the groups come from userinfo
- * when groups are required; with the ID token alone they are missing. */
+ * when groups are required or mapped (group_map); with the ID token alone
+ * they are missing. */
 static void okta_org_thin_id_token_groups_from_userinfo(void **state)
 {
+	char conf[1024];
+
 	(void)state;
 	admits_alice_not_bob(NULL, NULL, "require_groups = admins\n");
 	oa2t_expect_log("token validated from id_token+userinfo");
@@ -517,6 +520,15 @@ static void okta_org_thin_id_token_groups_from_userinfo(void **state)
 	write_conf(NULL);
 	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
 	oa2t_expect_log("token validated from id_token (");
+	/* group_map of created accounts needs the groups as well */
+	snprintf(conf, sizeof(conf),
+		 "accounts = create\naccounts_dir = %s/okta-acc\nuserdb_dir = %s/okta-userdb\n"
+		 "nss_dir = %s/okta-nss\ngroup_map = admins:nogroup\n",
+		 oa2t_tmp(), oa2t_tmp(), oa2t_tmp());
+	write_conf(conf);
+	expect_rc(device_login("alice", APPROVE, "alice", 0), PAM_SUCCESS);
+	oa2t_expect_log("token validated from id_token+userinfo");
+	write_conf(NULL);
 }
 
 /* claims_source = userinfo, the earlier advice, still works. */

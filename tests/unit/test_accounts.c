@@ -19,7 +19,14 @@
  * and refuses a collision; a shell /etc/shells does not list is refused; no
  * UID (next or hash) inside a range of /etc/subuid or /etc/subgid is handed
  * out, absent files hold no ranges, and a malformed line refuses every
- * creation. */
+ * creation; a group group_map creates (GROUP+) gets the next number of the
+ * range and a registry line (never a user's UID, never reused), NAME.group
+ * and GID.group, keeps its GID at the next login, is no account (no login,
+ * no lock), is listed; a created account's name, a name NSS knows, a stray
+ * record, an illegal name are refused, as are an unwritable store (nothing
+ * left behind) and a full range; under hash its GID is the same on every
+ * host; a group line with an identity, an account line without one, make
+ * the registry corrupt. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,6 +42,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helper/account_groups.h"
 #include "helper/accounts.h"
 
 #define ISS "https://idp.example.test/realm"
@@ -651,6 +659,158 @@ static void subordinate_ids(void **state)
 	refused(&s, "sub-alice", "alice", OA2_ERR_INTERNAL, "symbolic link");
 }
 
+/* group_map's GROUP+ for one group name: 0 or -1 with err. */
+static int make_group(const struct oa2_account_store *s, const char *name, oa2_error *err)
+{
+	static struct oa2_groups_wanted w;
+
+	memset(err, 0, sizeof(*err));
+	memset(&w, 0, sizeof(w));
+	snprintf(w.name[0], sizeof(w.name[0]), "%s", name);
+	w.create[0] = true;
+	w.n = 1;
+	return oa2_account_make_groups(s, &w, 1700000000, err);
+}
+
+static void group_refused(const struct oa2_account_store *s, const char *name,
+			  enum oa2_errkind kind, const char *want)
+{
+	oa2_error err;
+
+	assert_int_equal(make_group(s, name, &err), -1);
+	if (err.kind != kind || strstr(err.msg, want) == NULL)
+		fail_msg("group '%s': kind %d message '%s', wanted %d '%s'", name, err.kind, err.msg,
+			 kind, want);
+}
+
+static void created_groups(void **state)
+{
+	struct oa2_account_store s;
+	struct oa2_account a, *list = NULL;
+	oa2_error err;
+	char link[64], path[1024];
+	struct stat st;
+	size_t n = 0;
+	ssize_t k;
+
+	(void)state;
+	fresh(&s);
+	assert_int_equal(claim(&s, "sub-0", "u0", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW);
+	/* a new group: the next number of the range, a registry line of its
+	 * own, NAME.group and GID.group as the private groups are written */
+	assert_int_equal(make_group(&s, "devs", &err), 0);
+	assert_non_null(strstr(slurp(reg_dir, "registry"), "1900000001\tdevs\tgroup\t1700000000\t-\t-\n"));
+	assert_string_equal(slurp(db_dir, "devs.group"),
+			    "{\"groupName\":\"devs\",\"gid\":1900000001,\"disposition\":\"regular\","
+			    "\"service\":\"pam_oauth2\"}\n");
+	snprintf(path, sizeof(path), "%s/devs.group", db_dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	snprintf(path, sizeof(path), "%s/1900000001.group", db_dir);
+	k = readlink(path, link, sizeof(link) - 1);
+	assert_true(k > 0);
+	link[k] = '\0';
+	assert_string_equal(link, "devs.group");
+	assert_false(present(db_dir, "devs.user"));
+	/* again: the same GID, no second line; a lost record comes back */
+	snprintf(path, sizeof(path), "%s/devs.group", db_dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(make_group(&s, "devs", &err), 0);
+	assert_true(present(db_dir, "devs.group"));
+	assert_int_equal(registry_lines(), 2);
+	/* the GID is never a user's: the next account gets the next number */
+	assert_int_equal(claim(&s, "sub-1", "u1", true, &a, &err), 0);
+	assert_int_equal(a.uid, LOW + 2);
+	/* a created group is no account: no login to it, no lock */
+	refused(&s, "sub-2", "devs", OA2_ERR_DENIED, "is a group group_map created");
+	assert_int_equal(oa2_account_change(&s, "devs", OA2_ACCOUNT_LOCK, &err), -1);
+	assert_int_equal(err.kind, OA2_ERR_USER);
+	/* the list shows it */
+	assert_int_equal(oa2_account_list(&s, &list, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(list[1].name, "devs");
+	assert_int_equal(list[1].state, OA2_ACCOUNT_GROUP);
+	assert_string_equal(oa2_account_state_name(list[1].state), "group");
+	free(list);
+	/* never taken over: a created account's name, a name NSS knows as a
+	 * group or a user, a stray record; never an illegal name */
+	group_refused(&s, "u0", OA2_ERR_DENIED, "is created account 'u0'");
+	group_refused(&s, "root", OA2_ERR_DENIED, "exists that group_map did not create");
+	group_refused(&s, "sudo", OA2_ERR_DENIED, "exists that group_map did not create");
+	snprintf(path, sizeof(path), "%s/ghost.group", db_dir);
+	put(path, "{\"groupName\":\"ghost\",\"gid\":0}\n");
+	group_refused(&s, "ghost", OA2_ERR_DENIED, "not made here");
+	group_refused(&s, "-x", OA2_ERR_DENIED, "not a valid group name");
+	group_refused(&s, "..", OA2_ERR_DENIED, "not a valid group name");
+	group_refused(&s, "a b", OA2_ERR_DENIED, "not a valid group name");
+	assert_int_equal(registry_lines(), 3);
+	/* one refused name among several: none is made */
+	{
+		static struct oa2_groups_wanted two;
+
+		memset(&two, 0, sizeof(two));
+		strcpy(two.name[0], "ops");
+		strcpy(two.name[1], "root");
+		two.create[0] = two.create[1] = true;
+		two.n = 2;
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(oa2_account_make_groups(&s, &two, 1700000000, &err), -1);
+		assert_non_null(strstr(err.msg, "a group 'root' exists"));
+		assert_false(present(db_dir, "ops.group"));
+		assert_int_equal(registry_lines(), 3);
+	}
+	/* the store cannot be written: nothing registered, no record left */
+	assert_int_equal(chmod(db_dir, 0775), 0);
+	group_refused(&s, "ops", OA2_ERR_INTERNAL, "writable by group or others");
+	assert_int_equal(chmod(db_dir, 0755), 0);
+	assert_int_equal(registry_lines(), 3);
+	assert_false(present(db_dir, "ops.group"));
+	assert_false(present(db_dir, "1900000003.group"));
+	no_temporaries(reg_dir);
+	no_temporaries(db_dir);
+	/* the range full */
+	fresh(&s);
+	s.uid_high = LOW;
+	assert_int_equal(claim(&s, "sub-0", "u0", true, &a, &err), 0);
+	group_refused(&s, "devs", OA2_ERR_INTERNAL, "is full");
+	assert_int_equal(registry_lines(), 1);
+	assert_false(present(db_dir, "devs.group"));
+	/* hash: a group's GID comes from its name, the same on every host */
+	fresh(&s);
+	s.allocation = OA2_UID_HASH;
+	s.uid_high = LOW + 99999999;
+	assert_int_equal(make_group(&s, "devs", &err), 0);
+	snprintf(path, sizeof(path), "%s", slurp(reg_dir, "registry"));
+	fresh(&s);
+	s.allocation = OA2_UID_HASH;
+	s.uid_high = LOW + 99999999;
+	assert_int_equal(claim(&s, "sub-0", "u0", true, &a, &err), 0);
+	assert_int_equal(make_group(&s, "devs", &err), 0);
+	assert_non_null(strstr(slurp(reg_dir, "registry"), strchr(path, '\n') + 1));
+}
+
+/* A group line has "-" for issuer and sub, an account line never both;
+ * two group lines are not one identity twice. */
+static void registry_group_lines(void **state)
+{
+	struct oa2_account_store s;
+	oa2_error err;
+	char path[1024];
+
+	(void)state;
+	fresh(&s);
+	assert_int_equal(make_group(&s, "devs", &err), 0);
+	assert_int_equal(make_group(&s, "ops", &err), 0);
+	assert_int_equal(claim(&s, "sub-0", "u0", true, NULL, &err), 0);
+	snprintf(path, sizeof(path), "%s/registry", reg_dir);
+	put(path, "pam_oauth2-accounts 1\n1900000000\tdevs\tgroup\t1\t" ISS "\tsub-0\n");
+	assert_int_equal(chmod(path, 0600), 0);
+	group_refused(&s, "devs", OA2_ERR_INTERNAL, "corrupt");
+	put(path, "pam_oauth2-accounts 1\n1900000000\tu0\tactive\t1\t-\t-\n");
+	refused(&s, "sub-0", "u0", OA2_ERR_INTERNAL, "corrupt");
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -681,6 +841,8 @@ int main(void)
 		cmocka_unit_test(lock_unlock_remove),
 		cmocka_unit_test(hash_allocation),
 		cmocka_unit_test(subordinate_ids),
+		cmocka_unit_test(created_groups),
+		cmocka_unit_test(registry_group_lines),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

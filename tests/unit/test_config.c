@@ -588,7 +588,7 @@ static void group_map_syntax(void **state)
 	struct oa2_config *cfg;
 	char local[OA2_USER_MAX];
 	size_t idp_len;
-	bool forced;
+	char mark;
 
 	(void)state;
 	cfg = load(BASE "group_map = users:plugdev  admins:sudo! urn:x:y:staff "
@@ -609,18 +609,28 @@ static void group_map_syntax(void **state)
 	refused(BASE "group_map = admins:su/do\n", 0644, NULL, 0, "names no valid group name");
 	refused(BASE "group_map = admins:-sudo\n", 0644, NULL, 0, "names no valid group name");
 	refused(BASE "group_map = admins:sudo!!\n", 0644, NULL, 0, "names no valid group name");
+	refused(BASE "group_map = admins:devs+!\n", 0644, NULL, 0, "names no valid group name");
+	refused(BASE "group_map = admins:devs!+\n", 0644, NULL, 0, "names no valid group name");
+	refused(BASE "group_map = admins:+\n", 0644, NULL, 0, "'admins:+' names no group");
+	refused(BASE "group_map = admins:.dev+\n", 0644, NULL, 0, "names no valid group name");
+	refused(BASE "group_map = admins:dev.ops@x+\n", 0644, NULL, 0, "names no valid group name");
 	refused(BASE "group_map = admins:"
 		     "g123456789012345678901234567890123456789012345678901234567890123\n",
 		0644, NULL, 0, "longer than a group name may be");
 	refused(BASE, 0644, bad_arg, 1, "group_map: 'admins' is not IDPGROUP:GROUP");
 	/* the item parser the helper shares: the last ':' splits */
-	assert_null(oa2_group_map_item("a:b:sudo!", 9, &idp_len, local, sizeof(local), &forced));
+	assert_null(oa2_group_map_item("a:b:sudo!", 9, &idp_len, local, sizeof(local), &mark));
 	assert_int_equal(idp_len, 3);
 	assert_string_equal(local, "sudo");
-	assert_true(forced);
-	assert_null(oa2_group_map_item("a:sudo x", 6, &idp_len, local, sizeof(local), &forced));
-	assert_false(forced);
+	assert_int_equal(mark, '!');
+	assert_null(oa2_group_map_item("a:sudo x", 6, &idp_len, local, sizeof(local), &mark));
+	assert_int_equal(mark, '\0');
 	assert_string_equal(local, "sudo");
+	/* '+': created when absent */
+	assert_null(oa2_group_map_item("devs:developers+", 16, &idp_len, local, sizeof(local),
+				       &mark));
+	assert_int_equal(mark, '+');
+	assert_string_equal(local, "developers");
 }
 
 /* UID_MIN from login.defs (path, content, mode) is want. */
