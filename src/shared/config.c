@@ -569,7 +569,8 @@ static bool record_path_ok(const char *p)
 }
 
 /* grant = ciba: a confidential client (CIBA Core 4) and a login_hint
- * template; a template is checked whenever it is set. */
+ * template; grant = auto with a template: a confidential client; a
+ * template is checked whenever it is set. */
 static int check_ciba(const struct oa2_config *cfg, const char *file, oa2_error *err)
 {
 	const char *problem;
@@ -579,15 +580,16 @@ static int check_ciba(const struct oa2_config *cfg, const char *file, oa2_error 
 		if (problem != NULL)
 			return oa2_fail(err, OA2_ERR_CONFIG, "%s: ciba_login_hint: %s", file, problem);
 	}
-	if (cfg->grant != OA2_GRANT_CIBA)
-		return 0;
-	if (cfg->ciba_login_hint == NULL)
+	if (cfg->grant == OA2_GRANT_CIBA && cfg->ciba_login_hint == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG,
 				"%s: grant = ciba needs ciba_login_hint (e.g. %%u@example.com)", file);
-	if (cfg->client_secret == NULL)
+	/* grant = auto uses CIBA when a hint is set (docs/ciba.md) */
+	if ((cfg->grant == OA2_GRANT_CIBA ||
+	     (cfg->grant == OA2_GRANT_AUTO && cfg->ciba_login_hint != NULL)) &&
+	    cfg->client_secret == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG,
-				"%s: grant = ciba needs a confidential client: set client_secret_file",
-				file);
+				"%s: grant = %s needs a confidential client: set client_secret_file",
+				file, cfg->grant == OA2_GRANT_CIBA ? "ciba" : "auto with ciba_login_hint");
 	return 0;
 }
 

@@ -30,6 +30,10 @@ enum oa2_grant_mode {
 	OA2_GRANT_CODE,
 	OA2_GRANT_TOKEN,
 	OA2_GRANT_CIBA, /* CIBA in poll mode (docs/ciba.md) */
+	/* Not a configuration value: what grant = auto asks the helper for on
+	 * a local session with a ciba_login_hint: CIBA where the IdP offers it,
+	 * else the device grant (docs/ciba.md, "Where CIBA sits in grant = auto") */
+	OA2_GRANT_AUTO_CIBA,
 };
 enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
 enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };

@@ -449,6 +449,8 @@ static void ciba_rules(void **state)
 	} bad[] = {
 		{BASE "grant = ciba\nclient_secret = s\n", "grant = ciba needs ciba_login_hint"},
 		{BASE "grant = ciba\nciba_login_hint = %u\n", "grant = ciba needs a confidential client"},
+		/* grant = auto turns CIBA on with a hint: the same client rule */
+		{BASE "ciba_login_hint = %u\n", "grant = auto with ciba_login_hint needs a confidential"},
 		{BASE "ciba_login_hint = admin@example.com\n", "it has no %u"},
 		{BASE "ciba_login_hint = %%u@example.com\n", "it has no %u"},
 		{BASE "ciba_login_hint = %s@example.com\n", "'%' must be followed by 'u'"},
