@@ -216,7 +216,7 @@ int oa2_ciba_grant(const struct oa2_config *cfg, const struct oa2_discovery *dis
 		out->device_instead = true;
 		return -1;
 	}
-	if (oa2_login_hint_expand(cfg->ciba_login_hint, user, &hint, err) != 0) {
+	if (oa2_login_hint_make(cfg, user, &hint, err) != 0) {
 		if (err->kind == OA2_ERR_DENIED) {
 			out->said = N_("The identity provider cannot send an approval request for "
 				       "this user.");

@@ -40,6 +40,7 @@ struct key {
 
 static const char *const grant_choices[] = {"auto", "device", "password", "code", "token",
 					   "ciba", NULL};
+static const char *const hint_format_choices[] = {"plain", "iss_sub", NULL};
 static const char *const qr_choices[] = {"auto", "utf8", "ascii", "off", NULL};
 static const char *const claims_choices[] = {"auto", "id_token", "userinfo", "introspection",
 					     NULL};
@@ -76,6 +77,7 @@ static const struct key keys[] = {
 	STR(offline_dir, V_PATH),
 	NUM(device_timeout, 10, 3600),
 	STR(ciba_login_hint, V_TEXT),
+	ENUM(ciba_login_hint_format, hint_format_choices),
 	NUM(http_timeout, 1, 120),
 	ENUM(qr, qr_choices),
 	{"qr_background", V_ENUM, offsetof(struct oa2_config, qr_light), 0, 0, bg_choices},
@@ -580,6 +582,14 @@ static int check_ciba(const struct oa2_config *cfg, const char *file, oa2_error 
 		if (problem != NULL)
 			return oa2_fail(err, OA2_ERR_CONFIG, "%s: ciba_login_hint: %s", file, problem);
 	}
+	if (cfg->ciba_login_hint != NULL && oa2_login_hint_uses(cfg->ciba_login_hint, 'i') &&
+	    cfg->user_map_file == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: ciba_login_hint: %%i (the identity user_map_file maps to the "
+				"PAM user) needs user_map_file", file);
+	if (cfg->ciba_login_hint_format != OA2_HINT_PLAIN && cfg->ciba_login_hint == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: ciba_login_hint_format needs ciba_login_hint", file);
 	if (cfg->grant == OA2_GRANT_CIBA && cfg->ciba_login_hint == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG,
 				"%s: grant = ciba needs ciba_login_hint (e.g. %%u@example.com)", file);

@@ -35,6 +35,7 @@ enum oa2_grant_mode {
 	 * else the device grant (docs/ciba.md, "Where CIBA sits in grant = auto") */
 	OA2_GRANT_AUTO_CIBA,
 };
+enum oa2_hint_format { OA2_HINT_PLAIN, OA2_HINT_ISS_SUB };
 enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
 enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
 enum oa2_client_auth { OA2_AUTH_BASIC, OA2_AUTH_POST };
@@ -76,6 +77,7 @@ struct oa2_config {
 	char *offline_dir;
 	int device_timeout;    /* seconds; also the wait of grant = ciba */
 	char *ciba_login_hint; /* the login_hint template (login_hint.h) */
+	int ciba_login_hint_format; /* enum oa2_hint_format */
 	int http_timeout;      /* seconds */
 	int qr;                /* enum oa2_qr_mode */
 	int qr_light;          /* bool: terminal has a light background */

@@ -951,9 +951,16 @@ function pendingDeviceCodes() {
 
 // ---------------------------------------------------------------- CIBA requests
 
-// A CIBA login_hint names a user by user name, e-mail address or sub.
+// A CIBA login_hint names a user by user name, e-mail address or sub, or
+// as Auth0 takes it: {"format":"iss_sub","iss":ISSUER,"sub":SUB} (JSON).
 function findByLoginHint(hint) {
   if (typeof hint !== 'string' || !hint) return undefined;
+  if (hint.startsWith('{')) {
+    let h;
+    try { h = JSON.parse(hint); } catch { return undefined; }
+    const ok = h && h.format === 'iss_sub' && h.iss === issuer && typeof h.sub === 'string' && Object.keys(h).length === 3;
+    return ok ? findBySub(h.sub) : undefined;
+  }
   return findByUsername(hint) || findBySub(hint) || USERS.find((u) => u.email === hint);
 }
 

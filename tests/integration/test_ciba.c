@@ -25,19 +25,26 @@
 static struct oa2t_idp idp;
 
 #define SCREEN_LINE "Approve the login on your phone: "
+#define ALICE_SUB "6f1c2a7e-0b4d-4c8a-9e21-a11ce0000001"
 
-static void write_config_grant(const struct oa2t_idp *i, const char *cache, const char *grant,
-			       const char *extra)
+static void write_config_hint(const struct oa2t_idp *i, const char *cache, const char *grant,
+			      const char *hint, const char *extra)
 {
 	char body[2048];
 
 	snprintf(body, sizeof(body),
 		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
 		 "ca_file = %s\ncache_dir = %s/%s\nhttp_timeout = 5\ndevice_timeout = 60\n"
-		 "grant = %s\nciba_login_hint = %%u@example.test\n%s",
+		 "grant = %s\nciba_login_hint = %s\n%s",
 		 i->issuer, oa2t_write("secret", "confidential-secret\n", 0600), i->ca, oa2t_tmp(),
-		 cache, grant, extra ? extra : "");
+		 cache, grant, hint, extra ? extra : "");
 	oa2t_write("oa2.conf", body, 0644);
+}
+
+static void write_config_grant(const struct oa2t_idp *i, const char *cache, const char *grant,
+			       const char *extra)
+{
+	write_config_hint(i, cache, grant, "%u@example.test", extra);
 }
 
 static void write_config_for(const struct oa2t_idp *i, const char *cache, const char *extra)
@@ -72,6 +79,9 @@ struct phone {
 	char binding[64];
 };
 
+/* When set, the phone reads GET /ciba/pending into it before acting. */
+static char **peek_pending;
+
 static void act_now(struct phone *ph)
 {
 	static const char *const path[] = {"/ciba/approve", "/ciba/deny", "/ciba/expire"};
@@ -81,6 +91,8 @@ static void act_now(struct phone *ph)
 	 * screen can be meant */
 	snprintf(json, sizeof(json), "{\"binding_message\":\"%s\",\"username\":\"%s\"}",
 		 ph->binding, ph->username ? ph->username : "alice");
+	if (peek_pending != NULL)
+		assert_int_equal(oa2t_control(&idp, "GET", "/ciba/pending", NULL, peek_pending), 200);
 	ph->status = oa2t_control(&idp, "POST", path[ph->act], json, NULL);
 }
 
@@ -363,6 +375,49 @@ static void outage_is_unavailable_never_offline(void **state)
 	assert_false(oa2t_log_has("offline entry for"));
 }
 
+/* The hint from the reverse of user_map_file, in Auth0's iss_sub form:
+ * the IdP gets {"format":"iss_sub","iss":ISSUER,"sub":alice's sub} and
+ * pushes to alice; a PAM user without a map entry gets nothing sent. */
+static void reverse_map_hint_in_iss_sub_form(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	char extra[512], want[512], *pending = NULL;
+
+	(void)state;
+	snprintf(extra, sizeof(extra),
+		 "user_map_file = %s\nuser_map_only = yes\nusername_claim = sub\n"
+		 "ciba_login_hint_format = iss_sub\n",
+		 oa2t_write("map", "# sub local-user\n" ALICE_SUB " alice\n"
+			    "3d9b5e10-7f2c-4a61-8b3e-b0b000000002 bob\n", 0644));
+	write_config_hint(&idp, "cache", "ciba", "%i", extra);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	peek_pending = &pending;
+	assert_int_equal(login("alice", &ph, &conv), PAM_SUCCESS);
+	peek_pending = NULL;
+	assert_int_equal(ph.status, 200);
+	assert_non_null(pending);
+	/* the JSON text as sent, escaped once more inside the control API's JSON */
+	snprintf(want, sizeof(want),
+		 "\"login_hint\":\"{\\\"format\\\":\\\"iss_sub\\\",\\\"iss\\\":\\\"%s\\\","
+		 "\\\"sub\\\":\\\"" ALICE_SUB "\\\"}\"", idp.issuer);
+	if (strstr(pending, want) == NULL)
+		fail_msg("pending %s lacks %s", pending, want);
+	free(pending);
+	oa2t_expect_log("login accepted: service=oa2 user=alice");
+
+	/* carol is in no map entry: refused before anything is sent */
+	memset(&conv, 0, sizeof(conv));
+	memset(&ph, 0, sizeof(ph));
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(login("carol", &ph, &conv), PAM_AUTH_ERR);
+	write_config_for(&idp, "cache", NULL);
+	oa2t_expect_log("no entry of user_map_file maps an identity to carol");
+	assert_non_null(strstr(conv.text,
+			       "The identity provider cannot send an approval request for this user."));
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 0);
+}
+
 /* grant = auto: what a phone and a device-grant approver do, whichever
  * the module shows. */
 struct either {
@@ -563,6 +618,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(idp_without_ciba_is_a_config_error),
 		cmocka_unit_test(idp_without_poll_mode_is_a_config_error),
 		cmocka_unit_test(outage_is_unavailable_never_offline),
+		cmocka_unit_test(reverse_map_hint_in_iss_sub_form),
 		cmocka_unit_test(auto_uses_ciba_on_a_local_session),
 		cmocka_unit_test(auto_without_hint_is_the_device_grant),
 		cmocka_unit_test(auto_keeps_the_device_grant_for_remote_sessions),
