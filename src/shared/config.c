@@ -433,6 +433,13 @@ static int set_default(char **field, const char *val, oa2_error *err)
 	return 0;
 }
 
+const char *oa2_grant_name(int grant)
+{
+	size_t n = sizeof(grant_choices) / sizeof(grant_choices[0]) - 1;
+
+	return grant >= 0 && (size_t)grant < n ? grant_choices[grant] : "?";
+}
+
 bool oa2_config_has_condition(const struct oa2_config *cfg, const char *name)
 {
 	const char *p = cfg->require_claims, *cond;

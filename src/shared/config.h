@@ -155,6 +155,10 @@ const char *oa2_group_map_item(const char *item, size_t len, size_t *idp_len, ch
  * ("name=..."). */
 bool oa2_config_has_condition(const struct oa2_config *cfg, const char *name);
 
+/* The configuration word of a grant ("auto", "device", ..., "ciba"), or
+ * "?" for a value that is none. */
+const char *oa2_grant_name(int grant);
+
 /* Free, wiping the client secret. NULL is allowed. */
 void oa2_config_free(struct oa2_config *cfg);
 
