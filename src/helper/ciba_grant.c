@@ -105,7 +105,7 @@ static int random_number(void)
 
 /* The refusal of the backchannel request, as docs/ciba.md maps it. */
 static int request_refused(const struct oa2_oauth_refusal *why, const char *hint,
-			   struct oa2_ciba_outcome *out, oa2_error *err)
+			   const char *binding, struct oa2_ciba_outcome *out, oa2_error *err)
 {
 	const char **said = &out->said;
 
@@ -121,8 +121,17 @@ static int request_refused(const struct oa2_oauth_refusal *why, const char *hint
 		return oa2_fail(err, OA2_ERR_DENIED, "the IdP refused the CIBA request (%s: %s)",
 				why->code, why->desc);
 	}
-	if (strcmp(why->code, "invalid_binding_message") == 0 ||
-	    strcmp(why->code, "missing_user_code") == 0 ||
+	if (strcmp(why->code, "invalid_binding_message") == 0) {
+		out->said = N_("The identity provider refused the message of the approval request "
+			       "(binding message); please tell the administrator.");
+		out->device_instead = true;
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"the IdP refused the binding message '%s' (invalid_binding_message: "
+				"%s): its limits are stricter than the format of docs/ciba.md; check "
+				"the client's CIBA settings at the IdP",
+				binding, why->desc);
+	}
+	if (strcmp(why->code, "missing_user_code") == 0 ||
 	    strcmp(why->code, "invalid_user_code") == 0 ||
 	    strcmp(why->code, "unauthorized_client") == 0) {
 		out->device_instead = true;
@@ -178,7 +187,7 @@ static int request(const struct oa2_config *cfg, const struct oa2_discovery *dis
 		out->sent = true;
 		rc = oa2_ciba_request_parse(body, len, r, err);
 	} else if (rc == 1) {
-		rc = request_refused(&why, hint, out, err);
+		rc = request_refused(&why, hint, binding, out, err);
 	}
 	oa2_free_secret_len(body, len);
 	return rc;

@@ -9,7 +9,8 @@
  * usable in the hint (nothing sent), an IdP without CIBA and one without
  * poll mode (configuration errors), a 5xx at the backchannel endpoint
  * (unavailable, and no offline entry is tried); grant = auto: CIBA on local
- * sessions with a hint, the device grant only where nothing was sent. */
+ * sessions with a hint, the device grant only where nothing was sent; a
+ * binding message the IdP refuses (invalid_binding_message). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -598,6 +599,47 @@ static void auto_never_falls_back_after_a_push_or_an_outage(void **state)
 	assert_false(oa2t_log_has("offline entry"));
 }
 
+/* A binding message the IdP refuses (a provider whose limit is stricter
+ * than ours): grant = ciba is a refusal naming it, on screen and in the log,
+ * PAM_SERVICE_ERR, never "unreachable", never the offline entry; grant =
+ * auto uses the device grant (nothing was sent to a phone). */
+static void refused_binding_message(void **state)
+{
+	struct oa2t_conv conv = {0}, conv2 = {0};
+	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	long tokens;
+	int rc, rc2;
+
+	(void)state;
+	write_config_for(&idp, "cache", "offline_cache = yes\n");
+	assert_int_equal(oa2t_control(&idp, "POST", "/ciba/binding-limit", "{\"max\":5}", NULL),
+			 200);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	rc = login("alice", &ph, &conv);
+	tokens = oa2t_count(&idp, "token");
+	write_config_grant(&idp, "cache", "auto", NULL);
+	rc2 = auto_login("oa2", "alice", &e, &conv2);
+	oa2t_control(&idp, "POST", "/ciba/binding-limit", "{\"max\":null}", NULL);
+	write_config_for(&idp, "cache", NULL);
+
+	assert_int_equal(rc, PAM_SERVICE_ERR);
+	assert_int_equal(tokens, 0);
+	oa2t_expect_log("the IdP refused the binding message '");
+	oa2t_expect_log("(invalid_binding_message: binding_message longer than 5 characters)");
+	assert_false(oa2t_log_has("unreachable"));
+	assert_false(oa2t_log_has("offline entry"));
+	assert_non_null(strstr(conv.text, "The identity provider refused the message of the "
+					  "approval request (binding message); please tell the "
+					  "administrator."));
+	assert_null(strstr(conv.text, "cannot be reached"));
+	assert_int_equal(ph.done, 0); /* no approval line: nothing is pending */
+
+	assert_int_equal(rc2, PAM_SUCCESS);
+	assert_int_equal(e.dev.done, 1);
+	oa2t_expect_log("CIBA not used (the IdP refused the binding message '");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct oa2t_service services[] = {
@@ -625,6 +667,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(auto_without_ciba_at_the_idp_is_the_device_grant),
 		cmocka_unit_test(auto_unknown_hint_is_the_device_grant),
 		cmocka_unit_test(auto_never_falls_back_after_a_push_or_an_outage),
+		cmocka_unit_test(refused_binding_message),
 	};
 
 	oa2t_init(argc, argv, services);
