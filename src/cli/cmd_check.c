@@ -273,7 +273,7 @@ static void check_endpoints(struct tally *t, const struct oa2_config *cfg,
 	else
 		line(t, ST_WARN, "endpoint", "discovery has no device_authorization_endpoint: with "
 			 "grant = auto only the password grant on trusted consoles%s can work",
-		     cfg->ciba_login_hint != NULL ? " and CIBA on local sessions" : "");
+		     cfg->ciba_login_hint != NULL ? " and CIBA for sudo" : "");
 	if (disc->userinfo_endpoint == NULL && cfg->claims_source != OA2_CLAIMS_USERINFO)
 		line(t, ST_WARN, "endpoint", "no userinfo_endpoint: a token answer without an "
 			 "id_token cannot be checked (claims_source = auto)");

@@ -65,6 +65,18 @@ static int tty_trusted(const char *globs, const char *tty)
 	return 0;
 }
 
+/* grant = auto's CIBA: a local session in which the requesting user
+ * (PAM_RUSER, as sudo sets it) is the PAM user, i.e. the push goes to the
+ * phone of someone already logged in here as that account (sudo), never one
+ * another local user or a console picks (su, login). */
+static bool asks_for_self(pam_handle_t *pamh)
+{
+	const char *user = oa2_pam_item(pamh, PAM_USER);
+	const char *ruser = oa2_pam_item(pamh, PAM_RUSER);
+
+	return user != NULL && ruser != NULL && strcmp(user, ruser) == 0;
+}
+
 /* The password grant only where the administrator trusts the terminal;
  * grant = auto's CIBA only on local sessions (docs/ciba.md). */
 static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_error *err)
@@ -92,11 +104,8 @@ static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_er
 			return OA2_GRANT_DEVICE;
 		if (tty_trusted(cfg->password_ttys, tty))
 			return OA2_GRANT_PASSWORD;
-		/* a local session (sudo, su, a console) for a known user, and the
-		 * administrator wrote a hint: CIBA where the IdP offers it */
-		return cfg->ciba_login_hint != NULL && oa2_pam_item(pamh, PAM_USER) != NULL
-			       ? OA2_GRANT_AUTO_CIBA
-			       : OA2_GRANT_DEVICE;
+		return cfg->ciba_login_hint != NULL && asks_for_self(pamh) ? OA2_GRANT_AUTO_CIBA
+									    : OA2_GRANT_DEVICE;
 	}
 }
 

@@ -437,10 +437,24 @@ static void either_acts(struct oa2t_conv *conv, int style, const char *msg)
 	conv->user = e;
 }
 
-static int auto_login(const char *service, const char *user, struct either *e,
-		      struct oa2t_conv *conv)
+/* grant = auto as sudo runs it: PAM_RUSER (the requesting user) is ruser
+ * (NULL: unset, as login leaves it); through items-oa2, whose
+ * pam_set_items.so sets the items from the environment. */
+static int auto_login_by(const char *ruser, const char *user, struct either *e,
+			 struct oa2t_conv *conv)
 {
-	return run_login(service, user, either_acts, e, conv);
+	int rc;
+
+	if (ruser != NULL)
+		setenv("PAM_RUSER", ruser, 1);
+	rc = run_login("items-oa2", user, either_acts, e, conv);
+	unsetenv("PAM_RUSER");
+	return rc;
+}
+
+static int auto_login(const char *user, struct either *e, struct oa2t_conv *conv)
+{
+	return auto_login_by(user, user, e, conv);
 }
 
 /* A local session (no PAM_RHOST) with a hint at an IdP offering CIBA in
@@ -453,7 +467,7 @@ static void auto_uses_ciba_on_a_local_session(void **state)
 	(void)state;
 	write_config_grant(&idp, "cache", "auto", NULL);
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
-	assert_int_equal(auto_login("oa2", "alice", &e, &conv), PAM_SUCCESS);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_SUCCESS);
 	write_config_for(&idp, "cache", NULL);
 	assert_int_equal(e.ph.status, 200);
 	assert_int_equal(e.dev.done, 0);
@@ -462,6 +476,31 @@ static void auto_uses_ciba_on_a_local_session(void **state)
 	assert_int_equal(oa2t_count(&idp, "device_authorization"), 0);
 	oa2t_expect_log("grant=ciba-or-device evidence=id_token");
 	assert_false(oa2t_log_has("CIBA not used"));
+}
+
+/* Someone asking for another account (su: PAM_RUSER bob, PAM_USER alice)
+ * or nobody named (login: no PAM_RUSER) never rings a phone through
+ * grant = auto: the device grant. */
+static void auto_uses_ciba_only_for_oneself(void **state)
+{
+	struct oa2t_conv conv = {0}, conv2 = {0};
+	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	struct either e2 = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	int rc, rc2;
+
+	(void)state;
+	write_config_grant(&idp, "cache", "auto", NULL);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	rc = auto_login_by("bob", "alice", &e, &conv);
+	rc2 = auto_login_by(NULL, "alice", &e2, &conv2);
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(rc, PAM_SUCCESS);
+	assert_int_equal(rc2, PAM_SUCCESS);
+	assert_int_equal(e.dev.done, 1);
+	assert_int_equal(e2.dev.done, 1);
+	assert_int_equal(e.ph.done + e2.ph.done, 0);
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 0);
+	assert_int_equal(oa2t_count(&idp, "device_authorization"), 2);
 }
 
 /* Without a hint, grant = auto is what it always was: the device grant. */
@@ -478,7 +517,7 @@ static void auto_without_hint_is_the_device_grant(void **state)
 		 idp.issuer, oa2t_write("secret", "confidential-secret\n", 0600), idp.ca, oa2t_tmp());
 	oa2t_write("oa2.conf", body, 0644);
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
-	assert_int_equal(auto_login("oa2", "alice", &e, &conv), PAM_SUCCESS);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_SUCCESS);
 	write_config_for(&idp, "cache", NULL);
 	assert_int_equal(e.dev.done, 1);
 	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 0);
@@ -497,7 +536,7 @@ static void auto_keeps_the_device_grant_for_remote_sessions(void **state)
 	write_config_grant(&idp, "cache", "auto", NULL);
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	setenv("PAM_RHOST", "192.0.2.7", 1);
-	rc = auto_login("items-oa2", "alice", &e, &conv);
+	rc = auto_login("alice", &e, &conv);
 	unsetenv("PAM_RHOST");
 	write_config_for(&idp, "cache", NULL);
 	assert_int_equal(rc, PAM_SUCCESS);
@@ -519,7 +558,7 @@ static void auto_without_ciba_at_the_idp_is_the_device_grant(void **state)
 	(void)state;
 	assert_int_equal(oa2t_idp_start(&plain, "plain", "--interval 1 --no-ciba"), 0);
 	write_config_grant(&plain, "cache-plain-auto", "auto", NULL);
-	rc = auto_login("oa2", "alice", &e, &conv);
+	rc = auto_login("alice", &e, &conv);
 	oa2t_idp_stop(&plain);
 	write_config_for(&idp, "cache", NULL);
 	assert_int_equal(rc, PAM_SUCCESS);
@@ -542,7 +581,7 @@ static void auto_unknown_hint_is_the_device_grant(void **state)
 	assert_int_equal(oa2t_answer(&idp, "backchannel_authentication", 1, 400,
 				     "{\"error\":\"unknown_user_id\",\"error_description\":\"no such user\"}",
 				     NULL), 200);
-	assert_int_equal(auto_login("oa2", "alice", &e, &conv), PAM_SUCCESS);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_SUCCESS);
 	assert_int_equal(e.dev.done, 1);
 	assert_null(strstr(conv.text, "cannot send an approval request"));
 	oa2t_expect_log("CIBA not used (the IdP refused the login hint 'alice@example.test' "
@@ -556,7 +595,7 @@ static void auto_unknown_hint_is_the_device_grant(void **state)
 	e.dev.username = "bob";
 	assert_int_equal(oa2t_answer(&idp, "backchannel_authentication", 1, 400,
 				     "{\"error\":\"unknown_user_id\"}", NULL), 200);
-	assert_int_equal(auto_login("oa2", "alice", &e, &conv), PAM_AUTH_ERR);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTH_ERR);
 	write_config_for(&idp, "cache", NULL);
 	oa2t_expect_log("maps to 'bob', not to 'alice'");
 }
@@ -571,7 +610,7 @@ static void auto_never_falls_back_after_a_push_or_an_outage(void **state)
 	(void)state;
 	write_config_grant(&idp, "cache", "auto", "offline_cache = yes\n");
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
-	assert_int_equal(auto_login("oa2", "alice", &e, &conv), PAM_AUTH_ERR);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTH_ERR);
 	assert_int_equal(e.ph.status, 200);
 	assert_int_equal(e.dev.done, 0);
 	assert_non_null(strstr(conv.text, "The login was denied at the identity provider."));
@@ -583,7 +622,7 @@ static void auto_never_falls_back_after_a_push_or_an_outage(void **state)
 	e.ph.act = EXPIRE;
 	e.dev.idp = &idp;
 	e.dev.username = "alice";
-	assert_int_equal(auto_login("oa2", "alice", &e, &conv), PAM_AUTH_ERR);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTH_ERR);
 	assert_non_null(strstr(conv.text, "The request expired before it was approved."));
 	assert_int_equal(oa2t_count(&idp, "device_authorization"), 0);
 
@@ -591,7 +630,7 @@ static void auto_never_falls_back_after_a_push_or_an_outage(void **state)
 	e.ph.done = 1;
 	e.dev.done = 0;
 	assert_int_equal(oa2t_answer(&idp, "backchannel_authentication", 1, 503, NULL, NULL), 200);
-	assert_int_equal(auto_login("oa2", "alice", &e, &conv), PAM_AUTHINFO_UNAVAIL);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTHINFO_UNAVAIL);
 	write_config_for(&idp, "cache", NULL);
 	assert_int_equal(e.dev.done, 0);
 	assert_int_equal(oa2t_count(&idp, "device_authorization"), 0);
@@ -619,7 +658,7 @@ static void refused_binding_message(void **state)
 	rc = login("alice", &ph, &conv);
 	tokens = oa2t_count(&idp, "token");
 	write_config_grant(&idp, "cache", "auto", NULL);
-	rc2 = auto_login("oa2", "alice", &e, &conv2);
+	rc2 = auto_login("alice", &e, &conv2);
 	oa2t_control(&idp, "POST", "/ciba/binding-limit", "{\"max\":null}", NULL);
 	write_config_for(&idp, "cache", NULL);
 
@@ -662,6 +701,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(outage_is_unavailable_never_offline),
 		cmocka_unit_test(reverse_map_hint_in_iss_sub_form),
 		cmocka_unit_test(auto_uses_ciba_on_a_local_session),
+		cmocka_unit_test(auto_uses_ciba_only_for_oneself),
 		cmocka_unit_test(auto_without_hint_is_the_device_grant),
 		cmocka_unit_test(auto_keeps_the_device_grant_for_remote_sessions),
 		cmocka_unit_test(auto_without_ciba_at_the_idp_is_the_device_grant),
