@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "crypto/jwk.h"
 #include "helper/cache.h"
+#include "helper/ciba_grant.h"
 #include "helper/discovery.h"
 #include "helper/http.h"
 #include "helper/keyset.h"
@@ -29,7 +30,8 @@ static const char usage[] =
 	"\n"
 	"Load the configuration as the module does, then check the identity provider:\n"
 	"discovery over verified TLS and the issuer, the endpoints, the signing keys\n"
-	"(JWKS) and the cache directory. One line per check: ok, warn or FAIL.\n"
+	"(JWKS), CIBA in poll mode and the cache directory. One line per check: ok,\n"
+	"warn or FAIL.\n"
 	"Discovery and the JWKS are fetched from the network (not the cache) and, when\n"
 	"good, written to the cache as a login would.\n"
 	"\n"
@@ -259,15 +261,19 @@ static void check_endpoints(struct tally *t, const struct oa2_config *cfg,
 	else if (disc->device_authorization_endpoint != NULL)
 		line(t, ST_OK, "endpoint", "device_authorization_endpoint %s",
 		     disc->device_authorization_endpoint);
-	else if (cfg->grant == OA2_GRANT_PASSWORD)
+	else if (cfg->grant != OA2_GRANT_AUTO && cfg->grant != OA2_GRANT_DEVICE)
 		line(t, ST_OK, "endpoint", "device_authorization_endpoint not offered (not needed: "
-			 "grant = password)");
+			 "grant = %s)", oa2_grant_name(cfg->grant));
 	else if (cfg->grant == OA2_GRANT_DEVICE)
 		line(t, ST_FAIL, "endpoint", "discovery has no device_authorization_endpoint: the "
 			 "device grant (grant = device) cannot work");
+	else if (cfg->redirect_uri != NULL)
+		line(t, ST_WARN, "endpoint", "discovery has no device_authorization_endpoint: "
+			 "grant = auto uses the code grant (redirect_uri) in its place");
 	else
 		line(t, ST_WARN, "endpoint", "discovery has no device_authorization_endpoint: with "
-			 "grant = auto only the password grant on trusted consoles can work");
+			 "grant = auto only the password grant on trusted consoles%s can work",
+		     cfg->ciba_login_hint != NULL ? " and CIBA for sudo" : "");
 	if (disc->userinfo_endpoint == NULL && cfg->claims_source != OA2_CLAIMS_USERINFO)
 		line(t, ST_WARN, "endpoint", "no userinfo_endpoint: a token answer without an "
 			 "id_token cannot be checked (claims_source = auto)");
@@ -281,6 +287,31 @@ static void check_endpoints(struct tally *t, const struct oa2_config *cfg,
 	if (cfg->claims_source == OA2_CLAIMS_INTROSPECTION && cfg->client_secret == NULL)
 		line(t, ST_FAIL, "client", "claims_source = introspection needs a confidential "
 			 "client (client_secret_file)");
+}
+
+/* CIBA in poll mode (docs/ciba.md): offered or not, and whether the
+ * configuration needs it. */
+static void check_ciba(struct tally *t, const struct oa2_config *cfg,
+		       const struct oa2_discovery *disc)
+{
+	bool used = cfg->grant == OA2_GRANT_CIBA ||
+		    (cfg->grant == OA2_GRANT_AUTO && cfg->ciba_login_hint != NULL);
+	oa2_error err = {0};
+
+	if (oa2_ciba_offered(disc, &err) == 0)
+		line(t, ST_OK, "ciba", "backchannel_authentication_endpoint %s, poll mode%s",
+		     disc->backchannel_authentication_endpoint, used ? "" : " (not used)");
+	else if (cfg->grant == OA2_GRANT_CIBA)
+		line(t, ST_FAIL, "ciba", "%s: grant = ciba cannot work", err.msg);
+	else if (used)
+		line(t, ST_WARN, "ciba", "%s: grant = auto uses the device grant instead", err.msg);
+	else
+		line(t, ST_OK, "ciba", "not offered in poll mode (not used)");
+	if (used)
+		line(t, ST_OK, "ciba", "login_hint from '%s'%s", cfg->ciba_login_hint,
+		     cfg->ciba_login_hint_format == OA2_HINT_ISS_SUB
+			     ? " as the sub of {\"format\":\"iss_sub\",\"iss\":ISSUER,\"sub\":SUB}"
+			     : "");
 }
 
 static void check_jwks(struct tally *t, const struct oa2_config *cfg, oa2_http *http,
@@ -406,6 +437,7 @@ int cmd_check(int argc, char **argv)
 						  cfg->issuer, cfg->endpoint_hosts, &err) != 0)
 			line(&t, ST_FAIL, "endpoint", "%s", err.msg);
 		check_endpoints(&t, cfg, &disc);
+		check_ciba(&t, cfg, &disc);
 		check_jwks(&t, cfg, http, &disc);
 	}
 	check_cache(&t, cfg);

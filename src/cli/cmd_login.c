@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "helper/ciba_grant.h"
 #include "helper/claims.h"
 #include "helper/device_grant.h"
 #include "helper/discovery.h"
@@ -23,21 +24,24 @@
 
 static const char usage[] =
 	"Usage: " CLI_NAME " login [-c CONFIG] [--arg KEY=VALUE ...] [--user NAME]\n"
-	"                  [--grant device|password]\n"
+	"                  [--grant device|password|ciba]\n"
 	"\n"
 	"Log in at this terminal without PAM: run the device grant (code, URL and QR\n"
-	"code; polls until approved) or the password grant (asks the password with echo\n"
-	"off; reads one line when stdin is not a terminal), validate the token, show\n"
-	"the validated claims (never the tokens), the local user they map to and the\n"
-	"authorisation decision.\n"
+	"code; polls until approved), the password grant (asks the password with echo\n"
+	"off; reads one line when stdin is not a terminal) or CIBA (the approval is\n"
+	"pushed to the phone of the account ciba_login_hint names for the user; polls\n"
+	"until approved), validate the token, show the validated claims (never the\n"
+	"tokens), the local user they map to and the authorisation decision.\n"
 	"\n"
 	"  -c, --config FILE     configuration file (default " OA2_DEFAULT_CONFIG ")\n"
 	"  -a, --arg KEY=VALUE   module argument (repeatable)\n"
 	"  -u, --user NAME       the account being logged into (the PAM user); the\n"
 	"                        identity must map to it. For the password grant, the\n"
-	"                        IdP user name (asked when not given)\n"
-	"  -g, --grant G         device or password (default: the configured grant;\n"
-	"                        auto means device here)\n"
+	"                        IdP user name; for CIBA, the user the login hint is\n"
+	"                        made from (asked when not given)\n"
+	"  -g, --grant G         device, password or ciba (default: the configured\n"
+	"                        grant; auto means device here; grant = code or token\n"
+	"                        is refused: test those through PAM)\n"
 	"  -h, --help            this help\n"
 	"\n"
 	"Exit status: 0 the module would return PAM_SUCCESS for this user; 1 refused\n"
@@ -79,6 +83,54 @@ out:
 	return rc;
 }
 
+/* CIBA as the helper runs it (ciba_grant.c) for the user named or asked;
+ * the refusal line on the terminal as the module shows it. */
+static int ciba_login(const struct oa2_config *cfg, const struct oa2_discovery *disc,
+		      oa2_http *http, struct oa2_ui *ui, char **user, char **token, size_t *len,
+		      oa2_error *err)
+{
+	struct oa2_ciba_outcome out;
+
+	if (*user == NULL && term_ask("login: ", 1, user) != 0)
+		return oa2_fail(err, OA2_ERR_ABORT, "no user name was entered");
+	if (!oa2_username_valid(*user))
+		return oa2_fail(err, OA2_ERR_USER, "'%.64s' is not a valid user name", *user);
+	ui->user = *user;
+	if (oa2_ciba_grant(cfg, disc, http, ui, *user, &out, token, len, err) == 0)
+		return 0;
+	if (out.said != NULL)
+		ui->error(ui->ctx, out.said);
+	return -1;
+}
+
+/* The grant this command runs: --grant, else the configured one with auto
+ * as the device grant; -1 for one it cannot run here (said on stderr). */
+static int login_grant(const struct login_opts *o, const struct oa2_config *cfg)
+{
+	int grant = o->grant != OA2_GRANT_AUTO ? o->grant : cfg->grant;
+
+	if (grant == OA2_GRANT_AUTO)
+		return OA2_GRANT_DEVICE;
+	if (grant == OA2_GRANT_CODE || grant == OA2_GRANT_TOKEN) {
+		fprintf(stderr,
+			CLI_NAME " login: the configuration says grant = %s, which this command "
+			"does not run; use --grant device, password or ciba, or test it through "
+			"PAM%s\n",
+			oa2_grant_name(grant),
+			grant == OA2_GRANT_TOKEN ? " (" CLI_NAME " token prints a token to log in with)"
+						 : "");
+		return -1;
+	}
+	if (grant == OA2_GRANT_CIBA &&
+	    (cfg->ciba_login_hint == NULL || cfg->client_secret == NULL)) {
+		fprintf(stderr, CLI_NAME " login: --grant ciba needs %s in the configuration\n",
+			cfg->ciba_login_hint == NULL ? "ciba_login_hint"
+						     : "a confidential client (client_secret_file)");
+		return -1;
+	}
+	return grant;
+}
+
 /* Every string in here is the IdP's: printed escaped, line by line. */
 static void print_claims(const struct oa2_identity *id, json_object *claims)
 {
@@ -105,17 +157,9 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 	json_object *claims = NULL;
 	const char *sub = NULL;
 	size_t len = 0;
-	int grant = o->grant != OA2_GRANT_AUTO ? o->grant : cfg->grant;
+	int grant = login_grant(o, cfg);
 	int rc = -1;
 
-	if (grant == OA2_GRANT_AUTO)
-		grant = OA2_GRANT_DEVICE;
-	/* not the password grant in its place (docs/ciba.md: a later slice) */
-	if (grant == OA2_GRANT_CIBA) {
-		oa2_fail(err, OA2_ERR_CONFIG, "this command cannot run grant = ciba yet; "
-			 "use --grant device or --grant password");
-		goto out;
-	}
 	if (o->user != NULL && (user = strdup(o->user)) == NULL) {
 		oa2_fail(err, OA2_ERR_INTERNAL, "out of memory");
 		goto out;
@@ -134,10 +178,12 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 					  cfg->endpoint_hosts, err) != 0)
 		goto out;
 	fprintf(stderr, "Issuer %s (discovery %s), %s grant\n", cfg->issuer,
-		disc.from_cache ? "from the cache" : "fetched",
-		grant == OA2_GRANT_DEVICE ? "device" : "password");
+		disc.from_cache ? "from the cache" : "fetched", oa2_grant_name(grant));
 	if (grant == OA2_GRANT_DEVICE) {
 		rc = oa2_device_grant(cfg, &disc, http, &ui, &token, &len, err);
+		term_ui_finish(&tui);
+	} else if (grant == OA2_GRANT_CIBA) {
+		rc = ciba_login(cfg, &disc, http, &ui, &user, &token, &len, err);
 		term_ui_finish(&tui);
 	} else {
 		rc = password_login(cfg, &disc, http, &user, &token, &len, err);
@@ -209,8 +255,10 @@ int cmd_login(int argc, char **argv)
 				o.grant = OA2_GRANT_DEVICE;
 			else if (strcmp(optarg, "password") == 0)
 				o.grant = OA2_GRANT_PASSWORD;
+			else if (strcmp(optarg, "ciba") == 0)
+				o.grant = OA2_GRANT_CIBA;
 			else {
-				rc = cli_usage_error("login", "--grant must be device or password");
+				rc = cli_usage_error("login", "--grant must be device, password or ciba");
 				goto out;
 			}
 			break;
@@ -228,6 +276,10 @@ int cmd_login(int argc, char **argv)
 	if (cfg == NULL) {
 		fprintf(stderr, CLI_NAME ": configuration: %s\n", err.msg);
 		rc = cli_exit_for(err.kind);
+		goto out;
+	}
+	if (login_grant(&o, cfg) < 0) {
+		rc = CLI_USAGE;
 		goto out;
 	}
 	if (run(&o, cfg, &err) == 0 && err.kind == OA2_OK) {

@@ -105,10 +105,13 @@ static int random_number(void)
 
 /* The refusal of the backchannel request, as docs/ciba.md maps it. */
 static int request_refused(const struct oa2_oauth_refusal *why, const char *hint,
-			   const char **said, oa2_error *err)
+			   const char *binding, struct oa2_ciba_outcome *out, oa2_error *err)
 {
+	const char **said = &out->said;
+
 	if (strcmp(why->code, "unknown_user_id") == 0 || strcmp(why->code, "invalid_request") == 0) {
 		*said = N_("The identity provider cannot send an approval request for this user.");
+		out->device_instead = true;
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"the IdP refused the login hint '%s' (%s: %s)", hint, why->code,
 				why->desc);
@@ -118,18 +121,32 @@ static int request_refused(const struct oa2_oauth_refusal *why, const char *hint
 		return oa2_fail(err, OA2_ERR_DENIED, "the IdP refused the CIBA request (%s: %s)",
 				why->code, why->desc);
 	}
-	if (strcmp(why->code, "invalid_binding_message") == 0 ||
-	    strcmp(why->code, "missing_user_code") == 0 ||
+	if (strcmp(why->code, "invalid_binding_message") == 0) {
+		out->said = N_("The identity provider refused the message of the approval request "
+			       "(binding message); please tell the administrator.");
+		out->device_instead = true;
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"the IdP refused the binding message '%s' (invalid_binding_message: "
+				"%s): its limits are stricter than the format of docs/ciba.md; check "
+				"the client's CIBA settings at the IdP",
+				binding, why->desc);
+	}
+	if (strcmp(why->code, "missing_user_code") == 0 ||
 	    strcmp(why->code, "invalid_user_code") == 0 ||
-	    strcmp(why->code, "unauthorized_client") == 0)
+	    strcmp(why->code, "unauthorized_client") == 0) {
+		out->device_instead = true;
 		return oa2_fail(err, OA2_ERR_CONFIG,
 				"the IdP refused the CIBA request (%s: %s): check the client's CIBA "
 				"settings at the IdP (docs/ciba.md)",
 				why->code, why->desc);
-	return oa2_oauth_refused(why, "backchannel authentication endpoint", err);
+	}
+	if (oa2_oauth_refused(why, "backchannel authentication endpoint", err) != 0 &&
+	    err->kind == OA2_ERR_CONFIG)
+		out->device_instead = true; /* invalid_client, invalid_scope */
+	return -1;
 }
 
-static int usable(const struct oa2_discovery *disc, oa2_error *err)
+int oa2_ciba_offered(const struct oa2_discovery *disc, oa2_error *err)
 {
 	if (disc->backchannel_authentication_endpoint == NULL && disc->backchannel_unusable[0])
 		return oa2_fail(err, OA2_ERR_CONFIG, "CIBA: %s", disc->backchannel_unusable);
@@ -148,7 +165,7 @@ static int usable(const struct oa2_discovery *disc, oa2_error *err)
  * IdP refused. */
 static int request(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 		   oa2_http *http, const char *hint, const char *binding,
-		   struct oa2_ciba_request *r, const char **said, oa2_error *err)
+		   struct oa2_ciba_request *r, struct oa2_ciba_outcome *out, oa2_error *err)
 {
 	static const char what[] = "backchannel authentication endpoint";
 	struct oa2_oauth_refusal why;
@@ -166,10 +183,12 @@ static int request(const struct oa2_config *cfg, const struct oa2_discovery *dis
 	}
 	rc = oa2_oauth_request(cfg, http, disc->backchannel_authentication_endpoint, what, false,
 			       &form, &body, &len, &why, err);
-	if (rc == 0)
+	if (rc == 0) {
+		out->sent = true;
 		rc = oa2_ciba_request_parse(body, len, r, err);
-	else if (rc == 1)
-		rc = request_refused(&why, hint, said, err);
+	} else if (rc == 1) {
+		rc = request_refused(&why, hint, binding, out, err);
+	}
 	oa2_free_secret_len(body, len);
 	return rc;
 }
@@ -190,23 +209,28 @@ static int show(const struct oa2_ui *ui, const char *binding, int64_t valid_s, o
 }
 
 int oa2_ciba_grant(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-		   oa2_http *http, const struct oa2_ui *ui, const char *user, char **token,
-		   size_t *len, oa2_error *err)
+		   oa2_http *http, const struct oa2_ui *ui, const char *user,
+		   struct oa2_ciba_outcome *out, char **token, size_t *len, oa2_error *err)
 {
 	struct oa2_ciba_request r = {0};
 	struct oa2_poll p = {0};
 	char host[256], binding[OA2_BINDING_MAX + 8];
-	const char *said = NULL;
 	char *hint = NULL;
 	int number, rc = -1;
 
 	*token = NULL;
 	*len = 0;
-	if (usable(disc, err) != 0)
+	memset(out, 0, sizeof(*out));
+	if (oa2_ciba_offered(disc, err) != 0) {
+		out->device_instead = true;
 		return -1;
-	if (oa2_login_hint_expand(cfg->ciba_login_hint, user, &hint, err) != 0) {
-		if (err->kind == OA2_ERR_DENIED)
-			said = N_("The identity provider cannot send an approval request for this user.");
+	}
+	if (oa2_login_hint_make(cfg, user, &hint, err) != 0) {
+		if (err->kind == OA2_ERR_DENIED) {
+			out->said = N_("The identity provider cannot send an approval request for "
+				       "this user.");
+			out->device_instead = true;
+		}
 		goto out;
 	}
 	number = random_number();
@@ -218,7 +242,7 @@ int oa2_ciba_grant(const struct oa2_config *cfg, const struct oa2_discovery *dis
 		snprintf(host, sizeof(host), "-");
 	host[sizeof(host) - 1] = '\0';
 	oa2_ciba_binding(host, ui->service, (unsigned)number, binding, sizeof(binding));
-	if (request(cfg, disc, http, hint, binding, &r, &said, err) != 0)
+	if (request(cfg, disc, http, hint, binding, &r, out, err) != 0)
 		goto out;
 	p = (struct oa2_poll){ui, cfg, disc, http, OA2_CIBA_GRANT_TYPE, "auth_req_id",
 			      r.auth_req_id, "request",
@@ -229,8 +253,6 @@ int oa2_ciba_grant(const struct oa2_config *cfg, const struct oa2_discovery *dis
 		goto out;
 	rc = oa2_poll_wait(&p, token, len, err);
 out:
-	if (said != NULL && ui->error != NULL)
-		ui->error(ui->ctx, _(said));
 	free(hint);
 	oa2_ciba_request_clear(&r);
 	return rc == 0 ? 0 : -1;

@@ -10,6 +10,7 @@
 #ifndef OA2_CIBA_GRANT_H
 #define OA2_CIBA_GRANT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,9 +39,31 @@ void oa2_ciba_request_clear(struct oa2_ciba_request *r);
 void oa2_ciba_binding(const char *host, const char *service, unsigned number, char *out,
 		      size_t outlen);
 
-/* user: the PAM user. 0 with the token endpoint's answer in *token / *len. */
+/* How a CIBA attempt ended, besides err. */
+struct oa2_ciba_outcome {
+	/* The IdP answered the backchannel request with 200: a push may be out,
+	 * whatever came after. */
+	bool sent;
+	/* Nothing was sent and the reason concerns CIBA only: the IdP does not
+	 * offer it in poll mode, the PAM user gives no hint, the IdP knows no
+	 * user by the hint (unknown_user_id, invalid_request) or refused the
+	 * request as a matter of configuration. grant = auto may then use the
+	 * device grant (docs/ciba.md); never after a push, a denial, an expiry,
+	 * throttling or an unreachable IdP. */
+	bool device_instead;
+	/* The user's line for the refusal (untranslated msgid), or NULL. The
+	 * caller shows it unless it uses the device grant instead. */
+	const char *said;
+};
+
+/* user: the PAM user. 0 with the token endpoint's answer in *token / *len;
+ * else -1 with err and *out. */
 int oa2_ciba_grant(const struct oa2_config *cfg, const struct oa2_discovery *disc,
-		   oa2_http *http, const struct oa2_ui *ui, const char *user, char **token,
-		   size_t *len, oa2_error *err);
+		   oa2_http *http, const struct oa2_ui *ui, const char *user,
+		   struct oa2_ciba_outcome *out, char **token, size_t *len, oa2_error *err);
+
+/* Does the discovery document offer CIBA in poll mode? 0, else -1 with an
+ * OA2_ERR_CONFIG err naming what is missing. */
+int oa2_ciba_offered(const struct oa2_discovery *disc, oa2_error *err);
 
 #endif

@@ -91,10 +91,10 @@ static int read_request(struct request *r, oa2_error *err)
 	    oa2_msg_get_int(m, &utf8) != 0 || oa2_msg_get_int(m, &prompt) != 0 ||
 	    read_screen_fields(r) != 0 ||
 	    (grant != OA2_GRANT_DEVICE && grant != OA2_GRANT_PASSWORD && grant != OA2_GRANT_CODE &&
-	     grant != OA2_GRANT_TOKEN && grant != OA2_GRANT_CIBA) ||
+	     grant != OA2_GRANT_TOKEN && grant != OA2_GRANT_CIBA && grant != OA2_GRANT_AUTO_CIBA) ||
 	    ((grant == OA2_GRANT_PASSWORD || grant == OA2_GRANT_TOKEN) &&
 	     (r->login.user == NULL || r->login.password == NULL)) ||
-	    (grant == OA2_GRANT_CIBA && r->login.user == NULL))
+	    ((grant == OA2_GRANT_CIBA || grant == OA2_GRANT_AUTO_CIBA) && r->login.user == NULL))
 		return oa2_fail(err, OA2_ERR_INTERNAL, "helper: malformed request");
 	r->login.grant = (int)grant;
 	r->login.offline_allowed = offline != 0;

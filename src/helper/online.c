@@ -16,6 +16,7 @@
 #include "online.h"
 #include "password_grant.h"
 #include "token_grant.h"
+#include "shared/i18n.h"
 #include "shared/strutil.h"
 
 __attribute__((format(printf, 3, 4)))
@@ -84,7 +85,9 @@ static bool code_instead(const struct oa2_config *cfg, const struct oa2_discover
 	       err->kind == OA2_ERR_DENIED;
 }
 
-/* CIBA, the device grant, or the code grant in its place (see code_instead). */
+/* CIBA, the device grant, or the code grant in its place (see code_instead);
+ * grant = auto's CIBA gives way to the device grant only as
+ * oa2_ciba_outcome.device_instead allows. */
 static int interactive(const struct oa2_config *cfg, const struct oa2_discovery *disc,
 		       oa2_http *http, int grant, const char *user, const struct oa2_ui *ui,
 		       const struct oa2_logger *log, struct oa2_code_request *code,
@@ -93,8 +96,20 @@ static int interactive(const struct oa2_config *cfg, const struct oa2_discovery 
 	struct watched_ui w = {{0}, ui, false};
 
 	*used_code = grant == OA2_GRANT_CODE;
-	if (grant == OA2_GRANT_CIBA)
-		return oa2_ciba_grant(cfg, disc, http, ui, user, token, len, err);
+	if (grant == OA2_GRANT_CIBA || grant == OA2_GRANT_AUTO_CIBA) {
+		struct oa2_ciba_outcome out;
+
+		if (oa2_ciba_grant(cfg, disc, http, ui, user, &out, token, len, err) == 0)
+			return 0;
+		if (grant == OA2_GRANT_CIBA || !out.device_instead) {
+			if (out.said != NULL && ui->error != NULL)
+				ui->error(ui->ctx, _(out.said));
+			return -1;
+		}
+		say(log, LOG_NOTICE, "CIBA not used (%s); using the device grant", err->msg);
+		oa2_error_clear(err);
+		grant = OA2_GRANT_DEVICE;
+	}
 	if (grant == OA2_GRANT_DEVICE) {
 		w.ui = *ui;
 		w.ui.ctx = &w;

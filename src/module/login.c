@@ -65,7 +65,20 @@ static int tty_trusted(const char *globs, const char *tty)
 	return 0;
 }
 
-/* The password grant only where the administrator trusts the terminal. */
+/* grant = auto's CIBA: a local session in which the requesting user
+ * (PAM_RUSER, as sudo sets it) is the PAM user, i.e. the push goes to the
+ * phone of someone already logged in here as that account (sudo), never one
+ * another local user or a console picks (su, login). */
+static bool asks_for_self(pam_handle_t *pamh)
+{
+	const char *user = oa2_pam_item(pamh, PAM_USER);
+	const char *ruser = oa2_pam_item(pamh, PAM_RUSER);
+
+	return user != NULL && ruser != NULL && strcmp(user, ruser) == 0;
+}
+
+/* The password grant only where the administrator trusts the terminal;
+ * grant = auto's CIBA only on local sessions (docs/ciba.md). */
 static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_error *err)
 {
 	const char *rhost = oa2_pam_item(pamh, PAM_RHOST);
@@ -87,8 +100,12 @@ static int choose_grant(pam_handle_t *pamh, const struct oa2_config *cfg, oa2_er
 					rhost);
 		return OA2_GRANT_PASSWORD;
 	default:
-		return rhost == NULL && tty_trusted(cfg->password_ttys, tty) ? OA2_GRANT_PASSWORD
-									       : OA2_GRANT_DEVICE;
+		if (rhost != NULL)
+			return OA2_GRANT_DEVICE;
+		if (tty_trusted(cfg->password_ttys, tty))
+			return OA2_GRANT_PASSWORD;
+		return cfg->ciba_login_hint != NULL && asks_for_self(pamh) ? OA2_GRANT_AUTO_CIBA
+									    : OA2_GRANT_DEVICE;
 	}
 }
 
@@ -405,12 +422,14 @@ int oa2_login(pam_handle_t *pamh, const struct oa2_config *cfg, int argc, const 
 	res->grant = grant == OA2_GRANT_DEVICE ? "device"
 		     : grant == OA2_GRANT_CODE ? "code"
 		     : grant == OA2_GRANT_TOKEN ? "token"
-		     : grant == OA2_GRANT_CIBA ? "ciba" : "password";
+		     : grant == OA2_GRANT_CIBA ? "ciba"
+		     : grant == OA2_GRANT_AUTO_CIBA ? "ciba-or-device" : "password";
 	if ((grant == OA2_GRANT_PASSWORD || grant == OA2_GRANT_TOKEN) &&
 	    read_credentials(pamh, cfg, grant, &ui, &creds, err) != 0)
 		goto out;
 	/* CIBA names the user to the IdP (the login hint): it needs the name */
-	if (grant == OA2_GRANT_CIBA && read_user(pamh, &creds, err) != 0)
+	if ((grant == OA2_GRANT_CIBA || grant == OA2_GRANT_AUTO_CIBA) &&
+	    read_user(pamh, &creds, err) != 0)
 		goto out;
 	if (run_helper(pamh, cfg, argc, argv, grant, &ui, &creds, &helper, &id, &was_online,
 		       err) != 0) {

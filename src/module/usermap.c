@@ -12,52 +12,10 @@
 #include "usermap.h"
 #include "nss/nss_oauth2.h"
 #include "shared/json.h"
-#include "shared/secfile.h"
+#include "shared/user_map.h"
 #include "shared/strutil.h"
 
-#define MAP_MAX_SIZE (256 * 1024)
 #define OA2_NOBODY_UID 65534 /* nobody, and the kernel's overflow uid */
-
-/* Look the identity up in the map file: "identity local-user" per line. */
-static int map_lookup(const char *file, const char *identity, char *out, oa2_error *err)
-{
-	char *buf = NULL, *line, *next;
-	size_t len = 0;
-	unsigned lineno = 0;
-	int rc = -1;
-
-	if (oa2_read_secure_file(file, OA2_FILE_PUBLIC, MAP_MAX_SIZE, &buf, &len, NULL, err) != 0)
-		return -1;
-	rc = 1;
-	/* line by line, empty ones too, so that lineno is the editor's */
-	for (line = buf; line != NULL; line = next) {
-		char *id, *user, *extra, *p;
-
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		lineno++;
-		p = oa2_trim(line);
-		if (*p == '\0' || *p == '#')
-			continue;
-		id = strtok_r(p, " \t", &p);
-		user = strtok_r(NULL, " \t", &p);
-		extra = strtok_r(NULL, " \t", &p);
-		if (id == NULL || user == NULL || extra != NULL || !oa2_username_valid(user)) {
-			rc = oa2_fail(err, OA2_ERR_CONFIG,
-				      "%s:%u: malformed entry (want 'identity local-user')", file,
-				      lineno);
-			break;
-		}
-		if (strcmp(id, identity) == 0) {
-			strcpy(out, user);
-			rc = 0;
-			break;
-		}
-	}
-	free(buf);
-	return rc;
-}
 
 /* Remove "@domain" when domain is one of the configured ones. */
 static void strip_domain(const char *domains, char *name)
@@ -210,7 +168,7 @@ static int resolve(const struct oa2_config *cfg, const json_object *claims, char
 	if (strlen(identity) >= sizeof(name))
 		return oa2_fail(err, OA2_ERR_DENIED, "claim '%s' is too long", cfg->username_claim);
 	if (cfg->user_map_file != NULL) {
-		rc = map_lookup(cfg->user_map_file, identity, out, err);
+		rc = oa2_user_map_find(cfg->user_map_file, identity, out, err);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)

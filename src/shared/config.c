@@ -40,6 +40,7 @@ struct key {
 
 static const char *const grant_choices[] = {"auto", "device", "password", "code", "token",
 					   "ciba", NULL};
+static const char *const hint_format_choices[] = {"plain", "iss_sub", NULL};
 static const char *const qr_choices[] = {"auto", "utf8", "ascii", "off", NULL};
 static const char *const claims_choices[] = {"auto", "id_token", "userinfo", "introspection",
 					     NULL};
@@ -76,6 +77,7 @@ static const struct key keys[] = {
 	STR(offline_dir, V_PATH),
 	NUM(device_timeout, 10, 3600),
 	STR(ciba_login_hint, V_TEXT),
+	ENUM(ciba_login_hint_format, hint_format_choices),
 	NUM(http_timeout, 1, 120),
 	ENUM(qr, qr_choices),
 	{"qr_background", V_ENUM, offsetof(struct oa2_config, qr_light), 0, 0, bg_choices},
@@ -431,6 +433,13 @@ static int set_default(char **field, const char *val, oa2_error *err)
 	return 0;
 }
 
+const char *oa2_grant_name(int grant)
+{
+	size_t n = sizeof(grant_choices) / sizeof(grant_choices[0]) - 1;
+
+	return grant >= 0 && (size_t)grant < n ? grant_choices[grant] : "?";
+}
+
 bool oa2_config_has_condition(const struct oa2_config *cfg, const char *name)
 {
 	const char *p = cfg->require_claims, *cond;
@@ -567,7 +576,8 @@ static bool record_path_ok(const char *p)
 }
 
 /* grant = ciba: a confidential client (CIBA Core 4) and a login_hint
- * template; a template is checked whenever it is set. */
+ * template; grant = auto with a template: a confidential client; a
+ * template is checked whenever it is set. */
 static int check_ciba(const struct oa2_config *cfg, const char *file, oa2_error *err)
 {
 	const char *problem;
@@ -577,15 +587,24 @@ static int check_ciba(const struct oa2_config *cfg, const char *file, oa2_error 
 		if (problem != NULL)
 			return oa2_fail(err, OA2_ERR_CONFIG, "%s: ciba_login_hint: %s", file, problem);
 	}
-	if (cfg->grant != OA2_GRANT_CIBA)
-		return 0;
-	if (cfg->ciba_login_hint == NULL)
+	if (cfg->ciba_login_hint != NULL && oa2_login_hint_uses(cfg->ciba_login_hint, 'i') &&
+	    cfg->user_map_file == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: ciba_login_hint: %%i (the identity user_map_file maps to the "
+				"PAM user) needs user_map_file", file);
+	if (cfg->ciba_login_hint_format != OA2_HINT_PLAIN && cfg->ciba_login_hint == NULL)
+		return oa2_fail(err, OA2_ERR_CONFIG,
+				"%s: ciba_login_hint_format needs ciba_login_hint", file);
+	if (cfg->grant == OA2_GRANT_CIBA && cfg->ciba_login_hint == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG,
 				"%s: grant = ciba needs ciba_login_hint (e.g. %%u@example.com)", file);
-	if (cfg->client_secret == NULL)
+	/* grant = auto uses CIBA when a hint is set (docs/ciba.md) */
+	if ((cfg->grant == OA2_GRANT_CIBA ||
+	     (cfg->grant == OA2_GRANT_AUTO && cfg->ciba_login_hint != NULL)) &&
+	    cfg->client_secret == NULL)
 		return oa2_fail(err, OA2_ERR_CONFIG,
-				"%s: grant = ciba needs a confidential client: set client_secret_file",
-				file);
+				"%s: grant = %s needs a confidential client: set client_secret_file",
+				file, cfg->grant == OA2_GRANT_CIBA ? "ciba" : "auto with ciba_login_hint");
 	return 0;
 }
 

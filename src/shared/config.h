@@ -30,7 +30,12 @@ enum oa2_grant_mode {
 	OA2_GRANT_CODE,
 	OA2_GRANT_TOKEN,
 	OA2_GRANT_CIBA, /* CIBA in poll mode (docs/ciba.md) */
+	/* Not a configuration value: what grant = auto asks the helper for on
+	 * a local session with a ciba_login_hint: CIBA where the IdP offers it,
+	 * else the device grant (docs/ciba.md, "Where CIBA sits in grant = auto") */
+	OA2_GRANT_AUTO_CIBA,
 };
+enum oa2_hint_format { OA2_HINT_PLAIN, OA2_HINT_ISS_SUB };
 enum oa2_qr_mode { OA2_QR_AUTO, OA2_QR_UTF8, OA2_QR_ASCII, OA2_QR_OFF };
 enum oa2_device_ui { OA2_UI_AUTO, OA2_UI_INFO, OA2_UI_PROMPT };
 enum oa2_client_auth { OA2_AUTH_BASIC, OA2_AUTH_POST };
@@ -72,6 +77,7 @@ struct oa2_config {
 	char *offline_dir;
 	int device_timeout;    /* seconds; also the wait of grant = ciba */
 	char *ciba_login_hint; /* the login_hint template (login_hint.h) */
+	int ciba_login_hint_format; /* enum oa2_hint_format */
 	int http_timeout;      /* seconds */
 	int qr;                /* enum oa2_qr_mode */
 	int qr_light;          /* bool: terminal has a light background */
@@ -149,6 +155,10 @@ const char *oa2_group_map_item(const char *item, size_t len, size_t *idp_len, ch
 /* True when require_claims holds a condition on the claim name
  * ("name=..."). */
 bool oa2_config_has_condition(const struct oa2_config *cfg, const char *name);
+
+/* The configuration word of a grant ("auto", "device", ..., "ciba"), or
+ * "?" for a value that is none. */
+const char *oa2_grant_name(int grant);
 
 /* Free, wiping the client secret. NULL is allowed. */
 void oa2_config_free(struct oa2_config *cfg);

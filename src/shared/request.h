@@ -6,8 +6,8 @@
 #include <stdbool.h>
 
 struct oa2_online_request {
-	int grant;            /* OA2_GRANT_DEVICE, _PASSWORD, _CODE or _TOKEN */
-	const char *user;     /* password grant: the user name sent to the IdP */
+	int grant;            /* OA2_GRANT_DEVICE, _PASSWORD, _CODE, _TOKEN, _CIBA, _AUTO_CIBA */
+	const char *user;     /* password grant: the user name sent to the IdP; CIBA: the PAM user */
 	const char *password; /* password grant; grant = token: the token */
 	bool offline_allowed; /* the caller may use an offline entry (see offline.h) */
 };

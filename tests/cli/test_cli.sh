@@ -11,7 +11,11 @@
 # show lists the entries a check wrote and cache clear removes them; check
 # names the dialects it sees (no device or userinfo endpoint, JWKS keys
 # without alg, an Entra ID multi-tenant issuer without a tid= condition);
-# token, run as an ordinary user with a config of its own, prints only the
+# check reports CIBA in poll mode (a FAIL with grant = ciba where it is
+# missing, the device endpoint not needed for it); login --grant ciba runs
+# CIBA (approve by the binding message shown, deny, another account, an
+# unknown user); grant = code / token are refused, never run as the password
+# grant; token, run as an ordinary user with a config of its own, prints only the
 # ID token (aud = client_id) or with --access the access token on stdout,
 # the instructions on stderr, caches in the user's directory, and refuses a
 # config others can write or another user owns.
@@ -109,28 +113,39 @@ tool() {
         NSS_WRAPPER_GROUP="$STATE/group" "$BIN" "$@" > "$STATE/out" 2> "$STATE/err"
 }
 
-# device_login ACTION USERNAME ARGS...: run "login --grant device" in the
-# background, read the user code from its output, approve or deny it as
-# USERNAME through the control API, and wait for the tool.
-device_login() {
-    _act=$1 _who=$2
-    shift 2
-    : > "$STATE/out" # no user code of an earlier run may be read
-    tool login --grant device "$@" &
+# act_on_login PATH FIELD SED USERNAME ARGS...: run "login ARGS" in the
+# background, read the value SED prints from the tool's output, post
+# {FIELD: value, username: USERNAME} to the control API's PATH (as the
+# approving device or phone), and wait for the tool.
+act_on_login() {
+    _path=$1 _field=$2 _sed=$3 _who=$4
+    shift 4
+    : > "$STATE/out" # no value of an earlier run may be read
+    : > "$STATE/err"
+    tool login "$@" &
     _pid=$!
-    _code=
+    _val=
     rm -f "$STATE/control"
     _i=0
-    while [ $_i -lt 100 ] && [ -z "$_code" ]; do
-        _code=$(sed -n 's/.*enter the code: *\([A-Z-]*\).*/\1/p' "$STATE/out")
-        [ -n "$_code" ] || sleep 0.1
+    while [ $_i -lt 100 ] && [ -z "$_val" ]; do
+        _val=$(sed -n "$_sed" "$STATE/out" "$STATE/err" | head -n 1)
+        [ -n "$_val" ] || sleep 0.1
         _i=$((_i + 1))
     done
-    if [ -n "$_code" ]; then
-        curl -s -X POST "$IDP_CONTROL/device/$_act" \
-            -d "{\"user_code\":\"$_code\",\"username\":\"$_who\"}" > "$STATE/control" 2>&1
+    if [ -n "$_val" ]; then
+        curl -s -X POST "$IDP_CONTROL/$_path" \
+            -d "{\"$_field\":\"$_val\",\"username\":\"$_who\"}" > "$STATE/control" 2>&1
     fi
     wait "$_pid"
+}
+
+# device_login ACTION USERNAME ARGS...: "login --grant device", the user
+# code approved or denied as USERNAME.
+device_login() {
+    _act=$1
+    shift
+    act_on_login "device/$_act" user_code 's/.*enter the code: *\([A-Z-]*\).*/\1/p' "$@" \
+        --grant device
 }
 
 GOOD=$(conf good)
@@ -293,6 +308,104 @@ if grep -q '^login accepted' "$STATE/out" "$STATE/err"; then
     not_ok "login: the sub's newline starts no line"; else
     ok "login: the sub's newline starts no line"; fi
 
+# ---- CIBA: check and login --grant ciba ----------------------------------------
+printf 'confidential-secret\n' > "$STATE/secret"
+chmod 0600 "$STATE/secret"
+# ciba_conf NAME [LINES]: the confidential client with a CIBA hint
+ciba_conf() {
+    _f=$STATE/$1.conf
+    {
+        echo "issuer = $IDP_ISSUER"
+        echo "client_id = pam-confidential"
+        echo "client_secret_file = $STATE/secret"
+        echo "ca_file = $IDP_CA"
+        echo "cache_dir = $STATE/cache"
+        echo "helper = $(dirname "$BIN")/pam_oauth2_helper"
+        echo "ciba_login_hint = %u@example.test"
+        [ $# -gt 1 ] && printf '%s\n' "$2"
+    } > "$_f"
+    chmod 0644 "$_f"
+    echo "$_f"
+}
+CIBA=$(ciba_conf ciba 'grant = ciba')
+
+# ciba_login ACTION USERNAME ARGS...: "login --grant ciba"; the request the
+# binding message on the tool's output names is approved as USERNAME or
+# denied.
+ciba_login() {
+    _act=$1
+    shift
+    act_on_login "ciba/$_act" binding_message \
+        's/.*Approve the login on your phone: *\([A-Za-z0-9.-]*\).*/\1/p' "$@" --grant ciba
+}
+
+tool check -c "$CIBA"
+expect "check: grant = ciba at an IdP with CIBA in poll mode passes" $? 0 \
+    "^ok   ciba       backchannel_authentication_endpoint $IDP_ISSUER/.* poll mode\$" \
+    "^ok   ciba       login_hint from '%u@example.test'\$"
+tool check -c "$GOOD"
+expect "check: CIBA offered but not used is said so" $? 0 \
+    "^ok   ciba       backchannel_authentication_endpoint .*, poll mode (not used)\$"
+curl -s -X POST "$IDP_CONTROL/discovery-override" \
+    -d '{"set":{"device_authorization_endpoint":null}}' > "$STATE/control"
+tool check -c "$CIBA"
+expect "check: grant = ciba needs no device endpoint (not the auto wording)" $? 0 \
+    "^ok   endpoint   device_authorization_endpoint not offered (not needed: grant = ciba)\$"
+if grep -q "with grant = auto" "$STATE/out"; then
+    not_ok "check: grant = ciba never gets grant = auto's wording"; else
+    ok "check: grant = ciba never gets grant = auto's wording"; fi
+curl -s -X POST "$IDP_CONTROL/discovery-override" \
+    -d '{"set":{"backchannel_authentication_endpoint":null}}' > "$STATE/control"
+tool check -c "$CIBA"
+expect "check: grant = ciba at an IdP without CIBA fails" $? 1 \
+    "^FAIL ciba       the IdP does not offer CIBA (no backchannel_authentication_endpoint.*: grant = ciba cannot work"
+tool check -c "$(ciba_conf ciba-auto)"
+expect "check: grant = auto with a hint at an IdP without CIBA warns" $? 0 \
+    "^warn ciba       the IdP does not offer CIBA .*: grant = auto uses the device grant instead"
+curl -s -X POST "$IDP_CONTROL/discovery-override" \
+    -d '{"set":{"backchannel_token_delivery_modes_supported":["ping"]}}' > "$STATE/control"
+tool check -c "$CIBA"
+expect "check: grant = ciba at an IdP without poll mode fails" $? 1 \
+    "^FAIL ciba       the IdP does not offer CIBA in poll mode"
+curl -s -X POST "$IDP_CONTROL/discovery-override" -d '{"set":{}}' > "$STATE/control"
+# check writes what it fetched to the cache, which login then reads
+tool check -c "$CIBA"
+expect "check: the restored discovery document offers CIBA again" $? 0 \
+    "^ok   ciba       backchannel_authentication_endpoint"
+
+ciba_login approve alice -c "$CIBA" --user alice
+expect "login ciba: approved on alice's phone, PAM_SUCCESS" $? 0 \
+    "ciba grant" "Approve the login on your phone: [A-Za-z0-9-]*\.pam-o\.[0-9][0-9][0-9][0-9]" \
+    "^Local user: alice" "^User alice: matches" "^Decision: PAM_SUCCESS for user alice"
+ciba_login deny alice -c "$CIBA" --user alice
+expect "login ciba: denied on the phone is PAM_AUTH_ERR (exit 1)" $? 1 \
+    "The login was denied at the identity provider." \
+    "^Decision: PAM_AUTH_ERR: denied: the login was denied at the identity provider"
+ciba_login approve bob -c "$CIBA" --user alice
+expect "login ciba: approved by bob for alice is refused" $? 1 \
+    "maps to bob, not alice" "^Decision: PAM_AUTH_ERR"
+tool login -c "$CIBA" --user dave
+expect "login ciba: a user the IdP does not know is a refusal, not unavailable" $? 1 \
+    "The identity provider cannot send an approval request for this user." \
+    "^Decision: PAM_AUTH_ERR: denied: the IdP refused the login hint 'dave@example.test' (unknown_user_id"
+tool login -c "$GOOD" --grant ciba --user alice
+expect "login --grant ciba without ciba_login_hint is refused (exit 2)" $? 2 \
+    "--grant ciba needs ciba_login_hint"
+
+# grant = code / token: refused clearly, never the password grant in their place
+for g in code token; do
+    echo alice-pass | tool login -c "$(conf "g$g" "grant = $g
+redirect_uri = http://127.0.0.1/cb")" --user alice
+    expect "login: grant = $g is refused, not run as the password grant (exit 2)" $? 2 \
+        "the configuration says grant = $g, which this command does not run"
+    if grep -q -e "Password for" -e "Decision:" "$STATE/out" "$STATE/err"; then
+        not_ok "login: grant = $g asks for no password"; else
+        ok "login: grant = $g asks for no password"; fi
+done
+echo alice-pass | tool login -c "$(conf gcode2 "grant = code
+redirect_uri = http://127.0.0.1/cb")" --grant password --user alice
+expect "login: --grant password overrides grant = code" $? 0 "^Decision: PAM_SUCCESS for user alice"
+
 # ---- token: as an ordinary user, with a config of their own ---------------------
 # The command runs as nobody (uid 65534) with a config nobody owns in a
 # directory of its own, and its cache in its own XDG_CACHE_HOME.
@@ -409,7 +522,7 @@ expect "accounts --if-enabled is for sync only (exit 2)" $? 2 "--if-enabled is f
 tool frobnicate
 expect "usage: unknown command (exit 2)" $? 2 "unknown command 'frobnicate'"
 tool login --grant telepathy
-expect "usage: bad --grant (exit 2)" $? 2 "--grant must be device or password"
+expect "usage: bad --grant (exit 2)" $? 2 "--grant must be device, password or ciba"
 tool --version
 expect "--version" $? 0 "^pam-oauth2 (pam_oauth2) [0-9]"
 for c in check login cache token accounts; do

@@ -47,7 +47,7 @@ printf '#define PACKAGE_VERSION "fuzz"\n#define OA2_HELPER_PATH "/nonexistent/pa
 # The module's sources a target may need, instrumented for coverage. Only
 # what a target uses is pulled from the archive at link time.
 core="shared/error shared/json shared/claim_groups shared/jscan shared/strutil shared/secfile shared/config shared/ipc
- shared/identity shared/i18n shared/username shared/login_hint module/usermap module/authz module/helper_client
+ shared/identity shared/i18n shared/username shared/login_hint shared/user_map module/usermap module/authz module/helper_client
  helper/cache helper/http helper/discovery helper/claims helper/oauth helper/qr helper/device_grant
  helper/poll helper/screen crypto/b64url crypto/jwk crypto/jws"
 mkdir -p "$work/obj"

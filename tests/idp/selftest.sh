@@ -204,6 +204,18 @@ R2=$(ciba_poll "$ID")
 check "ciba: early poll with enforce-interval is slow_down" test "$R1:$R2" = "authorization_pending:slow_down"
 $CTL -d '{"enabled":false}' "$IDP_CONTROL/device/enforce-interval" >/dev/null
 $CTL -X POST "$IDP_CONTROL/ciba/deny" >/dev/null
+$CTL -d '{"max":5}' "$IDP_CONTROL/ciba/binding-limit" >/dev/null
+check "ciba: binding-limit 5 refuses a longer message" test "$(ciba_req bob host.sudo.0008 | js j.error)" = invalid_binding_message
+check "ciba: binding-limit 5 takes 5 characters" test "$(ciba_req bob a.b.c | js 'typeof j.auth_req_id')" = string
+$CTL -X POST "$IDP_CONTROL/ciba/deny" >/dev/null
+$CTL -d '{"max":null}' "$IDP_CONTROL/ciba/binding-limit" >/dev/null
+check "ciba: binding-limit null restores 20" test "$(ciba_req bob host.sudo.0009 | js 'typeof j.auth_req_id')" = string
+$CTL -X POST "$IDP_CONTROL/ciba/deny" >/dev/null
+check "ciba: binding-limit 0 is refused" test "$($CTL -o /dev/null -w '%{http_code}' -d '{"max":0}' "$IDP_CONTROL/ciba/binding-limit")" = 400
+ID=$(ciba_req "{\"format\":\"iss_sub\",\"iss\":\"$IDP_ISSUER\",\"sub\":\"$SUB_BOB\"}" host.sudo.0010 | js j.auth_req_id)
+check "ciba: an iss_sub JSON hint names bob" test "$($CTL "$IDP_CONTROL/ciba/pending" | js 'j.map(r => r.username).join(",")')" = bob
+$CTL -d "{\"auth_req_id\":\"$ID\"}" "$IDP_CONTROL/ciba/deny" >/dev/null
+check "ciba: an iss_sub hint of another issuer is unknown_user_id" test "$(ciba_req "{\"format\":\"iss_sub\",\"iss\":\"https://other.example\",\"sub\":\"$SUB_BOB\"}" host.sudo.0011 | js j.error)" = unknown_user_id
 
 # ---- /sign and key rotation
 S=$($CTL -d '{"alg":"ES256","header":{"kid":"other"},"claims":{"sub":"x"}}' "$IDP_CONTROL/sign")

@@ -265,6 +265,7 @@ const CIBA_GT = 'urn:openid:params:grant-type:ciba';
 // CIBA requests as the authentication device saw them: auth_req_id -> { login_hint,
 // username, binding_message, scope, created_ms } (triggerAuthenticationDevice)
 const cibaRequests = new Map();
+let bindingLimit = 20; // POST /ciba/binding-limit
 let rotations = 0;
 
 const cookieKeys = [crypto.randomBytes(32).toString('base64url')];
@@ -478,9 +479,14 @@ Check that your device shows this code:</p><p><code>${esc(userCode)}</code></p>$
         // binding_message: oidc-provider's default rule, made explicit: 1-20
         // characters of [a-zA-Z0-9-._+/!?#], no spaces (the strictest limit
         // docs/ciba.md knows of)
+        // POST /ciba/binding-limit lowers the 20 (a provider with a stricter
+        // limit: invalid_binding_message).
         async validateBindingMessage(ctx, message) {
           if (message !== undefined && !/^[a-zA-Z0-9-._+/!?#]{1,20}$/.test(message)) {
             throw new errors.InvalidBindingMessage('binding_message must be 1-20 characters of [a-zA-Z0-9-._+/!?#]');
+          }
+          if (message !== undefined && message.length > bindingLimit) {
+            throw new errors.InvalidBindingMessage(`binding_message longer than ${bindingLimit} characters`);
           }
         },
         // The "authentication device": remember the request for the control
@@ -951,9 +957,16 @@ function pendingDeviceCodes() {
 
 // ---------------------------------------------------------------- CIBA requests
 
-// A CIBA login_hint names a user by user name, e-mail address or sub.
+// A CIBA login_hint names a user by user name, e-mail address or sub, or
+// as Auth0 takes it: {"format":"iss_sub","iss":ISSUER,"sub":SUB} (JSON).
 function findByLoginHint(hint) {
   if (typeof hint !== 'string' || !hint) return undefined;
+  if (hint.startsWith('{')) {
+    let h;
+    try { h = JSON.parse(hint); } catch { return undefined; }
+    const ok = h && h.format === 'iss_sub' && h.iss === issuer && typeof h.sub === 'string' && Object.keys(h).length === 3;
+    return ok ? findBySub(h.sub) : undefined;
+  }
   return findByUsername(hint) || findBySub(hint) || USERS.find((u) => u.email === hint);
 }
 
@@ -1099,6 +1112,12 @@ async function controlRoute(method, pathname, query, body) {
       return expireCiba(body);
     case 'GET /ciba/pending':
       return [200, pendingCibaRequests()];
+    case 'POST /ciba/binding-limit': {
+      const max = body.max === undefined || body.max === null ? 20 : Number(body.max);
+      if (!Number.isInteger(max) || max < 1 || max > 20) return [400, { error: 'bad_max' }];
+      bindingLimit = max;
+      return [200, { ok: true, max }];
+    }
     case 'POST /code-ttl': {
       const ttl = Number(body.seconds);
       if (!Number.isInteger(ttl) || ttl < 1) return [400, { error: 'bad_seconds' }];

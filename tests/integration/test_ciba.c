@@ -8,7 +8,9 @@
  * the IdP does not know (a refusal, never "unavailable"), a PAM user not
  * usable in the hint (nothing sent), an IdP without CIBA and one without
  * poll mode (configuration errors), a 5xx at the backchannel endpoint
- * (unavailable, and no offline entry is tried). */
+ * (unavailable, and no offline entry is tried); grant = auto: CIBA on local
+ * sessions with a hint, the device grant only where nothing was sent; a
+ * binding message the IdP refuses (invalid_binding_message). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,18 +26,31 @@
 static struct oa2t_idp idp;
 
 #define SCREEN_LINE "Approve the login on your phone: "
+#define ALICE_SUB "6f1c2a7e-0b4d-4c8a-9e21-a11ce0000001"
 
-static void write_config_for(const struct oa2t_idp *i, const char *cache, const char *extra)
+static void write_config_hint(const struct oa2t_idp *i, const char *cache, const char *grant,
+			      const char *hint, const char *extra)
 {
 	char body[2048];
 
 	snprintf(body, sizeof(body),
 		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
 		 "ca_file = %s\ncache_dir = %s/%s\nhttp_timeout = 5\ndevice_timeout = 60\n"
-		 "grant = ciba\nciba_login_hint = %%u@example.test\n%s",
+		 "grant = %s\nciba_login_hint = %s\n%s",
 		 i->issuer, oa2t_write("secret", "confidential-secret\n", 0600), i->ca, oa2t_tmp(),
-		 cache, extra ? extra : "");
+		 cache, grant, hint, extra ? extra : "");
 	oa2t_write("oa2.conf", body, 0644);
+}
+
+static void write_config_grant(const struct oa2t_idp *i, const char *cache, const char *grant,
+			       const char *extra)
+{
+	write_config_hint(i, cache, grant, "%u@example.test", extra);
+}
+
+static void write_config_for(const struct oa2t_idp *i, const char *cache, const char *extra)
+{
+	write_config_grant(i, cache, "ciba", extra);
 }
 
 static int setup(void **state)
@@ -65,6 +80,9 @@ struct phone {
 	char binding[64];
 };
 
+/* When set, the phone reads GET /ciba/pending into it before acting. */
+static char **peek_pending;
+
 static void act_now(struct phone *ph)
 {
 	static const char *const path[] = {"/ciba/approve", "/ciba/deny", "/ciba/expire"};
@@ -74,6 +92,8 @@ static void act_now(struct phone *ph)
 	 * screen can be meant */
 	snprintf(json, sizeof(json), "{\"binding_message\":\"%s\",\"username\":\"%s\"}",
 		 ph->binding, ph->username ? ph->username : "alice");
+	if (peek_pending != NULL)
+		assert_int_equal(oa2t_control(&idp, "GET", "/ciba/pending", NULL, peek_pending), 200);
 	ph->status = oa2t_control(&idp, "POST", path[ph->act], json, NULL);
 }
 
@@ -106,16 +126,23 @@ static void phone_acts(struct oa2t_conv *conv, int style, const char *msg)
 	}
 }
 
-static int login_to(const char *service, const char *user, struct phone *ph,
-		    struct oa2t_conv *conv)
+static int run_login(const char *service, const char *user,
+		     void (*acts)(struct oa2t_conv *, int, const char *), void *who,
+		     struct oa2t_conv *conv)
 {
 	int rc;
 
-	conv->on_message = phone_acts;
-	conv->user = ph;
+	conv->on_message = acts;
+	conv->user = who;
 	rc = oa2t_auth(service, user, conv, true);
 	oa2t_reap();
 	return rc;
+}
+
+static int login_to(const char *service, const char *user, struct phone *ph,
+		    struct oa2t_conv *conv)
+{
+	return run_login(service, user, phone_acts, ph, conv);
 }
 
 static int login(const char *user, struct phone *ph, struct oa2t_conv *conv)
@@ -349,11 +376,315 @@ static void outage_is_unavailable_never_offline(void **state)
 	assert_false(oa2t_log_has("offline entry for"));
 }
 
+/* The hint from the reverse of user_map_file, in Auth0's iss_sub form:
+ * the IdP gets {"format":"iss_sub","iss":ISSUER,"sub":alice's sub} and
+ * pushes to alice; a PAM user without a map entry gets nothing sent. */
+static void reverse_map_hint_in_iss_sub_form(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	char extra[512], want[512], *pending = NULL;
+
+	(void)state;
+	snprintf(extra, sizeof(extra),
+		 "user_map_file = %s\nuser_map_only = yes\nusername_claim = sub\n"
+		 "ciba_login_hint_format = iss_sub\n",
+		 oa2t_write("map", "# sub local-user\n" ALICE_SUB " alice\n"
+			    "3d9b5e10-7f2c-4a61-8b3e-b0b000000002 bob\n", 0644));
+	write_config_hint(&idp, "cache", "ciba", "%i", extra);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	peek_pending = &pending;
+	assert_int_equal(login("alice", &ph, &conv), PAM_SUCCESS);
+	peek_pending = NULL;
+	assert_int_equal(ph.status, 200);
+	assert_non_null(pending);
+	/* the JSON text as sent, escaped once more inside the control API's JSON */
+	snprintf(want, sizeof(want),
+		 "\"login_hint\":\"{\\\"format\\\":\\\"iss_sub\\\",\\\"iss\\\":\\\"%s\\\","
+		 "\\\"sub\\\":\\\"" ALICE_SUB "\\\"}\"", idp.issuer);
+	if (strstr(pending, want) == NULL)
+		fail_msg("pending %s lacks %s", pending, want);
+	free(pending);
+	oa2t_expect_log("login accepted: service=oa2 user=alice");
+
+	/* carol is in no map entry: refused before anything is sent */
+	memset(&conv, 0, sizeof(conv));
+	memset(&ph, 0, sizeof(ph));
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(login("carol", &ph, &conv), PAM_AUTH_ERR);
+	write_config_for(&idp, "cache", NULL);
+	oa2t_expect_log("no entry of user_map_file maps an identity to carol");
+	assert_non_null(strstr(conv.text,
+			       "The identity provider cannot send an approval request for this user."));
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 0);
+}
+
+/* grant = auto: what a phone and a device-grant approver do, whichever
+ * the module shows. */
+struct either {
+	struct phone ph;
+	struct oa2t_device_action dev;
+};
+
+static void either_acts(struct oa2t_conv *conv, int style, const char *msg)
+{
+	struct either *e = conv->user;
+
+	conv->user = &e->ph;
+	phone_acts(conv, style, msg);
+	conv->user = &e->dev;
+	oa2t_device_act(conv, style, msg);
+	conv->user = e;
+}
+
+/* grant = auto as sudo runs it: PAM_RUSER (the requesting user) is ruser
+ * (NULL: unset, as login leaves it); through items-oa2, whose
+ * pam_set_items.so sets the items from the environment. */
+static int auto_login_by(const char *ruser, const char *user, struct either *e,
+			 struct oa2t_conv *conv)
+{
+	int rc;
+
+	if (ruser != NULL)
+		setenv("PAM_RUSER", ruser, 1);
+	rc = run_login("items-oa2", user, either_acts, e, conv);
+	unsetenv("PAM_RUSER");
+	return rc;
+}
+
+static int auto_login(const char *user, struct either *e, struct oa2t_conv *conv)
+{
+	return auto_login_by(user, user, e, conv);
+}
+
+/* A local session (no PAM_RHOST) with a hint at an IdP offering CIBA in
+ * poll mode: CIBA, and no device authorization request. */
+static void auto_uses_ciba_on_a_local_session(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+
+	(void)state;
+	write_config_grant(&idp, "cache", "auto", NULL);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_SUCCESS);
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(e.ph.status, 200);
+	assert_int_equal(e.dev.done, 0);
+	assert_non_null(strstr(conv.text, SCREEN_LINE));
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 1);
+	assert_int_equal(oa2t_count(&idp, "device_authorization"), 0);
+	oa2t_expect_log("grant=ciba-or-device evidence=id_token");
+	assert_false(oa2t_log_has("CIBA not used"));
+}
+
+/* Someone asking for another account (su: PAM_RUSER bob, PAM_USER alice)
+ * or nobody named (login: no PAM_RUSER) never rings a phone through
+ * grant = auto: the device grant. */
+static void auto_uses_ciba_only_for_oneself(void **state)
+{
+	struct oa2t_conv conv = {0}, conv2 = {0};
+	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	struct either e2 = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	int rc, rc2;
+
+	(void)state;
+	write_config_grant(&idp, "cache", "auto", NULL);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	rc = auto_login_by("bob", "alice", &e, &conv);
+	rc2 = auto_login_by(NULL, "alice", &e2, &conv2);
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(rc, PAM_SUCCESS);
+	assert_int_equal(rc2, PAM_SUCCESS);
+	assert_int_equal(e.dev.done, 1);
+	assert_int_equal(e2.dev.done, 1);
+	assert_int_equal(e.ph.done + e2.ph.done, 0);
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 0);
+	assert_int_equal(oa2t_count(&idp, "device_authorization"), 2);
+}
+
+/* Without a hint, grant = auto is what it always was: the device grant. */
+static void auto_without_hint_is_the_device_grant(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	char body[1024];
+
+	(void)state;
+	snprintf(body, sizeof(body),
+		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
+		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\n",
+		 idp.issuer, oa2t_write("secret", "confidential-secret\n", 0600), idp.ca, oa2t_tmp());
+	oa2t_write("oa2.conf", body, 0644);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_SUCCESS);
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(e.dev.done, 1);
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 0);
+	oa2t_expect_log("grant=device ");
+}
+
+/* A remote session (PAM_RHOST set: sshd) never gets CIBA from grant = auto:
+ * anyone who reaches sshd could make the user's phone ring. */
+static void auto_keeps_the_device_grant_for_remote_sessions(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	int rc;
+
+	(void)state;
+	write_config_grant(&idp, "cache", "auto", NULL);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	setenv("PAM_RHOST", "192.0.2.7", 1);
+	rc = auto_login("alice", &e, &conv);
+	unsetenv("PAM_RHOST");
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(rc, PAM_SUCCESS);
+	assert_int_equal(e.dev.done, 1);
+	assert_int_equal(e.ph.done, 0);
+	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 0);
+	oa2t_expect_log("grant=device ");
+}
+
+/* An IdP without CIBA: the device grant, said in the log; nothing sent to
+ * a backchannel endpoint. */
+static void auto_without_ciba_at_the_idp_is_the_device_grant(void **state)
+{
+	struct oa2t_idp plain;
+	struct oa2t_conv conv = {0};
+	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&plain, "alice", 0, 0, ""}};
+	int rc;
+
+	(void)state;
+	assert_int_equal(oa2t_idp_start(&plain, "plain", "--interval 1 --no-ciba"), 0);
+	write_config_grant(&plain, "cache-plain-auto", "auto", NULL);
+	rc = auto_login("alice", &e, &conv);
+	oa2t_idp_stop(&plain);
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(rc, PAM_SUCCESS);
+	assert_int_equal(e.dev.done, 1);
+	assert_null(strstr(conv.text, SCREEN_LINE));
+	oa2t_expect_log("CIBA not used (the IdP does not offer CIBA (no "
+			"backchannel_authentication_endpoint");
+	oa2t_expect_log("using the device grant");
+}
+
+/* The IdP knows no user by the hint (nothing was pushed): the device grant,
+ * without the CIBA refusal line; the identity must still map to alice. */
+static void auto_unknown_hint_is_the_device_grant(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+
+	(void)state;
+	write_config_grant(&idp, "cache", "auto", NULL);
+	assert_int_equal(oa2t_answer(&idp, "backchannel_authentication", 1, 400,
+				     "{\"error\":\"unknown_user_id\",\"error_description\":\"no such user\"}",
+				     NULL), 200);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_SUCCESS);
+	assert_int_equal(e.dev.done, 1);
+	assert_null(strstr(conv.text, "cannot send an approval request"));
+	oa2t_expect_log("CIBA not used (the IdP refused the login hint 'alice@example.test' "
+			"(unknown_user_id: no such user)); using the device grant");
+
+	/* bob approves the device code shown for alice: refused as ever */
+	memset(&conv, 0, sizeof(conv));
+	memset(&e, 0, sizeof(e));
+	e.ph.done = 1;
+	e.dev.idp = &idp;
+	e.dev.username = "bob";
+	assert_int_equal(oa2t_answer(&idp, "backchannel_authentication", 1, 400,
+				     "{\"error\":\"unknown_user_id\"}", NULL), 200);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTH_ERR);
+	write_config_for(&idp, "cache", NULL);
+	oa2t_expect_log("maps to 'bob', not to 'alice'");
+}
+
+/* After a push: a denial, an expiry or an outage are the end; the device
+ * grant is never offered in their place. */
+static void auto_never_falls_back_after_a_push_or_an_outage(void **state)
+{
+	struct oa2t_conv conv = {0};
+	struct either e = {{DENY, NULL, 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+
+	(void)state;
+	write_config_grant(&idp, "cache", "auto", "offline_cache = yes\n");
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTH_ERR);
+	assert_int_equal(e.ph.status, 200);
+	assert_int_equal(e.dev.done, 0);
+	assert_non_null(strstr(conv.text, "The login was denied at the identity provider."));
+	assert_int_equal(oa2t_count(&idp, "device_authorization"), 0);
+	assert_false(oa2t_log_has("CIBA not used"));
+
+	memset(&conv, 0, sizeof(conv));
+	memset(&e, 0, sizeof(e));
+	e.ph.act = EXPIRE;
+	e.dev.idp = &idp;
+	e.dev.username = "alice";
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTH_ERR);
+	assert_non_null(strstr(conv.text, "The request expired before it was approved."));
+	assert_int_equal(oa2t_count(&idp, "device_authorization"), 0);
+
+	memset(&conv, 0, sizeof(conv));
+	e.ph.done = 1;
+	e.dev.done = 0;
+	assert_int_equal(oa2t_answer(&idp, "backchannel_authentication", 1, 503, NULL, NULL), 200);
+	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTHINFO_UNAVAIL);
+	write_config_for(&idp, "cache", NULL);
+	assert_int_equal(e.dev.done, 0);
+	assert_int_equal(oa2t_count(&idp, "device_authorization"), 0);
+	assert_false(oa2t_log_has("CIBA not used"));
+	assert_false(oa2t_log_has("offline entry"));
+}
+
+/* A binding message the IdP refuses (a provider whose limit is stricter
+ * than ours): grant = ciba is a refusal naming it, on screen and in the log,
+ * PAM_SERVICE_ERR, never "unreachable", never the offline entry; grant =
+ * auto uses the device grant (nothing was sent to a phone). */
+static void refused_binding_message(void **state)
+{
+	struct oa2t_conv conv = {0}, conv2 = {0};
+	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	long tokens;
+	int rc, rc2;
+
+	(void)state;
+	write_config_for(&idp, "cache", "offline_cache = yes\n");
+	assert_int_equal(oa2t_control(&idp, "POST", "/ciba/binding-limit", "{\"max\":5}", NULL),
+			 200);
+	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
+	rc = login("alice", &ph, &conv);
+	tokens = oa2t_count(&idp, "token");
+	write_config_grant(&idp, "cache", "auto", NULL);
+	rc2 = auto_login("alice", &e, &conv2);
+	oa2t_control(&idp, "POST", "/ciba/binding-limit", "{\"max\":null}", NULL);
+	write_config_for(&idp, "cache", NULL);
+
+	assert_int_equal(rc, PAM_SERVICE_ERR);
+	assert_int_equal(tokens, 0);
+	oa2t_expect_log("the IdP refused the binding message '");
+	oa2t_expect_log("(invalid_binding_message: binding_message longer than 5 characters)");
+	assert_false(oa2t_log_has("unreachable"));
+	assert_false(oa2t_log_has("offline entry"));
+	assert_non_null(strstr(conv.text, "The identity provider refused the message of the "
+					  "approval request (binding message); please tell the "
+					  "administrator."));
+	assert_null(strstr(conv.text, "cannot be reached"));
+	assert_int_equal(ph.done, 0); /* no approval line: nothing is pending */
+
+	assert_int_equal(rc2, PAM_SUCCESS);
+	assert_int_equal(e.dev.done, 1);
+	oa2t_expect_log("CIBA not used (the IdP refused the binding message '");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct oa2t_service services[] = {
 		{"oa2", "config=%T/oa2.conf debug", false},
 		{"sshd-oa2", "config=%T/oa2.conf debug", false},
+		{"items-oa2", "config=%T/oa2.conf debug", true},
 		{NULL, NULL, false},
 	};
 	const struct CMUnitTest tests[] = {
@@ -368,6 +699,15 @@ int main(int argc, char **argv)
 		cmocka_unit_test(idp_without_ciba_is_a_config_error),
 		cmocka_unit_test(idp_without_poll_mode_is_a_config_error),
 		cmocka_unit_test(outage_is_unavailable_never_offline),
+		cmocka_unit_test(reverse_map_hint_in_iss_sub_form),
+		cmocka_unit_test(auto_uses_ciba_on_a_local_session),
+		cmocka_unit_test(auto_uses_ciba_only_for_oneself),
+		cmocka_unit_test(auto_without_hint_is_the_device_grant),
+		cmocka_unit_test(auto_keeps_the_device_grant_for_remote_sessions),
+		cmocka_unit_test(auto_without_ciba_at_the_idp_is_the_device_grant),
+		cmocka_unit_test(auto_unknown_hint_is_the_device_grant),
+		cmocka_unit_test(auto_never_falls_back_after_a_push_or_an_outage),
+		cmocka_unit_test(refused_binding_message),
 	};
 
 	oa2t_init(argc, argv, services);

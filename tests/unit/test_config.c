@@ -449,7 +449,14 @@ static void ciba_rules(void **state)
 	} bad[] = {
 		{BASE "grant = ciba\nclient_secret = s\n", "grant = ciba needs ciba_login_hint"},
 		{BASE "grant = ciba\nciba_login_hint = %u\n", "grant = ciba needs a confidential client"},
+		/* grant = auto turns CIBA on with a hint: the same client rule */
+		{BASE "ciba_login_hint = %u\n", "grant = auto with ciba_login_hint needs a confidential"},
 		{BASE "ciba_login_hint = admin@example.com\n", "it has no %u"},
+		/* %i is the reverse of user_map_file: without a map, nothing */
+		{BASE "grant = ciba\nclient_secret = s\nciba_login_hint = %i\n", "%i (the identity"},
+		{BASE "grant = ciba\nclient_secret = s\nciba_login_hint_format = iss_sub\n",
+		 "ciba_login_hint_format needs ciba_login_hint"},
+		{BASE "ciba_login_hint_format = json\n", "'json' is not one of"},
 		{BASE "ciba_login_hint = %%u@example.com\n", "it has no %u"},
 		{BASE "ciba_login_hint = %s@example.com\n", "'%' must be followed by 'u'"},
 		{BASE "ciba_login_hint = %u%\n", "'%' must be followed by 'u'"},
@@ -463,7 +470,7 @@ static void ciba_rules(void **state)
 		   0600, NULL, 0, &err);
 	assert_non_null(cfg);
 	assert_int_equal(cfg->grant, OA2_GRANT_CIBA);
-	assert_int_equal(oa2_login_hint_expand(cfg->ciba_login_hint, "alice", &hint, &err), 0);
+	assert_int_equal(oa2_login_hint_expand(cfg->ciba_login_hint, "alice", NULL, &hint, &err), 0);
 	assert_string_equal(hint, "alice%x@example.com");
 	free(hint);
 	/* a user that could change what the hint names is not substituted */
@@ -472,7 +479,7 @@ static void ciba_rules(void **state)
 					     "a1234567890123456789012345678901234567890123456789012345678901234"};
 	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
 		hint = (char *)"untouched";
-		assert_int_equal(oa2_login_hint_expand(cfg->ciba_login_hint, unsafe[i], &hint, &err),
+		assert_int_equal(oa2_login_hint_expand(cfg->ciba_login_hint, unsafe[i], NULL, &hint, &err),
 				 -1);
 		assert_int_equal(err.kind, OA2_ERR_DENIED);
 		assert_null(hint);
