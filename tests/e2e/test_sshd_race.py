@@ -18,7 +18,15 @@ What it proves, each as its own assertion:
     UID.user -> NAME.user, NAME.group, GID.group -> NAME.group, each with
     the right fields), nothing else is left there (no temporary file), no
     reservation is left, and nobody's `getent passwd` finds each;
-  * pam_mkhomedir made sixteen homes, 0700, each owned by its account.
+  * pam_mkhomedir made sixteen homes, 0700, each owned by its account;
+  * a reservation's lifetime comes from the real `sshd -T` (the machine's
+    /usr/sbin/sshd reading a private /etc/ssh/sshd_config): LoginGraceTime
+    45 gives `lifetime 105` at `pam-oauth2 accounts sync`; LoginGraceTime 0
+    (no limit) makes the sync fail with the reason and removes the
+    settings (libnss_oauth2 then answers nothing); LoginGraceTime 50
+    written without a sync is taken up by the logins' helpers (the file
+    changed): the reservations made before live at most 105 s, the
+    settings say 110 afterwards.
 
 Method: as tests/e2e/test_sshd_accounts.py (a private mount namespace, the
 built libnss_oauth2 through a private ld.so.cache and nsswitch.conf, the
@@ -38,8 +46,8 @@ import e2elib  # noqa: E402
 import test_sshd  # noqa: E402
 from e2elib import note  # noqa: E402
 from test_accounts import as_nobody, cli, nsswitch_has_systemd  # noqa: E402
-from test_sshd_accounts import (GRACE, LOW, install_nss_module, registry,  # noqa: E402
-                                reserved, settings)
+from test_sshd_accounts import (GRACE, LOW, NSS_DIR, install_nss_module,  # noqa: E402
+                                registry, reserved, settings)
 
 N = 16
 NAMES = ["fleet%02d" % i for i in range(1, N + 1)]
@@ -64,6 +72,11 @@ def open_all(ctx, srv):
     return got
 
 
+def expiry(name):
+    with open(os.path.join(NSS_DIR, "reserved")) as f:
+        return next((int(w[2]) for w in (line.split() for line in f) if w[0] == name), None)
+
+
 def records_ok(name, uid):
     """The complete nss-systemd record set of one account: (ok, what is wrong)."""
     d = "/run/userdb"
@@ -82,11 +95,46 @@ def records_ok(name, uid):
     return ok, "%s: %r %r %r" % (name, user, group, links)
 
 
+def sshd_grace(ctx, seconds):
+    """The machine's sshd_config with LoginGraceTime first (sshd keeps a
+    keyword's first value), written into the private copy bound over it."""
+    if not os.path.exists(ctx.path("sshd_config")):
+        with open("/etc/ssh/sshd_config") as f:
+            ctx.write("sshd_config", f.read())
+        e2elib.run(["mount", "--bind", ctx.path("sshd_config"), "/etc/ssh/sshd_config"])
+    with open(ctx.path("sshd_config")) as f:
+        rest = [x for x in f.read().splitlines(True) if not x.startswith("LoginGraceTime ")]
+    with open("/etc/ssh/sshd_config", "w") as f:  # in place: the bind mount stays
+        f.write("LoginGraceTime %d\n" % seconds + "".join(rest))
+
+
+def published_lifetime():
+    try:
+        with open(os.path.join(NSS_DIR, "settings")) as f:
+            return [int(x.split()[1]) for x in f if x.startswith("lifetime ")]
+    except FileNotFoundError:
+        return None
+
+
+def lifetime_from_sshd(ctx, r):
+    sshd_grace(ctx, 0)
+    p = settings(ctx, "fleet*")
+    r.check(p.returncode != 0 and "LoginGraceTime is 0 (no limit)" in p.stderr and
+            published_lifetime() is None,
+            "sshd's LoginGraceTime 0 (no limit): the sync fails, saying why, and removes "
+            "libnss_oauth2's settings", p.stdout + p.stderr)
+    sshd_grace(ctx, 45)
+    p = settings(ctx, "fleet*")
+    r.check(p.returncode == 0 and published_lifetime() == [45 + 60],
+            "LoginGraceTime 45 (sshd -T): the sync publishes a reservation lifetime of 105 s",
+            p.stdout + p.stderr + repr(published_lifetime()))
+
+
 def body(ctx, r):
     ctx.start_idp()
     install_nss_module(ctx)
-    p = settings(ctx, "fleet*")
-    r.check(p.returncode == 0, "new_users = fleet*: pam-oauth2 accounts sync", p.stdout + p.stderr)
+    lifetime_from_sshd(ctx, r)
+    sshd_grace(ctx, 50)  # no sync: the logins' helpers see the change
     os.makedirs(ctx.path("homes"), mode=0o755)
     ctx.pam_service("sshd", "", extra="session  required pam_mkhomedir.so umask=0077\n")
     srv = test_sshd.start_sshd(ctx, "race", GRACE, {"MaxStartups": "40"})
@@ -94,6 +142,10 @@ def body(ctx, r):
     t0 = time.monotonic()
     conns = open_all(ctx, srv)
     table = reserved()
+    expires = [e for e in (expiry(n) for n in NAMES) if e is not None]
+    r.check(len(expires) == N and max(expires) <= time.time() + 105,
+            "the reservations made before any login live at most 105 s (LoginGraceTime 45)",
+            repr(expires))
     uids = [table.get(n) for n in NAMES]
     r.check(len(conns) == N and None not in uids and len(set(uids)) == N and
             all(LOW <= u < LOW + 100 for u in uids),
@@ -148,6 +200,9 @@ def body(ctx, r):
             "every account has its complete record set in /run/userdb, and nothing else is "
             "there (no temporary file)", repr((bad, extra)))
     seen = {n: as_nobody(["getent", "passwd", n]).stdout for n in NAMES}
+    r.check(published_lifetime() == [50 + 60],
+            "the logins' helpers took up LoginGraceTime 50 without a sync: lifetime 110",
+            repr(published_lifetime()))
     r.check(reserved() == {} and
             all(re.match(r"^%s:x:%d:%d:" % (n, reg.get(n, -1), reg.get(n, -1)), seen[n])
                 for n in NAMES),
