@@ -52,7 +52,8 @@ export const USERS = [
 ];
 
 // Sixteen plain users for racing first logins (tests/e2e/test_sshd_race.py):
-// fleet01 ... fleet16, password NAME-pass, a sub of their own, no groups.
+// fleet01 ... fleet16, password NAME-pass, a sub of their own, group users
+// (README's require_groups in tests/package/test_root.sh).
 // Appended after the named users, whose order and count nothing changes.
 for (let i = 1; i <= 16; i += 1) {
   const n = String(i).padStart(2, '0');
@@ -63,7 +64,7 @@ for (let i = 1; i <= 16; i += 1) {
     name: `Fleet ${n}`,
     email: `fleet${n}@example.test`,
     email_verified: true,
-    groups: [],
+    groups: ['users'],
   });
 }
 
