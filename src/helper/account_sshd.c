@@ -158,10 +158,13 @@ static size_t drain(int fd, char *buf, size_t cap)
 	return len;
 }
 
-/* `program -T`: its LoginGraceTime in *grace, or -1 (err: its first line). */
+/* `program -T`: its LoginGraceTime in *grace, or -1 (err: its first line).
+ * SIGCHLD is default meanwhile: a caller that ignores it (the command may
+ * be started by anything) would otherwise lose the exit status. */
 static int run_sshd(const char *program, long *grace, oa2_error *err)
 {
 	char *buf = malloc(OA2_SSHD_OUTPUT_MAX);
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old;
 	int fds[2], status = -1, rc = -1;
 	size_t len;
 	pid_t pid;
@@ -172,12 +175,15 @@ static int run_sshd(const char *program, long *grace, oa2_error *err)
 		free(buf);
 		return oa2_fail(err, OA2_ERR_INTERNAL, "pipe: %s", strerror(errno));
 	}
+	sigemptyset(&dfl.sa_mask);
+	(void)sigaction(SIGCHLD, &dfl, &old);
 	pid = fork();
 	if (pid == 0)
 		child(program, fds[1]);
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
+		(void)sigaction(SIGCHLD, &old, NULL);
 		free(buf);
 		return oa2_fail(err, OA2_ERR_INTERNAL, "fork: %s", strerror(errno));
 	}
@@ -186,6 +192,7 @@ static int run_sshd(const char *program, long *grace, oa2_error *err)
 	(void)kill(pid, SIGKILL); /* gone already, unless it hung or talks too much */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	(void)sigaction(SIGCHLD, &old, NULL);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    oa2_sshd_grace_parse(buf, len, grace) == 0) {
 		rc = 0;

@@ -12,8 +12,10 @@
  * line; one printing no LoginGraceTime, or LoginGraceTime 0, is an error;
  * a good answer is cached, the cache is used while nothing changed (the
  * program runs once) and not once the program changed or recheck is set;
- * the cache file is root-only. */
+ * the cache file is root-only; a caller that ignores SIGCHLD still gets
+ * sshd's exit status. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -148,12 +150,19 @@ static void test_runner(void **state)
 	assert_int_equal(runs(), 1);
 	assert_int_equal(lifetime(true, &l, &err), 0); /* recheck: sshd runs again */
 	assert_int_equal(runs(), 2);
+	/* a caller that ignores SIGCHLD still gets sshd's exit status */
+	signal(SIGCHLD, SIG_IGN);
+	l = -1;
+	assert_int_equal(lifetime(true, &l, &err), 0);
+	signal(SIGCHLD, SIG_DFL);
+	assert_int_equal(l, 45 + OA2_SSHD_MARGIN);
+	assert_int_equal(runs(), 3);
 
 	/* the program changed (as after an upgrade): run again, new value */
 	program("printf 'port 22\\nlogingracetime 500\\n'", 0);
 	assert_int_equal(lifetime(false, &l, &err), 0);
 	assert_int_equal(l, 500 + OA2_SSHD_MARGIN);
-	assert_int_equal(runs(), 3);
+	assert_int_equal(runs(), 4);
 	/* a failure after a good answer is a failure, never the old value */
 	program("exit 1", 0);
 	assert_int_equal(lifetime(false, &l, &err), -1);
