@@ -10,7 +10,8 @@
 # (tests/e2e/test_token.py makes its own throwaway cluster; the package's
 # own cluster is not used); gettext for the translations, and locales
 # (localedef) and tmux for the 80x24 screen tests; debootstrap for the tests
-# in clean Debian roots.
+# in clean Debian roots, and systemd-container (systemd-nspawn) to boot one
+# (tests/package/test_boot.sh).
 #
 # install-deps.sh --demo installs only what scripts/demo.sh needs: the
 # compiler and autotools, the libraries the module links with, pam_wrapper
@@ -33,7 +34,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
  zbar-tools openssl curl ca-certificates python3 valgrind clang-14 libclang-rt-14-dev
  openssh-server openssh-client sudo login python3-pexpect python3-paramiko chromium chromium-driver
  sshpass postgresql tmux gettext locales
- scdoc debhelper dh-nss dh-autoreconf dpkg-dev fakeroot lintian binutils time debootstrap"
+ scdoc debhelper dh-nss dh-autoreconf dpkg-dev fakeroot lintian binutils time debootstrap
+ systemd-container"
 # the libraries of glewlwyd 2.7 (the package's Depends without its maintainer
 # script tools) and the sqlite3 program that creates its database
 GLEWLWYD_LIBS="libc6 libcbor0.8 libconfig9 libcrypt1 libgnutls30 libhoel1.4 libiddawc1.1

@@ -7,7 +7,8 @@
 #      examples, and the Debian package build + check; then, once per run,
 #      in clean Debian 12 roots (debootstrap): the package built there with
 #      scripts/build-deb.sh, installed in another root, used for ssh, sudo
-#      and key logins and purged (tests/package/test_root.sh), and the demo
+#      and key logins and purged (tests/package/test_root.sh), booted with
+#      systemd (systemd-nspawn) to run the boot unit (tests/package/test_boot.sh), and the demo
 #      on a fresh machine with Debian's Node.js 18 (tests/fresh/test_demo_root.sh);
 #   2. the PAM integration tests again under valgrind memcheck (memory
 #      errors and definite leaks fail them), standing in for ASan there;
@@ -124,7 +125,7 @@ unset OA2_TEST_PACKAGE
 # minutes.
 if [ "${OA2_QUICK:-0}" != 1 ]; then
     export OA2_ROOT_CACHE="$ROOTS/base-root.tar"
-    for t in tests/package/test_root.sh tests/fresh/test_demo_root.sh; do
+    for t in tests/package/test_root.sh tests/package/test_boot.sh tests/fresh/test_demo_root.sh; do
         name=$(basename "$t" .sh)
         echo "== $name: $t $(at)"
         start=$(date +%s)

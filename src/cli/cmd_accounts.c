@@ -106,12 +106,20 @@ static int sync_nss(const struct oa2_account_store *store, const struct oa2_conf
 {
 	struct oa2_account_store s = *store;
 	oa2_error err = {0};
+	int rc;
 
 	if (cfg->accounts != OA2_ACCOUNTS_CREATE)
 		s.new_users = NULL;
-	if (oa2_account_publish(&s, &err) != 0) {
+	s.sshd_recheck = true;
+	rc = oa2_account_publish(&s, &err);
+	if (rc < 0) {
 		fprintf(stderr, CLI_NAME ": accounts sync: %s\n", err.msg);
 		return CLI_FAILED;
+	}
+	if (rc == 1) {
+		printf("no %s: libnss_oauth2 has no lookup to answer; no settings written\n",
+		       s.sshd);
+		return CLI_OK;
 	}
 	printf("libnss_oauth2's settings written to %s%s\n", s.nss_dir,
 	       s.new_users == NULL ? " (no new_users: it answers nothing)" : "");

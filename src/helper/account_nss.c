@@ -90,8 +90,17 @@ static int publish(const char *dir, const struct oa2_nss_publication *p, oa2_err
 	size_t len = 0;
 	int k;
 
-	k = snprintf(buf, sizeof(buf), "%s\nhome %s\nshell %s\nlifetime %d\n", OA2_NSS_MAGIC,
-		     p->home_base, p->shell, OA2_NSS_LIFETIME);
+	if (p->lifetime <= 0) {
+		char path[PATH_MAX];
+
+		if (snprintf(path, sizeof(path), "%s/%s", dir, OA2_NSS_SETTINGS) >=
+		    (int)sizeof(path) || (unlink(path) != 0 && errno != ENOENT))
+			return oa2_fail(err, OA2_ERR_INTERNAL, "%s/%s: cannot remove", dir,
+					OA2_NSS_SETTINGS);
+		return 0;
+	}
+	k = snprintf(buf, sizeof(buf), "%s\nhome %s\nshell %s\nlifetime %ld\n", OA2_NSS_MAGIC,
+		     p->home_base, p->shell, p->lifetime);
 	if (k < 0 || (size_t)k >= sizeof(buf))
 		return oa2_fail(err, OA2_ERR_INTERNAL, "libnss_oauth2's settings: too long");
 	len = (size_t)k;

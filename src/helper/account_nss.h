@@ -18,6 +18,8 @@ struct oa2_nss_publication {
 	const char *home_base, *shell;
 	const unsigned long *uids; /* free UIDs in the order to hand out */
 	size_t nuid;
+	long lifetime;             /* of a reservation, seconds (account_sshd.h);
+				    * 0: publish nothing, remove the settings */
 };
 
 /* Lock dir (created: its parent 0755, itself 0700, both root's) and read
@@ -28,7 +30,8 @@ int oa2_account_nss_open(const char *dir, time_t now, struct oa2_nss_table *t, o
 unsigned long oa2_account_nss_reserved(const struct oa2_nss_table *t, const char *name);
 
 /* Drop name's reservation (its account now exists) and write the settings
- * p says; then release the lock. 0 or -1 (err). */
+ * p says (with no lifetime: remove them, libnss_oauth2 then answers
+ * nothing); then release the lock. 0 or -1 (err). */
 int oa2_account_nss_close(const char *dir, int lock, struct oa2_nss_table *t, const char *name,
 			  const struct oa2_nss_publication *p, oa2_error *err);
 

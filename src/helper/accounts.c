@@ -13,6 +13,7 @@
 
 #include "account_groups.h"
 #include "account_nss.h"
+#include "account_sshd.h"
 #include "account_records.h"
 #include "account_registry.h"
 #include "account_subid.h"
@@ -42,6 +43,7 @@ void oa2_account_store_init(struct oa2_account_store *s, const struct oa2_config
 	s->nss_dir = cfg->nss_dir;
 	s->new_users = cfg->new_users;
 	s->strip_domains = cfg->strip_domains;
+	s->sshd = OA2_SSHD_PROGRAM;
 }
 
 /* The registry's directory (root-only, created 0700) and its lock. */
@@ -476,7 +478,9 @@ static size_t free_uids(const struct oa2_account_store *s, const struct oa2_regi
 
 /* Tell libnss_oauth2 what it may answer, dropping name's reservation. When
  * the subordinate ID files cannot be read it may reserve no UID: the
- * settings are written with none and the error is returned. */
+ * settings are written with none and the error is returned. When sshd's
+ * LoginGraceTime gives no reservation lifetime the settings are removed and
+ * the error returned; with no sshd at all they are removed and 1 returned. */
 static int nss_close(const struct oa2_account_store *s, const struct oa2_registry *r, int lock,
 		     struct oa2_nss_table *t, const char *name, oa2_error *err)
 {
@@ -489,19 +493,32 @@ static int nss_close(const struct oa2_account_store *s, const struct oa2_registr
 		.uids = uids,
 	};
 	struct oa2_subid_ranges ids;
-	oa2_error serr = {0};
+	oa2_error serr = {0}, gerr = {0};
 	int ok = load_subids(s, &ids, &serr) == 0;
+	int sshd = 0;
+
+	/* no pattern, no answer: sshd's LoginGraceTime does not matter then,
+	 * and any lifetime parses */
+	if (s->new_users == NULL || *s->new_users == '\0')
+		p.lifetime = OA2_SSHD_MARGIN;
+	else
+		sshd = oa2_sshd_reservation_lifetime(s->nss_dir, s->sshd, s->sshd_recheck,
+						     &p.lifetime, &gerr);
 
 	p.nuid = ok ? free_uids(s, r, &ids, uids, OA2_NSS_MAX) : 0;
 	if (ok)
 		oa2_subid_free(&ids);
 	if (oa2_account_nss_close(s->nss_dir, lock, t, name, &p, err) != 0)
 		return -1;
+	if (sshd < 0) {
+		*err = gerr;
+		return -1;
+	}
 	if (!ok) {
 		*err = serr;
 		return -1;
 	}
-	return 0;
+	return sshd;
 }
 
 int oa2_account_claim(const struct oa2_account_store *s, const char *issuer, const char *sub,

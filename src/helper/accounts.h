@@ -41,6 +41,10 @@ struct oa2_account_store {
 	 * is told of new_users */
 	const char *nss_dir;
 	const char *new_users, *strip_domains;
+	/* sshd, whose LoginGraceTime sets a reservation's lifetime; recheck:
+	 * run `sshd -T` even when nothing changed (pam-oauth2 accounts sync) */
+	const char *sshd;
+	bool sshd_recheck;
 };
 
 /* OA2_ACCOUNT_GROUP: not an account but a group group_map created
@@ -97,7 +101,8 @@ struct oa2_groups_wanted;
 int oa2_account_make_groups(const struct oa2_account_store *s, const struct oa2_groups_wanted *w,
 			    time_t now, oa2_error *err);
 
-/* Write libnss_oauth2's settings again (pam-oauth2 accounts sync). */
+/* Write libnss_oauth2's settings again (pam-oauth2 accounts sync): 0; 1
+ * when there is no sshd (no settings: nothing to answer); -1 (err). */
 int oa2_account_publish(const struct oa2_account_store *s, oa2_error *err);
 
 /* Every account in the registry (*list freed by the caller; an absent

@@ -15,7 +15,8 @@
  *   program /usr/sbin/sshd      a program whose lookups may be answered
  *   home /home                  home_base
  *   shell /bin/bash             shell
- *   lifetime 600                seconds a reservation lives
+ *   lifetime 180                seconds a reservation lives: sshd's
+ *                               LoginGraceTime + 60 (helper/account_sshd.h)
  *   pattern *@example.com       a new_users pattern (any number)
  *   domain example.com          a strip_domain domain (any number)
  *   uid 1900000000              a UID free for a new account, in the order
@@ -35,7 +36,6 @@
 #define OA2_NSS_MAX 64             /* live reservations, and free UIDs listed */
 #define OA2_NSS_FILE_MAX 16384
 #define OA2_NSS_LINE_MAX 512
-#define OA2_NSS_LIFETIME 600       /* seconds; above LoginGraceTime's default */
 #define OA2_NSS_LOCK_WAIT_MS 2000
 /* The GECOS field of an answer: the module knows a reservation by it and
  * treats the name as one without an account. */

@@ -507,14 +507,40 @@ expect "accounts sync --if-enabled: an unconfigured package is no failure (exit 
 tool accounts sync -c "$STATE/unset.conf"
 expect "accounts sync without --if-enabled: the same configuration is an error (exit 3)" $? 3 \
     "required key 'issuer' is missing"
-tool accounts sync --if-enabled -c "$(conf accon "$ACC
+conf accon "$ACC
 accounts = create
-uid_range = 1900000000-1900000099")"
-expect "accounts sync --if-enabled: accounts = create writes libnss_oauth2's settings" $? 0 \
-    "settings written to $STATE/acc-nss/nss"
-if grep -q '^uid 1900000000$' "$STATE/acc-nss/nss/settings" 2>/dev/null; then
-    ok "accounts sync --if-enabled: the settings list the first free UID"
-else not_ok "accounts sync --if-enabled: the settings list the first free UID"; fi
+uid_range = 1900000000-1900000099" > /dev/null
+# The sync runs the machine's real `sshd -T` for LoginGraceTime, which
+# needs /run/sshd: in a private mount namespace with an empty /run, first
+# with it (the boot unit has it made), then without it.
+tool_run() {
+    timeout 60 unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=0755 oa2cli /run &&
+        { [ "$0" = bare ] || mkdir -m 0755 /run/sshd; } && exec "$@"' "$1" \
+        env LD_PRELOAD="$NSS_WRAPPER" NSS_WRAPPER_PASSWD="$STATE/passwd" \
+        NSS_WRAPPER_GROUP="$STATE/group" "$BIN" accounts sync --if-enabled \
+        -c "$STATE/accon.conf" > "$STATE/out" 2> "$STATE/err"
+}
+if [ ! -x /usr/sbin/sshd ]; then
+    tool accounts sync --if-enabled -c "$STATE/accon.conf"
+    expect "accounts sync without sshd: nothing to answer, no settings (exit 0)" $? 0 \
+        "^no /usr/sbin/sshd: libnss_oauth2 has no lookup to answer"
+elif ! command -v unshare > /dev/null; then
+    echo "# skip: the sync's sshd -T checks need unshare (util-linux)"
+else
+    tool_run sshd
+    expect "accounts sync --if-enabled: accounts = create writes libnss_oauth2's settings" $? 0 \
+        "settings written to $STATE/acc-nss/nss"
+    if grep -q '^uid 1900000000$' "$STATE/acc-nss/nss/settings" 2>/dev/null &&
+       grep -Eq '^lifetime [0-9]+$' "$STATE/acc-nss/nss/settings"; then
+        ok "accounts sync --if-enabled: the settings list the first free UID and a lifetime"
+    else not_ok "accounts sync --if-enabled: the settings list the first free UID and a lifetime"; fi
+    tool_run bare
+    expect "accounts sync: sshd -T fails without /run/sshd: the reason, exit 1" $? 1 \
+        "sshd -T failed (Missing privilege separation directory: /run/sshd): libnss_oauth2"
+    if [ -e "$STATE/acc-nss/nss/settings" ]; then
+        not_ok "accounts sync: no LoginGraceTime, the settings written before are removed"
+    else ok "accounts sync: no LoginGraceTime, the settings written before are removed"; fi
+fi
 tool accounts list --if-enabled -c "$STATE/accon.conf"
 expect "accounts --if-enabled is for sync only (exit 2)" $? 2 "--if-enabled is for sync only"
 

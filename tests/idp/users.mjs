@@ -51,6 +51,23 @@ export const USERS = [
   },
 ];
 
+// Sixteen plain users for racing first logins (tests/e2e/test_sshd_race.py):
+// fleet01 ... fleet16, password NAME-pass, a sub of their own, group users
+// (README's require_groups in tests/package/test_root.sh).
+// Appended after the named users, whose order and count nothing changes.
+for (let i = 1; i <= 16; i += 1) {
+  const n = String(i).padStart(2, '0');
+  USERS.push({
+    username: `fleet${n}`,
+    password: `fleet${n}-pass`,
+    sub: `f1ee7000-0000-4000-8000-0000000000${n}`,
+    name: `Fleet ${n}`,
+    email: `fleet${n}@example.test`,
+    email_verified: true,
+    groups: ['users'],
+  });
+}
+
 export function findByUsername(username) {
   return USERS.find((u) => u.username === username);
 }

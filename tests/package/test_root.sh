@@ -27,11 +27,20 @@
 #      runs as root; with README's "AuthenticationMethods
 #      publickey,keyboard-interactive" a key alone is refused and a key plus
 #      the IdP login succeeds;
+#   5b. accounts = create as README says: postinst made /etc/userdb (0755)
+#      and the registry's directory (0700), both root's; "pam-oauth2
+#      accounts sync" reads sshd's LoginGraceTime (sshd -T); the IdP user
+#      fleet01, unknown to the root, logs in over ssh in one connection and
+#      gets a UID from uid_range, her records and a 0700 home
+#      (pam_mkhomedir in /etc/pam.d/sshd, as README shows);
 #   6. "apt-get remove" takes pam_oauth2 out of common-*, keeps the conffile
 #      and names /etc/pam.d/sudo (edited by hand, still using the module);
 #      "apt-get purge" names it too and leaves no file of the package: once
 #      the administrator's own files (the drop-in, /etc/pam.d/sudo) are put
-#      back, the root's file list is what it was before the install.
+#      back, the root's file list is what it was before the install, but for
+#      what purge keeps and says it keeps: the registry of created accounts,
+#      their records in /etc/userdb and their homes (fleet01 still resolves,
+#      her home still hers).
 # The test IdP and the ssh client run outside the roots on 127.0.0.1 (the
 # roots share the network); everything else happens inside them, in private
 # mount namespaces. Nothing outside the temporary directory changes.
@@ -202,6 +211,10 @@ in_root "examples: sample configuration and sshd drop-in" '
     test -f $d/pam_oauth2.conf && test -f $d/sshd_config.d/pam_oauth2.conf'
 check "the installed README's links (docs/*.md guides among them) resolve where it is installed" \
     python3 "$TOP/tests/package/doc_links.py" "$R/usr/share/doc/libpam-oauth2" "$TOP/README.md"
+in_root "postinst made /etc/userdb (0755) and the registry's directory /var/lib/pam_oauth2/accounts (0700), root's" '
+    stat -c "%U:%G %a" /etc/userdb | grep -qx "root:root 755"
+    stat -c "%U:%G %a" /var/lib/pam_oauth2 | grep -qx "root:root 755"
+    stat -c "%U:%G %a" /var/lib/pam_oauth2/accounts | grep -qx "root:root 700"'
 in_root "pam-oauth2 check refuses the unfilled configuration (issuer missing)" '
     out=$(pam-oauth2 check 2>&1) && exit 1; echo "$out" | grep -q "required key .issuer. is missing"'
 
@@ -323,6 +336,28 @@ else
     notok "sudo in the ssh session with README's /etc/pam.d/sudo: one device code (2 with the ssh login's), runs as root" "$out"
 fi
 
+# ---- 5b. an account created from the IdP (accounts = create) ----------------------------
+# README's session line in /etc/pam.d/sshd; the administrator's file, put
+# back before the purge below
+cp "$R/etc/pam.d/sshd" "$WORK/sshd.pam.before"
+printf 'session  required pam_mkhomedir.so umask=0077\n' >> "$R/etc/pam.d/sshd"
+printf 'accounts = create\nnew_users = fleet01\n' >> "$R/etc/security/pam_oauth2.conf"
+in_root "accounts = create: pam-oauth2 accounts sync publishes a lifetime from sshd -T (LoginGraceTime + 60)" '
+    pam-oauth2 accounts sync
+    g=$(sshd -T | sed -n "s/^logingracetime //p")
+    grep -qx "lifetime $((g + 60))" /run/pam_oauth2/nss/settings'
+t=$(date +%s)
+out=$(sshlogin --user fleet01 --approve-as fleet01 -- id)
+if has "$out" '^uid=1900000000(fleet01) gid=1900000000(fleet01)' && has "$out" '^event: exit 0$'; then
+    ok "the IdP user fleet01, unknown to the root, logs in over ssh in one connection: a new account ($(since "$t"))"
+else
+    notok "the IdP user fleet01, unknown to the root, logs in over ssh in one connection: a new account" "$out"
+fi
+in_root "her registry line, her records in /etc/userdb, her home (0700, hers)" '
+    grep -q "^1900000000	fleet01	active	" /var/lib/pam_oauth2/accounts/registry
+    test -f /etc/userdb/fleet01.user && test -L /etc/userdb/1900000000.user
+    stat -c "%u %a" /home/fleet01 | grep -qx "1900000000 700"'
+
 # README's "a key and the IdP": added to the drop-in, sshd restarted
 readme_methods=$(grep -x '    AuthenticationMethods publickey,keyboard-interactive' "$TOP/README.md" | sed 's/^    //')
 if [ -n "$readme_methods" ]; then
@@ -370,13 +405,26 @@ if has "$out" '^apt-get exit 0$' && has "$out" '^libpam-oauth2:   /etc/pam.d/sud
 else
     notok "apt-get purge names /etc/pam.d/sudo again" "$out"
 fi
+if has "$out" '^libpam-oauth2: keeping /var/lib/pam_oauth2/accounts (the registry of accounts created from IdP identities), their records in /etc/userdb and their homes'; then
+    ok "apt-get purge says it keeps the registry, the records and the homes"
+else
+    notok "apt-get purge says it keeps the registry, the records and the homes" "$out"
+fi
+in_root "after purge: the registry, fleet01's records and home are kept; she still resolves, her home is still hers" '
+    grep -q "^1900000000	fleet01	active	" /var/lib/pam_oauth2/accounts/registry
+    stat -c "%U:%G %a" /var/lib/pam_oauth2/accounts | grep -qx "root:root 700"
+    getent passwd fleet01 | grep -q "^fleet01:x:1900000000:1900000000:"
+    stat -c "%U %a" /home/fleet01 | grep -qx "fleet01 700"
+    test ! -e /var/lib/pam_oauth2/offline && test ! -e /run/pam_oauth2'
 in_root "after purge: dpkg knows no libpam-oauth2" '! dpkg-query -W -f="\${Status}" libpam-oauth2 2>/dev/null | grep -q installed'
 # the administrator's own files: the test's CA, the copied drop-in, sudo's
 # PAM file as Debian ships it
 rm -f "$R/etc/security/oa2-test-ca.pem" "$R/etc/ssh/sshd_config.d/pam_oauth2.conf"
 cp "$WORK/sudo.pam.before" "$R/etc/pam.d/sudo"
-in_root "after purge: no file named *oauth2* left (conffile, cache, offline data, profile)" '
-    left=$(find / -xdev \( -path /proc -o -path /tmp \) -prune -o -name "*oauth2*" -print)
+cp "$WORK/sshd.pam.before" "$R/etc/pam.d/sshd"
+in_root "after purge: no file named *oauth2* left (conffile, cache, offline data, profile) but the kept registry" '
+    left=$(find / -xdev \( -path /proc -o -path /tmp -o -path /var/lib/pam_oauth2/accounts \) -prune \
+        -o -name "*oauth2*" -print | { grep -vx /var/lib/pam_oauth2 || true; })
     [ -z "$left" ] || { echo "$left"; exit 1; }'
 snapshot "$WORK/files.after"
 # the runtime libraries the package pulled in stay (apt autoremove is the
@@ -388,7 +436,8 @@ for p in $new; do
 done | sed 's/$/ /' > "$WORK/deps.files"
 diffs=$(diff "$WORK/files.before" "$WORK/files.after" | grep '^[<>]' | grep -v -F -f "$WORK/deps.files" |
     grep -v -E '^> /(etc/ssl/certs|usr/share/ca-certificates|etc/ca-certificates|usr/local/share/ca-certificates|etc/ld.so.cache|usr/lib/ssl|etc/ssl)' |
-    grep -v -E '^[<>] /(home/(alice|bob)|root|var/lib/sudo)(/| )' || true)
+    grep -v -E '^[<>] /(home/(alice|bob)|root|var/lib/sudo)(/| )' |
+    grep -v -E '^> /(home/fleet01|etc/userdb|var/lib/pam_oauth2)(/| )' || true)
 if [ -z "$diffs" ]; then
     ok "after purge: the root's files are as before the install (but for the dependencies' own)"
 else

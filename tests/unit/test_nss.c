@@ -185,7 +185,7 @@ static void test_table(void **state)
 /* The helper's store with nss_dir: reservations are honoured. */
 static void store(struct oa2_account_store *s, char *paths)
 {
-	char *reg = paths, *db = paths + 700, *sh = paths + 1400;
+	char *reg = paths, *db = paths + 700, *sh = paths + 1400, *sshd = paths + 2100;
 	FILE *f;
 
 	int n = (int)strlen(dir) - 4; /* without "/nss" */
@@ -197,7 +197,15 @@ static void store(struct oa2_account_store *s, char *paths)
 	assert_non_null(f);
 	fputs("/bin/bash\n", f);
 	fclose(f);
+	/* a stand-in for sshd -T (the real one is run by the e2e tests) */
+	snprintf(sshd, 700, "%.*s/sshd", n, dir);
+	f = fopen(sshd, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\necho logingracetime 120\n", f);
+	fclose(f);
+	assert_int_equal(chmod(sshd, 0755), 0);
 	memset(s, 0, sizeof(*s));
+	s->sshd = sshd;
 	s->registry_dir = reg;
 	s->userdb_dir = db;
 	s->shells = sh;
@@ -217,7 +225,7 @@ static void test_store(void **state)
 	struct oa2_account a;
 	struct oa2_nss_table t;
 	struct oa2_nss_settings set;
-	static char paths[2100];
+	static char paths[2800];
 	char line[128];
 	oa2_error err = {0};
 	bool ours;
@@ -243,6 +251,7 @@ static void test_store(void **state)
 	assert_int_equal(oa2_nss_settings_load(dir, &set), 0);
 	assert_int_equal(set.uid[0], LOW + 5);
 	assert_string_equal(set.pattern[0], "*");
+	assert_int_equal(set.lifetime, 120 + 60); /* LoginGraceTime + the margin */
 	/* a reserved UID that is taken meanwhile: refused, nothing created */
 	snprintf(line, sizeof(line), "neweve %lu %lld\n", LOW + 4, later);
 	put(OA2_NSS_RESERVED, line, 0600);
