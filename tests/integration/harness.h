@@ -34,6 +34,11 @@ struct oa2t_service {
  * ends with a {NULL, NULL} entry. */
 void oa2t_init(int argc, char **argv, const struct oa2t_service *services);
 
+/* The services of the tests against one config, %T/oa2.conf (debug):
+ * "oa2" (a local login), "sshd-oa2" (the prompt mode of sshd) and
+ * "items-oa2" (PAM items from the environment, see set_items). */
+extern const struct oa2t_service oa2t_services_oa2[];
+
 /* The scratch directory of this test run (removed at exit). */
 const char *oa2t_tmp(void);
 
@@ -109,9 +114,36 @@ int oa2t_auth_quiet(const char *service, const char *user, struct oa2t_conv *con
 /* Find the user code in the device grant's instructions. */
 bool oa2t_user_code(const char *text, char *out, size_t len);
 
-/* An on_message callback that acts on the device code at the IdP once the
- * instructions appear: approve as `username` (NULL: deny), after delay_ms
- * (done by a child process so the module keeps polling meanwhile). */
+/* What an approver reads off the screen to name the login at the IdP. */
+enum oa2t_screen_key {
+	OA2T_KEY_USER_CODE, /* the device grant's "enter the code: X" -> user_code */
+	OA2T_KEY_BINDING,   /* CIBA's "Approve the login on your phone: X" -> binding_message */
+};
+
+/* An on_message callback (oa2t_screen_act, conv->user) that acts at the
+ * IdP once its key appears on screen: POST route of the control API with
+ * the key (under the key's field name) and username (NULL: no username
+ * member), after delay_ms (done by a child process so the module keeps
+ * polling meanwhile; the child's exit status is 0 for a 200 answer). */
+struct oa2t_screen_action {
+	const struct oa2t_idp *idp;
+	enum oa2t_screen_key find;
+	const char *route;    /* e.g. "/device/approve", "/ciba/deny" */
+	const char *username;
+	int delay_ms;
+	char **peek;          /* when set: GET peek_route into it before acting */
+	const char *peek_route;
+	int done;             /* the key was seen (and the action started) */
+	long status;          /* the control API's answer (without delay) */
+	char key[64];
+};
+void oa2t_screen_act(struct oa2t_conv *conv, int style, const char *msg);
+/* The device grant's approver: approve as username (NULL: deny). */
+struct oa2t_screen_action oa2t_device_approver(const struct oa2t_idp *idp, const char *username,
+					      int delay_ms);
+
+/* The device-code action as a screen action: approve as `username` (NULL:
+ * deny) after delay_ms. */
 struct oa2t_device_action {
 	const struct oa2t_idp *idp;
 	const char *username;
@@ -120,6 +152,18 @@ struct oa2t_device_action {
 	char user_code[32];
 };
 void oa2t_device_act(struct oa2t_conv *conv, int style, const char *msg);
+
+/* Log in to service as user (pam_authenticate, then pam_acct_mgmt) with
+ * on_message(who) acting on what is shown; reaps delayed actions. */
+int oa2t_login(const char *service, const char *user,
+	       void (*on_message)(struct oa2t_conv *, int, const char *), void *who,
+	       struct oa2t_conv *conv);
+
+/* The prompt mode (sshd-style services): a success after exactly one
+ * prompt, the Enter hint shown and the accepted line for service and user
+ * in the log. */
+void oa2t_expect_prompt_mode(int rc, const struct oa2t_conv *conv, const char *service,
+			     const char *user);
 
 /* Wait for children started by delayed actions. */
 void oa2t_reap(void);

@@ -63,18 +63,10 @@ static int teardown(void **state)
 static int login(const char *service, const char *user, const char *approver, int delay_ms,
 		 struct oa2t_conv *conv)
 {
-	static struct oa2t_device_action act;
-	int rc;
+	static struct oa2t_screen_action act;
 
-	memset(&act, 0, sizeof(act));
-	act.idp = &idp;
-	act.username = approver;
-	act.delay_ms = delay_ms;
-	conv->on_message = oa2t_device_act;
-	conv->user = &act;
-	rc = oa2t_auth(service, user, conv, true);
-	oa2t_reap();
-	return rc;
+	act = oa2t_device_approver(&idp, approver, delay_ms);
+	return oa2t_login(service, user, oa2t_screen_act, &act, conv);
 }
 
 static void approve_logs_alice_in(void **state)
@@ -482,10 +474,8 @@ static void prompt_mode_waits_after_early_enter(void **state)
 	(void)state;
 	/* sshd-style service: instructions travel with a prompt; Enter is
 	 * pressed at once, approval comes 2.5 s later: still a success */
-	assert_int_equal(login("sshd-oa2", "alice", "alice", 2500, &conv), PAM_SUCCESS);
-	assert_int_equal(conv.prompts, 1);
-	assert_non_null(strstr(conv.text, "Press Enter once you have approved"));
-	oa2t_expect_log("login accepted: service=sshd-oa2 user=alice");
+	oa2t_expect_prompt_mode(login("sshd-oa2", "alice", "alice", 2500, &conv), &conv, "sshd-oa2",
+				"alice");
 }
 
 /* Over sshd, an invalid user's (or a refused root's) answers arrive as
@@ -706,11 +696,6 @@ static void warm_login_asks_only_code_and_polls(void **state)
 
 int main(int argc, char **argv)
 {
-	static const struct oa2t_service services[] = {
-		{"oa2", "config=%T/oa2.conf debug", false},
-		{"sshd-oa2", "config=%T/oa2.conf debug", false},
-		{NULL, NULL, false},
-	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(approve_logs_alice_in),
 		cmocka_unit_test(deny_is_refused),
@@ -741,6 +726,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(dialect_answers_and_claims),
 	};
 
-	oa2t_init(argc, argv, services);
+	oa2t_init(argc, argv, oa2t_services_oa2);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
