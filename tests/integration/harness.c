@@ -284,6 +284,12 @@ void oa2t_idp_stop(struct oa2t_idp *idp)
 		fprintf(stderr, "harness: stopping the IdP in %s failed\n", idp->dir);
 }
 
+int oa2t_idp_teardown(void **state)
+{
+	oa2t_idp_stop(*state);
+	return 0;
+}
+
 struct buf {
 	char *p;
 	size_t n;
@@ -678,6 +684,12 @@ void oa2t_expect_prompt_mode(int rc, const struct oa2t_conv *conv, const char *s
 	assert_int_equal(conv->prompts, 1);
 	assert_non_null(strstr(conv->text, "Press Enter once you have approved"));
 	oa2t_expect_log(line);
+}
+
+void oa2t_expect_cancelled(int rc, const struct oa2t_conv *conv)
+{
+	assert_int_equal(rc, PAM_ABORT);
+	assert_non_null(strstr(conv->text, "Login cancelled."));
 }
 
 void oa2t_reap(void)

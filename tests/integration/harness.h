@@ -45,6 +45,9 @@ const char *oa2t_tmp(void);
 /* Start / stop the test IdP (tests/idp/idp.sh). extra: server options. */
 int oa2t_idp_start(struct oa2t_idp *idp, const char *name, const char *extra);
 void oa2t_idp_stop(struct oa2t_idp *idp);
+/* A cmocka group teardown stopping the IdP in *state (the group setup
+ * stores the started IdP there). */
+int oa2t_idp_teardown(void **state);
 
 /* Call the IdP's control API; returns the HTTP status, body in *out (may be
  * NULL) which the caller frees. */
@@ -164,6 +167,9 @@ int oa2t_login(const char *service, const char *user,
  * in the log. */
 void oa2t_expect_prompt_mode(int rc, const struct oa2t_conv *conv, const char *service,
 			     const char *user);
+/* The user typed 'cancel' at that prompt: PAM_ABORT, "Login cancelled."
+ * on screen. */
+void oa2t_expect_cancelled(int rc, const struct oa2t_conv *conv);
 
 /* Wait for children started by delayed actions. */
 void oa2t_reap(void);

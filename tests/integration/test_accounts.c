@@ -43,7 +43,7 @@ static int setup(void **state)
 {
 	char body[2048];
 
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "accounts", "--interval 1") != 0)
 		return -1;
 	snprintf(body, sizeof(body),
@@ -54,13 +54,6 @@ static int setup(void **state)
 	oa2t_write("acc.conf", body, 0644);
 	/* IdP users mapped to names no NSS source knows */
 	oa2t_write("map", "alice newalice\nbob newbob\ncarol newcarol\n", 0644);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
 	return 0;
 }
 
@@ -389,5 +382,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

@@ -41,17 +41,10 @@ static void write_config(const char *extra)
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "code", "--interval 1") != 0)
 		return -1;
 	write_config(NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
 	return 0;
 }
 
@@ -319,5 +312,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

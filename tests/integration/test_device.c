@@ -45,17 +45,10 @@ static void write_config(const char *extra)
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "device", "--interval 1 --device-ttl 60") != 0)
 		return -1;
 	write_config(NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
 	return 0;
 }
 
@@ -502,7 +495,7 @@ static void prompt_mode_cancel(void **state)
 	conv.answers[0] = "cancel";
 	conv.nanswers = 1;
 	/* the user gave up: PAM_ABORT, on which sudo and login stop asking */
-	assert_int_equal(oa2t_auth("sshd-oa2", "alice", &conv, false), PAM_ABORT);
+	oa2t_expect_cancelled(oa2t_auth("sshd-oa2", "alice", &conv, false), &conv);
 	oa2t_expect_log("reason=aborted: the user cancelled the login");
 }
 
@@ -727,5 +720,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, oa2t_services_oa2);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

@@ -19,15 +19,8 @@ static struct oa2t_idp idp;
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	return oa2t_idp_start(&idp, "main", NULL);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
-	return 0;
 }
 
 /* A config for the test IdP plus extra lines; returns its path. */
@@ -308,5 +301,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

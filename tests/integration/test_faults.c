@@ -46,15 +46,8 @@ static void write_config(const struct oa2t_idp *i, const char *cache)
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	return oa2t_idp_start(&idp, "faults", "--interval 1");
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
-	return 0;
 }
 
 static int password_login(const char *user, const char *password)
@@ -329,5 +322,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

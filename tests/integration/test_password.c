@@ -27,7 +27,7 @@ static int setup(void **state)
 	char body[2048];
 	const char *secret;
 
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "password", "--interval 1") != 0)
 		return -1;
 	secret = oa2t_write("secret", "confidential-secret\n", 0600);
@@ -38,13 +38,6 @@ static int setup(void **state)
 	oa2t_write("oa2.conf", body, 0644);
 	/* Configuration B: the same IdP, another file (another pam_oauth2 line). */
 	oa2t_write("oa2-b.conf", body, 0644);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
 	return 0;
 }
 
@@ -396,5 +389,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

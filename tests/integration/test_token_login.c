@@ -66,7 +66,7 @@ static int setup(void **state)
 	char body[2048];
 	const char *secret;
 
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "token", "--interval 1") != 0)
 		return -1;
 	snprintf(body, sizeof(body),
@@ -80,13 +80,6 @@ static int setup(void **state)
 		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\ngrant = token\n",
 		 idp.issuer, secret, idp.ca, oa2t_tmp());
 	oa2t_write("tok-conf.conf", body, 0644);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
 	return 0;
 }
 
@@ -766,5 +759,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }
