@@ -646,21 +646,6 @@ struct oa2t_screen_action oa2t_device_approver(const struct oa2t_idp *idp, const
 	return a;
 }
 
-void oa2t_device_act(struct oa2t_conv *conv, int style, const char *msg)
-{
-	struct oa2t_device_action *d = conv->user;
-	struct oa2t_screen_action a;
-
-	if (d == NULL || d->done)
-		return;
-	a = oa2t_device_approver(d->idp, d->username, d->delay_ms);
-	conv->user = &a;
-	oa2t_screen_act(conv, style, msg);
-	conv->user = d;
-	d->done = a.done;
-	snprintf(d->user_code, sizeof(d->user_code), "%.*s", (int)sizeof(d->user_code) - 1, a.key);
-}
-
 int oa2t_login(const char *service, const char *user,
 	       void (*on_message)(struct oa2t_conv *, int, const char *), void *who,
 	       struct oa2t_conv *conv)

@@ -145,17 +145,6 @@ void oa2t_screen_act(struct oa2t_conv *conv, int style, const char *msg);
 struct oa2t_screen_action oa2t_device_approver(const struct oa2t_idp *idp, const char *username,
 					      int delay_ms);
 
-/* The device-code action as a screen action: approve as `username` (NULL:
- * deny) after delay_ms. */
-struct oa2t_device_action {
-	const struct oa2t_idp *idp;
-	const char *username;
-	int delay_ms;
-	int done;
-	char user_code[32];
-};
-void oa2t_device_act(struct oa2t_conv *conv, int style, const char *msg);
-
 /* Log in to service as user (pam_authenticate, then pam_acct_mgmt) with
  * on_message(who) acting on what is shown; reaps delayed actions. */
 int oa2t_login(const char *service, const char *user,

@@ -101,15 +101,10 @@ static bool no_record(const char *name)
 /* Device grant as user, approved at the IdP by approver (NULL: denied). */
 static int device(const char *user, const char *approver)
 {
-	static struct oa2t_device_action act;
-	struct oa2t_conv conv = {0};
+	struct oa2t_screen_action act = oa2t_device_approver(&idp, approver, 0);
+	struct oa2t_conv conv = {.on_message = oa2t_screen_act, .user = &act};
 	int rc;
 
-	memset(&act, 0, sizeof(act));
-	act.idp = &idp;
-	act.username = approver;
-	conv.on_message = oa2t_device_act;
-	conv.user = &act;
 	/* no account step: nss_wrapper does not serve the records (nss-systemd
 	 * reads only /etc/userdb and /run/userdb) */
 	rc = oa2t_auth("dev", user, &conv, false);

@@ -58,6 +58,20 @@ static int console_login(const char *service, const char *user, const char *pass
 	return oa2t_auth(service, user, conv, true);
 }
 
+/* console_login of alice (alice-pass) where the device grant is expected
+ * instead: the code shown is denied at the IdP at once. */
+static int console_login_device_denied(const char *service, struct oa2t_conv *conv)
+{
+	struct oa2t_screen_action deny = oa2t_device_approver(&idp, NULL, 0);
+	int rc;
+
+	conv->on_message = oa2t_screen_act;
+	conv->user = &deny;
+	rc = console_login(service, "alice", "alice-pass", conv);
+	conv->user = NULL;
+	return rc;
+}
+
 /* How the token endpoint answers a password grant, and the PAM result. */
 struct answer {
 	int status;
@@ -173,15 +187,12 @@ static void sshd_marker_password_is_refused(void **state)
 
 static void remote_session_gets_device_grant(void **state)
 {
-	struct oa2t_device_action deny = {&idp, NULL, 0, 0, ""};
 	struct oa2t_conv conv = {0};
 
 	(void)state;
 	setenv("PAM_TTY", "tty1", 1);
 	setenv("PAM_RHOST", "192.0.2.7", 1);
-	conv.on_message = oa2t_device_act;
-	conv.user = &deny;
-	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_AUTH_ERR);
+	assert_int_equal(console_login_device_denied("login-oa2", &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("grant=device");
 	assert_null(strstr(conv.text, "Password"));
 	assert_int_equal(oa2t_count(&idp, "device_authorization"), 1);
@@ -201,14 +212,11 @@ static void forced_password_grant_refused_for_remote(void **state)
 
 static void untrusted_tty_gets_device_grant(void **state)
 {
-	struct oa2t_device_action deny = {&idp, NULL, 0, 0, ""};
 	struct oa2t_conv conv = {0};
 
 	(void)state;
 	setenv("PAM_TTY", "/dev/pts/3", 1);
-	conv.on_message = oa2t_device_act;
-	conv.user = &deny;
-	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_AUTH_ERR);
+	assert_int_equal(console_login_device_denied("login-oa2", &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("grant=device");
 	assert_null(strstr(conv.text, "Password"));
 }
