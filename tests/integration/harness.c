@@ -284,6 +284,24 @@ void oa2t_idp_stop(struct oa2t_idp *idp)
 		fprintf(stderr, "harness: stopping the IdP in %s failed\n", idp->dir);
 }
 
+const char *oa2t_write_config(const char *name, const struct oa2t_idp *idp, const char *client_id,
+			      const char *cache, const char *rest)
+{
+	char secret[400] = "";
+	char body[4096];
+	int n;
+
+	if (strcmp(client_id, "pam-confidential") == 0)
+		snprintf(secret, sizeof(secret), "client_secret_file = %s\n",
+			 oa2t_write("secret", "confidential-secret\n", 0600));
+	n = snprintf(body, sizeof(body),
+		     "issuer = %s\nclient_id = %s\n%sca_file = %s\ncache_dir = %s/%s\n%s", idp->issuer,
+		     client_id, secret, idp->ca, oa2t_tmp(), cache, rest ? rest : "");
+	if (n < 0 || (size_t)n >= sizeof(body))
+		fail_msg("configuration %s is too long", name);
+	return oa2t_write(name, body, 0644);
+}
+
 int oa2t_idp_teardown(void **state)
 {
 	oa2t_idp_stop(*state);

@@ -78,6 +78,12 @@ long oa2t_count(const struct oa2t_idp *idp, const char *endpoint);
 /* Write a file (mode applied) under the scratch dir; returns its path in a
  * static buffer rotation of 8 entries. */
 const char *oa2t_write(const char *name, const char *content, unsigned mode);
+/* Write the configuration name (0644) under the scratch dir for a client
+ * of idp: issuer, client_id (pam-confidential: with its client_secret_file),
+ * ca_file, cache_dir = <scratch>/cache, then the lines rest (may be NULL).
+ * Returns its path as oa2t_write does. */
+const char *oa2t_write_config(const char *name, const struct oa2t_idp *idp, const char *client_id,
+			      const char *cache, const char *rest);
 
 
 /* Module log capture: everything pam_syslog writes (pam_wrapper turns it

@@ -41,17 +41,16 @@ static struct oa2t_idp idp;
 
 static int setup(void **state)
 {
-	char body[2048];
+	char rest[1024];
 
 	*state = &idp;
 	if (oa2t_idp_start(&idp, "accounts", "--interval 1") != 0)
 		return -1;
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache\n"
+	snprintf(rest, sizeof(rest),
 		 "http_timeout = 5\naccounts = create\naccounts_dir = %s/accounts\n"
 		 "userdb_dir = %s/userdb\nnss_dir = %s/nss\nuid_range = 1900000000-1900000099\n",
-		 idp.issuer, idp.ca, oa2t_tmp(), oa2t_tmp(), oa2t_tmp(), oa2t_tmp());
-	oa2t_write("acc.conf", body, 0644);
+		 oa2t_tmp(), oa2t_tmp(), oa2t_tmp());
+	oa2t_write_config("acc.conf", &idp, "pam-public", "cache", rest);
 	/* IdP users mapped to names no NSS source knows */
 	oa2t_write("map", "alice newalice\nbob newbob\ncarol newcarol\n", 0644);
 	return 0;

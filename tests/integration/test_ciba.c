@@ -31,15 +31,12 @@ static struct oa2t_idp idp;
 static void write_config_hint(const struct oa2t_idp *i, const char *cache, const char *grant,
 			      const char *hint, const char *extra)
 {
-	char body[2048];
+	char rest[1024];
 
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
-		 "ca_file = %s\ncache_dir = %s/%s\nhttp_timeout = 5\ndevice_timeout = 60\n"
-		 "grant = %s\nciba_login_hint = %s\n%s",
-		 i->issuer, oa2t_write("secret", "confidential-secret\n", 0600), i->ca, oa2t_tmp(),
-		 cache, grant, hint, extra ? extra : "");
-	oa2t_write("oa2.conf", body, 0644);
+	snprintf(rest, sizeof(rest),
+		 "http_timeout = 5\ndevice_timeout = 60\ngrant = %s\nciba_login_hint = %s\n%s", grant,
+		 hint, extra ? extra : "");
+	oa2t_write_config("oa2.conf", i, "pam-confidential", cache, rest);
 }
 
 static void write_config_grant(const struct oa2t_idp *i, const char *cache, const char *grant,
@@ -449,14 +446,9 @@ static void auto_without_hint_is_the_device_grant(void **state)
 {
 	struct oa2t_conv conv = {0};
 	struct either e = EITHER(APPROVE, "alice", &idp);
-	char body[1024];
 
 	(void)state;
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
-		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\n",
-		 idp.issuer, oa2t_write("secret", "confidential-secret\n", 0600), idp.ca, oa2t_tmp());
-	oa2t_write("oa2.conf", body, 0644);
+	oa2t_write_config("oa2.conf", &idp, "pam-confidential", "cache", "http_timeout = 5\n");
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	assert_int_equal(auto_login("alice", &e, &conv), PAM_SUCCESS);
 	write_config_for(&idp, "cache", NULL);

@@ -30,13 +30,12 @@ static struct oa2t_idp idp;
 
 static void write_config(const char *extra)
 {
-	char body[2048];
+	char rest[1024];
 
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-code\nca_file = %s\ncache_dir = %s/cache\n"
+	snprintf(rest, sizeof(rest),
 		 "http_timeout = 5\ndevice_timeout = 30\nredirect_uri = " REDIRECT "\n%s",
-		 idp.issuer, idp.ca, oa2t_tmp(), extra ? extra : "grant = code\n");
-	oa2t_write("code.conf", body, 0644);
+		 extra ? extra : "grant = code\n");
+	oa2t_write_config("code.conf", &idp, "pam-code", "cache", rest);
 }
 
 static int setup(void **state)
@@ -281,13 +280,10 @@ static void auto_falls_back_when_device_grant_is_refused(void **state)
 
 static void without_redirect_uri_is_a_config_error(void **state)
 {
-	char body[1024];
 	struct oa2t_conv conv = {0};
 
 	(void)state;
-	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-code\nca_file = %s\n"
-		 "cache_dir = %s/cache\ngrant = code\n", idp.issuer, idp.ca, oa2t_tmp());
-	oa2t_write("code.conf", body, 0644);
+	oa2t_write_config("code.conf", &idp, "pam-code", "cache", "grant = code\n");
 	assert_int_equal(oa2t_auth("code", "alice", &conv, false), PAM_SERVICE_ERR);
 	write_config(NULL);
 	oa2t_expect_log("grant = code needs redirect_uri");

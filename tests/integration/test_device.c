@@ -34,13 +34,10 @@ static struct oa2t_idp idp;
 
 static void write_config(const char *extra)
 {
-	char body[2048];
+	char rest[1024];
 
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache\n"
-		 "http_timeout = 5\ndevice_timeout = 60\n%s",
-		 idp.issuer, idp.ca, oa2t_tmp(), extra ? extra : "");
-	oa2t_write("oa2.conf", body, 0644);
+	snprintf(rest, sizeof(rest), "http_timeout = 5\ndevice_timeout = 60\n%s", extra ? extra : "");
+	oa2t_write_config("oa2.conf", &idp, "pam-public", "cache", rest);
 }
 
 static int setup(void **state)
@@ -221,14 +218,11 @@ static void expiry_is_refused(void **state)
 {
 	struct oa2t_idp short_idp;
 	struct oa2t_conv conv = {0};
-	char body[1024];
 	int rc;
 
 	(void)state;
 	assert_int_equal(oa2t_idp_start(&short_idp, "short", "--interval 1 --device-ttl 3"), 0);
-	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-public\nca_file = %s\n"
-		 "cache_dir = %s/cache-short\n", short_idp.issuer, short_idp.ca, oa2t_tmp());
-	oa2t_write("oa2.conf", body, 0644);
+	oa2t_write_config("oa2.conf", &short_idp, "pam-public", "cache-short", NULL);
 	rc = oa2t_auth("oa2", "alice", &conv, false); /* nobody approves */
 	oa2t_idp_stop(&short_idp);
 	write_config(NULL);
@@ -444,14 +438,11 @@ static void idp_gone_mid_poll_is_unavailable(void **state)
 {
 	struct oa2t_idp gone;
 	struct oa2t_conv conv = {0};
-	char body[1024];
 	int rc;
 
 	(void)state;
 	assert_int_equal(oa2t_idp_start(&gone, "gone", "--interval 1"), 0);
-	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-public\nca_file = %s\n"
-		 "cache_dir = %s/cache-gone\nhttp_timeout = 3\n", gone.issuer, gone.ca, oa2t_tmp());
-	oa2t_write("oa2.conf", body, 0644);
+	oa2t_write_config("oa2.conf", &gone, "pam-public", "cache-gone", "http_timeout = 3\n");
 	conv.on_message = stop_idp_on_code;
 	conv.user = &gone;
 	rc = oa2t_auth("oa2", "alice", &conv, false);

@@ -24,20 +24,14 @@ static struct oa2t_idp idp;
 
 static int setup(void **state)
 {
-	char body[2048];
-	const char *secret;
+	static const char rest[] = "http_timeout = 5\ndevice_timeout = 10\n";
 
 	*state = &idp;
 	if (oa2t_idp_start(&idp, "password", "--interval 1") != 0)
 		return -1;
-	secret = oa2t_write("secret", "confidential-secret\n", 0600);
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
-		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\ndevice_timeout = 10\n",
-		 idp.issuer, secret, idp.ca, oa2t_tmp());
-	oa2t_write("oa2.conf", body, 0644);
+	oa2t_write_config("oa2.conf", &idp, "pam-confidential", "cache", rest);
 	/* Configuration B: the same IdP, another file (another pam_oauth2 line). */
-	oa2t_write("oa2-b.conf", body, 0644);
+	oa2t_write_config("oa2-b.conf", &idp, "pam-confidential", "cache", rest);
 	return 0;
 }
 
