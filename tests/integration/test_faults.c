@@ -35,13 +35,8 @@ static struct oa2t_idp idp;
 
 static void write_config(const struct oa2t_idp *i, const char *cache)
 {
-	char body[2048];
-
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/%s\n"
-		 "http_timeout = 10\ndevice_timeout = 30\n",
-		 i->issuer, i->ca, oa2t_tmp(), cache);
-	oa2t_write("faults.conf", body, 0644);
+	oa2t_write_config("faults.conf", i, "pam-public", cache,
+			  "http_timeout = 10\ndevice_timeout = 30\n");
 }
 
 static int setup(void **state)
