@@ -302,6 +302,15 @@ const char *oa2t_write_config(const char *name, const struct oa2t_idp *idp, cons
 	return oa2t_write(name, body, 0644);
 }
 
+int oa2t_unset_items(void **state)
+{
+	(void)state;
+	unsetenv("PAM_TTY");
+	unsetenv("PAM_RHOST");
+	unsetenv("PAM_AUTHTOK");
+	return 0;
+}
+
 int oa2t_idp_teardown(void **state)
 {
 	oa2t_idp_stop(*state);

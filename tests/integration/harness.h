@@ -45,6 +45,9 @@ const char *oa2t_tmp(void);
 /* Start / stop the test IdP (tests/idp/idp.sh). extra: server options. */
 int oa2t_idp_start(struct oa2t_idp *idp, const char *name, const char *extra);
 void oa2t_idp_stop(struct oa2t_idp *idp);
+/* A cmocka test setup: unset PAM_TTY, PAM_RHOST and PAM_AUTHTOK (the
+ * items a set_items service takes from the environment). */
+int oa2t_unset_items(void **state);
 /* A cmocka group teardown stopping the IdP in *state (the group setup
  * stores the started IdP there). */
 int oa2t_idp_teardown(void **state);

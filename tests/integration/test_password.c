@@ -37,10 +37,7 @@ static int setup(void **state)
 
 static int reset(void **state)
 {
-	(void)state;
-	unsetenv("PAM_TTY");
-	unsetenv("PAM_RHOST");
-	unsetenv("PAM_AUTHTOK");
+	oa2t_unset_items(state);
 	return oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL) == 200 ? 0 : -1;
 }
 
