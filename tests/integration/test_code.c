@@ -219,34 +219,34 @@ static void cancel_at_the_idp_is_denied(void **state)
 	oa2t_expect_log("the login was denied at the identity provider");
 }
 
-static void state_of_another_login_is_refused(void **state)
+/* A first login of alice succeeds (bare: pasting the bare code); a second
+ * one is given what the first pasted (bare) or the address its browser
+ * landed on, and is refused with log. */
+static void second_login_pasting_the_first(int bare, const char *log)
 {
-	struct browse first = {"alice", "alice-pass", 0, NULL, "", "", ""};
+	struct browse first = {"alice", "alice-pass", bare, NULL, "", "", ""};
 	struct browse second = {"alice", "alice-pass", 0, NULL, "", "", ""};
 	char old[4096];
 
-	(void)state;
-	/* an address from a first login, pasted into a second one */
 	assert_int_equal(login_as("alice", &first), PAM_SUCCESS);
-	snprintf(old, sizeof(old), "%s", first.landed);
+	snprintf(old, sizeof(old), "%s", bare ? first.answer : first.landed);
 	second.forced = old;
 	assert_int_equal(login_as("alice", &second), PAM_AUTH_ERR);
-	oa2t_expect_log("belongs to another login");
+	oa2t_expect_log(log);
+}
+
+static void state_of_another_login_is_refused(void **state)
+{
+	(void)state;
+	/* an address from a first login, pasted into a second one */
+	second_login_pasting_the_first(0, "belongs to another login");
 }
 
 static void code_used_twice_is_refused(void **state)
 {
-	struct browse first = {"alice", "alice-pass", 1, NULL, "", "", ""};
-	struct browse second = {"alice", "alice-pass", 0, NULL, "", "", ""};
-	char code[4096];
-
 	(void)state;
-	assert_int_equal(login_as("alice", &first), PAM_SUCCESS);
 	/* the same bare code again: redeemed already, and another login's */
-	snprintf(code, sizeof(code), "%s", first.answer);
-	second.forced = code;
-	assert_int_equal(login_as("alice", &second), PAM_AUTH_ERR);
-	oa2t_expect_log("the identity provider refused the code");
+	second_login_pasting_the_first(1, "the identity provider refused the code");
 }
 
 static void garbage_is_refused(void **state)
