@@ -24,6 +24,13 @@ static char *logbuf;
 static int saved_stderr = -1;
 static char logpath[300];
 
+const struct oa2t_service oa2t_services_oa2[] = {
+	{"oa2", "config=%T/oa2.conf debug", false},
+	{"sshd-oa2", "config=%T/oa2.conf debug", false},
+	{"items-oa2", "config=%T/oa2.conf debug", true},
+	{NULL, NULL, false},
+};
+
 const char *oa2t_tmp(void)
 {
 	return tmpdir;
@@ -275,6 +282,39 @@ void oa2t_idp_stop(struct oa2t_idp *idp)
 	snprintf(cmd, sizeof(cmd), "sh '%s/tests/idp/idp.sh' stop '%s' >&2", SRCDIR, idp->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "harness: stopping the IdP in %s failed\n", idp->dir);
+}
+
+const char *oa2t_write_config(const char *name, const struct oa2t_idp *idp, const char *client_id,
+			      const char *cache, const char *rest)
+{
+	char secret[400] = "";
+	char body[4096];
+	int n;
+
+	if (strcmp(client_id, "pam-confidential") == 0)
+		snprintf(secret, sizeof(secret), "client_secret_file = %s\n",
+			 oa2t_write("secret", "confidential-secret\n", 0600));
+	n = snprintf(body, sizeof(body),
+		     "issuer = %s\nclient_id = %s\n%sca_file = %s\ncache_dir = %s/%s\n%s", idp->issuer,
+		     client_id, secret, idp->ca, oa2t_tmp(), cache, rest ? rest : "");
+	if (n < 0 || (size_t)n >= sizeof(body))
+		fail_msg("configuration %s is too long", name);
+	return oa2t_write(name, body, 0644);
+}
+
+int oa2t_unset_items(void **state)
+{
+	(void)state;
+	unsetenv("PAM_TTY");
+	unsetenv("PAM_RHOST");
+	unsetenv("PAM_AUTHTOK");
+	return 0;
+}
+
+int oa2t_idp_teardown(void **state)
+{
+	oa2t_idp_stop(*state);
+	return 0;
 }
 
 struct buf {
@@ -550,16 +590,25 @@ int oa2t_auth(const char *service, const char *user, struct oa2t_conv *conv, boo
 	return rc;
 }
 
-bool oa2t_user_code(const char *text, char *out, size_t len)
+static const struct {
+	const char *marker; /* the text before the key */
+	const char *stop;   /* what ends the key */
+	const char *field;  /* the control API's member for it */
+} screen_keys[] = {
+	[OA2T_KEY_USER_CODE] = {"enter the code:", " \n", "user_code"},
+	[OA2T_KEY_BINDING] = {"Approve the login on your phone:", "\n", "binding_message"},
+};
+
+static bool screen_key(enum oa2t_screen_key find, const char *text, char *out, size_t len)
 {
-	const char *p = strstr(text, "enter the code:");
+	const char *p = strstr(text, screen_keys[find].marker);
 	size_t n;
 
 	if (p == NULL)
 		return false;
-	p += strlen("enter the code:");
+	p += strlen(screen_keys[find].marker);
 	p += strspn(p, " ");
-	n = strcspn(p, " \n");
+	n = strcspn(p, screen_keys[find].stop);
 	if (n == 0 || n >= len)
 		return false;
 	memcpy(out, p, n);
@@ -567,29 +616,35 @@ bool oa2t_user_code(const char *text, char *out, size_t len)
 	return true;
 }
 
-static void act_now(struct oa2t_device_action *a)
+bool oa2t_user_code(const char *text, char *out, size_t len)
 {
-	char json[200];
-
-	if (a->username != NULL) {
-		snprintf(json, sizeof(json), "{\"user_code\":\"%s\",\"username\":\"%s\"}",
-			 a->user_code, a->username);
-		if (oa2t_control(a->idp, "POST", "/device/approve", json, NULL) != 200)
-			fprintf(stderr, "harness: approve failed\n");
-	} else {
-		snprintf(json, sizeof(json), "{\"user_code\":\"%s\"}", a->user_code);
-		if (oa2t_control(a->idp, "POST", "/device/deny", json, NULL) != 200)
-			fprintf(stderr, "harness: deny failed\n");
-	}
+	return screen_key(OA2T_KEY_USER_CODE, text, out, len);
 }
 
-void oa2t_device_act(struct oa2t_conv *conv, int style, const char *msg)
+static void act_now(struct oa2t_screen_action *a)
 {
-	struct oa2t_device_action *a = conv->user;
+	char json[256];
+	int n;
+
+	n = snprintf(json, sizeof(json), "{\"%s\":\"%s\"", screen_keys[a->find].field, a->key);
+	if (a->username != NULL)
+		n += snprintf(json + n, sizeof(json) - (size_t)n, ",\"username\":\"%s\"",
+			      a->username);
+	snprintf(json + n, sizeof(json) - (size_t)n, "}");
+	if (a->peek != NULL && oa2t_control(a->idp, "GET", a->peek_route, NULL, a->peek) != 200)
+		fail_msg("GET %s failed", a->peek_route);
+	a->status = oa2t_control(a->idp, "POST", a->route, json, NULL);
+	if (a->status != 200)
+		fprintf(stderr, "harness: POST %s failed (%ld)\n", a->route, a->status);
+}
+
+void oa2t_screen_act(struct oa2t_conv *conv, int style, const char *msg)
+{
+	struct oa2t_screen_action *a = conv->user;
 	pid_t pid;
 
 	(void)style;
-	if (a == NULL || a->done || !oa2t_user_code(msg, a->user_code, sizeof(a->user_code)))
+	if (a == NULL || a->done || !screen_key(a->find, msg, a->key, sizeof(a->key)))
 		return;
 	a->done = 1;
 	if (a->delay_ms <= 0) {
@@ -600,8 +655,53 @@ void oa2t_device_act(struct oa2t_conv *conv, int style, const char *msg)
 	if (pid == 0) {
 		usleep((useconds_t)a->delay_ms * 1000);
 		act_now(a);
-		_exit(0);
+		_exit(a->status == 200 ? 0 : 1);
 	}
+}
+
+struct oa2t_screen_action oa2t_device_approver(const struct oa2t_idp *idp, const char *username,
+					      int delay_ms)
+{
+	struct oa2t_screen_action a = {
+		.idp = idp,
+		.find = OA2T_KEY_USER_CODE,
+		.route = username != NULL ? "/device/approve" : "/device/deny",
+		.username = username,
+		.delay_ms = delay_ms,
+	};
+
+	return a;
+}
+
+int oa2t_login(const char *service, const char *user,
+	       void (*on_message)(struct oa2t_conv *, int, const char *), void *who,
+	       struct oa2t_conv *conv)
+{
+	int rc;
+
+	conv->on_message = on_message;
+	conv->user = who;
+	rc = oa2t_auth(service, user, conv, true);
+	oa2t_reap();
+	return rc;
+}
+
+void oa2t_expect_prompt_mode(int rc, const struct oa2t_conv *conv, const char *service,
+			     const char *user)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "login accepted: service=%s user=%s", service, user);
+	assert_int_equal(rc, PAM_SUCCESS);
+	assert_int_equal(conv->prompts, 1);
+	assert_non_null(strstr(conv->text, "Press Enter once you have approved"));
+	oa2t_expect_log(line);
+}
+
+void oa2t_expect_cancelled(int rc, const struct oa2t_conv *conv)
+{
+	assert_int_equal(rc, PAM_ABORT);
+	assert_non_null(strstr(conv->text, "Login cancelled."));
 }
 
 void oa2t_reap(void)

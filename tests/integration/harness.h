@@ -34,12 +34,23 @@ struct oa2t_service {
  * ends with a {NULL, NULL} entry. */
 void oa2t_init(int argc, char **argv, const struct oa2t_service *services);
 
+/* The services of the tests against one config, %T/oa2.conf (debug):
+ * "oa2" (a local login), "sshd-oa2" (the prompt mode of sshd) and
+ * "items-oa2" (PAM items from the environment, see set_items). */
+extern const struct oa2t_service oa2t_services_oa2[];
+
 /* The scratch directory of this test run (removed at exit). */
 const char *oa2t_tmp(void);
 
 /* Start / stop the test IdP (tests/idp/idp.sh). extra: server options. */
 int oa2t_idp_start(struct oa2t_idp *idp, const char *name, const char *extra);
 void oa2t_idp_stop(struct oa2t_idp *idp);
+/* A cmocka test setup: unset PAM_TTY, PAM_RHOST and PAM_AUTHTOK (the
+ * items a set_items service takes from the environment). */
+int oa2t_unset_items(void **state);
+/* A cmocka group teardown stopping the IdP in *state (the group setup
+ * stores the started IdP there). */
+int oa2t_idp_teardown(void **state);
 
 /* Call the IdP's control API; returns the HTTP status, body in *out (may be
  * NULL) which the caller frees. */
@@ -70,6 +81,12 @@ long oa2t_count(const struct oa2t_idp *idp, const char *endpoint);
 /* Write a file (mode applied) under the scratch dir; returns its path in a
  * static buffer rotation of 8 entries. */
 const char *oa2t_write(const char *name, const char *content, unsigned mode);
+/* Write the configuration name (0644) under the scratch dir for a client
+ * of idp: issuer, client_id (pam-confidential: with its client_secret_file),
+ * ca_file, cache_dir = <scratch>/cache, then the lines rest (may be NULL).
+ * Returns its path as oa2t_write does. */
+const char *oa2t_write_config(const char *name, const struct oa2t_idp *idp, const char *client_id,
+			      const char *cache, const char *rest);
 
 
 /* Module log capture: everything pam_syslog writes (pam_wrapper turns it
@@ -109,17 +126,48 @@ int oa2t_auth_quiet(const char *service, const char *user, struct oa2t_conv *con
 /* Find the user code in the device grant's instructions. */
 bool oa2t_user_code(const char *text, char *out, size_t len);
 
-/* An on_message callback that acts on the device code at the IdP once the
- * instructions appear: approve as `username` (NULL: deny), after delay_ms
- * (done by a child process so the module keeps polling meanwhile). */
-struct oa2t_device_action {
+/* What an approver reads off the screen to name the login at the IdP. */
+enum oa2t_screen_key {
+	OA2T_KEY_USER_CODE, /* the device grant's "enter the code: X" -> user_code */
+	OA2T_KEY_BINDING,   /* CIBA's "Approve the login on your phone: X" -> binding_message */
+};
+
+/* An on_message callback (oa2t_screen_act, conv->user) that acts at the
+ * IdP once its key appears on screen: POST route of the control API with
+ * the key (under the key's field name) and username (NULL: no username
+ * member), after delay_ms (done by a child process so the module keeps
+ * polling meanwhile; the child's exit status is 0 for a 200 answer). */
+struct oa2t_screen_action {
 	const struct oa2t_idp *idp;
+	enum oa2t_screen_key find;
+	const char *route;    /* e.g. "/device/approve", "/ciba/deny" */
 	const char *username;
 	int delay_ms;
-	int done;
-	char user_code[32];
+	char **peek;          /* when set: GET peek_route into it before acting */
+	const char *peek_route;
+	int done;             /* the key was seen (and the action started) */
+	long status;          /* the control API's answer (without delay) */
+	char key[64];
 };
-void oa2t_device_act(struct oa2t_conv *conv, int style, const char *msg);
+void oa2t_screen_act(struct oa2t_conv *conv, int style, const char *msg);
+/* The device grant's approver: approve as username (NULL: deny). */
+struct oa2t_screen_action oa2t_device_approver(const struct oa2t_idp *idp, const char *username,
+					      int delay_ms);
+
+/* Log in to service as user (pam_authenticate, then pam_acct_mgmt) with
+ * on_message(who) acting on what is shown; reaps delayed actions. */
+int oa2t_login(const char *service, const char *user,
+	       void (*on_message)(struct oa2t_conv *, int, const char *), void *who,
+	       struct oa2t_conv *conv);
+
+/* The prompt mode (sshd-style services): a success after exactly one
+ * prompt, the Enter hint shown and the accepted line for service and user
+ * in the log. */
+void oa2t_expect_prompt_mode(int rc, const struct oa2t_conv *conv, const char *service,
+			     const char *user);
+/* The user typed 'cancel' at that prompt: PAM_ABORT, "Login cancelled."
+ * on screen. */
+void oa2t_expect_cancelled(int rc, const struct oa2t_conv *conv);
 
 /* Wait for children started by delayed actions. */
 void oa2t_reap(void);

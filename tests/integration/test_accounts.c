@@ -41,26 +41,18 @@ static struct oa2t_idp idp;
 
 static int setup(void **state)
 {
-	char body[2048];
+	char rest[1024];
 
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "accounts", "--interval 1") != 0)
 		return -1;
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache\n"
+	snprintf(rest, sizeof(rest),
 		 "http_timeout = 5\naccounts = create\naccounts_dir = %s/accounts\n"
 		 "userdb_dir = %s/userdb\nnss_dir = %s/nss\nuid_range = 1900000000-1900000099\n",
-		 idp.issuer, idp.ca, oa2t_tmp(), oa2t_tmp(), oa2t_tmp(), oa2t_tmp());
-	oa2t_write("acc.conf", body, 0644);
+		 oa2t_tmp(), oa2t_tmp(), oa2t_tmp());
+	oa2t_write_config("acc.conf", &idp, "pam-public", "cache", rest);
 	/* IdP users mapped to names no NSS source knows */
 	oa2t_write("map", "alice newalice\nbob newbob\ncarol newcarol\n", 0644);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
 	return 0;
 }
 
@@ -108,15 +100,10 @@ static bool no_record(const char *name)
 /* Device grant as user, approved at the IdP by approver (NULL: denied). */
 static int device(const char *user, const char *approver)
 {
-	static struct oa2t_device_action act;
-	struct oa2t_conv conv = {0};
+	struct oa2t_screen_action act = oa2t_device_approver(&idp, approver, 0);
+	struct oa2t_conv conv = {.on_message = oa2t_screen_act, .user = &act};
 	int rc;
 
-	memset(&act, 0, sizeof(act));
-	act.idp = &idp;
-	act.username = approver;
-	conv.on_message = oa2t_device_act;
-	conv.user = &act;
 	/* no account step: nss_wrapper does not serve the records (nss-systemd
 	 * reads only /etc/userdb and /run/userdb) */
 	rc = oa2t_auth("dev", user, &conv, false);
@@ -389,5 +376,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

@@ -31,15 +31,12 @@ static struct oa2t_idp idp;
 static void write_config_hint(const struct oa2t_idp *i, const char *cache, const char *grant,
 			      const char *hint, const char *extra)
 {
-	char body[2048];
+	char rest[1024];
 
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
-		 "ca_file = %s\ncache_dir = %s/%s\nhttp_timeout = 5\ndevice_timeout = 60\n"
-		 "grant = %s\nciba_login_hint = %s\n%s",
-		 i->issuer, oa2t_write("secret", "confidential-secret\n", 0600), i->ca, oa2t_tmp(),
-		 cache, grant, hint, extra ? extra : "");
-	oa2t_write("oa2.conf", body, 0644);
+	snprintf(rest, sizeof(rest),
+		 "http_timeout = 5\ndevice_timeout = 60\ngrant = %s\nciba_login_hint = %s\n%s", grant,
+		 hint, extra ? extra : "");
+	oa2t_write_config("oa2.conf", i, "pam-confidential", cache, rest);
 }
 
 static void write_config_grant(const struct oa2t_idp *i, const char *cache, const char *grant,
@@ -55,97 +52,40 @@ static void write_config_for(const struct oa2t_idp *i, const char *cache, const 
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "ciba", "--interval 1") != 0)
 		return -1;
 	write_config_for(&idp, "cache", NULL);
 	return 0;
 }
 
-static int teardown(void **state)
+/* What the phone does once the binding message is on screen: act at the
+ * IdP by the binding message (only the request whose message is on this
+ * screen can be meant) through route, as username. */
+#define APPROVE "/ciba/approve"
+#define DENY "/ciba/deny"
+#define EXPIRE "/ciba/expire"
+static struct oa2t_screen_action phone(const struct oa2t_idp *i, const char *route,
+				       const char *username, int delay_ms)
 {
-	(void)state;
-	oa2t_idp_stop(&idp);
-	return 0;
+	struct oa2t_screen_action ph = {
+		.idp = i,
+		.find = OA2T_KEY_BINDING,
+		.route = route,
+		.username = username ? username : "alice",
+		.delay_ms = delay_ms,
+	};
+
+	return ph;
 }
 
-/* What the phone does once the binding message is on screen. */
-enum act { APPROVE, DENY, EXPIRE };
-struct phone {
-	enum act act;
-	const char *username; /* the approving account (APPROVE) */
-	int delay_ms;
-	int done;
-	long status;          /* the control API's answer (without delay) */
-	char binding[64];
-};
-
-/* When set, the phone reads GET /ciba/pending into it before acting. */
-static char **peek_pending;
-
-static void act_now(struct phone *ph)
-{
-	static const char *const path[] = {"/ciba/approve", "/ciba/deny", "/ciba/expire"};
-	char json[256];
-
-	/* by binding message: only the request whose message is on this
-	 * screen can be meant */
-	snprintf(json, sizeof(json), "{\"binding_message\":\"%s\",\"username\":\"%s\"}",
-		 ph->binding, ph->username ? ph->username : "alice");
-	if (peek_pending != NULL)
-		assert_int_equal(oa2t_control(&idp, "GET", "/ciba/pending", NULL, peek_pending), 200);
-	ph->status = oa2t_control(&idp, "POST", path[ph->act], json, NULL);
-}
-
-static void phone_acts(struct oa2t_conv *conv, int style, const char *msg)
-{
-	struct phone *ph = conv->user;
-	const char *at = strstr(msg, SCREEN_LINE);
-	size_t n;
-	pid_t pid;
-
-	(void)style;
-	if (ph == NULL || ph->done || at == NULL)
-		return;
-	at += strlen(SCREEN_LINE);
-	n = strcspn(at, "\n");
-	if (n == 0 || n >= sizeof(ph->binding))
-		return;
-	memcpy(ph->binding, at, n);
-	ph->binding[n] = '\0';
-	ph->done = 1;
-	if (ph->delay_ms <= 0) {
-		act_now(ph);
-		return;
-	}
-	pid = fork();
-	if (pid == 0) {
-		usleep((useconds_t)ph->delay_ms * 1000);
-		act_now(ph);
-		_exit(ph->status == 200 ? 0 : 1);
-	}
-}
-
-static int run_login(const char *service, const char *user,
-		     void (*acts)(struct oa2t_conv *, int, const char *), void *who,
-		     struct oa2t_conv *conv)
-{
-	int rc;
-
-	conv->on_message = acts;
-	conv->user = who;
-	rc = oa2t_auth(service, user, conv, true);
-	oa2t_reap();
-	return rc;
-}
-
-static int login_to(const char *service, const char *user, struct phone *ph,
+static int login_to(const char *service, const char *user, struct oa2t_screen_action *ph,
 		    struct oa2t_conv *conv)
 {
-	return run_login(service, user, phone_acts, ph, conv);
+	return oa2t_login(service, user, oa2t_screen_act, ph, conv);
 }
 
-static int login(const char *user, struct phone *ph, struct oa2t_conv *conv)
+static int login(const char *user, struct oa2t_screen_action *ph, struct oa2t_conv *conv)
 {
 	return login_to("oa2", user, ph, conv);
 }
@@ -175,7 +115,7 @@ static void expect_binding_format(const char *b)
 static void approve_logs_alice_in(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "alice", 0);
 
 	(void)state;
 	write_config_for(&idp, "cache", NULL);
@@ -183,7 +123,7 @@ static void approve_logs_alice_in(void **state)
 	assert_int_equal(login("alice", &ph, &conv), PAM_SUCCESS);
 	/* the IdP found the request by the message shown on this screen */
 	assert_int_equal(ph.status, 200);
-	expect_binding_format(ph.binding);
+	expect_binding_format(ph.key);
 	oa2t_expect_log("login accepted: service=oa2 user=alice");
 	oa2t_expect_log("grant=ciba evidence=id_token");
 	assert_non_null(strstr(conv.text, "The request is valid for 60 seconds."));
@@ -192,9 +132,7 @@ static void approve_logs_alice_in(void **state)
 
 	/* warm: one backchannel request and the polls, no discovery, no JWKS */
 	memset(&conv, 0, sizeof(conv));
-	memset(&ph, 0, sizeof(ph));
-	ph.act = APPROVE;
-	ph.username = "alice";
+	ph = phone(&idp, APPROVE, "alice", 0);
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	assert_int_equal(login("alice", &ph, &conv), PAM_SUCCESS);
 	assert_int_equal(oa2t_count(&idp, "backchannel_authentication"), 1);
@@ -206,7 +144,7 @@ static void approve_logs_alice_in(void **state)
 static void deny_is_refused(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {DENY, NULL, 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, DENY, NULL, 0);
 
 	(void)state;
 	assert_int_equal(login("alice", &ph, &conv), PAM_AUTH_ERR);
@@ -218,7 +156,7 @@ static void deny_is_refused(void **state)
 static void bob_cannot_approve_for_alice(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "bob", 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "bob", 0);
 
 	(void)state;
 	assert_int_equal(login("alice", &ph, &conv), PAM_AUTH_ERR);
@@ -231,7 +169,7 @@ static void bob_cannot_approve_for_alice(void **state)
 static void expiry_is_refused(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {EXPIRE, NULL, 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, EXPIRE, NULL, 0);
 
 	(void)state;
 	assert_int_equal(login("alice", &ph, &conv), PAM_AUTH_ERR);
@@ -243,7 +181,7 @@ static void expiry_is_refused(void **state)
 static void slow_down_is_honoured(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "alice", 1500, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "alice", 1500);
 	double t[64] = {0};
 	int n;
 
@@ -266,28 +204,25 @@ static void slow_down_is_honoured(void **state)
 static void prompt_mode_as_the_device_grant(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "alice", 2500, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "alice", 2500);
 
 	(void)state;
-	assert_int_equal(login_to("sshd-oa2", "alice", &ph, &conv), PAM_SUCCESS);
-	assert_int_equal(conv.prompts, 1);
+	oa2t_expect_prompt_mode(login_to("sshd-oa2", "alice", &ph, &conv), &conv, "sshd-oa2",
+				"alice");
 	assert_non_null(strstr(conv.text, SCREEN_LINE));
-	assert_non_null(strstr(conv.text, "Press Enter once you have approved"));
-	oa2t_expect_log("login accepted: service=sshd-oa2 user=alice");
 
 	memset(&conv, 0, sizeof(conv));
-	memset(&ph, 0, sizeof(ph));
+	ph = phone(&idp, APPROVE, "alice", 0);
 	ph.done = 1; /* the phone stays silent */
 	conv.answers[0] = "cancel";
 	conv.nanswers = 1;
-	assert_int_equal(login_to("sshd-oa2", "alice", &ph, &conv), PAM_ABORT);
-	assert_non_null(strstr(conv.text, "Login cancelled."));
+	oa2t_expect_cancelled(login_to("sshd-oa2", "alice", &ph, &conv), &conv);
 }
 
 static void unknown_hint_is_a_refusal(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "carol", 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "carol", 0);
 
 	(void)state;
 	/* dave exists nowhere: the IdP answers unknown_user_id */
@@ -311,7 +246,7 @@ static void unknown_hint_is_a_refusal(void **state)
 static void unusable_user_name_sends_nothing(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "alice", 0);
 	int rc;
 
 	(void)state;
@@ -325,9 +260,9 @@ static void unusable_user_name_sends_nothing(void **state)
 
 static void idp_without_ciba_is_a_config_error(void **state)
 {
-	struct oa2t_idp plain;
+	struct oa2t_idp plain = {0};
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "alice", 0);
 	int rc;
 
 	(void)state;
@@ -343,7 +278,7 @@ static void idp_without_ciba_is_a_config_error(void **state)
 static void idp_without_poll_mode_is_a_config_error(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "alice", 0);
 	int rc;
 
 	(void)state;
@@ -365,7 +300,7 @@ static void idp_without_poll_mode_is_a_config_error(void **state)
 static void outage_is_unavailable_never_offline(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "alice", 0);
 
 	(void)state;
 	write_config_for(&idp, "cache", "offline_cache = yes\n");
@@ -382,7 +317,7 @@ static void outage_is_unavailable_never_offline(void **state)
 static void reverse_map_hint_in_iss_sub_form(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "alice", 0);
 	char extra[512], want[512], *pending = NULL;
 
 	(void)state;
@@ -393,9 +328,9 @@ static void reverse_map_hint_in_iss_sub_form(void **state)
 			    "3d9b5e10-7f2c-4a61-8b3e-b0b000000002 bob\n", 0644));
 	write_config_hint(&idp, "cache", "ciba", "%i", extra);
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
-	peek_pending = &pending;
+	ph.peek = &pending;
+	ph.peek_route = "/ciba/pending";
 	assert_int_equal(login("alice", &ph, &conv), PAM_SUCCESS);
-	peek_pending = NULL;
 	assert_int_equal(ph.status, 200);
 	assert_non_null(pending);
 	/* the JSON text as sent, escaped once more inside the control API's JSON */
@@ -409,7 +344,7 @@ static void reverse_map_hint_in_iss_sub_form(void **state)
 
 	/* carol is in no map entry: refused before anything is sent */
 	memset(&conv, 0, sizeof(conv));
-	memset(&ph, 0, sizeof(ph));
+	ph = phone(&idp, APPROVE, "alice", 0);
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	assert_int_equal(login("carol", &ph, &conv), PAM_AUTH_ERR);
 	write_config_for(&idp, "cache", NULL);
@@ -422,18 +357,21 @@ static void reverse_map_hint_in_iss_sub_form(void **state)
 /* grant = auto: what a phone and a device-grant approver do, whichever
  * the module shows. */
 struct either {
-	struct phone ph;
-	struct oa2t_device_action dev;
+	struct oa2t_screen_action ph;
+	struct oa2t_screen_action dev;
 };
+/* the phone acts through route as user; alice approves the device code */
+#define EITHER(route, user, dev_idp) \
+	{phone(&idp, route, user, 0), oa2t_device_approver(dev_idp, "alice", 0)}
 
 static void either_acts(struct oa2t_conv *conv, int style, const char *msg)
 {
 	struct either *e = conv->user;
 
 	conv->user = &e->ph;
-	phone_acts(conv, style, msg);
+	oa2t_screen_act(conv, style, msg);
 	conv->user = &e->dev;
-	oa2t_device_act(conv, style, msg);
+	oa2t_screen_act(conv, style, msg);
 	conv->user = e;
 }
 
@@ -447,7 +385,7 @@ static int auto_login_by(const char *ruser, const char *user, struct either *e,
 
 	if (ruser != NULL)
 		setenv("PAM_RUSER", ruser, 1);
-	rc = run_login("items-oa2", user, either_acts, e, conv);
+	rc = oa2t_login("items-oa2", user, either_acts, e, conv);
 	unsetenv("PAM_RUSER");
 	return rc;
 }
@@ -462,7 +400,7 @@ static int auto_login(const char *user, struct either *e, struct oa2t_conv *conv
 static void auto_uses_ciba_on_a_local_session(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	struct either e = EITHER(APPROVE, "alice", &idp);
 
 	(void)state;
 	write_config_grant(&idp, "cache", "auto", NULL);
@@ -484,8 +422,8 @@ static void auto_uses_ciba_on_a_local_session(void **state)
 static void auto_uses_ciba_only_for_oneself(void **state)
 {
 	struct oa2t_conv conv = {0}, conv2 = {0};
-	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
-	struct either e2 = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	struct either e = EITHER(APPROVE, "alice", &idp);
+	struct either e2 = EITHER(APPROVE, "alice", &idp);
 	int rc, rc2;
 
 	(void)state;
@@ -507,15 +445,10 @@ static void auto_uses_ciba_only_for_oneself(void **state)
 static void auto_without_hint_is_the_device_grant(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
-	char body[1024];
+	struct either e = EITHER(APPROVE, "alice", &idp);
 
 	(void)state;
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
-		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\n",
-		 idp.issuer, oa2t_write("secret", "confidential-secret\n", 0600), idp.ca, oa2t_tmp());
-	oa2t_write("oa2.conf", body, 0644);
+	oa2t_write_config("oa2.conf", &idp, "pam-confidential", "cache", "http_timeout = 5\n");
 	assert_int_equal(oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL), 200);
 	assert_int_equal(auto_login("alice", &e, &conv), PAM_SUCCESS);
 	write_config_for(&idp, "cache", NULL);
@@ -529,7 +462,7 @@ static void auto_without_hint_is_the_device_grant(void **state)
 static void auto_keeps_the_device_grant_for_remote_sessions(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	struct either e = EITHER(APPROVE, "alice", &idp);
 	int rc;
 
 	(void)state;
@@ -550,9 +483,9 @@ static void auto_keeps_the_device_grant_for_remote_sessions(void **state)
  * a backchannel endpoint. */
 static void auto_without_ciba_at_the_idp_is_the_device_grant(void **state)
 {
-	struct oa2t_idp plain;
+	struct oa2t_idp plain = {0};
 	struct oa2t_conv conv = {0};
-	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&plain, "alice", 0, 0, ""}};
+	struct either e = EITHER(APPROVE, "alice", &plain);
 	int rc;
 
 	(void)state;
@@ -574,7 +507,7 @@ static void auto_without_ciba_at_the_idp_is_the_device_grant(void **state)
 static void auto_unknown_hint_is_the_device_grant(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	struct either e = EITHER(APPROVE, "alice", &idp);
 
 	(void)state;
 	write_config_grant(&idp, "cache", "auto", NULL);
@@ -589,10 +522,9 @@ static void auto_unknown_hint_is_the_device_grant(void **state)
 
 	/* bob approves the device code shown for alice: refused as ever */
 	memset(&conv, 0, sizeof(conv));
-	memset(&e, 0, sizeof(e));
+	e.ph = phone(&idp, APPROVE, "alice", 0);
 	e.ph.done = 1;
-	e.dev.idp = &idp;
-	e.dev.username = "bob";
+	e.dev = oa2t_device_approver(&idp, "bob", 0);
 	assert_int_equal(oa2t_answer(&idp, "backchannel_authentication", 1, 400,
 				     "{\"error\":\"unknown_user_id\"}", NULL), 200);
 	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTH_ERR);
@@ -605,7 +537,7 @@ static void auto_unknown_hint_is_the_device_grant(void **state)
 static void auto_never_falls_back_after_a_push_or_an_outage(void **state)
 {
 	struct oa2t_conv conv = {0};
-	struct either e = {{DENY, NULL, 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	struct either e = EITHER(DENY, NULL, &idp);
 
 	(void)state;
 	write_config_grant(&idp, "cache", "auto", "offline_cache = yes\n");
@@ -618,10 +550,8 @@ static void auto_never_falls_back_after_a_push_or_an_outage(void **state)
 	assert_false(oa2t_log_has("CIBA not used"));
 
 	memset(&conv, 0, sizeof(conv));
-	memset(&e, 0, sizeof(e));
-	e.ph.act = EXPIRE;
-	e.dev.idp = &idp;
-	e.dev.username = "alice";
+	e.ph = phone(&idp, EXPIRE, NULL, 0);
+	e.dev = oa2t_device_approver(&idp, "alice", 0);
 	assert_int_equal(auto_login("alice", &e, &conv), PAM_AUTH_ERR);
 	assert_non_null(strstr(conv.text, "The request expired before it was approved."));
 	assert_int_equal(oa2t_count(&idp, "device_authorization"), 0);
@@ -645,8 +575,8 @@ static void auto_never_falls_back_after_a_push_or_an_outage(void **state)
 static void refused_binding_message(void **state)
 {
 	struct oa2t_conv conv = {0}, conv2 = {0};
-	struct phone ph = {APPROVE, "alice", 0, 0, 0, ""};
-	struct either e = {{APPROVE, "alice", 0, 0, 0, ""}, {&idp, "alice", 0, 0, ""}};
+	struct oa2t_screen_action ph = phone(&idp, APPROVE, "alice", 0);
+	struct either e = EITHER(APPROVE, "alice", &idp);
 	long tokens;
 	int rc, rc2;
 
@@ -681,12 +611,6 @@ static void refused_binding_message(void **state)
 
 int main(int argc, char **argv)
 {
-	static const struct oa2t_service services[] = {
-		{"oa2", "config=%T/oa2.conf debug", false},
-		{"sshd-oa2", "config=%T/oa2.conf debug", false},
-		{"items-oa2", "config=%T/oa2.conf debug", true},
-		{NULL, NULL, false},
-	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(approve_logs_alice_in),
 		cmocka_unit_test(deny_is_refused),
@@ -710,6 +634,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(refused_binding_message),
 	};
 
-	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	oa2t_init(argc, argv, oa2t_services_oa2);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

@@ -30,28 +30,20 @@ static struct oa2t_idp idp;
 
 static void write_config(const char *extra)
 {
-	char body[2048];
+	char rest[1024];
 
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-code\nca_file = %s\ncache_dir = %s/cache\n"
+	snprintf(rest, sizeof(rest),
 		 "http_timeout = 5\ndevice_timeout = 30\nredirect_uri = " REDIRECT "\n%s",
-		 idp.issuer, idp.ca, oa2t_tmp(), extra ? extra : "grant = code\n");
-	oa2t_write("code.conf", body, 0644);
+		 extra ? extra : "grant = code\n");
+	oa2t_write_config("code.conf", &idp, "pam-code", "cache", rest);
 }
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "code", "--interval 1") != 0)
 		return -1;
 	write_config(NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
 	return 0;
 }
 
@@ -227,34 +219,34 @@ static void cancel_at_the_idp_is_denied(void **state)
 	oa2t_expect_log("the login was denied at the identity provider");
 }
 
-static void state_of_another_login_is_refused(void **state)
+/* A first login of alice succeeds (bare: pasting the bare code); a second
+ * one is given what the first pasted (bare) or the address its browser
+ * landed on, and is refused with log. */
+static void second_login_pasting_the_first(int bare, const char *log)
 {
-	struct browse first = {"alice", "alice-pass", 0, NULL, "", "", ""};
+	struct browse first = {"alice", "alice-pass", bare, NULL, "", "", ""};
 	struct browse second = {"alice", "alice-pass", 0, NULL, "", "", ""};
 	char old[4096];
 
-	(void)state;
-	/* an address from a first login, pasted into a second one */
 	assert_int_equal(login_as("alice", &first), PAM_SUCCESS);
-	snprintf(old, sizeof(old), "%s", first.landed);
+	snprintf(old, sizeof(old), "%s", bare ? first.answer : first.landed);
 	second.forced = old;
 	assert_int_equal(login_as("alice", &second), PAM_AUTH_ERR);
-	oa2t_expect_log("belongs to another login");
+	oa2t_expect_log(log);
+}
+
+static void state_of_another_login_is_refused(void **state)
+{
+	(void)state;
+	/* an address from a first login, pasted into a second one */
+	second_login_pasting_the_first(0, "belongs to another login");
 }
 
 static void code_used_twice_is_refused(void **state)
 {
-	struct browse first = {"alice", "alice-pass", 1, NULL, "", "", ""};
-	struct browse second = {"alice", "alice-pass", 0, NULL, "", "", ""};
-	char code[4096];
-
 	(void)state;
-	assert_int_equal(login_as("alice", &first), PAM_SUCCESS);
 	/* the same bare code again: redeemed already, and another login's */
-	snprintf(code, sizeof(code), "%s", first.answer);
-	second.forced = code;
-	assert_int_equal(login_as("alice", &second), PAM_AUTH_ERR);
-	oa2t_expect_log("the identity provider refused the code");
+	second_login_pasting_the_first(1, "the identity provider refused the code");
 }
 
 static void garbage_is_refused(void **state)
@@ -288,13 +280,10 @@ static void auto_falls_back_when_device_grant_is_refused(void **state)
 
 static void without_redirect_uri_is_a_config_error(void **state)
 {
-	char body[1024];
 	struct oa2t_conv conv = {0};
 
 	(void)state;
-	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-code\nca_file = %s\n"
-		 "cache_dir = %s/cache\ngrant = code\n", idp.issuer, idp.ca, oa2t_tmp());
-	oa2t_write("code.conf", body, 0644);
+	oa2t_write_config("code.conf", &idp, "pam-code", "cache", "grant = code\n");
 	assert_int_equal(oa2t_auth("code", "alice", &conv, false), PAM_SERVICE_ERR);
 	write_config(NULL);
 	oa2t_expect_log("grant = code needs redirect_uri");
@@ -319,5 +308,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

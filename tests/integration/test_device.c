@@ -34,28 +34,18 @@ static struct oa2t_idp idp;
 
 static void write_config(const char *extra)
 {
-	char body[2048];
+	char rest[1024];
 
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache\n"
-		 "http_timeout = 5\ndevice_timeout = 60\n%s",
-		 idp.issuer, idp.ca, oa2t_tmp(), extra ? extra : "");
-	oa2t_write("oa2.conf", body, 0644);
+	snprintf(rest, sizeof(rest), "http_timeout = 5\ndevice_timeout = 60\n%s", extra ? extra : "");
+	oa2t_write_config("oa2.conf", &idp, "pam-public", "cache", rest);
 }
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "device", "--interval 1 --device-ttl 60") != 0)
 		return -1;
 	write_config(NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
 	return 0;
 }
 
@@ -63,18 +53,10 @@ static int teardown(void **state)
 static int login(const char *service, const char *user, const char *approver, int delay_ms,
 		 struct oa2t_conv *conv)
 {
-	static struct oa2t_device_action act;
-	int rc;
+	static struct oa2t_screen_action act;
 
-	memset(&act, 0, sizeof(act));
-	act.idp = &idp;
-	act.username = approver;
-	act.delay_ms = delay_ms;
-	conv->on_message = oa2t_device_act;
-	conv->user = &act;
-	rc = oa2t_auth(service, user, conv, true);
-	oa2t_reap();
-	return rc;
+	act = oa2t_device_approver(&idp, approver, delay_ms);
+	return oa2t_login(service, user, oa2t_screen_act, &act, conv);
 }
 
 static void approve_logs_alice_in(void **state)
@@ -236,14 +218,11 @@ static void expiry_is_refused(void **state)
 {
 	struct oa2t_idp short_idp;
 	struct oa2t_conv conv = {0};
-	char body[1024];
 	int rc;
 
 	(void)state;
 	assert_int_equal(oa2t_idp_start(&short_idp, "short", "--interval 1 --device-ttl 3"), 0);
-	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-public\nca_file = %s\n"
-		 "cache_dir = %s/cache-short\n", short_idp.issuer, short_idp.ca, oa2t_tmp());
-	oa2t_write("oa2.conf", body, 0644);
+	oa2t_write_config("oa2.conf", &short_idp, "pam-public", "cache-short", NULL);
 	rc = oa2t_auth("oa2", "alice", &conv, false); /* nobody approves */
 	oa2t_idp_stop(&short_idp);
 	write_config(NULL);
@@ -459,14 +438,11 @@ static void idp_gone_mid_poll_is_unavailable(void **state)
 {
 	struct oa2t_idp gone;
 	struct oa2t_conv conv = {0};
-	char body[1024];
 	int rc;
 
 	(void)state;
 	assert_int_equal(oa2t_idp_start(&gone, "gone", "--interval 1"), 0);
-	snprintf(body, sizeof(body), "issuer = %s\nclient_id = pam-public\nca_file = %s\n"
-		 "cache_dir = %s/cache-gone\nhttp_timeout = 3\n", gone.issuer, gone.ca, oa2t_tmp());
-	oa2t_write("oa2.conf", body, 0644);
+	oa2t_write_config("oa2.conf", &gone, "pam-public", "cache-gone", "http_timeout = 3\n");
 	conv.on_message = stop_idp_on_code;
 	conv.user = &gone;
 	rc = oa2t_auth("oa2", "alice", &conv, false);
@@ -482,10 +458,8 @@ static void prompt_mode_waits_after_early_enter(void **state)
 	(void)state;
 	/* sshd-style service: instructions travel with a prompt; Enter is
 	 * pressed at once, approval comes 2.5 s later: still a success */
-	assert_int_equal(login("sshd-oa2", "alice", "alice", 2500, &conv), PAM_SUCCESS);
-	assert_int_equal(conv.prompts, 1);
-	assert_non_null(strstr(conv.text, "Press Enter once you have approved"));
-	oa2t_expect_log("login accepted: service=sshd-oa2 user=alice");
+	oa2t_expect_prompt_mode(login("sshd-oa2", "alice", "alice", 2500, &conv), &conv, "sshd-oa2",
+				"alice");
 }
 
 /* Over sshd, an invalid user's (or a refused root's) answers arrive as
@@ -512,7 +486,7 @@ static void prompt_mode_cancel(void **state)
 	conv.answers[0] = "cancel";
 	conv.nanswers = 1;
 	/* the user gave up: PAM_ABORT, on which sudo and login stop asking */
-	assert_int_equal(oa2t_auth("sshd-oa2", "alice", &conv, false), PAM_ABORT);
+	oa2t_expect_cancelled(oa2t_auth("sshd-oa2", "alice", &conv, false), &conv);
 	oa2t_expect_log("reason=aborted: the user cancelled the login");
 }
 
@@ -706,11 +680,6 @@ static void warm_login_asks_only_code_and_polls(void **state)
 
 int main(int argc, char **argv)
 {
-	static const struct oa2t_service services[] = {
-		{"oa2", "config=%T/oa2.conf debug", false},
-		{"sshd-oa2", "config=%T/oa2.conf debug", false},
-		{NULL, NULL, false},
-	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(approve_logs_alice_in),
 		cmocka_unit_test(deny_is_refused),
@@ -741,6 +710,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(dialect_answers_and_claims),
 	};
 
-	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	oa2t_init(argc, argv, oa2t_services_oa2);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

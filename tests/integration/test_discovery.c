@@ -19,15 +19,8 @@ static struct oa2t_idp idp;
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	return oa2t_idp_start(&idp, "main", NULL);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
-	return 0;
 }
 
 /* A config for the test IdP plus extra lines; returns its path. */
@@ -47,16 +40,14 @@ static const char *config(const char *name, const char *issuer, const char *extr
  * so these tests stop right after discovery. */
 static int auth_with(const char *cfgpath)
 {
-	struct oa2t_device_action deny = {&idp, NULL, 0, 0, ""};
-	struct oa2t_conv conv = {0};
+	struct oa2t_screen_action deny = oa2t_device_approver(&idp, NULL, 0);
+	struct oa2t_conv conv = {.on_message = oa2t_screen_act, .user = &deny};
 	char cmd[1024];
 
 	snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s/oa2.conf' 2>/dev/null || rm -f '%s/oa2.conf'",
 		 cfgpath, oa2t_tmp(), oa2t_tmp());
 	if (system(cmd) != 0)
 		fail_msg("cannot install %s", cfgpath);
-	conv.on_message = oa2t_device_act;
-	conv.user = &deny;
 	return oa2t_auth("oa2", "alice", &conv, false);
 }
 
@@ -308,5 +299,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

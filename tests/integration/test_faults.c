@@ -35,26 +35,14 @@ static struct oa2t_idp idp;
 
 static void write_config(const struct oa2t_idp *i, const char *cache)
 {
-	char body[2048];
-
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/%s\n"
-		 "http_timeout = 10\ndevice_timeout = 30\n",
-		 i->issuer, i->ca, oa2t_tmp(), cache);
-	oa2t_write("faults.conf", body, 0644);
+	oa2t_write_config("faults.conf", i, "pam-public", cache,
+			  "http_timeout = 10\ndevice_timeout = 30\n");
 }
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	return oa2t_idp_start(&idp, "faults", "--interval 1");
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
-	return 0;
 }
 
 static int password_login(const char *user, const char *password)
@@ -329,5 +317,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

@@ -52,15 +52,8 @@ static void write_config(int up, const char *extra)
 
 static int setup(void **state)
 {
-	(void)state;
+	*state = &idp;
 	return oa2t_idp_start(&idp, "offline", "--interval 1");
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
-	return 0;
 }
 
 static int reset(void **state)
@@ -379,5 +372,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

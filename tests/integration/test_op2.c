@@ -125,15 +125,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int reset(void **state)
-{
-	(void)state;
-	unsetenv("PAM_TTY");
-	unsetenv("PAM_RHOST");
-	unsetenv("PAM_AUTHTOK");
-	return 0;
-}
-
 /* Who approves the device code shown to the user, at which plugin. The
  * approval runs in a child (op2.sh approve) while the module polls. */
 struct approval {
@@ -324,15 +315,15 @@ int main(int argc, char **argv)
 		{NULL, NULL, false},
 	};
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(alice_approves_and_logs_in, reset),
-		cmocka_unit_test_setup(bob_approving_for_alice_is_refused, reset),
-		cmocka_unit_test_setup(code_nobody_approves_is_refused_at_expiry, reset),
-		cmocka_unit_test_setup(right_password_logs_in, reset),
-		cmocka_unit_test_setup(wrong_password_is_auth_err, reset),
-		cmocka_unit_test_setup(bob_password_cannot_log_in_as_alice, reset),
-		cmocka_unit_test_setup(public_client_password_grant_is_refused, reset),
-		cmocka_unit_test_setup(wrong_client_secret_is_refused, reset),
-		cmocka_unit_test_setup(unknown_client_is_a_configuration_error, reset),
+		cmocka_unit_test_setup(alice_approves_and_logs_in, oa2t_unset_items),
+		cmocka_unit_test_setup(bob_approving_for_alice_is_refused, oa2t_unset_items),
+		cmocka_unit_test_setup(code_nobody_approves_is_refused_at_expiry, oa2t_unset_items),
+		cmocka_unit_test_setup(right_password_logs_in, oa2t_unset_items),
+		cmocka_unit_test_setup(wrong_password_is_auth_err, oa2t_unset_items),
+		cmocka_unit_test_setup(bob_password_cannot_log_in_as_alice, oa2t_unset_items),
+		cmocka_unit_test_setup(public_client_password_grant_is_refused, oa2t_unset_items),
+		cmocka_unit_test_setup(wrong_client_secret_is_refused, oa2t_unset_items),
+		cmocka_unit_test_setup(unknown_client_is_a_configuration_error, oa2t_unset_items),
 	};
 
 	/* after oa2t_init: only the test process goes on, without pam_wrapper

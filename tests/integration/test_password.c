@@ -24,36 +24,20 @@ static struct oa2t_idp idp;
 
 static int setup(void **state)
 {
-	char body[2048];
-	const char *secret;
+	static const char rest[] = "http_timeout = 5\ndevice_timeout = 10\n";
 
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "password", "--interval 1") != 0)
 		return -1;
-	secret = oa2t_write("secret", "confidential-secret\n", 0600);
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
-		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\ndevice_timeout = 10\n",
-		 idp.issuer, secret, idp.ca, oa2t_tmp());
-	oa2t_write("oa2.conf", body, 0644);
+	oa2t_write_config("oa2.conf", &idp, "pam-confidential", "cache", rest);
 	/* Configuration B: the same IdP, another file (another pam_oauth2 line). */
-	oa2t_write("oa2-b.conf", body, 0644);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
+	oa2t_write_config("oa2-b.conf", &idp, "pam-confidential", "cache", rest);
 	return 0;
 }
 
 static int reset(void **state)
 {
-	(void)state;
-	unsetenv("PAM_TTY");
-	unsetenv("PAM_RHOST");
-	unsetenv("PAM_AUTHTOK");
+	oa2t_unset_items(state);
 	return oa2t_control(&idp, "POST", "/counts/reset", "{}", NULL) == 200 ? 0 : -1;
 }
 
@@ -63,6 +47,20 @@ static int console_login(const char *service, const char *user, const char *pass
 	conv->answers[0] = password;
 	conv->nanswers = password ? 1 : 0;
 	return oa2t_auth(service, user, conv, true);
+}
+
+/* console_login of alice (alice-pass) where the device grant is expected
+ * instead: the code shown is denied at the IdP at once. */
+static int console_login_device_denied(const char *service, struct oa2t_conv *conv)
+{
+	struct oa2t_screen_action deny = oa2t_device_approver(&idp, NULL, 0);
+	int rc;
+
+	conv->on_message = oa2t_screen_act;
+	conv->user = &deny;
+	rc = console_login(service, "alice", "alice-pass", conv);
+	conv->user = NULL;
+	return rc;
 }
 
 /* How the token endpoint answers a password grant, and the PAM result. */
@@ -180,15 +178,12 @@ static void sshd_marker_password_is_refused(void **state)
 
 static void remote_session_gets_device_grant(void **state)
 {
-	struct oa2t_device_action deny = {&idp, NULL, 0, 0, ""};
 	struct oa2t_conv conv = {0};
 
 	(void)state;
 	setenv("PAM_TTY", "tty1", 1);
 	setenv("PAM_RHOST", "192.0.2.7", 1);
-	conv.on_message = oa2t_device_act;
-	conv.user = &deny;
-	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_AUTH_ERR);
+	assert_int_equal(console_login_device_denied("login-oa2", &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("grant=device");
 	assert_null(strstr(conv.text, "Password"));
 	assert_int_equal(oa2t_count(&idp, "device_authorization"), 1);
@@ -208,14 +203,11 @@ static void forced_password_grant_refused_for_remote(void **state)
 
 static void untrusted_tty_gets_device_grant(void **state)
 {
-	struct oa2t_device_action deny = {&idp, NULL, 0, 0, ""};
 	struct oa2t_conv conv = {0};
 
 	(void)state;
 	setenv("PAM_TTY", "/dev/pts/3", 1);
-	conv.on_message = oa2t_device_act;
-	conv.user = &deny;
-	assert_int_equal(console_login("login-oa2", "alice", "alice-pass", &conv), PAM_AUTH_ERR);
+	assert_int_equal(console_login_device_denied("login-oa2", &conv), PAM_AUTH_ERR);
 	oa2t_expect_log("grant=device");
 	assert_null(strstr(conv.text, "Password"));
 }
@@ -396,5 +388,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }

@@ -63,30 +63,13 @@ static long all_requests(void)
 
 static int setup(void **state)
 {
-	char body[2048];
-	const char *secret;
+	static const char rest[] = "http_timeout = 5\ngrant = token\n";
 
-	(void)state;
+	*state = &idp;
 	if (oa2t_idp_start(&idp, "token", "--interval 1") != 0)
 		return -1;
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-public\nca_file = %s\ncache_dir = %s/cache\n"
-		 "http_timeout = 5\ngrant = token\n",
-		 idp.issuer, idp.ca, oa2t_tmp());
-	oa2t_write("tok.conf", body, 0644);
-	secret = oa2t_write("secret", "confidential-secret\n", 0600);
-	snprintf(body, sizeof(body),
-		 "issuer = %s\nclient_id = pam-confidential\nclient_secret_file = %s\n"
-		 "ca_file = %s\ncache_dir = %s/cache\nhttp_timeout = 5\ngrant = token\n",
-		 idp.issuer, secret, idp.ca, oa2t_tmp());
-	oa2t_write("tok-conf.conf", body, 0644);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	oa2t_idp_stop(&idp);
+	oa2t_write_config("tok.conf", &idp, "pam-public", "cache", rest);
+	oa2t_write_config("tok-conf.conf", &idp, "pam-confidential", "cache", rest);
 	return 0;
 }
 
@@ -766,5 +749,5 @@ int main(int argc, char **argv)
 	};
 
 	oa2t_init(argc, argv, services);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, oa2t_idp_teardown);
 }
