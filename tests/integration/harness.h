@@ -4,6 +4,7 @@
 #ifndef OA2_TEST_HARNESS_H
 #define OA2_TEST_HARNESS_H
 
+#include <security/pam_appl.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -100,10 +101,6 @@ const char *oa2t_log_text(void);
 /* How many captured lines hold needle (at_start: begin with it). */
 int oa2t_log_lines(const char *needle, bool at_start);
 
-#endif
-
-#include <security/pam_appl.h>
-
 /* What a conversation saw and how it answers. */
 struct oa2t_conv {
 	char text[16384];        /* every message shown, concatenated */
@@ -171,3 +168,5 @@ void oa2t_expect_cancelled(int rc, const struct oa2t_conv *conv);
 
 /* Wait for children started by delayed actions. */
 void oa2t_reap(void);
+
+#endif
