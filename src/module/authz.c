@@ -23,19 +23,6 @@ static int wanted_group(const char *group, size_t len, void *arg)
 	return 1;
 }
 
-static const char *type_name(const json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_boolean: return "a boolean";
-	case json_type_double:
-	case json_type_int: return "a number";
-	case json_type_object: return "an object";
-	case json_type_array: return "an array";
-	case json_type_string: return "a string";
-	default: return "null";
-	}
-}
-
 /* Entra ID's "groups overage": too many groups, so the token names a
  * source to fetch them from (_claim_names / _claim_sources) instead of
  * holding them. The module follows no such reference: say so. */
@@ -116,7 +103,7 @@ static const char *describe(const json_object *v, char *buf, size_t len)
 	else if (json_object_is_type(v, json_type_int))
 		snprintf(buf, len, "%" PRId64, json_object_get_int64(v));
 	else
-		snprintf(buf, len, "%s", type_name(v));
+		snprintf(buf, len, "%s", oa2_json_type_name(v));
 	return buf;
 }
 

@@ -8,16 +8,6 @@
 #include "json.h"
 #include "strutil.h"
 
-static const char *type_name(const json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_boolean: return "a boolean";
-	case json_type_double:
-	case json_type_int: return "a number";
-	default: return "null";
-	}
-}
-
 static int each_member(const json_object *arr, oa2_group_fn fn, void *arg)
 {
 	size_t n = json_object_array_length(arr);
@@ -73,7 +63,7 @@ int oa2_claim_groups(const json_object *claims, const char *claim, oa2_group_fn 
 	case json_type_object: return each_key(v, fn, arg);
 	default:
 		if (type != NULL)
-			*type = type_name(v);
+			*type = oa2_json_type_name(v);
 		return -1;
 	}
 }

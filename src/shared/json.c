@@ -131,6 +131,19 @@ bool oa2_json_is_clean_string(const json_object *val)
 	return strlen(s) == (size_t)json_object_get_string_len(val);
 }
 
+const char *oa2_json_type_name(const json_object *val)
+{
+	switch (json_object_get_type(val)) {
+	case json_type_boolean: return "a boolean";
+	case json_type_double:
+	case json_type_int: return "a number";
+	case json_type_object: return "an object";
+	case json_type_array: return "an array";
+	case json_type_string: return "a string";
+	default: return "null";
+	}
+}
+
 int oa2_json_string(const json_object *obj, const char *key, const char **out)
 {
 	json_object *val = lookup(obj, key);

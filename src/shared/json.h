@@ -56,4 +56,7 @@ void oa2_json_wipe_member(json_object *obj, const char *key);
 /* True when a json string value holds no NUL byte. */
 bool oa2_json_is_clean_string(const json_object *val);
 
+/* The type of val for a message: "a string", "a number", "null"... */
+const char *oa2_json_type_name(const json_object *val);
+
 #endif
