@@ -53,7 +53,7 @@ static const char usage[] =
 struct login_opts {
 	struct cli_common common;
 	const char *user;
-	int grant; /* enum oa2_grant_mode; AUTO: as configured */
+	int grant; /* enum oa2_grant_mode; AUTO: as configured, until login_grant resolves it */
 };
 
 /* The password grant as login.c runs it, with the terminal for PAM. */
@@ -157,7 +157,7 @@ static int run(const struct login_opts *o, const struct oa2_config *cfg, oa2_err
 	json_object *claims = NULL;
 	const char *sub = NULL;
 	size_t len = 0;
-	int grant = login_grant(o, cfg);
+	int grant = o->grant; /* resolved by login_grant */
 	int rc = -1;
 
 	if (o->user != NULL && (user = strdup(o->user)) == NULL) {
@@ -278,7 +278,8 @@ int cmd_login(int argc, char **argv)
 		rc = cli_exit_for(err.kind);
 		goto out;
 	}
-	if (login_grant(&o, cfg) < 0) {
+	o.grant = login_grant(&o, cfg);
+	if (o.grant < 0) {
 		rc = CLI_USAGE;
 		goto out;
 	}
