@@ -421,22 +421,17 @@ static int group_may_take(const struct oa2_account_store *s, const struct oa2_re
 /* Create the group name (group_may_take said 0), or write a created
  * group's records again. */
 static int make_group(const struct oa2_account_store *s, struct oa2_registry *r,
-		      const struct oa2_nss_table *t, const char *name, time_t now, oa2_error *err)
+		      const struct oa2_subid_ranges *ids, const struct oa2_nss_table *t,
+		      const char *name, time_t now, oa2_error *err)
 {
 	const struct oa2_account *a = oa2_registry_by_name(r, name);
 	struct oa2_account g;
-	struct oa2_subid_ranges ids;
-	int k;
 
 	if (a != NULL)
 		return oa2_records_write_group(s->userdb_dir, a->name, a->uid, err);
 	memset(&g, 0, sizeof(g));
-	if (load_subids(s, &ids, err) != 0)
-		return -1;
 	/* under hash the GID comes from the name: the same on every host */
-	k = allocate(s, r, &ids, t, "group", name, &g.uid, err);
-	oa2_subid_free(&ids);
-	if (k != 0)
+	if (allocate(s, r, ids, t, "group", name, &g.uid, err) != 0)
 		return -1;
 	strcpy(g.name, name);
 	strcpy(g.issuer, "-");
@@ -574,8 +569,9 @@ int oa2_account_make_groups(const struct oa2_account_store *s, const struct oa2_
 {
 	struct oa2_registry r = {0};
 	struct oa2_nss_table t;
+	struct oa2_subid_ranges ids = {0};
 	oa2_error nerr = {0};
-	bool any = false;
+	bool any = false, ids_loaded = false;
 	int lock = -1, nlock = -1, rc = -1;
 
 	for (size_t i = 0; i < w->n; i++)
@@ -594,7 +590,15 @@ int oa2_account_make_groups(const struct oa2_account_store *s, const struct oa2_
 			goto out;
 	}
 	for (size_t i = 0; i < w->n; i++) {
-		if (w->create[i] && make_group(s, &r, &t, w->name[i], now, err) != 0)
+		if (!w->create[i])
+			continue;
+		/* the subordinate ranges once, when a GID is first allocated */
+		if (!ids_loaded && oa2_registry_by_name(&r, w->name[i]) == NULL) {
+			if (load_subids(s, &ids, err) != 0)
+				goto out;
+			ids_loaded = true;
+		}
+		if (make_group(s, &r, &ids, &t, w->name[i], now, err) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -602,6 +606,7 @@ out:
 	/* the UIDs libnss_oauth2 offers no longer hold a new GID */
 	if (nlock >= 0)
 		(void)nss_close(s, &r, nlock, &t, NULL, &nerr);
+	oa2_subid_free(&ids);
 	oa2_registry_free(&r);
 	oa2_cache_unlock(lock);
 	return rc;
