@@ -107,17 +107,16 @@ static int random_number(void)
 static int request_refused(const struct oa2_oauth_refusal *why, const char *hint,
 			   const char *binding, struct oa2_ciba_outcome *out, oa2_error *err)
 {
-	const char **said = &out->said;
-
 	if (strcmp(why->code, "unknown_user_id") == 0 || strcmp(why->code, "invalid_request") == 0) {
-		*said = N_("The identity provider cannot send an approval request for this user.");
+		out->said = N_("The identity provider cannot send an approval request for "
+			       "this user.");
 		out->device_instead = true;
 		return oa2_fail(err, OA2_ERR_DENIED,
 				"the IdP refused the login hint '%s' (%s: %s)", hint, why->code,
 				why->desc);
 	}
 	if (strcmp(why->code, "access_denied") == 0) {
-		*said = N_("The login was denied at the identity provider.");
+		out->said = N_("The login was denied at the identity provider.");
 		return oa2_fail(err, OA2_ERR_DENIED, "the IdP refused the CIBA request (%s: %s)",
 				why->code, why->desc);
 	}
